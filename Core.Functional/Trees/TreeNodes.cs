@@ -1,0 +1,193 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Linq.Expressions;
+using System.Reflection;
+using TorchSharp;
+
+namespace Functional.Core;
+
+/// <summary>
+/// Builds and caches the <see cref="TreeNode"/> of each type, so that any parameter record is a tree without
+/// hand-written traversal code.
+/// </summary>
+/// <remarks>
+/// A type is classified once: <c>Tensor</c> is a leaf; arrays, <c>List&lt;T&gt;</c>, <c>IReadOnlyList&lt;T&gt;</c> (and
+/// the other read-only collection interfaces), <c>ImmutableArray&lt;T&gt;</c>, <c>ImmutableList&lt;T&gt;</c> and F#
+/// lists are lists; an F# option is optional; a class with a public constructor whose parameters match its public
+/// properties by name (C# positional records, F# records) is a record; interfaces, abstract classes and
+/// <c>object</c> are resolved by the value's runtime type; every other type is configuration. A type that holds
+/// tensors in a way none of these reach (a dictionary of tensors, a class without such a constructor) is refused
+/// with an error instead of having its tensors silently ignored.
+/// </remarks>
+internal static class TreeNodes
+{
+    static readonly ConcurrentDictionary<Type, TreeNode> Cache = new();
+    static readonly object BuildLock = new();
+
+    public static TreeNode For(Type type)
+    {
+        if (Cache.TryGetValue(type, out var cached)) return cached;
+        lock (BuildLock)
+        {
+            return Cache.TryGetValue(type, out cached) ? cached : Create(type);
+        }
+    }
+
+    static TreeNode Create(Type type)
+    {
+        if (type == typeof(torch.Tensor)) return Remember(type, TensorNode.Instance);
+        if (typeof(torch.Tensor).IsAssignableFrom(type))
+            throw new ArgumentException($"Tree fields must be declared as Tensor, not {type.Name}: declare the field as torch.Tensor.");
+        if (IsConfiguration(type)) return Remember(type, StaticNode.Instance);
+        if (type == typeof(object) || type.IsInterface && ListElementType(type) is null || type.IsAbstract && !type.IsSealed)
+            return Remember(type, DynamicNode.Instance);
+        if (ListElementType(type) is { } element) return Remember(type, CreateList(type, element));
+        if (IsFSharpOption(type)) return Remember(type, CreateOption(type));
+        if (RecordConstructor(type) is { } constructor) return CreateRecord(type, constructor);
+        if (MentionsTensor(type, depth: 2))
+            throw new ArgumentException(
+                $"Type {type.FullName} holds tensors but is not a tree: a parameter record needs a public constructor " +
+                "taking all its public properties (a C# positional record or an F# record); collections must be lists or arrays.");
+        return Remember(type, StaticNode.Instance);
+    }
+
+    static TreeNode Remember(Type type, TreeNode node) => Cache[type] = node;
+
+    static bool IsConfiguration(Type type) =>
+        type.IsPrimitive || type.IsEnum || type == typeof(string) || type == typeof(decimal) || typeof(Delegate).IsAssignableFrom(type)
+        || type == typeof(torch.Device) || type == typeof(Type) || Nullable.GetUnderlyingType(type) is not null;
+
+    static TreeNode CreateRecord(Type type, ConstructorInfo constructor)
+    {
+        // Registered before its fields, so that recursive records resolve to this node.
+        var node = new RecordNode();
+        Cache[type] = node;
+        try
+        {
+            var parameters = constructor.GetParameters();
+            var fields = parameters.Select(parameter =>
+            {
+                var property = MatchingProperty(type, parameter)!;
+                return new RecordField(TreePath.FieldSegment(property.Name), CompileGetter(type, property), For(property.PropertyType));
+            }).ToArray();
+            if (!fields.Any(field => field.Node.MayHoldTensors)) return Remember(type, StaticNode.Instance);
+            node.Complete(fields, CompileConstructor(constructor));
+            return node;
+        }
+        catch
+        {
+            Cache.TryRemove(type, out _);
+            throw;
+        }
+    }
+
+    static ConstructorInfo? RecordConstructor(Type type) =>
+        type.IsArray || type.IsPointer || type.IsByRef
+            ? null
+            : type.GetConstructors(BindingFlags.Public | BindingFlags.Instance)
+                .Where(c => c.GetParameters().Length > 0 && c.GetParameters().All(p => MatchingProperty(type, p) is not null))
+                .MaxBy(c => c.GetParameters().Length);
+
+    static PropertyInfo? MatchingProperty(Type type, ParameterInfo parameter) =>
+        type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .FirstOrDefault(p => p.CanRead && p.GetIndexParameters().Length == 0 && p.PropertyType == parameter.ParameterType
+                                 && string.Equals(p.Name, parameter.Name, StringComparison.OrdinalIgnoreCase));
+
+    static Func<object, object?> CompileGetter(Type type, PropertyInfo property)
+    {
+        var instance = Expression.Parameter(typeof(object), "instance");
+        var body = Expression.Convert(Expression.Property(Expression.Convert(instance, type), property), typeof(object));
+        return Expression.Lambda<Func<object, object?>>(body, instance).Compile();
+    }
+
+    static Func<object?[], object> CompileConstructor(ConstructorInfo constructor)
+    {
+        var arguments = Expression.Parameter(typeof(object?[]), "arguments");
+        var converted = constructor.GetParameters().Select((p, i) =>
+            (Expression)Expression.Convert(Expression.ArrayIndex(arguments, Expression.Constant(i)), p.ParameterType));
+        var body = Expression.Convert(Expression.New(constructor, converted), typeof(object));
+        return Expression.Lambda<Func<object?[], object>>(body, arguments).Compile();
+    }
+
+    /// <summary>The element type when <paramref name="type"/> is a list kind the tree understands.</summary>
+    static Type? ListElementType(Type type)
+    {
+        if (type.IsArray) return type.GetArrayRank() == 1 ? type.GetElementType() : null;
+        if (!type.IsGenericType) return null;
+        var definition = type.GetGenericTypeDefinition();
+        var element = type.GetGenericArguments()[0];
+        return definition == typeof(List<>) || definition == typeof(IReadOnlyList<>) || definition == typeof(IList<>)
+               || definition == typeof(IReadOnlyCollection<>) || definition == typeof(ICollection<>) || definition == typeof(IEnumerable<>)
+               || definition == typeof(ImmutableArray<>) || definition == typeof(ImmutableList<>) || definition == typeof(IImmutableList<>)
+               || definition.FullName == "Microsoft.FSharp.Collections.FSharpList`1"
+            ? element
+            : null;
+    }
+
+    static TreeNode CreateList(Type listType, Type elementType)
+    {
+        var element = For(elementType);
+        if (!element.MayHoldTensors) return StaticNode.Instance;
+        return new ListNode(element, ListBuilder(listType, elementType));
+    }
+
+    static Func<object?[], object> ListBuilder(Type listType, Type elementType)
+    {
+        var arrayOf = (object?[] items) =>
+        {
+            var array = Array.CreateInstance(elementType, items.Length);
+            for (var i = 0; i < items.Length; i++) array.SetValue(items[i], i);
+            return array;
+        };
+        if (listType.IsArray || listType.IsInterface && !listType.Name.StartsWith("IImmutable", StringComparison.Ordinal)) return arrayOf;
+        var definition = listType.GetGenericTypeDefinition();
+        if (definition == typeof(List<>))
+            return items => Activator.CreateInstance(listType, arrayOf(items))!;
+        if (definition == typeof(ImmutableArray<>))
+        {
+            var create = typeof(ImmutableArray).GetMethods().Single(m => m.Name == nameof(ImmutableArray.CreateRange) && m.GetParameters().Length == 1
+                                                                          && m.GetParameters()[0].ParameterType.IsGenericType
+                                                                          && m.GetParameters()[0].ParameterType.GetGenericTypeDefinition() == typeof(IEnumerable<>))
+                .MakeGenericMethod(elementType);
+            return items => create.Invoke(null, [arrayOf(items)])!;
+        }
+        if (definition == typeof(ImmutableList<>) || definition == typeof(IImmutableList<>))
+        {
+            var create = typeof(ImmutableList).GetMethod(nameof(ImmutableList.CreateRange))!.MakeGenericMethod(elementType);
+            return items => create.Invoke(null, [arrayOf(items)])!;
+        }
+        // F# list: built back to front with Cons.
+        var empty = listType.GetProperty("Empty", BindingFlags.Public | BindingFlags.Static)!;
+        var cons = listType.GetMethod("Cons", BindingFlags.Public | BindingFlags.Static)!;
+        return items =>
+        {
+            var list = empty.GetValue(null)!;
+            for (var i = items.Length - 1; i >= 0; i--) list = cons.Invoke(null, [items[i], list])!;
+            return list;
+        };
+    }
+
+    static bool IsFSharpOption(Type type) =>
+        type.IsGenericType && type.GetGenericTypeDefinition().FullName == "Microsoft.FSharp.Core.FSharpOption`1";
+
+    static TreeNode CreateOption(Type optionType)
+    {
+        var inner = For(optionType.GetGenericArguments()[0]);
+        if (!inner.MayHoldTensors) return StaticNode.Instance;
+        var valueProperty = optionType.GetProperty("Value")!;
+        var someMethod = optionType.GetMethod("Some", BindingFlags.Public | BindingFlags.Static)!;
+        return new OptionNode(inner, option => valueProperty.GetValue(option), value => someMethod.Invoke(null, [value])!);
+    }
+
+    /// <summary>Whether a type visibly carries tensors (used only to refuse types the tree cannot walk).</summary>
+    static bool MentionsTensor(Type type, int depth)
+    {
+        if (typeof(torch.Tensor).IsAssignableFrom(type)) return true;
+        if (depth == 0 || type.IsPrimitive || type == typeof(string)) return false;
+        if (type.IsArray) return MentionsTensor(type.GetElementType()!, depth - 1);
+        if (type.IsGenericType && type.GetGenericArguments().Any(argument => MentionsTensor(argument, depth - 1))) return true;
+        return type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.GetIndexParameters().Length == 0)
+            .Any(p => MentionsTensor(p.PropertyType, depth - 1));
+    }
+}
