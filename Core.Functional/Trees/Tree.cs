@@ -102,7 +102,8 @@ public static class Tree
         foreach (var leaf in Leaves(tree)) leaf.Dispose();
     }
 
-    static TreeNode NodeOf<T>(T tree) => TreeNodes.For(tree?.GetType() ?? typeof(T));
+    static TreeNode NodeOf<T>(T tree) =>
+        TreeNodes.For(tree is null || TreeNodes.ClassifiesByStaticType(typeof(T)) ? typeof(T) : tree.GetType());
 
     static void Walk<T>(T tree, ITreeVisitor visitor) => NodeOf(tree).Walk(tree, "", visitor);
 

@@ -39,17 +39,23 @@ internal static class TreeNodes
         if (typeof(torch.Tensor).IsAssignableFrom(type))
             throw new ArgumentException($"Tree fields must be declared as Tensor, not {type.Name}: declare the field as torch.Tensor.");
         if (IsConfiguration(type)) return Remember(type, StaticNode.Instance);
-        if (type == typeof(object) || type.IsInterface && ListElementType(type) is null || type.IsAbstract && !type.IsSealed)
-            return Remember(type, DynamicNode.Instance);
         if (ListElementType(type) is { } element) return Remember(type, CreateList(type, element));
         if (IsFSharpOption(type)) return Remember(type, CreateOption(type));
+        if (type == typeof(object) || type.IsAbstract) return Remember(type, DynamicNode.Instance);
         if (RecordConstructor(type) is { } constructor) return CreateRecord(type, constructor);
-        if (MentionsTensor(type, depth: 2))
-            throw new ArgumentException(
-                $"Type {type.FullName} holds tensors but is not a tree: a parameter record needs a public constructor " +
-                "taking all its public properties (a C# positional record or an F# record); collections must be lists or arrays.");
-        return Remember(type, StaticNode.Instance);
+        return Remember(type, Untreeable(type));
     }
+
+    /// <summary>Whether the root of a tree is classified by its static type (lists, options) rather than its runtime type.</summary>
+    public static bool ClassifiesByStaticType(Type type) => ListElementType(type) is not null || IsFSharpOption(type);
+
+    /// <summary>Configuration, unless the type visibly carries tensors: those are refused rather than silently skipped.</summary>
+    static StaticNode Untreeable(Type type) =>
+        MentionsTensor(type, depth: 2)
+            ? throw new ArgumentException(
+                $"Type {type.FullName} holds tensors but is not a tree: a parameter record needs a public constructor " +
+                "taking all its public properties (a C# positional record or an F# record); collections must be lists or arrays.")
+            : StaticNode.Instance;
 
     static TreeNode Remember(Type type, TreeNode node) => Cache[type] = node;
 
@@ -65,12 +71,20 @@ internal static class TreeNodes
         try
         {
             var parameters = constructor.GetParameters();
+            var uncovered = type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+                .Where(p => p.GetIndexParameters().Length == 0 && !parameters.Any(c => string.Equals(c.Name, p.Name, StringComparison.OrdinalIgnoreCase))
+                            && MentionsTensor(p.PropertyType, depth: 2))
+                .Select(p => p.Name).ToArray();
+            if (uncovered.Length > 0)
+                throw new ArgumentException(
+                    $"Type {type.FullName} holds tensors in properties its constructor does not take ({string.Join(", ", uncovered)}), " +
+                    "so they would be lost when the tree is rebuilt: make them constructor parameters, or methods if they are computed.");
             var fields = parameters.Select(parameter =>
             {
                 var property = MatchingProperty(type, parameter)!;
                 return new RecordField(TreePath.FieldSegment(property.Name), CompileGetter(type, property), For(property.PropertyType));
             }).ToArray();
-            if (!fields.Any(field => field.Node.MayHoldTensors)) return Remember(type, StaticNode.Instance);
+            if (!fields.Any(field => field.Node.MayHoldTensors)) return Remember(type, Untreeable(type));
             node.Complete(fields, CompileConstructor(constructor));
             return node;
         }
@@ -120,9 +134,14 @@ internal static class TreeNodes
                || definition == typeof(IReadOnlyCollection<>) || definition == typeof(ICollection<>) || definition == typeof(IEnumerable<>)
                || definition == typeof(ImmutableArray<>) || definition == typeof(ImmutableList<>) || definition == typeof(IImmutableList<>)
                || definition.FullName == "Microsoft.FSharp.Collections.FSharpList`1"
+               || !type.IsInterface && ImplementsReadOnlyList(type, element)
             ? element
             : null;
     }
+
+    /// <summary>Other read-only lists (the compiler's collection-expression types, say) are rebuilt as arrays.</summary>
+    static bool ImplementsReadOnlyList(Type type, Type element) =>
+        type.GetGenericArguments().Length == 1 && typeof(IReadOnlyList<>).MakeGenericType(element).IsAssignableFrom(type);
 
     static TreeNode CreateList(Type listType, Type elementType)
     {
@@ -139,8 +158,11 @@ internal static class TreeNodes
             for (var i = 0; i < items.Length; i++) array.SetValue(items[i], i);
             return array;
         };
-        if (listType.IsArray || listType.IsInterface && !listType.Name.StartsWith("IImmutable", StringComparison.Ordinal)) return arrayOf;
-        var definition = listType.GetGenericTypeDefinition();
+        var definition = listType.IsArray ? null : listType.GetGenericTypeDefinition();
+        if (definition is null || listType.IsInterface && definition != typeof(IImmutableList<>)
+            || definition != typeof(List<>) && definition != typeof(ImmutableArray<>) && definition != typeof(ImmutableList<>)
+               && definition.FullName != "Microsoft.FSharp.Collections.FSharpList`1")
+            return arrayOf;
         if (definition == typeof(List<>))
             return items => Activator.CreateInstance(listType, arrayOf(items))!;
         if (definition == typeof(ImmutableArray<>))
