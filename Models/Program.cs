@@ -1,12 +1,65 @@
+using System.Globalization;
+
 namespace Functional.Models;
 
 /// <summary>The command line of the example models.</summary>
 public static class Program
 {
-    /// <summary>Runs the command named by the first argument.</summary>
+    const string Usage = """
+        usage: Functional.Models <command> [--option value ...]
+
+        commands:
+          mnist    train a digit classifier on MNIST t10k with the pure layers and SGD on parameter trees
+                   --data DIR (../shared/data/mnist-t10k)  --epochs N (5)  --batch N (64)
+                   --learning-rate X (0.05)  --momentum X (0.9)  --hidden N (256)  --seed N (1)
+        """;
+
+    /// <summary>Runs the command named by the first argument; returns 0 on success, 2 on bad usage, 1 on failure.</summary>
     public static int Main(string[] args)
     {
-        Console.Error.WriteLine("usage: Functional.Models <command> [options]");
-        return args.Length == 0 ? 2 : 0;
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            Console.WriteLine(Usage);
+            return args.Length == 0 ? 2 : 0;
+        }
+        try
+        {
+            var options = new Arguments(args[1..]);
+            return args[0] switch
+            {
+                "mnist" => Mnist(options),
+                _ => throw new ArgumentException($"Unknown command '{args[0]}'."),
+            };
+        }
+        catch (ArgumentException error)
+        {
+            Console.Error.WriteLine(error.Message);
+            Console.Error.WriteLine(Usage);
+            return 2;
+        }
+        catch (Exception error) when (error is IOException or InvalidDataException)
+        {
+            Console.Error.WriteLine(error.Message);
+            return 1;
+        }
+    }
+
+    static int Mnist(Arguments arguments)
+    {
+        var defaults = MnistTrainingOptions.Default;
+        var options = new MnistTrainingOptions(
+            arguments.Text("data", defaults.DataDirectory),
+            arguments.Integer("epochs", defaults.Epochs),
+            arguments.Integer("batch", defaults.BatchSize),
+            arguments.Number("learning-rate", defaults.LearningRate),
+            arguments.Number("momentum", defaults.Momentum),
+            arguments.Integer("hidden", defaults.Hidden),
+            defaults.ValidationCount,
+            arguments.Integer("seed", defaults.Seed));
+        arguments.CheckAllUsed();
+        Console.WriteLine($"Training a digit classifier on {options.DataDirectory} ({options.Epochs} epochs, batch {options.BatchSize}).");
+        MnistTraining.Run(options, epoch => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"epoch {epoch.Epoch}/{options.Epochs}  train loss {epoch.TrainLoss:F4}  validation accuracy {epoch.ValidationAccuracy:P2}  ({epoch.Seconds:F1} s)")));
+        return 0;
     }
 }
