@@ -91,7 +91,7 @@ public sealed class ActivationsTests
         var weights = Normal64(generator, leading.With(features));
         var dimension = Dimension(x, dimensionChoice);
 
-        AssertGradCheckPasses(input => (Activations.Apply(activation, input) * weights).sum(), x);
+        if (AwayFromKinks(activation, x)) AssertGradCheckPasses(input => (Activations.Apply(activation, input) * weights).sum(), x);
         AssertGradCheckPasses(input => (Activations.Softmax(input, dimension) * weights).sum(), x);
         AssertGradCheckPasses(input => (Activations.LogSoftmax(input, dimension) * weights).sum(), x);
     }

@@ -49,6 +49,7 @@ public sealed class FeedForwardTests
         var parameters = FeedForward.Init(generator, inputs, hidden, outputs, activation, Cpu);
         var x = Normal64(generator, leading.With(inputs));
         var weights = Normal64(generator, leading.With(outputs));
+        if (!AwayFromKinks(activation, Linear.Apply(Tree.Map(parameters.Inner, w => w.to(torch.float64)), x))) return;
 
         AssertGradCheckPasses(p => (FeedForward.Apply(p, x) * weights).sum(), parameters);
     }
