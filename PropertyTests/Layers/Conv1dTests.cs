@@ -58,7 +58,7 @@ public sealed class Conv1dTests
         {
             Assert.Equal(torch.float32, leaf.dtype);
             Assert.False(leaf.requires_grad);
-            Assert.True(leaf.abs().max().item<float>() <= bound);
+            Assert.True(leaf.abs().max().item<float>() <= (float)bound * (1 + 1e-6)); // float32 rounding of the bound
         }
         var again = Conv1d.Init(Rng(seed), inChannels, outChannels, kernel, Cpu);
         Assert.True(Bitwise(p.Weight, again.Weight) && Bitwise(p.Bias, again.Bias!));
