@@ -18,7 +18,7 @@ public class GradientStepBenchmark
     public int Width { get; set; }
 
     FeedForwardParams parameters = null!;
-    Sequential module = null!;
+    TorchSharp.Modules.Sequential module = null!;
     torch.Tensor input = null!;
 
     [GlobalSetup]

@@ -28,7 +28,7 @@ let apply (model: Mlp) (input: torch.Tensor) =
     | Some temperature -> output / temperature
     | None -> output
 
-let meanSquaredError model (input: torch.Tensor) (target: torch.Tensor) = (apply model input - target).pow(2.0).mean()
+let meanSquaredError model (input: torch.Tensor) (target: torch.Tensor) = (apply model input - target).square().mean()
 
 [<Fact>]
 let ``an F# record is a parameter tree with readable paths`` () =
@@ -54,7 +54,7 @@ let ``gradient descent written with Tree.Zip lowers the loss of an F# model`` ()
     use generator = new torch.Generator(3UL)
     let input = torch.randn([| 32L; 3L |], generator = generator)
     let target = input.sum(1L, keepdim = true).sin()
-    let step model =
+    let step (model: Mlp) =
         Memory.Scoped(fun () ->
             let result = Autodiff.ValueAndGrad((fun m -> meanSquaredError m input target), model)
             Tree.Zip(model, result.Gradient, fun p g -> p - 0.1 * g))

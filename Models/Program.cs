@@ -10,7 +10,7 @@ public static class Program
 
         commands:
           mnist    train a digit classifier on MNIST t10k with the pure layers and SGD on parameter trees
-                   --data DIR (../shared/data/mnist-t10k)  --epochs N (5)  --batch N (64)
+                   --data DIR (../shared/data/mnist-t10k)  --epochs N (10)  --batch N (64)
                    --learning-rate X (0.05)  --momentum X (0.9)  --hidden N (256)  --seed N (1)
         """;
 

@@ -43,6 +43,6 @@ public sealed class LayerInputException : ArgumentException
 
     static string Describe(string layer, string expected, string actual, string? path) =>
         path is null
-            ? $"{layer} (path unknown: apply the model through LayerPaths.Resolve or Autodiff.ValueAndGrad to name it): expected {expected}, got {actual}."
+            ? $"{layer} (path not known: apply the model through LayerPaths.Resolve or Autodiff.ValueAndGrad with a tree that holds this layer's record): expected {expected}, got {actual}."
             : $"{layer} at '{TreePath.Display(path)}': expected {expected}, got {actual}.";
 }

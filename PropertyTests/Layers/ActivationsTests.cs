@@ -107,9 +107,9 @@ public sealed class ActivationsTests
             Assert.NotSame(x, y);
             Assert.Equal(x.shape, y.shape);
         }
-        Assert.True(Bitwise(before, x));
+        Assert.True(Same.Bitwise(before, x));
         var gradient = Autodiff.ValueAndGrad(input => Activations.Apply(activation, input).sum(), x).Gradient;
-        Assert.True(Bitwise(before, x));
+        Assert.True(Same.Bitwise(before, x));
         Assert.False(x.requires_grad);
         Assert.Equal(x.shape, gradient.shape);
     }

@@ -61,7 +61,7 @@ public sealed class Conv1dTests
             Assert.True(leaf.abs().max().item<float>() <= (float)bound * (1 + 1e-6)); // float32 rounding of the bound
         }
         var again = Conv1d.Init(Rng(seed), inChannels, outChannels, kernel, Cpu);
-        Assert.True(Bitwise(p.Weight, again.Weight) && Bitwise(p.Bias, again.Bias!));
+        Assert.True(Same.Bitwise(p.Weight, again.Weight) && Same.Bitwise(p.Bias, again.Bias!));
     }
 
     [Fact]
@@ -116,7 +116,7 @@ public sealed class Conv1dTests
         AssertUnchanged(p, parametersBefore);
         var result = Autodiff.ValueAndGrad(q => Conv1d.Apply(q, x).square().sum(), p);
         AssertUnchanged(p, parametersBefore);
-        Assert.True(Bitwise(xBefore, x));
+        Assert.True(Same.Bitwise(xBefore, x));
         Assert.Equal((p.Stride, p.Padding, p.Dilation), (result.Gradient.Stride, result.Gradient.Padding, result.Gradient.Dilation));
         Tree.CheckSameStructure(p, result.Gradient);
     }

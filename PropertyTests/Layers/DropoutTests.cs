@@ -21,8 +21,8 @@ public sealed class DropoutTests
 
         var y = Dropout.Apply(x, rate.Value, training: false, generator);
         Assert.NotSame(x, y);
-        Assert.True(Bitwise(x, y));
-        Assert.True(Bitwise(stateBefore, generator.get_state()));
+        Assert.True(Same.Bitwise(x, y));
+        Assert.True(Same.Bitwise(stateBefore, generator.get_state()));
     }
 
     [Property(MaxTest = 100)]
@@ -39,7 +39,7 @@ public sealed class DropoutTests
         Assert.InRange(zeroFraction, rate.Value - 0.02, rate.Value + 0.02);
         var expected = (x.to(torch.float64) / (1 - rate.Value)).masked_select(kept);
         AssertClose(expected, y.masked_select(kept).to(torch.float64), rtol: 1e-6, atol: 0);
-        Assert.True(Bitwise(xBefore, x));
+        Assert.True(Same.Bitwise(xBefore, x));
     }
 
     [Property(MaxTest = 200)]
@@ -51,8 +51,8 @@ public sealed class DropoutTests
         var second = Dropout.Apply(x, rate.Value, training: true, Rng(seed + 1));
         var double64 = Dropout.Apply(x.to(torch.float64), rate.Value, training: true, Rng(seed + 1));
 
-        Assert.True(Bitwise(first, second));
-        Assert.True(Bitwise(first.eq(0), double64.eq(0)));
+        Assert.True(Same.Bitwise(first, second));
+        Assert.True(Same.Bitwise(first.eq(0), double64.eq(0)));
     }
 
     [Property(MaxTest = 200)]
@@ -60,7 +60,7 @@ public sealed class DropoutTests
     {
         using var scope = torch.NewDisposeScope();
         var x = Normal(Rng(seed), leading.With(features));
-        Assert.True(Bitwise(x, Dropout.Apply(x, 0, training: true, Rng(seed + 1))));
+        Assert.True(Same.Bitwise(x, Dropout.Apply(x, 0, training: true, Rng(seed + 1))));
     }
 
     [Property(MaxTest = 100)]

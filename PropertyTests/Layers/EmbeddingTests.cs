@@ -39,7 +39,7 @@ public sealed class EmbeddingTests
         Assert.False(weight.requires_grad);
         Assert.InRange(weight.mean().item<float>(), -0.03, 0.03);
         Assert.InRange(weight.std().item<float>(), 0.97, 1.03);
-        Assert.True(Bitwise(weight, Embedding.Init(Rng(3), 200, 100, Cpu).Weight));
+        Assert.True(Same.Bitwise(weight, Embedding.Init(Rng(3), 200, 100, Cpu).Weight));
         Assert.Equal(["weight"], Tree.Paths(Embedding.Init(Rng(3), 2, 2, Cpu)));
     }
 
@@ -69,7 +69,7 @@ public sealed class EmbeddingTests
         AssertUnchanged(parameters, parametersBefore);
         var result = Autodiff.ValueAndGrad(p => Embedding.Apply(p, ids).square().sum(), parameters);
         AssertUnchanged(parameters, parametersBefore);
-        Assert.True(Bitwise(idsBefore, ids));
+        Assert.True(Same.Bitwise(idsBefore, ids));
         Tree.CheckSameStructure(parameters, result.Gradient);
     }
 

@@ -20,7 +20,7 @@ public sealed class FeedForwardTests
         var rebuilt = Tree.Map(parameters, leaf => leaf.clone());
         Assert.Equal(activation, rebuilt.Activation);
         Assert.Equal(Tree.Paths(parameters), Tree.Paths(rebuilt));
-        Assert.All(Tree.Leaves(parameters).Zip(Tree.Leaves(rebuilt)), pair => Assert.True(Bitwise(pair.Item1, pair.Item2)));
+        Assert.All(Tree.Leaves(parameters).Zip(Tree.Leaves(rebuilt)), pair => Assert.True(Same.Bitwise(pair.Item1, pair.Item2)));
     }
 
     [Property(MaxTest = 200)]
@@ -67,7 +67,7 @@ public sealed class FeedForwardTests
         AssertUnchanged(parameters, parametersBefore);
         var result = Autodiff.ValueAndGrad(p => FeedForward.Apply(p, x).square().sum(), parameters);
         AssertUnchanged(parameters, parametersBefore);
-        Assert.True(Bitwise(xBefore, x));
+        Assert.True(Same.Bitwise(xBefore, x));
         Assert.Equal(activation, result.Gradient.Activation);
         Tree.CheckSameStructure(parameters, result.Gradient);
     }

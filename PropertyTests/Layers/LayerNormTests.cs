@@ -40,8 +40,8 @@ public sealed class LayerNormTests
     {
         using var scope = torch.NewDisposeScope();
         var parameters = LayerNorm.Init(features + 1, Cpu);
-        Assert.True(Bitwise(torch.ones(features + 1), parameters.Weight));
-        Assert.True(Bitwise(torch.zeros(features + 1), parameters.Bias));
+        Assert.True(Same.Bitwise(torch.ones(features + 1), parameters.Weight));
+        Assert.True(Same.Bitwise(torch.zeros(features + 1), parameters.Bias));
         Assert.Equal(1e-5, parameters.Epsilon);
         Assert.Equal(["weight", "bias"], Tree.Paths(parameters));
 
@@ -78,7 +78,7 @@ public sealed class LayerNormTests
         AssertUnchanged(parameters, parametersBefore);
         var result = Autodiff.ValueAndGrad(p => LayerNorm.Apply(p, x).square().sum(), parameters);
         AssertUnchanged(parameters, parametersBefore);
-        Assert.True(Bitwise(xBefore, x));
+        Assert.True(Same.Bitwise(xBefore, x));
         Assert.Equal(parameters.Epsilon, result.Gradient.Epsilon);
         Tree.CheckSameStructure(parameters, result.Gradient);
     }

@@ -97,7 +97,7 @@ public sealed class LayerPathErrorTests
     /// <c>type.IsAbstract &amp;&amp; !type.IsSealed</c> is true for interfaces — and the runtime type of a collection
     /// expression (<c>&lt;&gt;z__ReadOnlyArray&lt;T&gt;</c>) is not a list kind, so the walk throws.
     /// </summary>
-    [Fact(Skip = "Core bug in TreeNodes.Create (interfaces reach DynamicNode before the list check); reported to the lead, not fixed on the layers branch.")]
+    [Fact]
     public void An_IReadOnlyList_field_filled_by_a_collection_expression_is_a_tree()
     {
         using var scope = torch.NewDisposeScope();

@@ -82,22 +82,10 @@ public static class LayerTesting
         Assert.Equal(snapshot.Length, leaves.Count);
         for (var i = 0; i < leaves.Count; i++)
         {
-            Assert.True(Bitwise(snapshot[i], leaves[i]), $"leaf {i} changed");
+            Assert.True(Same.Bitwise(snapshot[i], leaves[i]), $"leaf {i} changed");
             Assert.False(leaves[i].requires_grad, $"leaf {i} requires grad");
             Assert.True(leaves[i].grad is null, $"leaf {i} has a grad");
         }
-    }
-
-    /// <summary>
-    /// Same dtype, shape and bytes. (TorchSharp's <c>torch.equal</c> is elementwise, unlike PyTorch's, so it is not
-    /// used for this.)
-    /// </summary>
-    public static bool Bitwise(torch.Tensor expected, torch.Tensor actual)
-    {
-        if (expected.dtype != actual.dtype || !expected.shape.SequenceEqual(actual.shape)) return false;
-        using var left = expected.contiguous();
-        using var right = actual.contiguous();
-        return left.bytes.SequenceEqual(right.bytes);
     }
 
     /// <summary>Same shape and dtype, and values within <c>atol + rtol·|expected|</c>.</summary>

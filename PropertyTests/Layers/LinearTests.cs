@@ -44,9 +44,9 @@ public sealed class LinearTests
             Assert.False(leaf.requires_grad);
             Assert.True(leaf.abs().max().item<float>() <= (float)bound * (1 + 1e-6)); // float32 rounding of the bound
         }
-        Assert.True(Bitwise(parameters.Weight, again.Weight) && Bitwise(parameters.Bias, again.Bias!));
+        Assert.True(Same.Bitwise(parameters.Weight, again.Weight) && Same.Bitwise(parameters.Bias, again.Bias!));
         Assert.Null(withoutBias.Bias);
-        Assert.True(Bitwise(parameters.Weight, withoutBias.Weight));
+        Assert.True(Same.Bitwise(parameters.Weight, withoutBias.Weight));
         Assert.Equal(["weight"], Tree.Paths(withoutBias));
     }
 
@@ -85,7 +85,7 @@ public sealed class LinearTests
         AssertUnchanged(parameters, parametersBefore);
         var result = Autodiff.ValueAndGrad(p => Linear.Apply(p, x).square().sum(), parameters);
         AssertUnchanged(parameters, parametersBefore);
-        Assert.True(Bitwise(xBefore, x));
+        Assert.True(Same.Bitwise(xBefore, x));
         Assert.False(x.requires_grad);
         Tree.CheckSameStructure(parameters, result.Gradient);
     }

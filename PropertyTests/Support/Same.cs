@@ -5,7 +5,15 @@ namespace Functional.PropertyTests;
 /// <summary>Exact comparisons of tensors for tests.</summary>
 public static class Same
 {
-    /// <summary>Same dtype, same shape and bitwise the same values.</summary>
-    public static bool Bitwise(torch.Tensor a, torch.Tensor b) =>
-        a.dtype == b.dtype && a.shape.SequenceEqual(b.shape) && torch.equal(a, b).all().item<bool>();
+    /// <summary>
+    /// Same dtype, shape and bytes (so NaN equals NaN). TorchSharp's <c>torch.equal</c> is elementwise, unlike
+    /// PyTorch's, so it is not used for this.
+    /// </summary>
+    public static bool Bitwise(torch.Tensor expected, torch.Tensor actual)
+    {
+        if (expected.dtype != actual.dtype || !expected.shape.SequenceEqual(actual.shape)) return false;
+        using var left = expected.contiguous();
+        using var right = actual.contiguous();
+        return left.bytes.SequenceEqual(right.bytes);
+    }
 }

@@ -3,7 +3,7 @@ using Functional.Core;
 using TorchSharp;
 using Xunit;
 
-namespace Functional.PropertyTests.Autodiff;
+namespace Functional.PropertyTests.Gradients;
 
 public sealed class AutodiffProperties
 {
@@ -34,7 +34,7 @@ public sealed class AutodiffProperties
         var model = RandomModel(seed, out var input);
         var copy = Tree.Map(model, leaf => leaf.is_floating_point() ? leaf.clone().requires_grad_(true) : leaf.clone());
 
-        var result = Core.Autodiff.ValueAndGrad(m => Loss(m, input), model);
+        var result = Autodiff.ValueAndGrad(m => Loss(m, input), model);
 
         var reference = Loss(copy, input);
         reference.backward();
@@ -52,7 +52,7 @@ public sealed class AutodiffProperties
         var before = Tree.Map(model, leaf => leaf.clone());
         var inputBefore = input.clone();
 
-        Core.Autodiff.ValueAndGrad(m => Loss(m, input), model);
+        Autodiff.ValueAndGrad(m => Loss(m, input), model);
 
         Assert.All(Enumerable.Zip(Tree.Leaves(model), Tree.Leaves(before), Same.Bitwise), Assert.True);
         Assert.True(Same.Bitwise(input, inputBefore));
@@ -65,7 +65,7 @@ public sealed class AutodiffProperties
     {
         var model = RandomModel(seed, out var input);
 
-        var gradient = Core.Autodiff.ValueAndGrad(m => Loss(m, input), model).Gradient;
+        var gradient = Autodiff.ValueAndGrad(m => Loss(m, input), model).Gradient;
 
         Tree.CheckSameStructure(model, gradient);
         Assert.Equal(Tree.Leaves(model).Select(l => l.dtype), Tree.Leaves(gradient).Select(l => l.dtype));
@@ -78,8 +78,8 @@ public sealed class AutodiffProperties
     {
         var model = RandomModel(seed, out var input);
 
-        var stopped = Core.Autodiff.ValueAndGrad(m => Loss(Core.Autodiff.StopGradient(m), input), model);
-        var plain = Core.Autodiff.ValueAndGrad(m => Loss(m, input), model);
+        var stopped = Autodiff.ValueAndGrad(m => Loss(Autodiff.StopGradient(m), input), model);
+        var plain = Autodiff.ValueAndGrad(m => Loss(m, input), model);
 
         Assert.Equal(plain.Value.item<double>(), stopped.Value.item<double>());
         Assert.All(Tree.Leaves(stopped.Gradient), g => Assert.Equal(0.0, g.abs().sum().to(torch.float64).item<double>()));

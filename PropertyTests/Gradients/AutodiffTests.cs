@@ -2,7 +2,7 @@ using Functional.Core;
 using TorchSharp;
 using Xunit;
 
-namespace Functional.PropertyTests.Autodiff;
+namespace Functional.PropertyTests.Gradients;
 
 public sealed class AutodiffTests
 {
@@ -13,7 +13,7 @@ public sealed class AutodiffTests
     {
         var weights = new Weights(torch.ones(3));
 
-        var error = Assert.Throws<ArgumentException>(() => Core.Autodiff.ValueAndGrad(p => p.W * 2, weights));
+        var error = Assert.Throws<ArgumentException>(() => Autodiff.ValueAndGrad(p => p.W * 2, weights));
 
         Assert.Contains("[3]", error.Message);
         Assert.Contains("single number", error.Message);
@@ -25,7 +25,7 @@ public sealed class AutodiffTests
         var weights = new Weights(torch.tensor(new[] { 1.0, 2.0 }));
         using var noGrad = torch.no_grad();
 
-        var result = Core.Autodiff.ValueAndGrad(p => (p.W * p.W).sum(), weights);
+        var result = Autodiff.ValueAndGrad(p => (p.W * p.W).sum(), weights);
 
         Assert.Equal(new[] { 2.0, 4.0 }, result.Gradient.W.data<double>().ToArray());
     }
@@ -35,7 +35,7 @@ public sealed class AutodiffTests
     {
         var weights = new Weights(torch.ones(2));
 
-        var result = Core.Autodiff.ValueAndGrad(_ => torch.tensor(5.0f), weights);
+        var result = Autodiff.ValueAndGrad(_ => torch.tensor(5.0f), weights);
 
         Assert.Equal(5.0f, result.Value.item<float>());
         Assert.Equal(new[] { 0.0f, 0.0f }, result.Gradient.W.data<float>().ToArray());

@@ -2,7 +2,7 @@ using Functional.Core;
 using TorchSharp;
 using Xunit;
 
-namespace Functional.PropertyTests.Memory;
+namespace Functional.PropertyTests.NativeMemory;
 
 /// <summary>Tests that count live native tensors run alone: parallel tests would change the count.</summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
@@ -21,9 +21,9 @@ public sealed class MemoryTests
 
     /// <summary>One plain SGD step as a user writes it: the old parameters are released once replaced.</summary>
     static Affine Step(Affine parameters, torch.Tensor x, torch.Tensor y) =>
-        Core.Memory.Scoped(() =>
+        Memory.Scoped(() =>
         {
-            var gradient = Core.Autodiff.ValueAndGrad(p => Loss(p, x, y), parameters).Gradient;
+            var gradient = Autodiff.ValueAndGrad(p => Loss(p, x, y), parameters).Gradient;
             return Tree.Zip(parameters, gradient, (w, g) => w - 0.1 * g);
         });
 
@@ -53,7 +53,7 @@ public sealed class MemoryTests
         var parameters = new Affine(torch.randn(4, 3), torch.zeros(3));
 
         var live = LiveTensors();
-        var result = Core.Autodiff.ValueAndGrad(p => Loss(p, x, y), parameters);
+        var result = Autodiff.ValueAndGrad(p => Loss(p, x, y), parameters);
 
         Assert.Equal(live + 1 + Tree.LeafCount(parameters), LiveTensors());
         Tree.Dispose(result);
