@@ -57,7 +57,7 @@ public static class Program
             defaults.ValidationCount,
             arguments.Integer("seed", defaults.Seed));
         arguments.CheckAllUsed();
-        Console.WriteLine($"Training a digit classifier on {options.DataDirectory} ({options.Epochs} epochs, batch {options.BatchSize}).");
+        Console.WriteLine($"Training a digit classifier on {options.DataDirectory} ({options.Epochs} epoch{(options.Epochs == 1 ? "" : "s")}, batch {options.BatchSize}).");
         MnistTraining.Run(options, epoch => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"epoch {epoch.Epoch}/{options.Epochs}  train loss {epoch.TrainLoss:F4}  validation accuracy {epoch.ValidationAccuracy:P2}  ({epoch.Seconds:F1} s)")));
         return 0;
