@@ -81,3 +81,25 @@ let ``a wrong input width through ValueAndGrad names the F# field path`` () =
             Autodiff.ValueAndGrad((fun m -> (apply m input).sum()), model) |> ignore)
     Assert.Equal("hidden", error.Path)
     Assert.Contains("[4, 5]", error.Message)
+
+// The F# tour of README.md, as written there.
+type Regressor = { Body: FeedForwardParams; Head: LinearParams }
+
+let loss model (x: torch.Tensor) (y: torch.Tensor) =
+    (Linear.Apply(model.Head, FeedForward.Apply(model.Body, x)) - y).square().mean()
+
+let step x y (model: Regressor) =
+    Memory.Scoped(fun () ->
+        let result = Autodiff.ValueAndGrad((fun m -> loss m x y), model)
+        Tree.Zip(model, result.Gradient, fun p g -> p - 0.05 * g))
+
+[<Fact>]
+let ``the README's F# tour trains`` () =
+    use generator = new torch.Generator(6UL)
+    let model =
+        { Body = FeedForward.Init(generator, 3, 16, 16, Activation.Gelu, torch.CPU)
+          Head = Linear.Init(generator, 16, 1, torch.CPU) }
+    let x = torch.randn([| 64L; 3L |], generator = generator)
+    let y = x.sum(1L, keepdim = true).sin()
+    let trained = Seq.fold (fun m _ -> step x y m) model (seq { 1..100 })
+    Assert.True((loss trained x y).item<float32>() < (loss model x y).item<float32>() / 2.0f)
