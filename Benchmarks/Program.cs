@@ -14,8 +14,10 @@ public static class Program
     /// <summary>Entry point; arguments are BenchmarkDotNet's (e.g. <c>--filter *Gradient*</c>).</summary>
     public static void Main(string[] args)
     {
-        // In-process: TorchSharp's native library is already loaded and patched in this build's output.
-        var config = DefaultConfig.Instance.AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).AsDefault());
+        // In process: the projects BenchmarkDotNet would generate for out-of-process runs do not get the build's
+        // libLibTorchSharp.so fix (see build/TorchSharpNativeFix.targets), so TorchSharp would not load in them.
+        var toolchain = new InProcessEmitToolchain(TimeSpan.FromMinutes(30), logOutput: false);
+        var config = DefaultConfig.Instance.AddJob(Job.Default.WithToolchain(toolchain).AsDefault());
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
     }
 }
