@@ -43,7 +43,7 @@ public static class Tree
         var given = leaves as IReadOnlyList<torch.Tensor> ?? leaves.ToArray();
         var cursor = new LeafCursor(given);
         var rebuilt = NodeOf(template).Rebuild(template, cursor);
-        cursor.CheckExhausted(LeafCount(template));
+        cursor.CheckExhausted();
         return (T)rebuilt!;
     }
 

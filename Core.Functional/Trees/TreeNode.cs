@@ -25,10 +25,10 @@ internal sealed class LeafCursor(IReadOnlyList<torch.Tensor> leaves)
             ? leaves[position++]
             : throw new ArgumentException($"Too few leaves: the tree needs more than the {leaves.Count} given.");
 
-    public void CheckExhausted(int expected)
+    public void CheckExhausted()
     {
         if (position != leaves.Count)
-            throw new ArgumentException($"Too many leaves: the tree has {expected} but {leaves.Count} were given.");
+            throw new ArgumentException($"Too many leaves: the tree has {position} but {leaves.Count} were given.");
     }
 }
 
