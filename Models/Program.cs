@@ -12,6 +12,9 @@ public static class Program
           mnist    train a digit classifier on MNIST t10k with the pure layers and SGD on parameter trees
                    --data DIR (../shared/data/mnist-t10k)  --epochs N (10)  --batch N (64)
                    --learning-rate X (0.05)  --momentum X (0.9)  --hidden N (256)  --seed N (1)
+          titles baseline
+                   character ROUGE of the lead baseline (the first N characters of each article) on LCSTS
+                   --data DIR (../shared/data/lcsts-part2-clge)  --split train|validation (validation)  --lead N (18)
         """;
 
     /// <summary>Runs the command named by the first argument; returns 0 on success, 2 on bad usage, 1 on failure.</summary>
@@ -24,11 +27,11 @@ public static class Program
         }
         try
         {
-            var options = new Arguments(args[1..]);
-            return args[0] switch
+            return (args[0], args.ElementAtOrDefault(1)) switch
             {
-                "mnist" => Mnist(options),
-                _ => throw new ArgumentException($"Unknown command '{args[0]}'."),
+                ("mnist", _) => Mnist(new Arguments(args[1..])),
+                ("titles", "baseline") => TitlesBaseline(new Arguments(args[2..])),
+                _ => throw new ArgumentException($"Unknown command '{string.Join(' ', args.Take(2))}'."),
             };
         }
         catch (ArgumentException error)
@@ -42,6 +45,24 @@ public static class Program
             Console.Error.WriteLine(error.Message);
             return 1;
         }
+    }
+
+    static int TitlesBaseline(Arguments arguments)
+    {
+        var directory = arguments.Text("data", "../shared/data/lcsts-part2-clge");
+        var split = arguments.Text("split", "validation") switch
+        {
+            "train" => Split.Train,
+            "validation" => Split.Validation,
+            var other => throw new ArgumentException($"--split must be train or validation, got '{other}'."),
+        };
+        var lead = arguments.Integer("lead", 18);
+        arguments.CheckAllUsed();
+        var pairs = Lcsts.Load(directory, split);
+        var scores = Rouge.Mean(pairs.Select(p => (LeadBaseline.Title(p.Content, lead), p.Title)));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"lead-{lead} on {pairs.Count} {split} pairs: ROUGE-1 {scores.Rouge1:F4}  ROUGE-2 {scores.Rouge2:F4}  ROUGE-L {scores.RougeL:F4}"));
+        return 0;
     }
 
     static int Mnist(Arguments arguments)
