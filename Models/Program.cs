@@ -15,6 +15,15 @@ public static class Program
           titles baseline
                    character ROUGE of the lead baseline (the first N characters of each article) on LCSTS
                    --data DIR (../shared/data/lcsts-part2-clge)  --split train|validation (validation)  --lead N (18)
+          word2vec train
+                   skip-gram with negative sampling, hand-written sparse gradients, on the Gutenberg books
+                   --data DIR (../shared/data/gutenberg-nltk-en)  --out FILE (vectors.txt)  --dim N (100)  --window N (5)
+                   --negatives N (5)  --min-count N (5)  --subsample X (1e-4)  --epochs N (5)  --learning-rate X (0.05)
+                   --threads N (2)  --seed N (1)
+          word2vec similar
+                   --vectors FILE (vectors.txt)  --word WORD  --count N (10)
+          word2vec eval
+                   --vectors FILE (vectors.txt)  --data DIR (../shared/data/word-similarity-analogy-en)
         """;
 
     /// <summary>Runs the command named by the first argument; returns 0 on success, 2 on bad usage, 1 on failure.</summary>
@@ -31,6 +40,9 @@ public static class Program
             {
                 ("mnist", _) => Mnist(new Arguments(args[1..])),
                 ("titles", "baseline") => TitlesBaseline(new Arguments(args[2..])),
+                ("word2vec", "train") => Word2VecCommands.Train(new Arguments(args[2..])),
+                ("word2vec", "similar") => Word2VecCommands.Similar(new Arguments(args[2..])),
+                ("word2vec", "eval") => Word2VecCommands.Evaluate(new Arguments(args[2..])),
                 _ => throw new ArgumentException($"Unknown command '{string.Join(' ', args.Take(2))}'."),
             };
         }
