@@ -8,16 +8,20 @@ namespace Functional.Benchmarks;
 /// <summary>
 /// Runs the suites: <c>dotnet run --project Benchmarks -c Release -- --filter '*'</c>. Each suite puts the
 /// library beside a TorchSharp peer in the same process and reports the ratio (BenchmarkDotNet's Ratio column).
+/// Whole-run races are named instead: <c>-- word2vec-race</c>.
 /// </summary>
 public static class Program
 {
     /// <summary>Entry point; arguments are BenchmarkDotNet's (e.g. <c>--filter *Gradient*</c>).</summary>
-    public static void Main(string[] args)
+    public static int Main(string[] args)
     {
+        if (args.FirstOrDefault() == "word2vec-race") return Word2VecRace.Run(args[1..]);
+
         // In process: the projects BenchmarkDotNet would generate for out-of-process runs do not get the build's
         // libLibTorchSharp.so fix (see build/TorchSharpNativeFix.targets), so TorchSharp would not load in them.
         var toolchain = new InProcessEmitToolchain(TimeSpan.FromMinutes(30), logOutput: false);
         var config = DefaultConfig.Instance.AddJob(Job.Default.WithToolchain(toolchain).AsDefault());
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
+        return 0;
     }
 }
