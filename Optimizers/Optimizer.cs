@@ -1,0 +1,59 @@
+using Functional.Core;
+using TorchSharp;
+
+namespace Functional.Optimizers;
+
+/// <summary>
+/// The generic entry points: a transformation applied to the user's own parameter tree type, and the familiar
+/// optimizers built by composition (see the aliases in <c>Optimizer.Aliases.cs</c>).
+/// </summary>
+public static partial class Optimizer
+{
+    /// <summary>The initial state of <paramref name="transformation"/> for <paramref name="parameters"/>.</summary>
+    public static object Init<TParams>(IGradientTransformation transformation, TParams parameters) =>
+        Check.NotNull(transformation, nameof(transformation)).Init(Tree.Flatten(parameters));
+
+    /// <summary>
+    /// The updates for <paramref name="gradients"/> (a tree of the parameters' structure) and the next state.
+    /// Pure: nothing given is mutated or disposed; the old state stays valid.
+    /// </summary>
+    /// <exception cref="TreeMismatchException">The gradients do not have the parameters' paths and shapes.</exception>
+    public static OptimizerUpdate<TParams> Update<TParams>(IGradientTransformation transformation, TParams gradients, object state, TParams parameters)
+    {
+        Check.NotNull(transformation, nameof(transformation));
+        var parameterLeaves = Tree.Flatten(parameters);
+        var gradientLeaves = Tree.Flatten(gradients);
+        Check.SameLeaves(parameterLeaves, gradientLeaves);
+        var result = transformation.Update(gradientLeaves, state, parameterLeaves);
+        Check.SameLeaves(gradientLeaves, result.Updates);
+        return new OptimizerUpdate<TParams>(Tree.Unflatten(parameters, result.Updates.Select(leaf => leaf.Value).ToArray()), result.State);
+    }
+
+    /// <summary>The new parameters <c>parameters + updates</c>, leaf by leaf (fresh tensors).</summary>
+    /// <exception cref="TreeMismatchException">The trees differ in paths or shapes.</exception>
+    public static TParams ApplyUpdates<TParams>(TParams parameters, TParams updates) =>
+        Tree.Zip(parameters, updates, (parameter, update) => parameter + update);
+
+    /// <summary>
+    /// One optimizer step: <see cref="Update{TParams}"/> then <see cref="ApplyUpdates{TParams}"/>, in one dispose
+    /// scope (<see cref="Memory.Scoped{T}"/>); only the new parameters and the new state leave it. Inputs are
+    /// untouched; the new state may share storage with the old one (through aliases) where a stage left a tensor
+    /// unchanged, so dispose an old state only through its own handles.
+    /// </summary>
+    public static OptimizerStep<TParams> Step<TParams>(IGradientTransformation transformation, TParams gradients, object state, TParams parameters) =>
+        Memory.Scoped(() =>
+        {
+            var update = Update(transformation, gradients, state, parameters);
+            return new OptimizerStep<TParams>(ApplyUpdates(parameters, update.Updates), update.State);
+        });
+}
+
+/// <summary>The result of <see cref="Optimizer.Update{TParams}"/>.</summary>
+/// <param name="Updates">A tree of the parameters' structure, to be added to the parameters.</param>
+/// <param name="State">The next optimizer state.</param>
+public sealed record OptimizerUpdate<TParams>(TParams Updates, object State);
+
+/// <summary>The result of <see cref="Optimizer.Step{TParams}"/>.</summary>
+/// <param name="Parameters">The new parameters.</param>
+/// <param name="State">The next optimizer state.</param>
+public sealed record OptimizerStep<TParams>(TParams Parameters, object State);
