@@ -46,6 +46,28 @@ public static partial class Optimizer
             var update = Update(transformation, gradients, state, parameters);
             return new OptimizerStep<TParams>(ApplyUpdates(parameters, update.Updates), update.State);
         });
+
+    /// <summary>The initial state of a multi-evaluation step for <paramref name="parameters"/>.</summary>
+    public static object Init<TParams>(IMultiEvaluationStep step, TParams parameters) =>
+        Check.NotNull(step, nameof(step)).Init(Tree.Flatten(parameters));
+
+    /// <summary>
+    /// One step of a multi-evaluation optimizer on <paramref name="loss"/>: the gradient at the parameters (and at
+    /// any other point the step asks for) comes from <see cref="Autodiff.ValueAndGrad{TParams}"/>. Runs in one
+    /// dispose scope; only the new parameters and state leave it. Inputs are untouched.
+    /// </summary>
+    public static OptimizerStep<TParams> Step<TParams>(IMultiEvaluationStep step, Func<TParams, torch.Tensor> loss, object state, TParams parameters) =>
+        Memory.Scoped(() =>
+        {
+            Check.NotNull(step, nameof(step));
+            IReadOnlyList<TreeLeaf> GradientAt(IReadOnlyList<TreeLeaf> point) =>
+                Tree.Flatten(Autodiff.ValueAndGrad(loss, Tree.Unflatten(parameters, point.Select(leaf => leaf.Value).ToArray())).Gradient);
+            var parameterLeaves = Tree.Flatten(parameters);
+            var result = step.Update(GradientAt, GradientAt(parameterLeaves), state, parameterLeaves);
+            Check.SameLeaves(parameterLeaves, result.Updates);
+            var updates = Tree.Unflatten(parameters, result.Updates.Select(leaf => leaf.Value).ToArray());
+            return new OptimizerStep<TParams>(ApplyUpdates(parameters, updates), result.State);
+        });
 }
 
 /// <summary>The result of <see cref="Optimizer.Update{TParams}"/>.</summary>
@@ -53,7 +75,7 @@ public static partial class Optimizer
 /// <param name="State">The next optimizer state.</param>
 public sealed record OptimizerUpdate<TParams>(TParams Updates, object State);
 
-/// <summary>The result of <see cref="Optimizer.Step{TParams}"/>.</summary>
+/// <summary>The result of an optimizer step (the <c>Optimizer.Step</c> overloads).</summary>
 /// <param name="Parameters">The new parameters.</param>
 /// <param name="State">The next optimizer state.</param>
 public sealed record OptimizerStep<TParams>(TParams Parameters, object State);
