@@ -28,11 +28,20 @@ public static class SideBySide
             foreach (var (name, run, streams) in rows)
             {
                 var ms = name == "TorchSharp Adam" ? torch : Median(run);
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{count + "x" + size,-12} {name,-22} {ms,10:F3} {ms / torch,7:F3} {streams * bytes / (ms / 1000) / 1e9,7:F1}"));
+                Print(count, size, name, ms, torch, streams * bytes);
             }
+            // On a busy machine libtorch's intra-op threads can lose more to waiting than they gain: show one thread too.
+            var threads = TorchSharp.torch.get_num_threads();
+            TorchSharp.torch.set_num_threads(1);
+            Print(count, size, "TorchSharp Adam 1 thr", Median(workload.TorchAdam), torch, 7 * bytes);
+            TorchSharp.torch.set_num_threads(threads);
         }
+        Console.WriteLine("ratio: time / TorchSharp Adam (default threads); GB/s: the bytes the step must move / time.");
     }
+
+    static void Print(int count, int size, string name, double ms, double torch, double bytes) =>
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{count + "x" + size,-12} {name,-22} {ms,10:F3} {ms / torch,7:F3} {bytes / (ms / 1000) / 1e9,7:F1}"));
 
     static double Median(Action run)
     {

@@ -1,5 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Functional.Core;
 using TorchSharp;
 
@@ -178,6 +180,8 @@ internal static unsafe class FusedAdamStep
         return partial.Sum();
     }
 
+    static bool Aligned(float* pointer) => ((nuint)pointer & 31) == 0;
+
     struct Leaf
     {
         public float* P, G, Mu, Nu, Ema, POut, MuOut, NuOut, EmaOut;
@@ -194,17 +198,31 @@ internal static unsafe class FusedAdamStep
             var (clip, b1, c1, b2, c2) = (new Vector<float>(Clip), new Vector<float>(B1), new Vector<float>(OneMinusB1), new Vector<float>(B2), new Vector<float>(OneMinusB2));
             var (ic1, irc2, eps, rate) = (new Vector<float>(InverseCorrection1), new Vector<float>(InverseRootCorrection2), new Vector<float>(Eps), new Vector<float>(MinusRate));
             var (d, cd) = (new Vector<float>(EmaDecay), new Vector<float>(OneMinusEmaDecay));
+            // The outputs are fresh buffers nobody reads during the step: streaming (non-temporal) stores skip reading
+            // them into the cache first, which saves a third of the memory traffic. They need 32-byte alignment.
+            var streaming = Avx.IsSupported && Vector<float>.Count == 8
+                            && Aligned(leaf.MuOut + i) && Aligned(leaf.NuOut + i) && Aligned(leaf.POut + i) && (leaf.Ema == null || Aligned(leaf.EmaOut + i));
             for (; i + width <= end; i += width)
             {
                 var g = Unsafe.ReadUnaligned<Vector<float>>(leaf.G + i) * clip;
                 var m = Unsafe.ReadUnaligned<Vector<float>>(leaf.Mu + i) * b1 + g * c1;
                 var v = Unsafe.ReadUnaligned<Vector<float>>(leaf.Nu + i) * b2 + g * g * c2;
                 var p = Unsafe.ReadUnaligned<Vector<float>>(leaf.P + i) + m * ic1 / (Vector.SquareRoot(v) * irc2 + eps) * rate;
+                if (streaming)
+                {
+                    Avx.StoreAlignedNonTemporal(leaf.MuOut + i, m.AsVector256());
+                    Avx.StoreAlignedNonTemporal(leaf.NuOut + i, v.AsVector256());
+                    Avx.StoreAlignedNonTemporal(leaf.POut + i, p.AsVector256());
+                    if (leaf.Ema != null)
+                        Avx.StoreAlignedNonTemporal(leaf.EmaOut + i, (Unsafe.ReadUnaligned<Vector<float>>(leaf.Ema + i) * d + p * cd).AsVector256());
+                    continue;
+                }
                 Unsafe.WriteUnaligned(leaf.MuOut + i, m);
                 Unsafe.WriteUnaligned(leaf.NuOut + i, v);
                 Unsafe.WriteUnaligned(leaf.POut + i, p);
                 if (leaf.Ema != null) Unsafe.WriteUnaligned(leaf.EmaOut + i, Unsafe.ReadUnaligned<Vector<float>>(leaf.Ema + i) * d + p * cd);
             }
+            if (streaming) Sse.StoreFence();
             for (; i < end; i++)
             {
                 var g = leaf.G[i] * Clip;
