@@ -45,16 +45,17 @@ public static partial class Optimizer
     /// optionally clipped and averaged) on float32 CPU trees of at least 65536 elements, the step runs as one fused
     /// pass over the elements; it agrees with the stage-by-stage result up to float32 rounding.
     /// </remarks>
-    public static OptimizerStep<TParams> Step<TParams>(IGradientTransformation transformation, TParams gradients, object state, TParams parameters) =>
-        Memory.Scoped(() =>
+    public static OptimizerStep<TParams> Step<TParams>(IGradientTransformation transformation, TParams gradients, object state, TParams parameters)
+    {
+        // The fused path allocates only the tensors it returns, so it needs no dispose scope of its own.
+        var fused = FusedAdamStep.TryStep(Check.NotNull(transformation, nameof(transformation)), Tree.Flatten(gradients), state, Tree.Flatten(parameters));
+        if (fused is { } result) return new OptimizerStep<TParams>(Tree.Unflatten(parameters, result.Parameters), result.State);
+        return Memory.Scoped(() =>
         {
-            var parameterLeaves = Tree.Flatten(parameters);
-            var gradientLeaves = Tree.Flatten(gradients);
-            var fused = FusedAdamStep.TryStep(Check.NotNull(transformation, nameof(transformation)), gradientLeaves, state, parameterLeaves);
-            if (fused is { } result) return new OptimizerStep<TParams>(Tree.Unflatten(parameters, result.Parameters), result.State);
             var update = Update(transformation, gradients, state, parameters);
             return new OptimizerStep<TParams>(ApplyUpdates(parameters, update.Updates), update.State);
         });
+    }
 
     /// <summary>The initial state of a multi-evaluation step for <paramref name="parameters"/>.</summary>
     public static object Init<TParams>(IMultiEvaluationStep step, TParams parameters) =>

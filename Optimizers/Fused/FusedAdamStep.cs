@@ -30,7 +30,8 @@ internal static unsafe class FusedAdamStep
         object state, IReadOnlyList<TreeLeaf> parameters)
     {
         var plan = Match(transformation, state);
-        if (plan is null || !Fits(plan, gradients, parameters)) return null;
+        var shapes = plan is null ? null : Fits(plan, gradients, parameters);
+        if (plan is null || shapes is null) return null;
         var rate = plan.Rate.Schedule.Value(plan.RateState.Count);
         if (!(rate >= 0) || double.IsInfinity(rate)) return null;
 
@@ -38,7 +39,7 @@ internal static unsafe class FusedAdamStep
         var clip = 1.0;
         if (plan.Clip is { } clipStage)
         {
-            var norm = Math.Sqrt(SumOfSquares(gradients));
+            var norm = Math.Sqrt(SumOfSquares(gradients, shapes));
             if (norm > clipStage.MaxNorm) clip = clipStage.MaxNorm / norm;
         }
         var count = plan.AdamState.Count + 1;
@@ -55,28 +56,23 @@ internal static unsafe class FusedAdamStep
             EmaDecay = (float)(plan.Ema?.Decay ?? 0), OneMinusEmaDecay = (float)(1 - (plan.Ema?.Decay ?? 0)),
         };
 
-        var newParameters = new torch.Tensor[n];
-        var mu = new torch.Tensor[n];
-        var nu = new torch.Tensor[n];
-        var average = plan.Ema is null ? null : new torch.Tensor[n];
+        var newParameters = Allocate(shapes);
+        var mu = Allocate(shapes);
+        var nu = Allocate(shapes);
+        var average = plan.Ema is null ? null : Allocate(shapes);
         var leaves = new Leaf[n];
         for (var i = 0; i < n; i++)
         {
-            var p = parameters[i].Value;
-            newParameters[i] = torch.empty_like(p);
-            mu[i] = torch.empty_like(p);
-            nu[i] = torch.empty_like(p);
-            if (average is not null) average[i] = torch.empty_like(p);
             leaves[i] = new Leaf
             {
-                P = NativeMemory.Pointer(p), G = NativeMemory.Pointer(gradients[i].Value),
+                P = NativeMemory.Pointer(parameters[i].Value), G = NativeMemory.Pointer(gradients[i].Value),
                 Mu = NativeMemory.Pointer(plan.AdamState.Mu[i]), Nu = NativeMemory.Pointer(plan.AdamState.Nu[i]),
                 Ema = plan.EmaState is null ? null : NativeMemory.Pointer(plan.EmaState.Average[i]),
                 POut = NativeMemory.Pointer(newParameters[i]), MuOut = NativeMemory.Pointer(mu[i]), NuOut = NativeMemory.Pointer(nu[i]),
                 EmaOut = average is null ? null : NativeMemory.Pointer(average[i]),
             };
         }
-        var chunks = Chunks(parameters);
+        var chunks = Chunks(shapes);
         Parallel.For(0, chunks.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, c =>
         {
             var (leaf, start, length) = chunks[c];
@@ -129,36 +125,79 @@ internal static unsafe class FusedAdamStep
     static object Rebuild(IGradientTransformation transformation, Queue<object> states) =>
         transformation is Chain chain ? new ChainState(chain.Stages.Select(stage => Rebuild(stage, states)).ToArray()) : states.Dequeue();
 
-    static bool Fits(Plan plan, IReadOnlyList<TreeLeaf> gradients, IReadOnlyList<TreeLeaf> parameters)
+    /// <summary>The leaf shapes when every tensor is plain float32 and the gradients have the parameters' shapes; else null.</summary>
+    static long[][]? Fits(Plan plan, IReadOnlyList<TreeLeaf> gradients, IReadOnlyList<TreeLeaf> parameters)
     {
         var n = parameters.Count;
-        if (gradients.Count != n || plan.AdamState.Mu.Count != n || plan.AdamState.Nu.Count != n || plan.EmaState is { } e && e.Average.Count != n) return false;
+        if (gradients.Count != n || plan.AdamState.Mu.Count != n || plan.AdamState.Nu.Count != n || plan.EmaState is { } e && e.Average.Count != n) return null;
+        var shapes = new long[n][];
         long total = 0;
         for (var i = 0; i < n; i++)
         {
-            var p = parameters[i].Value;
-            if (!NativeMemory.IsPlainFloat32(p) || gradients[i].Path != parameters[i].Path) return false;
-            foreach (var other in (IEnumerable<torch.Tensor>)[gradients[i].Value, plan.AdamState.Mu[i], plan.AdamState.Nu[i], .. plan.EmaState is null ? [] : new[] { plan.EmaState.Average[i] }])
-                if (!NativeMemory.IsPlainFloat32(other) || !other.shape.SequenceEqual(p.shape)) return false;
-            total += p.numel();
+            var (p, g) = (parameters[i].Value, gradients[i].Value);
+            shapes[i] = p.shape;
+            if (!NativeMemory.IsPlainFloat32(p) || !NativeMemory.IsPlainFloat32(g) || gradients[i].Path != parameters[i].Path || !g.shape.SequenceEqual(shapes[i]))
+                return null;
+            var size = shapes[i].Aggregate(1L, (a, b) => a * b);
+            // State tensors: plain float32 with the parameter's element count is enough for the kernel to be safe.
+            if (!Plain(plan.AdamState.Mu[i], size) || !Plain(plan.AdamState.Nu[i], size) || plan.EmaState is { } ema && !Plain(ema.Average[i], size)) return null;
+            total += size;
         }
-        return total >= MinimumElements;
+        return total >= MinimumElements ? shapes : null;
     }
 
-    static List<(int Leaf, long Start, long Length)> Chunks(IReadOnlyList<TreeLeaf> leaves)
+    static bool Plain(torch.Tensor tensor, long size) => NativeMemory.IsPlainFloat32(tensor) && tensor.numel() == size;
+
+    /// <summary>
+    /// Fresh contiguous float32 tensors of the given shapes. Small leaves are cut from shared allocations of about
+    /// 1M elements (one native call for a group of 1-D leaves instead of one per leaf; a view per leaf of another
+    /// rank); groups stay that small so the C allocator recycles them instead of mapping fresh pages every step.
+    /// </summary>
+    static torch.Tensor[] Allocate(long[][] shapes)
+    {
+        const long groupElements = 1 << 20;
+        var result = new torch.Tensor[shapes.Length];
+        var sizes = shapes.Select(shape => shape.Aggregate(1L, (a, b) => a * b)).ToArray();
+        for (var first = 0; first < shapes.Length;)
+        {
+            var last = first;
+            var total = sizes[first];
+            while (last + 1 < shapes.Length && total + sizes[last + 1] <= groupElements) total += sizes[++last];
+            if (last == first)
+                result[first] = torch.empty(shapes[first], torch.float32);
+            else
+            {
+                using var buffer = torch.empty(total, torch.float32);
+                var pieces = buffer.split(sizes[first..(last + 1)]);
+                for (var i = 0; i < pieces.Length; i++)
+                {
+                    if (shapes[first + i].Length == 1) result[first + i] = pieces[i];
+                    else
+                    {
+                        result[first + i] = pieces[i].view(shapes[first + i]);
+                        pieces[i].Dispose();
+                    }
+                }
+            }
+            first = last + 1;
+        }
+        return result;
+    }
+
+    static List<(int Leaf, long Start, long Length)> Chunks(long[][] shapes)
     {
         var chunks = new List<(int, long, long)>();
-        for (var i = 0; i < leaves.Count; i++)
+        for (var i = 0; i < shapes.Length; i++)
         {
-            var size = leaves[i].Value.numel();
+            var size = shapes[i].Aggregate(1L, (a, b) => a * b);
             for (long start = 0; start < size; start += ChunkElements) chunks.Add((i, start, Math.Min(ChunkElements, size - start)));
         }
         return chunks;
     }
 
-    static double SumOfSquares(IReadOnlyList<TreeLeaf> gradients)
+    static double SumOfSquares(IReadOnlyList<TreeLeaf> gradients, long[][] shapes)
     {
-        var chunks = Chunks(gradients);
+        var chunks = Chunks(shapes);
         var pointers = gradients.Select(g => (IntPtr)NativeMemory.Pointer(g.Value)).ToArray();
         var partial = new double[chunks.Count];
         Parallel.For(0, chunks.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, c =>
