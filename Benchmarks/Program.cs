@@ -12,10 +12,18 @@ namespace Functional.Benchmarks;
 /// </summary>
 public static class Program
 {
-    /// <summary>Entry point; arguments are BenchmarkDotNet's (e.g. <c>--filter *Gradient*</c>).</summary>
+    /// <summary>
+    /// Entry point; arguments are BenchmarkDotNet's (e.g. <c>--filter *Gradient*</c>), or <c>--side-by-side</c> for the
+    /// optimizer comparison table, or <c>word2vec-race</c>.
+    /// </summary>
     public static int Main(string[] args)
     {
         if (args.FirstOrDefault() == "word2vec-race") return Word2VecRace.Run(args[1..]);
+        if (args.Contains("--side-by-side"))
+        {
+            SideBySide.Run();
+            return 0;
+        }
 
         // In process: the projects BenchmarkDotNet would generate for out-of-process runs do not get the build's
         // libLibTorchSharp.so fix (see build/TorchSharpNativeFix.targets), so TorchSharp would not load in them.

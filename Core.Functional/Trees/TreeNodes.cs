@@ -24,12 +24,38 @@ internal static class TreeNodes
     static readonly ConcurrentDictionary<Type, TreeNode> Cache = new();
     static readonly object BuildLock = new();
 
+    // Nodes of the build in progress (guarded by BuildLock). They are published to Cache only when the outermost
+    // build completes: a record node is registered before its fields are built (for recursive records), and
+    // another thread reading Cache without the lock must never see it half-built.
+    static readonly Dictionary<Type, TreeNode> Pending = new();
+    static int buildDepth;
+
     public static TreeNode For(Type type)
     {
         if (Cache.TryGetValue(type, out var cached)) return cached;
         lock (BuildLock)
         {
-            return Cache.TryGetValue(type, out cached) ? cached : Create(type);
+            if (Cache.TryGetValue(type, out cached) || Pending.TryGetValue(type, out cached)) return cached;
+            buildDepth++;
+            try
+            {
+                var node = Create(type);
+                if (buildDepth == 1)
+                {
+                    foreach (var (built, builtNode) in Pending) Cache[built] = builtNode;
+                    Pending.Clear();
+                }
+                return node;
+            }
+            catch
+            {
+                if (buildDepth == 1) Pending.Clear();
+                throw;
+            }
+            finally
+            {
+                buildDepth--;
+            }
         }
     }
 
@@ -57,7 +83,7 @@ internal static class TreeNodes
                 "taking all its public properties (a C# positional record or an F# record); collections must be lists or arrays.")
             : StaticNode.Instance;
 
-    static TreeNode Remember(Type type, TreeNode node) => Cache[type] = node;
+    static TreeNode Remember(Type type, TreeNode node) => Pending[type] = node;
 
     static bool IsConfiguration(Type type) =>
         type.IsPrimitive || type.IsEnum || type == typeof(string) || type == typeof(decimal) || typeof(Delegate).IsAssignableFrom(type)
@@ -67,7 +93,7 @@ internal static class TreeNodes
     {
         // Registered before its fields, so that recursive records resolve to this node.
         var node = new RecordNode();
-        Cache[type] = node;
+        Pending[type] = node;
         try
         {
             var parameters = constructor.GetParameters();
@@ -90,7 +116,7 @@ internal static class TreeNodes
         }
         catch
         {
-            Cache.TryRemove(type, out _);
+            Pending.Remove(type);
             throw;
         }
     }

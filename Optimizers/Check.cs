@@ -1,0 +1,61 @@
+using Functional.Core;
+using TorchSharp;
+
+namespace Functional.Optimizers;
+
+/// <summary>Validation shared by the stages: hyper-parameters, states, leaf counts.</summary>
+internal static class Check
+{
+    public static double NonNegative(double value, string name) =>
+        value >= 0 && double.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(name, value, $"{name} must be a finite number >= 0, got {value}.");
+
+    public static double Positive(double value, string name) =>
+        value > 0 && double.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(name, value, $"{name} must be a finite number > 0, got {value}.");
+
+    public static double Finite(double value, string name) =>
+        double.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(name, value, $"{name} must be finite, got {value}.");
+
+    /// <summary>A decay rate in [0, 1).</summary>
+    public static double Decay(double value, string name) =>
+        value is >= 0 and < 1 ? value : throw new ArgumentOutOfRangeException(name, value, $"{name} must be in [0, 1), got {value}.");
+
+    /// <summary>An interpolation weight in [0, 1].</summary>
+    public static double Fraction(double value, string name) =>
+        value is >= 0 and <= 1 ? value : throw new ArgumentOutOfRangeException(name, value, $"{name} must be in [0, 1], got {value}.");
+
+    public static int AtLeastOne(int value, string name) =>
+        value >= 1 ? value : throw new ArgumentOutOfRangeException(name, value, $"{name} must be at least 1, got {value}.");
+
+    public static long NonNegative(long value, string name) =>
+        value >= 0 ? value : throw new ArgumentOutOfRangeException(name, value, $"{name} must be >= 0, got {value}.");
+
+    public static T NotNull<T>(T? value, string name) where T : class => value ?? throw new ArgumentNullException(name);
+
+    /// <summary>The state of <paramref name="owner"/>, or an error naming what was given instead.</summary>
+    public static T State<T>(object state, string owner) =>
+        state is T typed
+            ? typed
+            : throw new ArgumentException($"{owner} expects a {typeof(T).Name}, got {state?.GetType().Name ?? "null"}: pass the state its own Init returned.", nameof(state));
+
+    /// <summary>Throws Core's mismatch error when a state list does not have one tensor per gradient leaf.</summary>
+    public static void SameCount(IReadOnlyList<TreeLeaf> gradients, IReadOnlyList<torch.Tensor> state, string owner)
+    {
+        if (gradients.Count != state.Count)
+            throw new TreeMismatchException(gradients.Count > state.Count ? gradients[state.Count].Path : "",
+                $"{gradients.Count} leaves (the gradients)", $"{state.Count} in the state of {owner}");
+    }
+
+    /// <summary>Throws Core's mismatch error when two leaf lists differ in paths or shapes.</summary>
+    public static void SameLeaves(IReadOnlyList<TreeLeaf> expected, IReadOnlyList<TreeLeaf> actual)
+    {
+        for (var i = 0; i < Math.Max(expected.Count, actual.Count); i++)
+        {
+            if (i >= actual.Count) throw new TreeMismatchException(expected[i].Path, "a leaf", "no leaf (the tree ends earlier)");
+            if (i >= expected.Count) throw new TreeMismatchException(actual[i].Path, "no leaf (the tree ends earlier)", "a leaf");
+            if (expected[i].Path != actual[i].Path)
+                throw new TreeMismatchException(expected[i].Path, $"a leaf at '{TreePath.Display(expected[i].Path)}'", $"'{TreePath.Display(actual[i].Path)}' there instead");
+            if (!expected[i].Value.shape.SequenceEqual(actual[i].Value.shape))
+                throw new TreeMismatchException(expected[i].Path, "shape " + Shapes.Format(expected[i].Value.shape), "shape " + Shapes.Format(actual[i].Value.shape));
+        }
+    }
+}

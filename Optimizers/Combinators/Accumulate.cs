@@ -1,0 +1,43 @@
+using Functional.Core;
+using TorchSharp;
+
+namespace Functional.Optimizers;
+
+/// <summary>
+/// Gradient accumulation: <c>K</c> micro-batches make one real update of <c>Inner</c> with their mean gradient
+/// <c>(g_1 + ... + g_K) / K</c> (summed in arrival order). On the other <c>K - 1</c> calls the updates are zeros,
+/// so the parameters do not move, and the inner state (its step counter, schedules, EMA) does not advance.
+/// <c>K = 1</c> is the inner transformation itself (bitwise).
+/// </summary>
+/// <param name="Inner">The transformation that makes the real updates.</param>
+/// <param name="K">Micro-batches per update, &gt;= 1.</param>
+public sealed record Accumulate(IGradientTransformation Inner, int K) : IGradientTransformation
+{
+    /// <summary>The transformation that makes the real updates.</summary>
+    public IGradientTransformation Inner { get; init; } = Check.NotNull(Inner, nameof(Inner));
+
+    /// <summary>Micro-batches per update, &gt;= 1.</summary>
+    public int K { get; init => field = Check.AtLeastOne(value, nameof(K)); } = Check.AtLeastOne(K, nameof(K));
+
+    /// <inheritdoc />
+    public object Init(IReadOnlyList<TreeLeaf> parameters) => new AccumulateState(0, Leafwise.ZerosLike(parameters), Inner.Init(parameters));
+
+    /// <inheritdoc />
+    public TransformResult Update(IReadOnlyList<TreeLeaf> gradients, object state, IReadOnlyList<TreeLeaf> parameters)
+    {
+        var accumulated = Check.State<AccumulateState>(state, nameof(Accumulate));
+        Check.SameCount(gradients, accumulated.Sum, nameof(Accumulate));
+        var sum = gradients.Select((g, i) => accumulated.MicroStep == 0 ? g.Value.alias() : accumulated.Sum[i] + g.Value).ToArray();
+        if (accumulated.MicroStep + 1 < K)
+            return new(Leafwise.Zeros(gradients), new AccumulateState(accumulated.MicroStep + 1, sum, Tree.Map(accumulated.Inner, t => t.alias())));
+        var mean = Leafwise.WithValues(gradients, sum.Select(s => s / K).ToArray());
+        var result = Inner.Update(mean, accumulated.Inner, parameters);
+        return new(result.Updates, new AccumulateState(0, Leafwise.ZerosLike(gradients), result.State));
+    }
+}
+
+/// <summary>The state of <see cref="Accumulate"/>.</summary>
+/// <param name="MicroStep">Micro-batches received since the last real update (0 .. K-1).</param>
+/// <param name="Sum">Their gradient sum per leaf (zeros right after a real update).</param>
+/// <param name="Inner">The inner transformation's state.</param>
+public sealed record AccumulateState(long MicroStep, IReadOnlyList<torch.Tensor> Sum, object Inner);

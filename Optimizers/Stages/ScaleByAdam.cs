@@ -1,0 +1,58 @@
+using Functional.Core;
+using TorchSharp;
+
+namespace Functional.Optimizers;
+
+/// <summary>
+/// Adam scaling with bias correction: <c>Count += 1</c>; <c>mu = B1 * mu + (1 - B1) * g</c>;
+/// <c>nu = B2 * nu + (1 - B2) * g^2</c>; update <c>mu_hat / (sqrt(nu_hat) + Eps)</c> with
+/// <c>mu_hat = mu / (1 - B1^Count)</c>, <c>nu_hat = nu / (1 - B2^Count)</c> (epsilon outside the root, as
+/// <c>torch.optim.Adam</c>).
+/// </summary>
+/// <param name="B1">First-moment decay, in [0, 1).</param>
+/// <param name="B2">Second-moment decay, in [0, 1).</param>
+/// <param name="Eps">Added to the root, &gt;= 0.</param>
+public sealed record ScaleByAdam(double B1, double B2, double Eps) : IGradientTransformation
+{
+    /// <summary>The usual values: 0.9, 0.999, 1e-8.</summary>
+    public static ScaleByAdam Default { get; } = new(0.9, 0.999, 1e-8);
+
+    /// <summary>First-moment decay, in [0, 1).</summary>
+    public double B1 { get; init => field = Check.Decay(value, nameof(B1)); } = Check.Decay(B1, nameof(B1));
+
+    /// <summary>Second-moment decay, in [0, 1).</summary>
+    public double B2 { get; init => field = Check.Decay(value, nameof(B2)); } = Check.Decay(B2, nameof(B2));
+
+    /// <summary>Added to the root, &gt;= 0.</summary>
+    public double Eps { get; init => field = Check.NonNegative(value, nameof(Eps)); } = Check.NonNegative(Eps, nameof(Eps));
+
+    /// <inheritdoc />
+    public object Init(IReadOnlyList<TreeLeaf> parameters) => new ScaleByAdamState(0, Leafwise.ZerosLike(parameters), Leafwise.ZerosLike(parameters));
+
+    /// <inheritdoc />
+    public TransformResult Update(IReadOnlyList<TreeLeaf> gradients, object state, IReadOnlyList<TreeLeaf> parameters)
+    {
+        var adam = Check.State<ScaleByAdamState>(state, nameof(ScaleByAdam));
+        Check.SameCount(gradients, adam.Mu, nameof(ScaleByAdam));
+        Check.SameCount(gradients, adam.Nu, nameof(ScaleByAdam));
+        var count = adam.Count + 1;
+        var correction1 = 1 - Math.Pow(B1, count);
+        var rootCorrection2 = Math.Sqrt(1 - Math.Pow(B2, count));
+        var mu = new torch.Tensor[gradients.Count];
+        var nu = new torch.Tensor[gradients.Count];
+        var updates = Leafwise.Map(gradients, (i, g) =>
+        {
+            using var scope = torch.NewDisposeScope();
+            mu[i] = (adam.Mu[i] * B1 + g.Value * (1 - B1)).MoveToOuterDisposeScope();
+            nu[i] = (adam.Nu[i] * B2 + g.Value.square() * (1 - B2)).MoveToOuterDisposeScope();
+            return (mu[i] / correction1 / (nu[i].sqrt() / rootCorrection2 + Eps)).MoveToOuterDisposeScope();
+        });
+        return new(updates, new ScaleByAdamState(count, mu, nu));
+    }
+}
+
+/// <summary>The state of <see cref="ScaleByAdam"/>.</summary>
+/// <param name="Count">Updates done so far (for the bias correction).</param>
+/// <param name="Mu">First moments per leaf.</param>
+/// <param name="Nu">Second moments per leaf.</param>
+public sealed record ScaleByAdamState(long Count, IReadOnlyList<torch.Tensor> Mu, IReadOnlyList<torch.Tensor> Nu);

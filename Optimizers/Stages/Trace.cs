@@ -1,0 +1,37 @@
+using Functional.Core;
+using TorchSharp;
+
+namespace Functional.Optimizers;
+
+/// <summary>
+/// Momentum: <c>trace = Decay * trace + g</c> (trace starts at 0); the update is <c>trace</c>, or with
+/// <c>Nesterov</c> <c>g + Decay * trace</c>. This is <c>torch.optim.SGD</c>'s buffer with zero dampening.
+/// </summary>
+/// <param name="Decay">The momentum, in [0, 1).</param>
+/// <param name="Nesterov">Whether to look ahead (Nesterov momentum).</param>
+public sealed record Trace(double Decay, bool Nesterov) : IGradientTransformation
+{
+    /// <summary>The momentum, in [0, 1).</summary>
+    public double Decay { get; init => field = Check.Decay(value, nameof(Decay)); } = Check.Decay(Decay, nameof(Decay));
+
+    /// <inheritdoc />
+    public object Init(IReadOnlyList<TreeLeaf> parameters) => new TraceState(Leafwise.ZerosLike(parameters));
+
+    /// <inheritdoc />
+    public TransformResult Update(IReadOnlyList<TreeLeaf> gradients, object state, IReadOnlyList<TreeLeaf> parameters)
+    {
+        var trace = Check.State<TraceState>(state, nameof(Trace)).Trace;
+        Check.SameCount(gradients, trace, nameof(Trace));
+        var next = new torch.Tensor[gradients.Count];
+        var updates = Leafwise.Map(gradients, (i, g) =>
+        {
+            next[i] = trace[i] * Decay + g.Value;
+            return Nesterov ? g.Value + next[i] * Decay : next[i].alias();
+        });
+        return new(updates, new TraceState(next));
+    }
+}
+
+/// <summary>The state of <see cref="Trace"/>.</summary>
+/// <param name="Trace">The momentum buffer per leaf.</param>
+public sealed record TraceState(IReadOnlyList<torch.Tensor> Trace);

@@ -1,0 +1,97 @@
+using FsCheck.Xunit;
+using Functional.Core;
+using Functional.Optimizers;
+using TorchSharp;
+using Xunit;
+
+namespace Functional.PropertyTests.Optimizers;
+
+/// <summary>States serialise to named tensors plus JSON and back exactly; they compare by value and print readably.</summary>
+public sealed class StateCodecProperties
+{
+    static IGradientTransformation Pipeline(int seed)
+    {
+        var random = new Random(seed);
+        IGradientTransformation core = random.Next(4) switch
+        {
+            0 => Optimizer.Adam(1e-2),
+            1 => Optimizer.Nesterov(1e-2, 0.9),
+            2 => Optimizer.RmsProp(1e-2, ScaleByRms.Default),
+            _ => Optimizer.Lion(new PiecewiseLinear(1e-3, [new Knot(2, 1)]), ScaleByLion.Default, new AddDecayedWeights(0.1, ["bias"])),
+        };
+        if (random.Next(2) == 0) core = new SkipNonFinite(core, 3);
+        if (random.Next(2) == 0) core = new Lookahead(core, 2, 0.5);
+        if (random.Next(2) == 0) core = new Partition([new PartitionRule("bias", Optimizer.Adagrad(0.1, ScaleByAdagrad.Default))], core);
+        core = new Chain(new ClipByGlobalNorm(1), core, new ParameterEma(0.9, random.Next(2) == 0));
+        return random.Next(2) == 0 ? new Accumulate(core, 2) : core;
+    }
+
+    [Property(MaxTest = 100)]
+    public void Decode_of_encode_is_the_same_state_and_training_continues_identically(int seed)
+    {
+        using var scope = torch.NewDisposeScope();
+        var start = OptimizerTesting.RandomNet(seed, seed % 2 == 0 ? torch.float32 : torch.float64);
+        var gradients = OptimizerTesting.RandomGradients(start, seed, 5);
+        var pipeline = Pipeline(seed);
+        var state = Optimizer.Init(pipeline, start);
+        var parameters = start;
+        for (var i = 0; i < 3; i++) (parameters, state) = Optimizer.Step(pipeline, gradients[i], state, parameters);
+
+        var encoded = OptimizerStates.Encode(state);
+        var stored = new EncodedState(encoded.Tensors.Select(t => new TreeLeaf(t.Path, t.Value.clone())).ToArray(), new string(encoded.Structure.AsSpan()));
+        var restored = OptimizerStates.Decode(stored);
+
+        Assert.True(OptimizerStates.Equal(state, restored));
+        Assert.Equal(OptimizerStates.Describe(state), OptimizerStates.Describe(restored));
+        Assert.Equal(Tree.Paths(state), encoded.Tensors.Select(t => t.Path));
+        var (fromOriginal, fromRestored) = (parameters, parameters);
+        var (s1, s2) = (state, restored);
+        for (var i = 3; i < 5; i++)
+        {
+            (fromOriginal, s1) = Optimizer.Step(pipeline, gradients[i], s1, fromOriginal);
+            (fromRestored, s2) = Optimizer.Step(pipeline, gradients[i], s2, fromRestored);
+            OptimizerTesting.AssertBitwise(fromOriginal, fromRestored, $"step {i}:");
+        }
+        Assert.True(OptimizerStates.Equal(s1, s2));
+    }
+
+    [Property(MaxTest = 100)]
+    public void Equal_notices_any_changed_element_or_scalar(int seed)
+    {
+        using var scope = torch.NewDisposeScope();
+        var random = new Random(seed);
+        var start = OptimizerTesting.RandomNet(seed, torch.float32);
+        var pipeline = Pipeline(seed);
+        var state = Optimizer.Step(pipeline, OptimizerTesting.RandomGradients(start, seed, 1)[0], Optimizer.Init(pipeline, start), start).State;
+        var encoded = OptimizerStates.Encode(state);
+
+        var victim = random.Next(encoded.Tensors.Count);
+        var changed = encoded.Tensors.Select((t, i) => i != victim ? t : t with { Value = ChangeFirstElement(t.Value) }).ToArray();
+        Assert.False(OptimizerStates.Equal(state, OptimizerStates.Decode(encoded with { Tensors = changed })));
+        var count = encoded.Structure.Contains("\"value\": \"1\"") ? encoded.Structure.Replace("\"value\": \"1\"", "\"value\": \"2\"") : null;
+        if (count is not null) Assert.False(OptimizerStates.Equal(state, OptimizerStates.Decode(encoded with { Structure = count })));
+    }
+
+    static torch.Tensor ChangeFirstElement(torch.Tensor tensor)
+    {
+        var copy = tensor.clone();
+        var flat = copy.view(-1);
+        flat[0] = flat[0] + 0.5;
+        return copy;
+    }
+
+    [Fact]
+    public void Describe_prints_types_scalars_and_tensor_shapes()
+    {
+        using var scope = torch.NewDisposeScope();
+        var net = new Net(torch.ones(2, 3), torch.ones(3), []);
+        var adam = Optimizer.Adam(0.1);
+        var state = Optimizer.Step(adam, net, Optimizer.Init(adam, net), net).State;
+        var text = OptimizerStates.Describe(state);
+        Assert.Contains("state: ChainState", text);
+        Assert.Contains("  States: 2 item(s)", text);
+        Assert.Contains("[0]: ScaleByAdamState", text);
+        Assert.Contains("Count = 1", text);
+        Assert.Contains("[0]: Float32[2, 3], norm 0.244949", text);
+    }
+}
