@@ -24,7 +24,8 @@ public static class Gru
     /// <remarks>
     /// The masking contract is <see cref="Lstm.Apply"/>'s: padded steps keep the state and output zeros, the backward
     /// direction starts at each row's last real token, holes are skipped, padded inputs get zero gradient, rows
-    /// without real tokens give zeros; checked the same way. Pure.
+    /// without real tokens give zeros; prefix masks run libtorch's fused kernel and masks with holes a step loop, as
+    /// there; checked the same way. Pure.
     /// </remarks>
     public static GruResult Apply(GruParams parameters, Tensor values, Tensor mask)
     {

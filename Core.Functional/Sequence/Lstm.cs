@@ -25,7 +25,9 @@ public static class Lstm
     /// A padded step never changes the state and outputs zeros; the forward direction's final state is the state
     /// after the row's last real token, and the backward direction starts at the row's last real token (so on a prefix
     /// mask each row gives exactly what <c>nn.LSTM</c> gives on the row unpadded). Holes in the mask are skipped.
-    /// Padded inputs are never read and receive zero gradient; a row without real tokens gives zeros. Implemented as a
+    /// Padded inputs are never read and receive zero gradient; a row without real tokens gives zeros. A prefix mask
+    /// (checked on the host) runs libtorch's fused kernel on the packed rows, with gradients flowing to the weights of
+    /// <paramref name="parameters"/> and to <paramref name="values"/> (first derivatives only); a mask with holes runs a
     /// step loop of torch operations (one input-projection matmul per direction, one recurrent matmul per step).
     /// Checked before any native call: rank 3, dtype and device of the weights, input width, weight shapes, layers all
     /// of one directionality, and the mask; a violation is a <see cref="LayerInputException"/>. Pure.

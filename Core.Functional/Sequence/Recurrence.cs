@@ -2,7 +2,7 @@ using static TorchSharp.torch;
 
 namespace Functional.Core;
 
-/// <summary>The masked step loop shared by <see cref="Lstm"/> and <see cref="Gru"/>.</summary>
+/// <summary>The masked recurrence shared by <see cref="Lstm"/> and <see cref="Gru"/>: the fused kernel for prefix masks, a step loop for masks with holes.</summary>
 internal static class Recurrence
 {
     /// <summary>The kind of cell: 4 gates with a cell state, or 3 gates without.</summary>
@@ -39,6 +39,13 @@ internal static class Recurrence
     {
         Check(layer, parameters, kind, layers, values, mask);
         using var scope = NewDisposeScope();
+        var lengths = Masks.Lengths(mask);
+        if (IsPrefix(mask, lengths))
+        {
+            var fused = Fused(kind, layers, values, mask, lengths);
+            scope.MoveToOuter(fused.Cell is null ? [fused.Output, fused.Hidden] : [fused.Output, fused.Hidden, fused.Cell]);
+            return fused;
+        }
         var steps = mask.transpose(0, 1).unsqueeze(-1).contiguous();
         var input = Masks.ZeroPadding(values, mask);
         var hiddens = new List<Tensor>();
@@ -58,6 +65,49 @@ internal static class Recurrence
         var cell = kind == Kind.Lstm ? stack(cells, 0) : null;
         scope.MoveToOuter(cell is null ? [input, hidden] : [input, hidden, cell]);
         return (input, hidden, cell);
+    }
+
+    /// <summary>The PyTorch names of the weights in the order of <see cref="Weights"/>.</summary>
+    internal static IEnumerable<string> WeightNames(int layers, bool bidirectional)
+    {
+        for (var k = 0; k < layers; k++)
+            foreach (var suffix in bidirectional ? new[] { "", "_reverse" } : [""])
+                foreach (var name in new[] { "weight_ih", "weight_hh", "bias_ih", "bias_hh" })
+                    yield return $"{name}_l{k}{suffix}";
+    }
+
+    /// <summary>Every weight, per layer and direction: input weight, hidden weight, input bias, hidden bias.</summary>
+    internal static IEnumerable<Tensor> Weights(RecurrentLayerParams[] layers) =>
+        layers.SelectMany(layer => layer.Backward is null ? [layer.Forward] : new[] { layer.Forward, layer.Backward })
+            .SelectMany(cell => new[] { cell.InputWeight, cell.HiddenWeight, cell.InputBias, cell.HiddenBias });
+
+    /// <summary>Whether every row's real tokens come first (reads the mask back to the host).</summary>
+    static bool IsPrefix(Tensor mask, Tensor lengths)
+    {
+        using var prefix = Masks.FromLengths(lengths, mask.shape[1]);
+        using var same = prefix.eq(mask);
+        using var all = same.all();
+        return all.item<bool>();
+    }
+
+    /// <summary>
+    /// A prefix mask through libtorch's fused kernel (<see cref="FusedRecurrence"/>). A row without real tokens runs one
+    /// zero step (packing needs length 1) whose outputs and states are then zeroed, so it contributes nothing.
+    /// </summary>
+    static (Tensor Output, Tensor Hidden, Tensor? Cell) Fused(Kind kind, RecurrentLayerParams[] layers, Tensor values, Tensor mask, Tensor lengths)
+    {
+        var weights = Weights(layers).ToArray();
+        var first = layers[0].Forward;
+        var hostLengths = lengths.cpu().data<long>().Select(n => Math.Max(n, 1)).ToArray();
+        var buildGraph = is_grad_enabled() && (values.requires_grad || weights.Any(w => w.requires_grad));
+        var config = new FusedRecurrence.Config(kind, first.InputWeight.shape[1], first.HiddenWeight.shape[1], layers.Length,
+            layers[0].Backward is not null, hostLengths, buildGraph);
+        var results = FusedRecurrence.Run(config, Masks.ZeroPadding(values, mask), weights);
+        var empty = lengths.eq(0).reshape(1, -1, 1);
+        var output = Masks.ZeroPadding(results[0], mask);
+        var hidden = results[1].masked_fill(empty, 0);
+        var cell = kind == Kind.Lstm ? results[2].masked_fill(empty, 0) : null;
+        return (output, hidden, cell);
     }
 
     /// <summary>

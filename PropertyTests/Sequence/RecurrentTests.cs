@@ -111,7 +111,7 @@ public sealed class RecurrentTests
     }
 
     [Property(MaxTest = 100)]
-    public void A_mask_with_holes_equals_the_row_with_its_holes_removed(bool isLstm, Batch batch, Dim length, Dim inputs, Dim hidden, bool bidirectional, int seed)
+    public void A_mask_with_holes_step_loop_equals_the_fused_run_on_the_rows_with_their_holes_removed_in_values_and_gradients(bool isLstm, Batch batch, Dim length, Dim inputs, Dim hidden, bool bidirectional, int seed)
     {
         using var scope = torch.NewDisposeScope();
         var generator = Rng(seed);
@@ -127,16 +127,32 @@ public sealed class RecurrentTests
         for (var b = 0; b < batch; b++)
             AssertClose(packed.Output.Values[b].index(prefix[b]), holey.Output.Values[b].index(mask[b]), atol: 1e-6);
         AssertClose(packed.Hidden, holey.Hidden, atol: 1e-6);
+
+        // The same loss on both: weights on the real outputs (moved with them) and on the final states.
+        var w = Normal(generator, batch, length, holey.Output.Values.shape[2]);
+        var compactW = w.gather(1, order.unsqueeze(-1).expand(w.shape));
+        var wHidden = Normal(generator, holey.Hidden.shape);
+        torch.Tensor Loss(object p, torch.Tensor values, torch.Tensor m, torch.Tensor weights)
+        {
+            var (output, h, c) = net.Apply(p, values, m);
+            return (output.Values * weights).sum() + (h * wHidden).sum() + (c is null ? 0 : (c * wHidden).sum());
+        }
+        var (stepLoop, fused) = isLstm
+            ? (Tree.Leaves(Autodiff.ValueAndGrad((LstmParams p) => Loss(p, x, mask, w), (LstmParams)net.Parameters).Gradient),
+               Tree.Leaves(Autodiff.ValueAndGrad((LstmParams p) => Loss(p, compact, prefix, compactW), (LstmParams)net.Parameters).Gradient))
+            : (Tree.Leaves(Autodiff.ValueAndGrad((GruParams p) => Loss(p, x, mask, w), (GruParams)net.Parameters).Gradient),
+               Tree.Leaves(Autodiff.ValueAndGrad((GruParams p) => Loss(p, compact, prefix, compactW), (GruParams)net.Parameters).Gradient));
+        for (var i = 0; i < stepLoop.Count; i++) AssertClose(stepLoop[i], fused[i], atol: 1e-5);
     }
 
     [Property(MaxTest = 30)]
-    public void LSTM_and_GRU_pass_GradCheck_with_all_padding_rows_and_holes(bool isLstm, Batch batch, Dim length, bool twoLayers, bool bidirectional, int seed)
+    public void LSTM_and_GRU_pass_GradCheck_with_all_padding_rows_on_the_fused_path_and_with_holes(bool isLstm, Batch batch, Dim length, bool twoLayers, bool bidirectional, bool holes, int seed)
     {
         using var scope = torch.NewDisposeScope();
         var generator = Rng(seed);
         const int inputs = 2, hidden = 2;
         var net = Net.Make(isLstm, generator, inputs, hidden, Layers(twoLayers), bidirectional);
-        var mask = RandomMask(generator, batch, Math.Min(length, 4), holes: true, emptyRow: true);
+        var mask = RandomMask(generator, batch, Math.Min(length, 4), holes, emptyRow: true);
         var x = Normal64(generator, batch, mask.shape[1], inputs);
         var w = Normal64(generator, batch, mask.shape[1], hidden * (bidirectional ? 2 : 1));
         var wHidden = Normal64(generator, Layers(twoLayers) * (bidirectional ? 2 : 1), batch, hidden);
