@@ -22,11 +22,4 @@ public static class MaskChecks
         if (mask.device.type != values.device.type || mask.device.index != values.device.index)
             throw new LayerInputException(layer, parameters, expected, Shapes.Describe(mask));
     }
-
-    /// <summary><paramref name="mask"/> must be a Bool tensor of rank 2 ([batch, length]).</summary>
-    public static void IsMask(string layer, object parameters, Tensor mask)
-    {
-        if (mask.dtype != ScalarType.Bool || mask.dim() != 2)
-            throw new LayerInputException(layer, parameters, "mask of dtype Bool and shape [batch, length]", Shapes.Describe(mask));
-    }
 }

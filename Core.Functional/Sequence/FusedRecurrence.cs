@@ -8,11 +8,14 @@ namespace Functional.Core;
 /// inputs are the caller's input and weight tensors, so gradients flow to them.
 /// </summary>
 /// <remarks>
-/// TorchSharp has no functional LSTM or GRU, and a module's parameters cannot be our tensors: <c>new Parameter(t)</c>
-/// makes a fresh leaf (the autograd link is cut). So the forward copies the weights into a fresh module (its own
-/// leaves), runs it on the packed rows with autograd on, and keeps that inner graph; the backward differentiates the
-/// inner graph with <c>torch.autograd.grad</c> and hands the gradients of the module's leaves to our weights. First
-/// derivatives only (no double backward); the inner graph is released after the first backward.
+/// TorchSharp 0.107 binds no functional LSTM or GRU (no <c>torch.lstm</c>, <c>_VF</c>, <c>lstm_cell</c> or <c>gru_cell</c>: the kernels
+/// are reachable only through the native <c>nn.LSTM</c>/<c>nn.GRU</c> (and cell) modules), and a module's parameters cannot be
+/// our tensors: a <c>Parameter</c> made from our tensor keeps the autograd link, but the native module refuses to have
+/// a registered parameter replaced ("already registered"). So the forward copies the weights into a fresh module
+/// (its own leaves), runs it on the packed rows with autograd on, and keeps that inner graph; the backward
+/// differentiates the inner graph with <c>torch.autograd.grad</c> and hands the gradients of the module's leaves to our
+/// weights and input. First derivatives only (no double backward); the inner graph is released at the first backward
+/// (or by the garbage collector when no backward comes).
 /// </remarks>
 internal sealed class FusedRecurrence : autograd.MultiTensorFunction<FusedRecurrence>
 {

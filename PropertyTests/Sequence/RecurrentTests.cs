@@ -180,6 +180,26 @@ public sealed class RecurrentTests
         Assert.Throws<LayerInputException>(() => Gru.Apply(new GruParams([]), x, mask));
     }
 
+    /// <summary>
+    /// The facts behind the fused path's design: a TorchSharp <c>Parameter</c> made from our tensor keeps the autograd
+    /// link, but the native <c>nn.LSTM</c> refuses to have a parameter replaced, so the fused path copies our weights
+    /// into a fresh module inside a custom autograd node instead.
+    /// </summary>
+    [Fact]
+    public void A_parameter_made_from_our_tensor_keeps_the_autograd_link_but_the_native_LSTM_refuses_a_replaced_parameter()
+    {
+        using var scope = torch.NewDisposeScope();
+        var ours = torch.randn(3).requires_grad_(true);
+        var parameter = new TorchSharp.Modules.Parameter((ours * 2).alias());
+        var gradient = torch.autograd.grad([(parameter * parameter).sum()], [ours], allow_unused: true)[0];
+        Assert.False(gradient is null || gradient.IsInvalid, "no gradient reached our tensor through the parameter");
+        AssertClose(8 * ours.detach(), gradient);
+
+        using var module = torch.nn.LSTM(2, 3, 1, batchFirst: true);
+        var error = Assert.ThrowsAny<Exception>(() => module.register_parameter("weight_ih_l0", new TorchSharp.Modules.Parameter(torch.zeros(12, 2))));
+        Assert.Contains("already registered", error.Message);
+    }
+
     [Fact]
     public void Parameter_paths_follow_the_records()
     {
