@@ -14,7 +14,7 @@ public sealed class MasksTests
     static torch.Tensor NaNJunk => torch.tensor(float.NaN);
 
     [Property(MaxTest = 200)]
-    public void FromLengths_is_true_exactly_before_each_length(Batch batch, Dim length, int seed)
+    public void FromLengths_is_true_exactly_before_each_length_and_Lengths_counts_them_back(Batch batch, Dim length, int seed)
     {
         using var scope = torch.NewDisposeScope();
         var lengths = torch.randint(0, length + 3, [batch], generator: Rng(seed));
@@ -24,6 +24,7 @@ public sealed class MasksTests
         for (var b = 0; b < batch; b++)
             for (var t = 0; t < length; t++)
                 Assert.Equal(t < lengths[b].item<long>(), mask[b, t].item<bool>());
+        Assert.True(Same.Bitwise(lengths.clamp_max(length.Value), Masks.Lengths(mask)), "Lengths is not the inverse of FromLengths");
     }
 
     [Property(MaxTest = 200)]
