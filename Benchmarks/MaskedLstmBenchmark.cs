@@ -59,6 +59,33 @@ public class MaskedLstmBenchmark
         Console.WriteLine($"// torch threads: {torch.get_num_threads()}, processors: {Environment.ProcessorCount}");
     }
 
+    /// <summary>
+    /// The baseline and the fused path timed alternately for <paramref name="rounds"/> rounds (so both see the same
+    /// machine load), printing each pair and the ratio of the minima and of the medians (baseline time / ours, so
+    /// above 1 means ours is faster). Run with <c>dotnet run --project Benchmarks -c Release -- --interleaved-lstm 6</c>.
+    /// </summary>
+    public static void Interleaved(int rounds)
+    {
+        var benchmark = new MaskedLstmBenchmark();
+        benchmark.Setup();
+        benchmark.PackedModule();
+        benchmark.MaskedLayer();
+        var baseline = new List<double>();
+        var ours = new List<double>();
+        for (var round = 0; round < rounds; round++)
+        {
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            benchmark.PackedModule();
+            baseline.Add(watch.Elapsed.TotalSeconds);
+            watch.Restart();
+            benchmark.MaskedLayer();
+            ours.Add(watch.Elapsed.TotalSeconds);
+            Console.WriteLine($"round {round}: nn.LSTM packed {baseline[^1]:F2} s, masked Lstm (fused) {ours[^1]:F2} s");
+        }
+        static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
+        Console.WriteLine($"speed ratio (baseline / ours): minima {baseline.Min() / ours.Min():F2}, medians {Median(baseline) / Median(ours):F2}");
+    }
+
     [Benchmark(Baseline = true, Description = "TorchSharp nn.LSTM packed + backward()")]
     public float PackedModule()
     {

@@ -19,8 +19,11 @@ namespace Functional.Core;
 /// </remarks>
 internal sealed class FusedRecurrence : autograd.MultiTensorFunction<FusedRecurrence>
 {
-    /// <summary>What to run: the cell kind and the sizes, the row lengths (each at least 1), and whether a graph is needed.</summary>
-    internal sealed record Config(Recurrence.Kind Kind, long Inputs, long Hidden, int Layers, bool Bidirectional, long[] Lengths, bool BuildGraph);
+    /// <summary>
+    /// What to run: the cell kind and the sizes, the row lengths (each at least 1), whether a graph is needed, and
+    /// whether the input needs a gradient (when not, the backward skips it).
+    /// </summary>
+    internal sealed record Config(Recurrence.Kind Kind, long Inputs, long Hidden, int Layers, bool Bidirectional, long[] Lengths, bool BuildGraph, bool InputGradient);
 
     /// <inheritdoc />
     public override string Name => "MaskedFusedRecurrence";
@@ -54,12 +57,14 @@ internal sealed class FusedRecurrence : autograd.MultiTensorFunction<FusedRecurr
     public override List<Tensor> backward(autograd.AutogradContext ctx, List<Tensor> grad_outputs)
     {
         using var graph = (Graph)ctx.get_data("graph");
-        var targets = new List<Tensor> { graph.Input };
+        var targets = new List<Tensor>();
+        if (graph.InputGradient) targets.Add(graph.Input);
         targets.AddRange(graph.Weights);
         var outputs = graph.Outputs.ToList();
         var given = outputs.Select((output, i) => i < grad_outputs.Count && grad_outputs[i] is { IsInvalid: false } g ? g : zeros_like(output)).ToList();
         var gradients = autograd.grad(outputs, targets, given, allow_unused: true);
         var result = new List<Tensor> { null! };
+        if (!graph.InputGradient) result.Add(zeros_like(graph.Input));
         result.AddRange(gradients.Select((g, i) => g is null || g.IsInvalid ? zeros_like(targets[i]) : g));
         return result;
     }
@@ -81,7 +86,8 @@ internal sealed class FusedRecurrence : autograd.MultiTensorFunction<FusedRecurr
             Weights = Recurrence.WeightNames(config.Layers, config.Bidirectional).Select(name => named[name]).ToArray();
             using (no_grad())
                 for (var i = 0; i < Weights.Length; i++) Weights[i].copy_(weights[i]);
-            Input = input.detach().requires_grad_(config.BuildGraph);
+            InputGradient = config.BuildGraph && config.InputGradient;
+            Input = input.detach().requires_grad_(InputGradient);
             using var lengths = tensor(config.Lengths, dtype: ScalarType.Int64);
             var packed = nn.utils.rnn.pack_padded_sequence(Input, lengths, batch_first: true, enforce_sorted: false);
             var length = input.shape[1];
@@ -101,6 +107,8 @@ internal sealed class FusedRecurrence : autograd.MultiTensorFunction<FusedRecurr
         }
 
         public Tensor Input { get; }
+
+        public bool InputGradient { get; }
 
         public Tensor[] Weights { get; }
 

@@ -101,7 +101,7 @@ internal static class Recurrence
         var hostLengths = lengths.cpu().data<long>().Select(n => Math.Max(n, 1)).ToArray();
         var buildGraph = is_grad_enabled() && (values.requires_grad || weights.Any(w => w.requires_grad));
         var config = new FusedRecurrence.Config(kind, first.InputWeight.shape[1], first.HiddenWeight.shape[1], layers.Length,
-            layers[0].Backward is not null, hostLengths, buildGraph);
+            layers[0].Backward is not null, hostLengths, buildGraph, values.requires_grad);
         var results = FusedRecurrence.Run(config, Masks.ZeroPadding(values, mask), weights);
         var empty = lengths.eq(0).reshape(1, -1, 1);
         var output = Masks.ZeroPadding(results[0], mask);
