@@ -8,13 +8,13 @@ namespace Functional.Benchmarks;
 /// <summary>
 /// Runs the suites: <c>dotnet run --project Benchmarks -c Release -- --filter '*'</c>. Each suite puts the
 /// library beside a TorchSharp peer in the same process and reports the ratio (BenchmarkDotNet's Ratio column).
-/// Whole-run races are named instead: <c>-- word2vec-race</c>.
 /// </summary>
 public static class Program
 {
     /// <summary>
-    /// Entry point; arguments are BenchmarkDotNet's (e.g. <c>--filter *Gradient*</c>), or <c>--side-by-side</c> for the
-    /// optimizer comparison table, or <c>word2vec-race</c>.
+    /// Entry point; arguments are BenchmarkDotNet's (e.g. <c>--filter *Gradient*</c>), or one of the side-by-side
+    /// comparisons: <c>--side-by-side</c> (optimizers), <c>--interleaved-lstm N</c>
+    /// (<see cref="MaskedLstmBenchmark.Interleaved"/>), <c>word2vec-race</c>.
     /// </summary>
     public static int Main(string[] args)
     {
@@ -22,6 +22,11 @@ public static class Program
         if (args.Contains("--side-by-side"))
         {
             SideBySide.Run();
+            return 0;
+        }
+        if (args.Length == 2 && args[0] == "--interleaved-lstm")
+        {
+            MaskedLstmBenchmark.Interleaved(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture));
             return 0;
         }
 

@@ -1,0 +1,45 @@
+using static TorchSharp.torch;
+
+namespace Functional.Core;
+
+/// <summary>A <see cref="Conv1d"/> over masked channels-last sequences.</summary>
+public static class MaskedConv1d
+{
+    const string Layer = nameof(MaskedConv1d);
+
+    /// <summary>
+    /// Zeros the padded positions of <paramref name="values"/> [batch, length, inChannels], convolves as
+    /// <see cref="Conv1d.Apply"/>, and returns the output [batch, newLength, outChannels] with its mask: output
+    /// position t of row b is real exactly when t &lt; newLength(n_b), where n_b is one past the row's last real token
+    /// and newLength(n) = ⌊(n + 2·padding - dilation·(kernel - 1) - 1) / stride⌋ + 1 (0 when the window does not fit).
+    /// </summary>
+    /// <remarks>
+    /// So a real output is exactly the output of the convolution on the row cut after its last real token (padding
+    /// inside the row counts as zeros), and appending padding changes nothing real. Padded outputs are zeros.
+    /// Checked before any native call: the mask as <see cref="MaskChecks.Matches"/>, then as <see cref="Conv1d.Apply"/>;
+    /// a violation is a <see cref="LayerInputException"/>. Pure.
+    /// </remarks>
+    public static MaskedSequence Apply(Conv1dParams parameters, Tensor values, Tensor mask)
+    {
+        MaskChecks.Matches(Layer, parameters, values, mask);
+        using var scope = NewDisposeScope();
+        var input = Masks.ZeroPadding(values, mask);
+        var output = Conv1d.Apply(parameters, input);
+        var outputMask = OutputMask(parameters, mask, output.shape[1]);
+        var result = new MaskedSequence(Masks.ZeroPadding(output, outputMask), outputMask);
+        scope.MoveToOuter(result.Values, result.Mask);
+        return result;
+    }
+
+    static Tensor OutputMask(Conv1dParams parameters, Tensor mask, long outLength)
+    {
+        var span = parameters.Dilation * (parameters.Weight.shape[2] - 1) + 1;
+        var positions = arange(1, mask.shape[1] + 1, dtype: ScalarType.Int64, device: mask.device);
+        var extent = (positions * mask.to(ScalarType.Int64)).amax([1]);
+        var room = extent + 2L * parameters.Padding - span;
+        var count = where(room.ge(0), room.div(parameters.Stride, rounding_mode: RoundingMode.floor) + 1, zeros_like(room));
+        var outPositions = arange(outLength, dtype: ScalarType.Int64, device: mask.device).unsqueeze(0);
+        var real = outPositions.lt(count.unsqueeze(1));
+        return extent.gt(0).unsqueeze(1).logical_and(real);
+    }
+}
