@@ -114,6 +114,23 @@ public sealed class WordVectorTests
     }
 
     [Fact]
+    public void The_autodiff_twin_separates_the_same_two_topics()
+    {
+        var random = new Random(4);
+        string[] Sentence(string topic) => Enumerable.Range(0, 12).Select(_ => $"{topic}{random.Next(6)}").ToArray();
+        var corpus = Enumerable.Range(0, 1500).SelectMany(i => Sentence(i % 2 == 0 ? "sea" : "land").Concat(Enumerable.Repeat("|", 6))).ToArray();
+        var vocabulary = WordVocabulary.Build(corpus, minimumCount: 1);
+        var options = SkipGramOptions.Default with { Dimension = 16, Epochs = 2, Threads = 1, Subsample = 1, LearningRate = 0.02 };
+
+        var trained = SkipGramAutodiffTrainer.Train(vocabulary.Encode(corpus), vocabulary, options, batchSize: 64, wordLimit: null, _ => { });
+
+        var vectors = new Functional.Models.WordVectors(vocabulary.Words, trained.Input);
+        var within = Enumerable.Range(1, 5).Average(i => vectors.Similarity("sea0", $"sea{i}")!.Value);
+        var across = Enumerable.Range(0, 6).Average(i => vectors.Similarity("sea0", $"land{i}")!.Value);
+        Assert.True(within > across + 0.3, $"within {within:F3}, across {across:F3}");
+    }
+
+    [Fact]
     public void The_gutenberg_books_load_with_their_checksums_and_a_missing_folder_says_where_they_come_from()
     {
         var words = GutenbergCorpus.Load(SharedData.Folder("gutenberg-nltk-en"));
