@@ -24,13 +24,12 @@ public static class Word2VecCommands
         var corpus = vocabulary.Encode(words);
         Say($"{words.Length:N0} words, {vocabulary.Size:N0} in the vocabulary (min count {options.MinimumCount}), {corpus.Length:N0} kept.");
         var clock = Stopwatch.StartNew();
-        var lastReport = TimeSpan.Zero;
-        var trained = SkipGramTrainer.Train(corpus, vocabulary, options, p =>
-        {
-            if (clock.Elapsed - lastReport < TimeSpan.FromSeconds(2)) return;
-            lastReport = clock.Elapsed;
-            Say($"{p.Fraction,6:P1}  {p.WordsPerSecond,10:N0} words/s  loss {p.MeanLoss:F4}  rate {p.LearningRate:F5}");
-        });
+        const int Steps = 1000;
+        var bar = new ProgressBar(Steps, Console.Out, interactive: !Console.IsOutputRedirected, TimeSpan.FromSeconds(5), () => clock.Elapsed);
+        var trained = SkipGramTrainer.Train(corpus, vocabulary, options, p => bar.Update((int)(p.Fraction * Steps),
+            new Dictionary<string, double> { ["loss"] = p.MeanLoss },
+            new Dictionary<string, double> { ["words/s"] = Math.Round(p.WordsPerSecond), ["rate"] = p.LearningRate }));
+        bar.Finish();
         Say($"trained in {clock.Elapsed.TotalSeconds:F1} s: {(double)corpus.Length * options.Epochs / clock.Elapsed.TotalSeconds:N0} words/s");
         new WordVectors(vocabulary.Words, trained.Input).Save(output);
         Say($"wrote {output}");

@@ -58,8 +58,12 @@ public sealed class ProgressBar
         : stateful.TryGetValue(name, out var value) ? value
         : throw new KeyNotFoundException($"No metric '{name}' was reported; there are: {string.Join(", ", averaged.Keys.Concat(stateful.Keys))}.");
 
-    /// <summary>Writes the final line of the epoch, with its duration.</summary>
-    public void Finish() => Draw(final: true);
+    /// <summary>Writes the final line of the epoch (as complete), with its duration.</summary>
+    public void Finish()
+    {
+        step = total;
+        Draw(final: true);
+    }
 
     void Draw(bool final)
     {
@@ -70,12 +74,15 @@ public sealed class ProgressBar
         line.Append('=', Math.Max(0, filled - (step < total ? 1 : 0))).Append(step < total ? ">" : "").Append('.', Width - filled).Append(']');
         var elapsed = clock() - start;
         line.Append(final || step == 0 ? $" - {Format(elapsed)}" : $" - ETA {Format(elapsed / step * (total - step))}");
-        foreach (var name in averaged.Keys) line.Append(CultureInfo.InvariantCulture, $" - {name}: {Value(name):G4}");
-        foreach (var (name, value) in stateful) line.Append(CultureInfo.InvariantCulture, $" - {name}: {value:G4}");
+        foreach (var name in averaged.Keys) line.Append($" - {name}: {Number(Value(name))}");
+        foreach (var (name, value) in stateful) line.Append($" - {name}: {Number(value)}");
         if (interactive) output.Write("\r" + line + (final ? Environment.NewLine : ""));
         else output.WriteLine(line);
         output.Flush();
     }
+
+    static string Number(double value) =>
+        value.ToString(Math.Abs(value) >= 1e4 && Math.Abs(value) < 1e15 ? "N0" : "G4", CultureInfo.InvariantCulture);
 
     static string Format(TimeSpan time) => time.ToString(time.TotalHours >= 1 ? @"h\:mm\:ss" : @"m\:ss", CultureInfo.InvariantCulture);
 }
