@@ -1,4 +1,5 @@
 using Functional.Core;
+using Functional.Optimizers;
 using TorchSharp;
 using Xunit;
 
@@ -45,5 +46,22 @@ public sealed class ReadmeTourTests
 
         var error = Assert.Throws<LayerInputException>(() => Autodiff.ValueAndGrad(m => Loss(m, torch.randn(64, 5), y), model));
         Assert.Equal("Linear at 'body/inner': expected input of shape [..., 3], got Float32[64, 5] on cpu.", error.Message);
+
+        var pipeline = new Chain(
+            new ClipByGlobalNorm(1.0),
+            new PathMultipliers([new PathRule("body/**", 0.1), PathRule.Freeze("head/bias")]),  // per-layer rates, freezing
+            new Accumulate(Optimizer.Adam(1e-3), 4),                                            // 4 micro-batches, 1 update
+            new ParameterEma(0.999, BiasCorrection: true));                                     // Polyak average in the state
+        var state = Optimizer.Init(pipeline, model);
+        var headBias = model.Head.Bias!.clone();
+        for (var step = 0; step < 8; step++)
+        {
+            var (_, gradient) = Autodiff.ValueAndGrad(m => Loss(m, x, y), model);
+            (model, state) = Optimizer.Step(pipeline, gradient, state, model);
+        }
+        var averaged = ParameterEma.Average(state, model);   // evaluate with the EMA weights: no swapping
+
+        Assert.True(Same.Bitwise(headBias, model.Head.Bias!));
+        Assert.Equal(Tree.Paths(model), Tree.Paths(averaged));
     }
 }
