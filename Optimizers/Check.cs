@@ -46,16 +46,5 @@ internal static class Check
     }
 
     /// <summary>Throws Core's mismatch error when two leaf lists differ in paths or shapes.</summary>
-    public static void SameLeaves(IReadOnlyList<TreeLeaf> expected, IReadOnlyList<TreeLeaf> actual)
-    {
-        for (var i = 0; i < Math.Max(expected.Count, actual.Count); i++)
-        {
-            if (i >= actual.Count) throw new TreeMismatchException(expected[i].Path, "a leaf", "no leaf (the tree ends earlier)");
-            if (i >= expected.Count) throw new TreeMismatchException(actual[i].Path, "no leaf (the tree ends earlier)", "a leaf");
-            if (expected[i].Path != actual[i].Path)
-                throw new TreeMismatchException(expected[i].Path, $"a leaf at '{TreePath.Display(expected[i].Path)}'", $"'{TreePath.Display(actual[i].Path)}' there instead");
-            if (!expected[i].Value.shape.SequenceEqual(actual[i].Value.shape))
-                throw new TreeMismatchException(expected[i].Path, "shape " + Shapes.Format(expected[i].Value.shape), "shape " + Shapes.Format(actual[i].Value.shape));
-        }
-    }
+    public static void SameLeaves(IReadOnlyList<TreeLeaf> expected, IReadOnlyList<TreeLeaf> actual) => Tree.CheckSameLeaves(expected, actual);
 }

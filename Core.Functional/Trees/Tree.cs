@@ -64,7 +64,7 @@ public static class Tree
     {
         var left = Flatten(first);
         var right = Flatten(second);
-        CheckSameStructure(left, right);
+        CheckSameLeaves(left, right);
         var combined = new torch.Tensor[left.Count];
         for (var i = 0; i < combined.Length; i++) combined[i] = function(left[i].Value, right[i].Value);
         return Unflatten(first, combined);
@@ -74,7 +74,7 @@ public static class Tree
     /// Throws a <see cref="TreeMismatchException"/> naming the first path at which <paramref name="actual"/>
     /// differs from <paramref name="expected"/> in structure or in a leaf's shape.
     /// </summary>
-    public static void CheckSameStructure<T>(T expected, T actual) => CheckSameStructure(Flatten(expected), Flatten(actual));
+    public static void CheckSameStructure<T>(T expected, T actual) => CheckSameLeaves(Flatten(expected), Flatten(actual));
 
     /// <summary>The number of leaves.</summary>
     public static int LeafCount<T>(T tree) => Leaves(tree).Count;
@@ -107,7 +107,11 @@ public static class Tree
 
     static void Walk<T>(T tree, ITreeVisitor visitor) => NodeOf(tree).Walk(tree, "", visitor);
 
-    static void CheckSameStructure(IReadOnlyList<TreeLeaf> expected, IReadOnlyList<TreeLeaf> actual)
+    /// <summary>
+    /// Throws a <see cref="TreeMismatchException"/> naming the first position at which two flattened trees differ
+    /// in path or in a leaf's shape (for code that already holds the leaves, like optimizer stages).
+    /// </summary>
+    public static void CheckSameLeaves(IReadOnlyList<TreeLeaf> expected, IReadOnlyList<TreeLeaf> actual)
     {
         for (var i = 0; i < Math.Max(expected.Count, actual.Count); i++)
         {
