@@ -25,7 +25,7 @@ public static class Word2VecRace
         var twinBatch = options.Integer("twin-batch", 256);
         options.CheckAllUsed();
 
-        var words = GutenbergCorpus.Load(data);
+        var words = EnglishBooksCorpus.Load(data);
         var vocabulary = WordVocabulary.Build(words, settings.MinimumCount);
         var corpus = vocabulary.Encode(words);
         var work = (double)words.Length * settings.Epochs;

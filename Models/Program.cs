@@ -70,7 +70,7 @@ public static class Program
         };
         var lead = arguments.Integer("lead", 18);
         arguments.CheckAllUsed();
-        var pairs = Lcsts.Load(directory, split);
+        var pairs = ChineseTitleCorpus.Load(directory, split);
         var scores = Rouge.Mean(pairs.Select(p => (LeadBaseline.Title(p.Content, lead), p.Title)));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"lead-{lead} on {pairs.Count} {split} pairs: ROUGE-1 {scores.Rouge1:F4}  ROUGE-2 {scores.Rouge2:F4}  ROUGE-L {scores.RougeL:F4}"));

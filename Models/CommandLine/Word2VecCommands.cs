@@ -19,7 +19,7 @@ public static class Word2VecCommands
             arguments.Integer("seed", d.Seed)).Validated();
         arguments.CheckAllUsed();
 
-        var words = GutenbergCorpus.Load(data);
+        var words = EnglishBooksCorpus.Load(data);
         var vocabulary = WordVocabulary.Build(words, options.MinimumCount);
         var corpus = vocabulary.Encode(words);
         Say($"{words.Length:N0} words, {vocabulary.Size:N0} in the vocabulary (min count {options.MinimumCount}), {corpus.Length:N0} kept.");

@@ -133,9 +133,9 @@ public sealed class WordVectorTests
     [Fact]
     public void The_gutenberg_books_load_with_their_checksums_and_a_missing_folder_says_where_they_come_from()
     {
-        var words = GutenbergCorpus.Load(SharedData.Folder("gutenberg-nltk-en"));
+        var words = EnglishBooksCorpus.Load(SharedData.Folder("gutenberg-nltk-en"));
 
         Assert.InRange(words.Length, 1_050_000, 1_100_000);
-        Assert.Contains("Gutenberg", Assert.Throws<FileNotFoundException>(() => GutenbergCorpus.Load("/nonexistent")).Message);
+        Assert.Contains("Gutenberg", Assert.Throws<FileNotFoundException>(() => EnglishBooksCorpus.Load("/nonexistent")).Message);
     }
 }

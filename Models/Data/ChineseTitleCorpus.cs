@@ -17,7 +17,7 @@ public enum Split
 /// Chinese. The data is for research only and is not distributed with this project: it is read from a path and
 /// checked against the SHA-256 of the published files.
 /// </summary>
-public static class Lcsts
+public static class ChineseTitleCorpus
 {
     /// <summary>Where the data set comes from and under which terms.</summary>
     public const string Origin =

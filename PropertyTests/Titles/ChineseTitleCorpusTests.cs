@@ -3,15 +3,15 @@ using Xunit;
 
 namespace Functional.PropertyTests.Titles;
 
-public sealed class LcstsTests
+public sealed class ChineseTitleCorpusTests
 {
     static readonly string Folder = SharedData.Folder("lcsts-part2-clge");
 
     [Fact]
     public void Both_splits_load_with_their_published_sizes()
     {
-        var train = Lcsts.Load(Folder, Split.Train);
-        var validation = Lcsts.Load(Folder, Split.Validation);
+        var train = ChineseTitleCorpus.Load(Folder, Split.Train);
+        var validation = ChineseTitleCorpus.Load(Folder, Split.Validation);
 
         Assert.Equal(8666, train.Count);
         Assert.Equal(1000, validation.Count);
@@ -22,7 +22,7 @@ public sealed class LcstsTests
     [Fact]
     public void The_lead_18_baseline_scores_about_0_19_rouge_l_on_validation()
     {
-        var pairs = Lcsts.Load(Folder, Split.Validation);
+        var pairs = ChineseTitleCorpus.Load(Folder, Split.Validation);
 
         var scores = Rouge.Mean(pairs.Select(p => (LeadBaseline.Title(p.Content, 18), p.Title)));
 
@@ -33,7 +33,7 @@ public sealed class LcstsTests
     [Fact]
     public void A_missing_folder_says_where_the_data_comes_from()
     {
-        var error = Assert.Throws<FileNotFoundException>(() => Lcsts.Load("/nonexistent", Split.Train));
+        var error = Assert.Throws<FileNotFoundException>(() => ChineseTitleCorpus.Load("/nonexistent", Split.Train));
 
         Assert.Contains("CLGE", error.Message);
         Assert.Contains("research", error.Message, StringComparison.OrdinalIgnoreCase);
@@ -49,7 +49,7 @@ public sealed class LcstsTests
             bytes[^2] ^= 1;
             File.WriteAllBytes(Path.Combine(folder, "val.tsv"), bytes);
 
-            var error = Assert.Throws<InvalidDataException>(() => Lcsts.Load(folder, Split.Validation));
+            var error = Assert.Throws<InvalidDataException>(() => ChineseTitleCorpus.Load(folder, Split.Validation));
 
             Assert.Contains("SHA-256", error.Message);
         }

@@ -6,7 +6,7 @@ namespace Functional.Models;
 /// The 13 public-domain books of NLTK's Gutenberg selection (about 1.07 M words), the English word2vec corpus,
 /// read from a path and checked against the SHA-256 of each published file.
 /// </summary>
-public static class GutenbergCorpus
+public static class EnglishBooksCorpus
 {
     /// <summary>Where the corpus comes from.</summary>
     public const string Origin =
