@@ -87,7 +87,11 @@ public sealed record TrainerBuilder<TParams, TBatch>
 
     /// <summary>The core optimizer pipeline.</summary>
     /// <exception cref="ConfigurationException">The configuration is invalid; it lists every error.</exception>
-    public IGradientTransformation Optimizer() { ThrowIfInvalid(1); return CorePipeline ?? Pipeline!.Build(Model.Parameters); }
+    public IGradientTransformation Optimizer()
+    {
+        ThrowIfInvalid(1);
+        return CorePipeline ?? Pipeline!.Build(Model.Parameters);
+    }
 
     /// <summary>The core fit options for <paramref name="epochs"/> epochs (creates the checkpoint folder when one is set).</summary>
     /// <exception cref="ConfigurationException">The configuration is invalid; it lists every error.</exception>
@@ -113,6 +117,7 @@ public sealed record TrainerBuilder<TParams, TBatch>
     /// <summary>As <see cref="Fit(TrainingData{TBatch}, int)"/>, stopping cleanly when <paramref name="cancellation"/> is cancelled.</summary>
     public FitResult<TParams> Fit(TrainingData<TBatch> data, int epochs, CancellationToken cancellation)
     {
+        ThrowIfInvalid(epochs);
         var (optimizer, options) = (Optimizer(), Options(epochs));
         return Models.Fit.Run(Model.Loss, optimizer, TrainState.Init(Model.Parameters, optimizer, RandomSeed), data, Validation, options, cancellation);
     }

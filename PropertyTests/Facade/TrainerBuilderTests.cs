@@ -1,0 +1,162 @@
+using FsCheck.Xunit;
+using Functional.Core;
+using Functional.Facade;
+using Functional.Models;
+using Functional.Optimizers;
+using TorchSharp;
+using Xunit;
+using Optimizer = Functional.Facade.Optimizer;
+
+namespace Functional.PropertyTests.Facade;
+
+/// <summary>The trainer builder against the core: its options and optimizer are the hand-built ones, its fit is Fit.Run's, its errors come all at once.</summary>
+public sealed class TrainerBuilderTests
+{
+    /// <summary>A regression batch: inputs and targets.</summary>
+    public sealed record Batch(torch.Tensor X, torch.Tensor Y);
+
+    static Trainable<StackParams, Batch> Regression(ulong seed) =>
+        Sequential.Input(3).Linear(16).Tanh().Dropout(0.1).Linear(1).Build(new torch.Generator(seed), torch.CPU)
+            .WithLoss<Batch>(batch => batch.X, (output, batch) => ModelOutput.Of((output - batch.Y).square().mean()));
+
+    static Batch[] Batches(ulong seed, int count)
+    {
+        var generator = new torch.Generator(seed);
+        return Enumerable.Range(0, count).Select(_ =>
+        {
+            var x = torch.randn([16, 3], generator: generator);
+            return new Batch(x, x.sum(1, keepdim: true).sin());
+        }).ToArray();
+    }
+
+    static void AssertSameOptions(FitOptions expected, FitOptions actual)
+    {
+        Assert.Equal(expected with { Checkpoints = null, StatefulMetrics = [], Callbacks = [] }, actual with { Checkpoints = null, StatefulMetrics = [], Callbacks = [] }, new OptionsWithoutLists());
+        Assert.Equal(expected.Checkpoints?.Folder, actual.Checkpoints?.Folder);
+        Assert.Equal(expected.StatefulMetrics, actual.StatefulMetrics);
+        Assert.Equal(expected.Callbacks, actual.Callbacks);
+    }
+
+    /// <summary>FitOptions compared field by field once their lists are emptied (records compare lists by reference).</summary>
+    sealed class OptionsWithoutLists : IEqualityComparer<FitOptions>
+    {
+        public bool Equals(FitOptions? x, FitOptions? y) =>
+            x!.Epochs == y!.Epochs && Equals(x.EarlyStopping, y.EarlyStopping) && x.CheckpointEverySteps == y.CheckpointEverySteps
+            && ReferenceEquals(x.Progress, y.Progress) && x.InteractiveProgress == y.InteractiveProgress && x.LogPath == y.LogPath
+            && x.ChartPath == y.ChartPath && x.TimeLimit == y.TimeLimit && x.EvaluateWithEma == y.EvaluateWithEma && x.StopOnNonFiniteLoss == y.StopOnNonFiniteLoss;
+
+        public int GetHashCode(FitOptions obj) => obj.Epochs;
+    }
+
+    [Property(MaxTest = 100)]
+    public void Every_trainer_expression_gives_the_hand_built_fit_options(int seed)
+    {
+        var random = new Random(seed);
+        var model = new Trainable<StackParams, Batch>(new StackParams([]), (_, _, _) => throw new InvalidOperationException());
+        var trainer = Trainer.For(model).With(Optimizer.Sgd(0.1));
+        var expected = FitOptions.Default;
+        var output = new StringWriter();
+        var folder = Path.Combine(Path.GetTempPath(), $"facade-options-{seed}");
+        Func<EpochReport, FitDecision> callback = _ => FitDecision.Continue;
+        for (var i = random.Next(7); i > 0; i--)
+        {
+            switch (random.Next(6))
+            {
+                case 0:
+                    var interactive = random.Next(2) == 0;
+                    trainer = trainer.ProgressBar(output, interactive);
+                    expected = expected with { Progress = output, InteractiveProgress = interactive };
+                    break;
+                case 1:
+                    trainer = trainer.Checkpoints(folder);
+                    expected = expected with { Checkpoints = new CheckpointStore(folder, 3) };
+                    break;
+                case 2:
+                    trainer = trainer.Log("runs/log.jsonl");
+                    expected = expected with { LogPath = "runs/log.jsonl" };
+                    break;
+                case 3:
+                    var patience = 1 + random.Next(4);
+                    trainer = trainer.EarlyStopping(patience);
+                    expected = expected with { EarlyStopping = new EarlyStopping("loss", true, patience, 0) };
+                    break;
+                case 4:
+                    trainer = trainer.TimeLimit(TimeSpan.FromSeconds(seed & 0xff));
+                    expected = expected with { TimeLimit = TimeSpan.FromSeconds(seed & 0xff) };
+                    break;
+                default:
+                    trainer = trainer.Callback(callback);
+                    expected = expected with { Callbacks = [.. expected.Callbacks, callback] };
+                    break;
+            }
+        }
+        var epochs = 1 + random.Next(5);
+        AssertSameOptions(expected with { Epochs = epochs }, trainer.Options(epochs));
+        Assert.Equal(Functional.Optimizers.Optimizer.Sgd(0.1), trainer.Optimizer());
+        if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+    }
+
+    [Fact]
+    public void The_fit_is_fit_run_with_the_same_options_and_the_loss_drops()
+    {
+        using var scope = torch.NewDisposeScope();
+        var model = Regression(1);
+        var batches = Batches(2, 8);
+        var folder = Path.Combine(Path.GetTempPath(), $"facade-fit-{Guid.NewGuid():N}");
+        var output = new StringWriter();
+        try
+        {
+            var pipeline = Optimizer.Adam(0.03).ClipByGlobalNorm(1).WithEma(0.9);
+            var trainer = Trainer.For(model).With(pipeline).Seed(5).ProgressBar(output, interactive: false).Checkpoints(folder)
+                .ValidateOn(() => batches.Take(2));
+            var fitted = trainer.Fit(batches, epochs: 6);
+
+            // By hand with the core.
+            var core = pipeline.Build(model.Parameters);
+            var options = FitOptions.Default with { Epochs = 6, Progress = new StringWriter(), Checkpoints = new CheckpointStore(folder + "-core", 3) };
+            var byHand = Fit.Run(model.Loss, core, TrainState.Init(model.Parameters, core, 5),
+                new TrainingData<Batch>(batches.Length, position => batches.Skip(position.Batch)),
+                parameters => Training.Evaluate(model.Loss, parameters, batches.Take(2)), options, CancellationToken.None);
+
+            Assert.All(Tree.Leaves(byHand.State.Parameters).Zip(Tree.Leaves(fitted.State.Parameters)), pair => Assert.True(Same.Bitwise(pair.Item1, pair.Item2)));
+            Assert.Equal(6, fitted.History.Count);
+            Assert.True(fitted.History[^1].Train["loss"] < fitted.History[0].Train["loss"] / 2,
+                $"loss {fitted.History[0].Train["loss"]} -> {fitted.History[^1].Train["loss"]}");
+            Assert.Contains("Epoch 6/6", output.ToString());
+            Assert.Equal(new[] { 32L, 40L, 48L }, new CheckpointStore(folder, 3).Steps().ToArray());   // an epoch is 8 steps; the newest 3 are kept
+        }
+        finally
+        {
+            foreach (var path in new[] { folder, folder + "-core" })
+                if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Every_configuration_error_of_a_trainer_comes_at_once()
+    {
+        var model = Regression(3);
+        var error = Assert.Throws<ConfigurationException>(() =>
+            Trainer.For(model).Checkpoints("", 0).EarlyStopping("", true, 0, -1).Fit(Batches(4, 1), epochs: 0));
+        Assert.Equal(new[]
+        {
+            "Fit.epochs = 0: must be at least 1",
+            "With = null: no optimizer: call With(...)",
+            "Checkpoints.folder = '': the folder must not be empty",
+            "Checkpoints.keepLast = 0: must be at least 1",
+            "EarlyStopping.monitor = '': name the metric to monitor",
+            "EarlyStopping.patience = 0: must be at least 1",
+            "EarlyStopping.minDelta = -1: must be a finite number >= 0",
+        }, error.Errors.Select(e => e.ToString()).ToArray());
+
+        // The optimizer is checked against the model's tree when the trainer is given it.
+        var unknown = Assert.Throws<ConfigurationException>(() =>
+            Trainer.For(model).With(Optimizer.Adam(-1).Freeze("encoder/**").ScaleLearningRate("layers/0/*", 0.1).Freeze("**/bias")).Options(1));
+        Assert.Equal(new[]
+        {
+            "Adam.learningRate = -1",
+            "Freeze('encoder/**') = 'encoder/**'",
+            "ScaleLearningRate('layers/0/*') and Freeze('**/bias') = ['layers/0/bias']",
+        }, unknown.Errors.Select(e => Pipeline.Key(e.Setting, e.Value)).ToArray());
+    }
+}
