@@ -1,0 +1,82 @@
+/// A classifier of the quadrant parity of 2-d points (XOR: the label is 1 when x * y > 0), written in F#: the model
+/// is an F# record of library layer records, its forward pass and loss are F# functions, a custom gradient
+/// transformation is an object expression, and the optimizer is composed with |>.
+module Functional.FSharpExamples.Quadrants
+
+open TorchSharp
+open Functional.Core
+open Functional.Optimizers
+open Functional.Models
+
+/// The model: library layer records as fields, so its tree paths are hidden/weight, norm/weight, ... with no code.
+type Classifier = { Hidden: LinearParams; Norm: LayerNormParams; Output: LinearParams }
+
+/// A batch: points [n, 2] and their labels [n] (0 or 1).
+type Batch = { Points: torch.Tensor; Labels: torch.Tensor }
+
+/// A fresh classifier with the given hidden width.
+let init (generator: torch.Generator) hidden =
+    { Hidden = Linear.Init(generator, 2, hidden, torch.CPU)
+      Norm = LayerNorm.Init(hidden, torch.CPU)
+      Output = Linear.Init(generator, hidden, 2, torch.CPU) }
+
+/// The logits [n, 2]; dropout draws from the context's generator while training.
+let forward (model: Classifier) (points: torch.Tensor) (context: StepContext) =
+    let hidden = LayerNorm.Apply(model.Norm, Linear.Apply(model.Hidden, points)) |> Activations.Relu
+    Linear.Apply(model.Output, Dropout.Apply(hidden, 0.1, context.Training, context.Generator))
+
+/// The loss inside the model: cross-entropy, with the accuracy as a metric.
+let loss =
+    ModelLoss<Classifier, Batch>(fun model batch context ->
+        let logits = forward model batch.Points context
+        let accuracy = logits.argmax(1L).eq(batch.Labels).to_type(torch.float32).mean()
+        ModelOutput(torch.nn.functional.cross_entropy(logits, batch.Labels), readOnlyDict [ "accuracy", accuracy ]))
+
+/// n points drawn uniformly from [-1, 1]^2 with their quadrant-parity labels.
+let batch (generator: torch.Generator) n =
+    let points = torch.rand([| n; 2L |], generator = generator) * 2.0 - 1.0
+    { Points = points; Labels = (points.select(1, 0L) * points.select(1, 1L)).gt(torch.zeros(1)).to_type(torch.int64) }
+
+/// The state of signMomentum: one running average per parameter (an F# record is a state as it is).
+type SignMomentumState = { Averages: torch.Tensor array }
+
+/// A custom gradient transformation as an object expression: keeps an exponential average of the gradients and
+/// returns its sign (a Lion-like direction). Pure: returns fresh tensors and a new state.
+let signMomentum (decay: float) =
+    { new IGradientTransformation with
+        member _.Init(parameters) =
+            { Averages = parameters |> Seq.map (fun p -> torch.zeros_like(p.Value)) |> Array.ofSeq } :> obj
+        member _.Update(gradients, state, _parameters) =
+            let previous = (state :?> SignMomentumState).Averages
+            let averages = Array.init gradients.Count (fun i -> previous.[i] * decay + gradients.[i].Value * (1.0 - decay))
+            let updates = Array.init gradients.Count (fun i -> TreeLeaf(gradients.[i].Path, averages.[i].sign()))
+            TransformResult(updates, { Averages = averages }) }
+
+/// The optimizer: the custom stage, a learning rate, then clipping, a frozen normalisation, an EMA and
+/// accumulation over 2 micro-batches, composed with |>.
+let optimizer =
+    Chain(signMomentum 0.9, ScaleByLearningRate(0.02))
+    |> Pipeline.clipByGlobalNorm 1.0
+    |> Pipeline.pathRules [ PathRule.Freeze "norm/*" ]
+    |> Pipeline.withEma 0.9
+    |> Pipeline.accumulate 2
+
+/// What a training run reports.
+type Outcome = { Final: TrainState<Classifier>; Losses: float list; Accuracy: float }
+
+/// Trains with the core's pure step, one state after the other (each previous state released), then evaluates
+/// the EMA weights on a held-out batch.
+let train (seed: uint64) steps =
+    use generator = new torch.Generator(seed)
+    let initial = init generator 32
+    let batches = List.init 8 (fun _ -> batch generator 64L)
+    let heldOut = batch generator 512L
+    let final, losses =
+        List.init steps (fun i -> batches.[i % batches.Length])
+        |> List.fold (fun (state: TrainState<Classifier>, losses) batch ->
+            let result = Training.Step(loss, optimizer, state, batch)
+            TrainState.Dispose state
+            result.State, result.Metrics.["loss"] :: losses) (TrainState.Init(initial, optimizer, seed), [])
+    let averaged = Training.EvaluationParameters final
+    let metrics = Training.Evaluate(loss, averaged, [ heldOut ])
+    { Final = final; Losses = List.rev losses; Accuracy = metrics.["accuracy"] }
