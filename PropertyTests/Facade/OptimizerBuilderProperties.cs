@@ -139,4 +139,22 @@ public sealed class OptimizerBuilderProperties
         Assert.StartsWith("Optimizer: 8 configuration errors:", error.Message);
         Assert.Contains("Freeze('decoder/*') = 'decoder/*': matches no parameter; the paths are: embedding/weight, encoder/inner/weight", error.Message);
     }
+
+    [Fact]
+    public void The_readme_error_example_says_what_the_readme_says()
+    {
+        var model = Model;
+        var error = Assert.Throws<ConfigurationException>(() =>
+            Optimizer.Adam(-0.1).AccumulateEvery(0).ScaleLearningRate("encoder/**", 0.1).Freeze("encoder/**").Freeze("decoder/*").Build(model));
+        var lines = error.Message.Split(Environment.NewLine);
+        Assert.Equal(new[]
+        {
+            "Optimizer: 4 configuration errors:",
+            "  - Adam.learningRate = -0.1: must be a finite number >= 0",
+            "  - AccumulateEvery.k = 0: must be at least 1",
+            "  - ScaleLearningRate('encoder/**') and Freeze('encoder/**') = 'encoder/**': the same pattern is given to several rules; a parameter gets one rule",
+        }, lines[..4]);
+        Assert.StartsWith("  - Freeze('decoder/*') = 'decoder/*': matches no parameter; the paths are: embedding/weight, encoder/inner/weight, ", lines[4]);
+        Assert.Equal(5, lines.Length);
+    }
 }
