@@ -26,6 +26,7 @@ public sealed record TrainerBuilder<TParams, TBatch>
     (string Folder, int KeepLast)? CheckpointFolder { get; init; }
     EarlyStoppingSetting? Stopping { get; init; }
     Func<TParams, IReadOnlyDictionary<string, double>>? Validation { get; init; }
+    bool ResumeLatest { get; init; }
 
     /// <summary>Trains with the facade pipeline <paramref name="optimizer"/>, built against the model's parameters.</summary>
     public TrainerBuilder<TParams, TBatch> With(OptimizerBuilder optimizer) => this with { Pipeline = optimizer, CorePipeline = null };
@@ -48,6 +49,12 @@ public sealed record TrainerBuilder<TParams, TBatch>
 
     /// <summary>Saves the whole train state in <paramref name="folder"/> after every epoch, keeping the newest <paramref name="keepLast"/>.</summary>
     public TrainerBuilder<TParams, TBatch> Checkpoints(string folder, int keepLast) => this with { CheckpointFolder = (folder, keepLast) };
+
+    /// <summary>
+    /// Continues from the newest checkpoint in the <see cref="Checkpoints(string)"/> folder when there is one
+    /// (<see cref="TrainStateFile.LoadLatest{TParams}"/>), at its epoch, batch and step; otherwise starts afresh.
+    /// </summary>
+    public TrainerBuilder<TParams, TBatch> Resume() => this with { ResumeLatest = true };
 
     /// <summary>Writes every step's metrics to a JSON-lines file: <see cref="FitOptions.LogPath"/>.</summary>
     public TrainerBuilder<TParams, TBatch> Log(string path) => this with { Settings = Settings with { LogPath = path } };
@@ -82,6 +89,7 @@ public sealed record TrainerBuilder<TParams, TBatch>
         + (Pipeline is null && CorePipeline is null ? Prelude.Seq1(new ConfigurationError("With", null, "no optimizer: call With(...)")) : [])
         + (Pipeline?.Validate(Model.Parameters) ?? [])
         + (CheckpointFolder is { } store ? Checks.Pattern("Checkpoints.folder", store.Folder).Map(e => e with { Problem = "the folder must not be empty" }) + Checks.AtLeastOne("Checkpoints.keepLast", store.KeepLast) : [])
+        + (ResumeLatest && CheckpointFolder is null ? Prelude.Seq1(new ConfigurationError("Resume", null, "there is nothing to resume from: call Checkpoints(folder) too")) : [])
         + (Stopping is { } stop ? Checks.Pattern("EarlyStopping.monitor", stop.Monitor).Map(e => e with { Problem = "name the metric to monitor" })
                                   + Checks.AtLeastOne("EarlyStopping.patience", stop.Patience) + Checks.NonNegative("EarlyStopping.minDelta", stop.MinDelta) : []);
 
@@ -107,7 +115,8 @@ public sealed record TrainerBuilder<TParams, TBatch>
     }
 
     /// <summary>
-    /// Trains for <paramref name="epochs"/> epochs from the model's parameters:
+    /// Trains until <paramref name="epochs"/> epochs are done, from the model's parameters (or, with
+    /// <see cref="Resume"/>, from the newest checkpoint):
     /// <c>Fit.Run(loss, optimizer, TrainState.Init(parameters, optimizer, seed), data, validation, Options(epochs))</c>.
     /// The model's parameters stay the caller's; the result's state belongs to the caller.
     /// </summary>
@@ -119,7 +128,9 @@ public sealed record TrainerBuilder<TParams, TBatch>
     {
         ThrowIfInvalid(epochs);
         var (optimizer, options) = (Optimizer(), Options(epochs));
-        return Models.Fit.Run(Model.Loss, optimizer, TrainState.Init(Model.Parameters, optimizer, RandomSeed), data, Validation, options, cancellation);
+        var start = (ResumeLatest ? TrainStateFile.LoadLatest(options.Checkpoints!, Model.Parameters, optimizer) : null)
+                    ?? TrainState.Init(Model.Parameters, optimizer, RandomSeed);
+        return Models.Fit.Run(Model.Loss, optimizer, start, data, Validation, options, cancellation);
     }
 
     /// <summary>

@@ -159,4 +159,32 @@ public sealed class TrainerBuilderTests
             "ScaleLearningRate('layers/0/*') and Freeze('**/bias') = ['layers/0/bias']",
         }, unknown.Errors.Select(e => Pipeline.Key(e.Setting, e.Value)).ToArray());
     }
+
+    [Fact]
+    public void A_resumed_fit_ends_where_an_uninterrupted_one_does()
+    {
+        using var scope = torch.NewDisposeScope();
+        var model = Regression(6);
+        var batches = Batches(7, 4);
+        var folder = Path.Combine(Path.GetTempPath(), $"facade-resume-{Guid.NewGuid():N}");
+        try
+        {
+            var trainer = Trainer.For(model).With(Optimizer.Adam(0.01).AccumulateEvery(3).WithEma(0.9)).Seed(9);
+            var uninterrupted = trainer.Fit(batches, epochs: 4);
+            var resuming = trainer.Checkpoints(folder).Resume();
+            var firstHalf = resuming.Fit(batches, epochs: 2);
+            var resumed = resuming.Fit(batches, epochs: 4);
+
+            Assert.Equal(2, firstHalf.History.Count);
+            Assert.Equal(2, resumed.History.Count);   // epochs 3 and 4 only
+            Assert.Equal(uninterrupted.State.Step, resumed.State.Step);
+            Assert.All(Tree.Leaves(uninterrupted.State.Parameters).Zip(Tree.Leaves(resumed.State.Parameters)), pair => Assert.True(Same.Bitwise(pair.Item1, pair.Item2)));
+            Assert.Equal("Resume = null: there is nothing to resume from: call Checkpoints(folder) too",
+                Assert.Throws<ConfigurationException>(() => trainer.Resume().Fit(batches, 1)).Errors.Single().ToString());
+        }
+        finally
+        {
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        }
+    }
 }
