@@ -78,8 +78,8 @@ public static class Fit
                 Replace(result.State);
                 var loss = result.Metrics[Training.LossName];
                 if (options.StopOnNonFiniteLoss && !double.IsFinite(loss))
-                    throw new InvalidOperationException(
-                        $"The training loss is {loss} at step {current.Step} (epoch {epoch}, batch {current.Position.Batch - 1}); stopping. Lower the learning rate, clip gradients, or wrap the pipeline in SkipNonFinite and turn StopOnNonFiniteLoss off.");
+                    throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                        $"The training loss is {loss} at step {current.Step} (epoch {epoch}, batch {current.Position.Batch - 1}); stopping. Lower the learning rate, clip gradients, or wrap the pipeline in SkipNonFinite and turn StopOnNonFiniteLoss off."));
                 foreach (var (name, value) in result.Metrics) sums[name] = sums.GetValueOrDefault(name) + value;
                 steps++;
                 curves.AddTrain(current.Step, loss);
