@@ -13,6 +13,7 @@ public static class Program
                    progress bar, metrics.jsonl, loss.png and checkpoints in --out; resumes from its newest checkpoint
                    --data DIR (../shared/data/mnist-t10k)  --out DIR (runs/mnist)  --epochs N (10)  --batch N (64)
                    --learning-rate X (0.002)  --hidden N (256)  --dropout X (0.2)  --ema X (0.99)  --workers N (2)  --seed N (1)
+                   --checkpoint-every N (0: at epoch ends only)
           mnist accumulate
                    Adam with batch B against Accumulate(Adam, B) fed one example at a time: losses, parameter distance, chart
                    --data DIR  --batch B (100)  --updates N (30)  --out DIR (runs/mnist)

@@ -15,7 +15,10 @@ public sealed class CheckpointStore
     readonly string directory;
     readonly int keepLast;
 
-    /// <summary>A store in <paramref name="directory"/> (created if missing) that keeps the newest <paramref name="keepLast"/> checkpoints.</summary>
+    /// <summary>
+    /// A store in <paramref name="directory"/> (created if missing) that keeps the newest <paramref name="keepLast"/>
+    /// checkpoints; temporary files left by an interrupted save are deleted. One process writes to a store at a time.
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="keepLast"/> is below 1.</exception>
     public CheckpointStore(string directory, int keepLast)
     {
@@ -23,6 +26,8 @@ public sealed class CheckpointStore
         this.directory = directory;
         this.keepLast = keepLast;
         Directory.CreateDirectory(directory);
+        // Leftovers of a write that was interrupted (a killed process): never part of a checkpoint.
+        foreach (var temporary in Directory.EnumerateFiles(directory, "step-*.tmp")) File.Delete(temporary);
     }
 
     /// <summary>The folder holding the checkpoints.</summary>

@@ -17,6 +17,7 @@ public static class MnistCommands
             arguments.Number("learning-rate", d.LearningRate), arguments.Integer("hidden", d.Hidden), arguments.Number("dropout", d.DropoutRate),
             d.ValidationCount, arguments.Number("ema", d.EmaDecay), arguments.Integer("workers", d.Workers), arguments.Integer("seed", d.Seed));
         var output = arguments.Text("out", "runs/mnist");
+        var checkpointEvery = arguments.Integer("checkpoint-every", 0);
         arguments.CheckAllUsed();
         Directory.CreateDirectory(output);
         var store = new CheckpointStore(Path.Combine(output, "checkpoints"), keepLast: 3);
@@ -26,6 +27,7 @@ public static class MnistCommands
         {
             Epochs = options.Epochs,
             Checkpoints = store,
+            CheckpointEverySteps = checkpointEvery,
             Progress = Console.Out,
             InteractiveProgress = !Console.IsOutputRedirected,
             LogPath = Path.Combine(output, "metrics.jsonl"),
@@ -55,12 +57,12 @@ public static class MnistCommands
         arguments.CheckAllUsed();
         using var split = MnistSplit.Load(data, MnistTrainingOptions.Default.ValidationCount);
         Console.WriteLine($"Adam with batch {batch} against Accumulate(Adam, {batch}) with batch 1, {updates} updates:");
-        var comparison = AccumulationDemo.Run(split.Train, hidden: 256, batch, updates, learningRate: 1e-3, seed: 1);
+        var comparison = AccumulationDemo.Run(split.Train, Functional.Optimizers.Optimizer.Adam(1e-3), hidden: 256, batch, updates, seed: 1);
         Console.WriteLine("update  loss (batch " + batch + ")  loss (1 x " + batch + ")  max |parameter difference|");
         for (var u = 0; u < updates; u++)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{u + 1,6}  {comparison.LargeBatchLoss[u],16:F6}  {comparison.AccumulatedLoss[u],16:F6}  {comparison.MaxParameterDifference[u],12:E2}"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"largest parameter magnitude {comparison.ParameterScale:F4}"));
+                $"{u + 1,6}  {comparison.LargeBatchLoss[u],16:F6}  {comparison.AccumulatedLoss[u],16:F6}  {comparison.MaxParameterDifference[u],12:0.00E+00}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"largest change of a parameter over the run {comparison.ParameterMovement:F4}"));
         Directory.CreateDirectory(output);
         var chart = Path.Combine(output, "accumulation.png");
         var x = Enumerable.Range(1, updates).Select(u => (double)u).ToArray();

@@ -10,7 +10,7 @@ namespace Functional.Models;
 /// (at most ten times a second); when the output is redirected it is written as plain lines, every
 /// <c>plainInterval</c> and at the end, so logs stay readable.
 /// </summary>
-public sealed class ProgressBar
+public sealed class ProgressBar : IProgressDisplay
 {
     const int Width = 30;
 
@@ -20,8 +20,7 @@ public sealed class ProgressBar
     readonly TimeSpan plainInterval;
     readonly Func<TimeSpan> clock;
     readonly TimeSpan start;
-    readonly Dictionary<string, (double Sum, int Count)> averaged = new(StringComparer.Ordinal);
-    readonly Dictionary<string, double> stateful = new(StringComparer.Ordinal);
+    readonly RunningMetrics metrics = new();
     TimeSpan? lastDrawn;
     int step;
 
@@ -42,9 +41,7 @@ public sealed class ProgressBar
     public void Update(int done, IReadOnlyDictionary<string, double> averagedMetrics, IReadOnlyDictionary<string, double> statefulMetrics)
     {
         step = Math.Clamp(done, 0, total);
-        foreach (var (name, value) in averagedMetrics)
-            averaged[name] = averaged.TryGetValue(name, out var sum) ? (sum.Sum + value, sum.Count + 1) : (value, 1);
-        foreach (var (name, value) in statefulMetrics) stateful[name] = value;
+        metrics.Add(averagedMetrics, statefulMetrics);
         var now = clock();
         var due = lastDrawn is not { } last || now - last >= (interactive ? TimeSpan.FromMilliseconds(100) : plainInterval);
         if (step == total || !due) return;
@@ -53,10 +50,10 @@ public sealed class ProgressBar
     }
 
     /// <summary>The mean of an averaged metric over the steps so far, or its last value if stateful.</summary>
-    public double Value(string name) =>
-        averaged.TryGetValue(name, out var sum) ? sum.Sum / sum.Count
-        : stateful.TryGetValue(name, out var value) ? value
-        : throw new KeyNotFoundException($"No metric '{name}' was reported; there are: {string.Join(", ", averaged.Keys.Concat(stateful.Keys))}.");
+    public double Value(string name) => metrics.Value(name);
+
+    /// <summary>Nothing to release: the bar only writes to its writer.</summary>
+    public void Dispose() { }
 
     /// <summary>Writes the final line of the epoch (as complete), with its duration.</summary>
     public void Finish()
@@ -74,15 +71,16 @@ public sealed class ProgressBar
         line.Append('=', Math.Max(0, filled - (step < total ? 1 : 0))).Append(step < total ? ">" : "").Append('.', Width - filled).Append(']');
         var elapsed = clock() - start;
         line.Append(final || step == 0 ? $" - {Format(elapsed)}" : $" - ETA {Format(elapsed / step * (total - step))}");
-        foreach (var name in averaged.Keys) line.Append($" - {name}: {Number(Value(name))}");
-        foreach (var (name, value) in stateful) line.Append($" - {name}: {Number(value)}");
+        foreach (var name in metrics.Names) line.Append($" - {name}: {Number(Value(name))}");
         if (interactive) output.Write("\r" + line + (final ? Environment.NewLine : ""));
         else output.WriteLine(line);
         output.Flush();
     }
 
-    static string Number(double value) =>
+    /// <summary>A metric value as the bars show it: four significant digits, thousands separated when large.</summary>
+    internal static string Number(double value) =>
         value.ToString(Math.Abs(value) >= 1e4 && Math.Abs(value) < 1e15 ? "N0" : "G4", CultureInfo.InvariantCulture);
 
-    static string Format(TimeSpan time) => time.ToString(time.TotalHours >= 1 ? @"h\:mm\:ss" : @"m\:ss", CultureInfo.InvariantCulture);
+    /// <summary>A duration as m:ss, or h:mm:ss from an hour on.</summary>
+    internal static string Format(TimeSpan time) => time.ToString(time.TotalHours >= 1 ? @"h\:mm\:ss" : @"m\:ss", CultureInfo.InvariantCulture);
 }

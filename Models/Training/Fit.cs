@@ -58,10 +58,11 @@ public static class Fit
         {
             var epoch = current.Position.Epoch;
             var epochClock = Stopwatch.StartNew();
-            var bar = options.Progress is { } output
-                ? new ProgressBar(data.BatchesPerEpoch, output, options.InteractiveProgress, TimeSpan.FromSeconds(10), () => clock.Elapsed)
-                : null;
-            options.Progress?.WriteLine($"Epoch {epoch + 1}/{options.Epochs}");
+            var title = $"Epoch {epoch + 1}/{options.Epochs}";
+            if (!options.InteractiveProgress) options.Progress?.WriteLine(title);
+            using var bar = options.Progress is not { } output ? null
+                : options.InteractiveProgress ? new LiveProgressBar(data.BatchesPerEpoch, title, output)
+                : (IProgressDisplay)new ProgressBar(data.BatchesPerEpoch, output, interactive: false, TimeSpan.FromSeconds(10), () => clock.Elapsed);
             var sums = new Dictionary<string, double>(StringComparer.Ordinal);
             var steps = 0;
             foreach (var batch in data.Batches(current.Position))
@@ -78,8 +79,8 @@ public static class Fit
                 Replace(result.State);
                 var loss = result.Metrics[Training.LossName];
                 if (options.StopOnNonFiniteLoss && !double.IsFinite(loss))
-                    throw new InvalidOperationException(
-                        $"The training loss is {loss} at step {current.Step} (epoch {epoch}, batch {current.Position.Batch - 1}); stopping. Lower the learning rate, clip gradients, or wrap the pipeline in SkipNonFinite and turn StopOnNonFiniteLoss off.");
+                    throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                        $"The training loss is {loss} at step {current.Step} (epoch {epoch}, batch {current.Position.Batch - 1}); stopping. Lower the learning rate, clip gradients, or wrap the pipeline in SkipNonFinite and turn StopOnNonFiniteLoss off."));
                 foreach (var (name, value) in result.Metrics) sums[name] = sums.GetValueOrDefault(name) + value;
                 steps++;
                 curves.AddTrain(current.Step, loss);

@@ -6,7 +6,7 @@ namespace Functional.Models;
 /// <param name="Checkpoints">Where the train state is saved at the end of every epoch and of the fit; null saves nothing.</param>
 /// <param name="CheckpointEverySteps">Also save every this many steps (0: only at epoch ends).</param>
 /// <param name="Progress">Where the progress bar is drawn; null draws none.</param>
-/// <param name="InteractiveProgress">Redraw the bar in place (a terminal) or write plain lines (redirected output).</param>
+/// <param name="InteractiveProgress">Draw a live Spectre.Console bar (a terminal: <see cref="LiveProgressBar"/>) or write plain lines (redirected output: <see cref="ProgressBar"/>).</param>
 /// <param name="StatefulMetrics">Training metrics shown as is in the bar (a learning rate); all others show their running mean.</param>
 /// <param name="LogPath">A JSON-lines file receiving every step's and every validation's metrics; null logs nothing.</param>
 /// <param name="ChartPath">A PNG redrawn after each epoch with the training and validation loss curves; null draws none.</param>

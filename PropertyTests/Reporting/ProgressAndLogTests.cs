@@ -81,4 +81,20 @@ public sealed class ProgressAndLogTests
             File.Delete(path);
         }
     }
+
+    [Fact]
+    public void The_live_bar_shows_the_title_the_running_metrics_and_completion()
+    {
+        var output = new StringWriter();
+        var bar = new LiveProgressBar(10, "Epoch 3/7", output);
+
+        for (var step = 1; step <= 10; step++)
+            bar.Update(step, new Dictionary<string, double> { ["loss"] = step }, new Dictionary<string, double> { ["lr"] = 0.5 / step });
+        bar.Finish();
+
+        var text = output.ToString();
+        Assert.Contains("Epoch 3/7  loss 5.5  lr 0.05", text);
+        Assert.Contains("100%", text);
+        Assert.Equal(5.5, bar.Value("loss"));
+    }
 }
