@@ -53,6 +53,12 @@ public sealed class OptimizerBuilderProperties
         Assert.Equal<IGradientTransformation>(Functional.Optimizers.Optimizer.Adam(1e-3), Optimizer.Adam(1e-3).Build());
         Assert.Equal<IGradientTransformation>(Functional.Optimizers.Optimizer.AdamW(1e-3, 0.01), Optimizer.AdamW(1e-3, 0.01).Build());
         Assert.Equal<IGradientTransformation>(Functional.Optimizers.Optimizer.Sgd(0.1), Optimizer.Sgd(0.1).Build());
+
+        // Any core chain can start a pipeline; its stages are kept in order.
+        var lion = Functional.Optimizers.Optimizer.Lion(new Constant(1e-4), ScaleByLion.Default, new AddDecayedWeights(0.1, ["**/bias"]));
+        Assert.Equal<IGradientTransformation>(
+            new Chain(new ClipByGlobalNorm(2), new ScaleByLion(0.9, 0.99), new AddDecayedWeights(0.1, ["**/bias"]), new ScaleByLearningRate(1e-4), new ParameterEma(0.5, true)),
+            Optimizer.From(lion).ClipByGlobalNorm(2).WithEma(0.5, biasCorrection: true).Build());
     }
 
     [Property(MaxTest = 300)]
