@@ -19,7 +19,7 @@ public sealed class StackBuilderProperties
     {
         public override string ToString() => Kind switch
         {
-            "Residual" => $"Residual({string.Join(", ", Inner.Select(o => o.ToString()))})",
+            "Residual" or "Then" => $"{Kind}({string.Join(", ", Inner.Select(o => o.ToString()))})",
             _ => $"{Kind}({A}, {B}, {Rate}, {Activation})",
         };
     }
@@ -31,14 +31,15 @@ public sealed class StackBuilderProperties
         int Size() => mayBeInvalid && random.Next(4) == 0 ? -random.Next(3) : 1 + random.Next(6);
         double Rate() => mayBeInvalid && random.Next(4) == 0 ? new[] { 1.0, 1.5, -0.1 }[random.Next(3)] : random.Next(5) / 10.0;
         var activation = Kinds[random.Next(Kinds.Length)];
-        return random.Next(inBlock ? 5 : 6) switch
+        return random.Next(inBlock ? 5 : 7) switch
         {
             0 => new Op("Linear", inBlock ? width : Size(), 0, 0, activation, []),
             1 => new Op("Activation", 0, 0, 0, activation, []),
             2 => new Op("Dropout", 0, 0, Rate(), activation, []),
             3 => new Op("LayerNorm", 0, 0, 0, activation, []),
             4 => new Op("FeedForward", Size(), inBlock ? width : Size(), 0, activation, []),
-            _ => new Op("Residual", 0, 0, 0, activation, RandomBlock(random, width, mayBeInvalid)),
+            5 => new Op("Residual", 0, 0, 0, activation, RandomBlock(random, width, mayBeInvalid)),
+            _ => new Op("Then", 0, 0, 0, activation, RandomStack(random, width, mayBeInvalid)),
         };
     }
 
@@ -50,7 +51,27 @@ public sealed class StackBuilderProperties
         return inner.ToArray();
     }
 
-    static int Outputs(Op op, int width) => op.Kind switch { "Linear" => op.A, "FeedForward" => op.B, "Residual" => op.Inner.Aggregate(width, (w, o) => Outputs(o, w)), _ => width };
+    /// <summary>A reused stack (a layer made of layers): any layers but residual blocks and further stacks, starting at <paramref name="width"/>.</summary>
+    static Op[] RandomStack(Random random, int width, bool mayBeInvalid)
+    {
+        var inner = new List<Op>();
+        for (var i = random.Next(3); i >= 0; i--)
+        {
+            var op = RandomOp(random, width, inBlock: false, mayBeInvalid);
+            if (op.Kind is "Residual" or "Then") continue;
+            inner.Add(op);
+            width = Outputs(op, width);
+        }
+        return inner.ToArray();
+    }
+
+    static int Outputs(Op op, int width) => op.Kind switch
+    {
+        "Linear" => op.A,
+        "FeedForward" => op.B,
+        "Residual" or "Then" => op.Inner.Aggregate(width, (w, o) => Outputs(o, w)),
+        _ => width,
+    };
 
     static StackBuilder Add(StackBuilder stack, Op op) => op.Kind switch
     {
@@ -59,7 +80,8 @@ public sealed class StackBuilderProperties
         "Dropout" => stack.Dropout(op.Rate),
         "LayerNorm" => stack.LayerNorm(),
         "FeedForward" => stack.FeedForward(op.A, op.B, op.Activation),
-        _ => stack.Residual(block => op.Inner.Aggregate(block, Add)),
+        "Residual" => stack.Residual(block => op.Inner.Aggregate(block, Add)),
+        _ => stack.Then(op.Inner.Aggregate(Sequential.Input(stack.Outputs), Add)),
     };
 
     // The hand-built value: the core Inits called in layer order.
@@ -93,7 +115,8 @@ public sealed class StackBuilderProperties
             "Dropout" => Dropout.Apply(h, layer.op.Rate, context.Training, context.Generator),
             "LayerNorm" => LayerNorm.Apply((LayerNormParams)layer.p, h),
             "FeedForward" => FeedForward.Apply((FeedForwardParams)layer.p, h),
-            _ => h + HandApply(layer.op.Inner, (StackParams)layer.p, h, context),
+            "Residual" => h + HandApply(layer.op.Inner, (StackParams)layer.p, h, context),
+            _ => HandApply(layer.op.Inner, (StackParams)layer.p, h, context),
         });
 
     [Property(MaxTest = 100)]
@@ -142,6 +165,8 @@ public sealed class StackBuilderProperties
                 foreach (var inner in ExpectedErrors(op.Inner, width, at + "/")) yield return inner;
                 if (Outputs(op, width) != width) yield return Pipeline.Key($"{at} Residual", Outputs(op, width));
             }
+            if (op.Kind == "Then")
+                foreach (var inner in ExpectedErrors(op.Inner, width, at + "/")) yield return inner;
             width = Outputs(op, width);
         }
     }
