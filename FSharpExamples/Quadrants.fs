@@ -68,7 +68,7 @@ type Outcome = { Final: TrainState<Classifier>; Losses: float list; Accuracy: fl
 /// the EMA weights on a held-out batch.
 let train (seed: uint64) steps =
     use generator = new torch.Generator(seed)
-    let initial = init generator 32
+    let initial = init generator 16
     let batches = List.init 8 (fun _ -> batch generator 64L)
     let heldOut = batch generator 512L
     let final, losses =
