@@ -47,11 +47,11 @@ public sealed class ReadmeTourTests
         var error = Assert.Throws<LayerInputException>(() => Autodiff.ValueAndGrad(m => Loss(m, torch.randn(64, 5), y), model));
         Assert.Equal("Linear at 'body/inner': expected input of shape [..., 3], got Float32[64, 5] on cpu.", error.Message);
 
-        var pipeline = new Chain(
+        var pipeline = new Accumulate(new Chain(                                                          // 4 micro-batches, 1 update
             new ClipByGlobalNorm(1.0),
-            new PathMultipliers([new PathRule("body/**", 0.1), PathRule.Freeze("head/bias")]),  // per-layer rates, freezing
-            new Accumulate(Optimizer.Adam(1e-3), 4),                                            // 4 micro-batches, 1 update
-            new ParameterEma(0.999, BiasCorrection: true));                                     // Polyak average in the state
+            Optimizer.Adam(1e-3),
+            new PathMultipliers([new PathRule("body/**", 0.1), PathRule.Freeze("head/bias")]),  // per-layer rates, freezing (after Adam's scaling)
+            new ParameterEma(0.999, BiasCorrection: true)), 4);                                  // Polyak average in the state, on real updates
         var state = Optimizer.Init(pipeline, model);
         var headBias = model.Head.Bias!.clone();
         for (var step = 0; step < 8; step++)
