@@ -39,7 +39,7 @@ public static class SampleScoring
         var confident = confidence.gt(threshold);
         var counts = digit.masked_select(confident).bincount(null, 10).data<long>().ToArray();
         var recognised = counts.Sum();
-        var entropy = recognised == 0 ? 0 : -counts.Where(c => c > 0).Sum(c => (double)c / recognised * Math.Log((double)c / recognised)) / Math.Log(10);
+        var entropy = recognised == 0 ? 0 : Math.Abs(counts.Where(c => c > 0).Sum(c => (double)c / recognised * Math.Log((double)c / recognised))) / Math.Log(10);
         return new SampleScore((int)samples.shape[0], threshold, (double)recognised / samples.shape[0], counts, counts.Count(c => c > 0), entropy);
     }
 }
