@@ -16,17 +16,17 @@ public static class GanCommands
                    --noise N (64)  --g-hidden N (256)  --d-hidden N (256)  --spectral-norm on|off (on)
                    --g-learning-rate X (2e-4)  --d-learning-rate X (2e-4)  --b1 X (0.5)  --b2 X (0.999)  --lambda X (1)
                    --update single|alternating (single)  --seed N (1)  --max-minutes X (none)  --resume yes|no (no)
-                   --classifier DIR (runs/digit-classifier: trained there with `mnist` defaults if missing)
+                   --classifier DIR (runs/mnist/checkpoints: the checkpoints of `mnist --out runs/mnist`; trained there with its defaults if missing)
                    --threads N (libtorch's default; 1 is faster on a busy machine)
           gan sample
                    a PNG grid of samples from the newest checkpoint
                    --out DIR (runs/gan)  --png FILE (OUT/sample.png)  --count N (100)  --columns N (10)  --scale N (2)  --seed N (1)
           gan score
                    the share of samples the digit classifier recognises with confidence > 0.9, and the digits covered
-                   --out DIR (runs/gan)  --classifier DIR (runs/digit-classifier)  --count N (1000)  --seed N (1)
+                   --out DIR (runs/gan)  --classifier DIR (runs/mnist/checkpoints)  --count N (1000)  --seed N (1)
         """;
 
-    const string DefaultClassifier = "runs/digit-classifier";
+    const string DefaultClassifier = "runs/mnist/checkpoints";
 
     /// <summary>Trains the GAN (see <see cref="Usage"/>).</summary>
     public static int Train(Arguments arguments)
@@ -121,9 +121,9 @@ public static class GanCommands
 
     static DigitClassifier Classifier(string directory, string data)
     {
-        var options = MnistTrainingOptions.Default with { DataDirectory = data };
-        return ClassifierFile.LoadOrTrain(directory, options, epoch => Say(
-            $"classifier epoch {epoch.Epoch}/{options.Epochs}: train loss {epoch.TrainLoss:F4}, held-out accuracy {epoch.ValidationAccuracy:P2}"));
+        var loaded = ClassifierFile.LoadOrTrain(directory, MnistTrainingOptions.Default with { DataDirectory = data }, Console.Out);
+        Say($"digit classifier from {directory}: held-out accuracy {loaded.ValidationAccuracy:P2}");
+        return loaded.Classifier;
     }
 
     static bool Switch(Arguments arguments, string name, string yes, string no, bool fallback) =>

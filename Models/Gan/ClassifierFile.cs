@@ -1,34 +1,36 @@
-using System.Globalization;
 using TorchSharp;
 
 namespace Functional.Models;
 
+/// <summary>The classifier that scores GAN samples and its held-out accuracy.</summary>
+/// <param name="Classifier">The weights used for scoring (the EMA weights of its training run).</param>
+/// <param name="ValidationAccuracy">Its accuracy on the 1,000 held-out MNIST t10k digits.</param>
+public sealed record ScoringClassifier(DigitClassifier Classifier, double ValidationAccuracy);
+
 /// <summary>
-/// The digit classifier that scores GAN samples, kept in a <see cref="CheckpointStore"/> folder: trained once with
-/// <see cref="MnistTraining"/> (SGD, held-out accuracy printed), then loaded.
+/// The digit classifier that scores GAN samples, kept as the checkpoints of its training run (the format of
+/// <c>mnist train</c>, so <c>--classifier runs/mnist/checkpoints</c> reuses one): trained there with
+/// <see cref="MnistTraining"/> if the folder has no finished run, loaded otherwise.
 /// </summary>
 public static class ClassifierFile
 {
-    const string HiddenKey = "hidden";
-
     /// <summary>
-    /// The classifier stored in <paramref name="directory"/>; if there is none, one trained with
-    /// <paramref name="options"/> (each epoch reported to <paramref name="report"/>) and saved there first.
+    /// The classifier of the run in <paramref name="checkpoints"/>, trained (or finished) first with
+    /// <paramref name="options"/>, its progress drawn on <paramref name="progress"/>; with its held-out accuracy.
     /// </summary>
-    public static DigitClassifier LoadOrTrain(string directory, MnistTrainingOptions options, Action<MnistEpoch> report)
+    public static ScoringClassifier LoadOrTrain(string checkpoints, MnistTrainingOptions options, TextWriter progress)
     {
-        var store = new CheckpointStore(directory, keepLast: 1);
-        if (store.LoadLatest() is { } latest)
+        var fit = FitOptions.Default with
         {
-            var hidden = int.Parse(latest.Content.Metadata[HiddenKey], CultureInfo.InvariantCulture);
-            using var generator = new torch.Generator(0);
-            var template = DigitClassifier.Init(generator, hidden, dropoutRate: 0.2, torch.CPU);
-            var restored = TreeFile.Restore(template, latest.Content.Tensors);
-            Core.Tree.Dispose(template);
-            return restored;
-        }
-        var trained = MnistTraining.Run(options, report);
-        store.Save(0, TreeFile.Tensors(trained), new Dictionary<string, string> { [HiddenKey] = options.Hidden.ToString(CultureInfo.InvariantCulture) });
-        return trained;
+            Epochs = options.Epochs,
+            Checkpoints = new CheckpointStore(checkpoints, keepLast: 1),
+            Progress = progress,
+            InteractiveProgress = !Console.IsOutputRedirected,
+        };
+        var result = MnistTraining.Run(options, fit, CancellationToken.None);
+        var classifier = Training.EvaluationParameters(result.State);
+        TrainState.Dispose(result.State);
+        using var split = MnistSplit.Load(options.DataDirectory, options.ValidationCount);
+        return new ScoringClassifier(classifier, MnistTraining.Validation(split.Validation)(classifier)["accuracy"]);
     }
 }
