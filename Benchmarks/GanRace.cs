@@ -12,8 +12,8 @@ namespace Functional.Benchmarks;
 /// (<see cref="AlternatingStep"/>: two passes, two optimizer calls) on the same networks, batch and optimizer
 /// pipelines, in the same process, in interleaved rounds (so a change in machine load hits both), and prints the
 /// median time of each and their ratio, with and without spectral normalisation.
-/// Options: <c>--rounds N</c> (15), <c>--steps N</c> steps per timing (10), <c>--batch N</c> (64), <c>--threads N</c>
-/// (libtorch's default).
+/// Options: <c>--rounds N</c> (15), <c>--steps N</c> steps per timing (10), <c>--batch N</c> (64), <c>--hidden N</c>
+/// (the default GAN's width), <c>--threads N</c> (libtorch's default).
 /// </summary>
 public static class GanRace
 {
@@ -25,13 +25,14 @@ public static class GanRace
         var steps = options.Integer("steps", 10);
         var batch = options.Integer("batch", 64);
         var threads = options.Integer("threads", 0);
+        var hidden = options.Integer("hidden", GanOptions.Default.GeneratorHidden);
         options.CheckAllUsed();
         if (threads > 0) torch.set_num_threads(threads);
-        Say($"GAN update race: MLP hinge GAN of {nameof(GanOptions)}.{nameof(GanOptions.Default)} sizes, batch {batch}, {torch.get_num_threads()} libtorch thread(s), median of {rounds} rounds of {steps} steps each");
+        Say($"GAN update race: MLP hinge GAN, G 64-{hidden}-{2 * hidden}-784, D 784-{2 * hidden}-{hidden}-1, batch {batch}, {torch.get_num_threads()} libtorch thread(s), median of {rounds} rounds of {steps} steps each");
         Say($"{"spectral norm",-14} {"single-loss ms",15} {"alternating ms",15} {"single / alternating",21}");
         foreach (var spectral in new[] { true, false })
         {
-            var gan = GanOptions.Default with { SpectralNorm = spectral };
+            var gan = GanOptions.Default with { SpectralNorm = spectral, GeneratorHidden = hidden, DiscriminatorHidden = hidden };
             var optimizer = GanOptimizer.Adam(gan);
             using var generator = new torch.Generator(1);
             var single = GanState.Init(generator, gan, optimizer, torch.CPU);

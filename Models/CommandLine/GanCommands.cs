@@ -12,14 +12,15 @@ public static class GanCommands
           gan train
                    an MLP hinge GAN on MNIST t10k trained with one loss through stop-gradient (or alternating steps);
                    each epoch a progress bar, a checkpoint, OUT/samples/epoch-NNNN.png and a classifier score of 1000 samples
-                   --data DIR (../shared/data/mnist-t10k)  --out DIR (runs/gan)  --epochs N (30)  --batch N (64)
-                   --noise N (64)  --g-hidden N (256)  --d-hidden N (256)  --spectral-norm on|off (on)
-                   --g-learning-rate X (2e-4)  --d-learning-rate X (2e-4)  --b1 X (0.5)  --b2 X (0.999)  --lambda X (1)
+                   --data DIR (../shared/data/mnist-t10k)  --out DIR (runs/gan)  --epochs N (40)  --batch N (64)
+                   --noise N (64)  --g-hidden N (128)  --d-hidden N (128)  --spectral-norm on|off (on)
+                   --g-learning-rate X (2e-4)  --d-learning-rate X (4e-4)  --b1 X (0.5)  --b2 X (0.999)  --lambda X (1)
+                   --generator-ema X (0.999: sample from an average of the generator's weights; 0: from the weights)
                    --update single|alternating (single)  --seed N (1)  --max-minutes X (none)  --resume yes|no (no)
                    --classifier DIR (runs/mnist/checkpoints: the checkpoints of `mnist --out runs/mnist`; trained there with its defaults if missing)
                    --threads N (libtorch's default; 1 is faster on a busy machine)
           gan sample
-                   a PNG grid of samples from the newest checkpoint
+                   a PNG grid of samples from the newest checkpoint (its generator-weight average when it keeps one)
                    --out DIR (runs/gan)  --png FILE (OUT/sample.png)  --count N (100)  --columns N (10)  --scale N (2)  --seed N (1)
           gan score
                    the share of samples the digit classifier recognises with confidence > 0.9, and the digits covered
@@ -37,7 +38,7 @@ public static class GanCommands
             arguments.Integer("noise", d.NoiseSize), arguments.Integer("g-hidden", d.GeneratorHidden), arguments.Integer("d-hidden", d.DiscriminatorHidden),
             d.LeakySlope, Switch(arguments, "spectral-norm", "on", "off", d.SpectralNorm),
             arguments.Number("g-learning-rate", d.GeneratorLearningRate), arguments.Number("d-learning-rate", d.DiscriminatorLearningRate),
-            arguments.Number("b1", d.B1), arguments.Number("b2", d.B2), arguments.Number("lambda", d.Lambda),
+            arguments.Number("b1", d.B1), arguments.Number("b2", d.B2), arguments.Number("lambda", d.Lambda), arguments.Number("generator-ema", d.GeneratorEma),
             arguments.Text("update", "single") switch
             {
                 "single" => GanUpdate.SingleLoss,
@@ -90,9 +91,10 @@ public static class GanCommands
         var seed = arguments.Integer("seed", 1);
         arguments.CheckAllUsed();
         var checkpoint = Latest(output);
+        var sampling = GanOptimizer.SamplingGenerator(checkpoint.State);
         using var generator = new torch.Generator((ulong)seed);
-        using var noise = Generator.Noise(checkpoint.State.Parameters.Generator, count, generator);
-        using var samples = GanTraining.Sample(checkpoint.State.Parameters.Generator, noise);
+        using var noise = Generator.Noise(sampling, count, generator);
+        using var samples = GanTraining.Sample(sampling, noise);
         var size = SampleGrid.WritePng(png, samples, columns, scale);
         Say($"wrote {png} ({size.Width}x{size.Height} px, {count} samples of step {checkpoint.State.Step})");
         return 0;
@@ -108,9 +110,10 @@ public static class GanCommands
         arguments.CheckAllUsed();
         var checkpoint = Latest(output);
         var classifier = Classifier(classifierDirectory, checkpoint.Options.DataDirectory);
+        var sampling = GanOptimizer.SamplingGenerator(checkpoint.State);
         using var generator = new torch.Generator((ulong)seed);
-        using var noise = Generator.Noise(checkpoint.State.Parameters.Generator, count, generator);
-        using var samples = GanTraining.Sample(checkpoint.State.Parameters.Generator, noise);
+        using var noise = Generator.Noise(sampling, count, generator);
+        using var samples = GanTraining.Sample(sampling, noise);
         Say($"step {checkpoint.State.Step}: {SampleScoring.Score(classifier, samples, SampleScoring.DefaultThreshold, generator)}");
         return 0;
     }

@@ -19,12 +19,28 @@ public sealed record GanOptimizer(IGradientTransformation Generator, IGradientTr
     /// <summary>Branch index of the discriminator in the joint state.</summary>
     public const int DiscriminatorBranch = 1;
 
-    /// <summary>Adam with the step sizes and decays of <paramref name="options"/> for each network.</summary>
+    /// <summary>
+    /// Adam with the step sizes and decays of <paramref name="options"/> for each network; the generator's pipeline
+    /// ends with a <see cref="ParameterEma"/> (with bias correction) when <c>options.GeneratorEma</c> is above 0.
+    /// </summary>
     public static GanOptimizer Adam(GanOptions options)
     {
         var moments = ScaleByAdam.Default with { B1 = options.B1, B2 = options.B2 };
-        return new(Optimizer.Adam(new Constant(options.GeneratorLearningRate), moments),
+        var generator = Optimizer.Adam(new Constant(options.GeneratorLearningRate), moments);
+        return new(options.GeneratorEma > 0 ? new Chain(generator, new ParameterEma(options.GeneratorEma, BiasCorrection: true)) : generator,
                    Optimizer.Adam(new Constant(options.DiscriminatorLearningRate), moments));
+    }
+
+    /// <summary>
+    /// The generator to sample from in <paramref name="state"/>: the average of its weights when its pipeline keeps
+    /// one (fresh tensors), else its parameters (aliases).
+    /// </summary>
+    public static GeneratorParams SamplingGenerator(GanState state)
+    {
+        var branch = state.OptimizerState is PartitionState joint ? joint.States[GeneratorBranch] : null;
+        return branch is not null && OptimizerStates.Find<ParameterEmaState>(branch) is not null
+            ? ParameterEma.Average(branch, state.Parameters.Generator)
+            : Tree.Map(state.Parameters.Generator, p => p.alias());
     }
 
     /// <summary>The joint pipeline: a partition by path into the two branches (nothing falls to its identity default).</summary>

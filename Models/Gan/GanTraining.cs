@@ -21,8 +21,8 @@ public sealed record GanRun(string OutputDirectory, bool Resume, TimeSpan TimeBu
 /// <param name="DiscriminatorLoss">Mean discriminator hinge loss over the epoch.</param>
 /// <param name="GeneratorLoss">Mean generator hinge loss over the epoch.</param>
 /// <param name="Seconds">Wall time of the epoch.</param>
-/// <param name="GridPath">The PNG of samples from the fixed grid noise.</param>
-/// <param name="Samples">The final generator's samples for scoring, [count, 784] in [-1, 1], on the CPU.</param>
+/// <param name="GridPath">The PNG of samples from the fixed grid noise (by <see cref="GanOptimizer.SamplingGenerator"/>).</param>
+/// <param name="Samples">Samples of the epoch's sampling generator for scoring, [count, 784] in [-1, 1], on the CPU.</param>
 public sealed record GanEpoch(int Epoch, long Step, double DiscriminatorLoss, double GeneratorLoss, double Seconds, string GridPath, torch.Tensor Samples);
 
 /// <summary>Callbacks of a training run: progress within an epoch and the end of each epoch.</summary>
@@ -54,10 +54,7 @@ public static class GanTraining
         GanState state;
         using (var init = new torch.Generator((ulong)options.Seed)) state = resumed?.State ?? GanState.Init(init, options, optimizer, torch.CPU);
 
-        var data = Mnist.Load(options.DataDirectory);
-        using var pixels = data.Images.reshape(-1, DigitClassifier.Pixels).to(torch.float32) / 127.5f - 1;
-        data.Images.Dispose();
-        data.Labels.Dispose();
+        using var pixels = Pixels(options.DataDirectory);
         var stepsPerEpoch = (int)(pixels.shape[0] / options.BatchSize);
         if (stepsPerEpoch < 1) throw new ArgumentException($"The batch size {options.BatchSize} is larger than the data ({pixels.shape[0]} digits).");
         using var gridGenerator = new torch.Generator((ulong)options.Seed + 7919);
@@ -75,7 +72,8 @@ public static class GanTraining
             double discriminatorSum = 0, generatorSum = 0;
             for (var step = 0; step < stepsPerEpoch; step++)
             {
-                using var batch = pixels.index_select(0, order.narrow(0, (long)step * options.BatchSize, options.BatchSize));
+                using var indices = order.narrow(0, (long)step * options.BatchSize, options.BatchSize);
+                using var batch = pixels.index_select(0, indices);
                 var result = options.Update == GanUpdate.SingleLoss
                     ? SingleLossStep.Step(optimizer.Joint, options.Lambda, state, batch, generator)
                     : AlternatingStep.Step(optimizer, options.Lambda, state, batch, generator);
@@ -86,13 +84,26 @@ public static class GanTraining
                 reporting.StepDone(epoch, step + 1, stepsPerEpoch, result.Metrics);
             }
             var gridPath = Path.Combine(run.OutputDirectory, "samples", $"epoch-{epoch:D4}.png");
-            using (var grid = Sample(state.Parameters.Generator, gridNoise)) SampleGrid.WritePng(gridPath, grid, run.GridColumns, scale: 2);
+            var sampling = GanOptimizer.SamplingGenerator(state);
+            using (var grid = Sample(sampling, gridNoise)) SampleGrid.WritePng(gridPath, grid, run.GridColumns, scale: 2);
             GanCheckpoint.Save(store, state, options);
             lastEpoch = clock.Elapsed;
-            using var samples = Sample(state.Parameters.Generator, scoreNoise);
+            using var samples = Sample(sampling, scoreNoise);
+            Tree.Dispose(sampling);
             reporting.EpochDone(new GanEpoch(epoch, state.Step, discriminatorSum / stepsPerEpoch, generatorSum / stepsPerEpoch, lastEpoch.TotalSeconds, gridPath, samples));
         }
         return state;
+    }
+
+    /// <summary>The MNIST t10k digits as float32 [10000, 784] with pixels scaled to [-1, 1] (the generator's range).</summary>
+    public static torch.Tensor Pixels(string directory)
+    {
+        var data = Mnist.Load(directory);
+        using var scope = torch.NewDisposeScope();
+        var pixels = (data.Images.reshape(-1, DigitClassifier.Pixels).to(torch.float32) / 127.5f - 1).MoveToOuterDisposeScope();
+        data.Images.Dispose();
+        data.Labels.Dispose();
+        return pixels;
     }
 
     /// <summary>The generator's images for <paramref name="noise"/>, computed without gradients.</summary>

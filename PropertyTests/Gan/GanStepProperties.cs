@@ -79,6 +79,53 @@ public sealed class GanStepProperties
         Assert.Equal(alternating.State.OptimizerState.GetType(), single.State.OptimizerState.GetType());
     }
 
+    [Property(MaxTest = 30)]
+    public void One_adam_with_a_path_multiplier_for_the_discriminator_is_the_partition_into_two_learning_rates(int seed)
+    {
+        // Two ways to give the networks different step sizes: a partition into two Adam pipelines, or one Adam over the
+        // whole tree followed by a per-path multiplier. Adam works leaf by leaf, so the single-loss steps agree.
+        using var scope = torch.NewDisposeScope();
+        var gan = GanTesting.RandomCase(seed);
+        var multiplier = 1 + Math.Abs(seed % 4);
+        var partitioned = GanOptimizer.Adam(GanOptions.Default with { GeneratorLearningRate = 1e-3, DiscriminatorLearningRate = multiplier * 1e-3 }).Joint;
+        var multiplied = new Chain(
+            Functional.Optimizers.Optimizer.Adam(new Constant(1e-3), ScaleByAdam.Default with { B1 = GanOptions.Default.B1, B2 = GanOptions.Default.B2 }),
+            new PathMultipliers([new PathRule(GanParams.DiscriminatorPaths, multiplier)]));
+        var (left, right) = (new GanState(gan.Parameters, partitioned.Init(Tree.Flatten(gan.Parameters)), gan.Spectral, 0),
+                             new GanState(gan.Parameters, multiplied.Init(Tree.Flatten(gan.Parameters)), gan.Spectral, 0));
+
+        for (var step = 0; step < 3; step++)
+        {
+            using var one = new torch.Generator((ulong)(uint)seed + (ulong)step);
+            using var other = new torch.Generator((ulong)(uint)seed + (ulong)step);
+            left = SingleLossStep.Step(partitioned, gan.Lambda, left, gan.Real, one).State;
+            right = SingleLossStep.Step(multiplied, gan.Lambda, right, gan.Real, other).State;
+        }
+
+        AssertClose(left.Parameters, right.Parameters, rtol: 1e-5, atol: 1e-6);
+    }
+
+    [Fact]
+    public void Samples_come_from_the_generator_weight_average_when_the_pipeline_keeps_one()
+    {
+        using var scope = torch.NewDisposeScope();
+        var gan = GanTesting.RandomCase(11);
+        var withAverage = GanOptimizer.Adam(GanOptions.Default with { GeneratorEma = 0.5 });
+        var without = GanOptimizer.Adam(GanOptions.Default with { GeneratorEma = 0 });
+        var (averaged, plain) = (State(gan, withAverage), State(gan, without));
+        using var generator = new torch.Generator(2);
+        for (var step = 0; step < 3; step++)
+        {
+            averaged = SingleLossStep.Step(withAverage.Joint, 1, averaged, gan.Real, generator).State;
+            plain = SingleLossStep.Step(without.Joint, 1, plain, gan.Real, generator).State;
+        }
+
+        var expected = ParameterEma.Average(((PartitionState)averaged.OptimizerState).States[GanOptimizer.GeneratorBranch], averaged.Parameters.Generator);
+        AssertBitwise(expected, GanOptimizer.SamplingGenerator(averaged));
+        Assert.False(Same.Bitwise(averaged.Parameters.Generator.Output.Weight, expected.Output.Weight));
+        AssertBitwise(plain.Parameters.Generator, GanOptimizer.SamplingGenerator(plain));
+    }
+
     [Fact]
     public void The_alternating_step_refuses_a_state_that_is_not_the_joint_one()
     {
