@@ -29,7 +29,7 @@ public static class Program
                    --vectors FILE (vectors.txt)  --word WORD  --count N (10)
           word2vec eval
                    --vectors FILE (vectors.txt)  --data DIR (../shared/data/word-similarity-analogy-en)
-        """;
+        """ + "\n" + GanCommands.Usage;
 
     /// <summary>Runs the command named by the first argument; returns 0 on success, 2 on bad usage, 1 on failure.</summary>
     public static int Main(string[] args)
@@ -49,6 +49,9 @@ public static class Program
                 ("word2vec", "train") => Word2VecCommands.Train(new Arguments(args[2..])),
                 ("word2vec", "similar") => Word2VecCommands.Similar(new Arguments(args[2..])),
                 ("word2vec", "eval") => Word2VecCommands.Evaluate(new Arguments(args[2..])),
+                ("gan", "train") => GanCommands.Train(new Arguments(args[2..])),
+                ("gan", "sample") => GanCommands.Sample(new Arguments(args[2..])),
+                ("gan", "score") => GanCommands.Score(new Arguments(args[2..])),
                 _ => throw new ArgumentException($"Unknown command '{string.Join(' ', args.Take(2))}'."),
             };
         }
