@@ -93,7 +93,7 @@ public static class GanCommands
         var checkpoint = Latest(output);
         var sampling = GanOptimizer.SamplingGenerator(checkpoint.State);
         using var generator = new torch.Generator((ulong)seed);
-        using var noise = Generator.Noise(sampling, count, generator);
+        using var noise = GanGenerator.Noise(sampling, count, generator);
         using var samples = GanTraining.Sample(sampling, noise);
         var size = SampleGrid.WritePng(png, samples, columns, scale);
         Say($"wrote {png} ({size.Width}x{size.Height} px, {count} samples of step {checkpoint.State.Step})");
@@ -112,7 +112,7 @@ public static class GanCommands
         var classifier = Classifier(classifierDirectory, checkpoint.Options.DataDirectory);
         var sampling = GanOptimizer.SamplingGenerator(checkpoint.State);
         using var generator = new torch.Generator((ulong)seed);
-        using var noise = Generator.Noise(sampling, count, generator);
+        using var noise = GanGenerator.Noise(sampling, count, generator);
         using var samples = GanTraining.Sample(sampling, noise);
         Say($"step {checkpoint.State.Step}: {SampleScoring.Score(classifier, samples, SampleScoring.DefaultThreshold, generator)}");
         return 0;

@@ -34,12 +34,12 @@ public static class AlternatingStep
             var parameters = state.Parameters;
 
             var spectral = state.Spectral is null ? null : Discriminator.AdvanceSpectral(parameters.Discriminator, state.Spectral);
-            var noise = Generator.Noise(parameters.Generator, batch, generator);
+            var noise = GanGenerator.Noise(parameters.Generator, batch, generator);
             var discriminatorStep = Autodiff.ValueAndGrad(p => SingleLoss.DiscriminatorLoss(p, spectral, real, noise), parameters);
             var (afterDiscriminator, discriminatorState) = BranchStep(optimizer.Discriminator, GanParams.DiscriminatorPaths, discriminatorStep.Gradient, joint.States[GanOptimizer.DiscriminatorBranch], parameters);
 
             spectral = spectral is null ? null : Discriminator.AdvanceSpectral(afterDiscriminator.Discriminator, spectral);
-            noise = Generator.Noise(parameters.Generator, batch, generator);
+            noise = GanGenerator.Noise(parameters.Generator, batch, generator);
             var generatorStep = Autodiff.ValueAndGrad(p => lambda * SingleLoss.GeneratorLoss(p, spectral, noise), afterDiscriminator);
             var (afterGenerator, generatorState) = BranchStep(optimizer.Generator, GanParams.GeneratorPaths, generatorStep.Gradient, joint.States[GanOptimizer.GeneratorBranch], afterDiscriminator);
 

@@ -5,7 +5,7 @@ namespace Functional.Models;
 
 /// <summary>
 /// The optimizer pipelines of the two networks. <see cref="Joint"/> is one pipeline over <see cref="GanParams"/>
-/// that sends every <c>generator/**</c> leaf to <see cref="Generator"/> and every <c>discriminator/**</c> leaf to
+/// that sends every <c>generator/**</c> leaf to <see cref="GanGenerator"/> and every <c>discriminator/**</c> leaf to
 /// <see cref="Discriminator"/> (a <see cref="Partition"/>); the single-loss step uses it, and the alternating step
 /// runs the same two branches on the same state one after the other, so both steps share pipelines and states.
 /// </summary>

@@ -18,6 +18,6 @@ public sealed record GanParams(GeneratorParams Generator, DiscriminatorParams Di
 
     /// <summary>Fresh networks of the sizes in <paramref name="options"/> (generator drawn first).</summary>
     public static GanParams Init(torch.Generator generator, GanOptions options, torch.Device device) =>
-        new(Models.Generator.Init(generator, options.NoiseSize, options.GeneratorHidden, device),
+        new(GanGenerator.Init(generator, options.NoiseSize, options.GeneratorHidden, device),
             Models.Discriminator.Init(generator, options.DiscriminatorHidden, options.LeakySlope, device));
 }

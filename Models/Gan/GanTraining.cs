@@ -58,8 +58,8 @@ public static class GanTraining
         var stepsPerEpoch = (int)(pixels.shape[0] / options.BatchSize);
         if (stepsPerEpoch < 1) throw new ArgumentException($"The batch size {options.BatchSize} is larger than the data ({pixels.shape[0]} digits).");
         using var gridGenerator = new torch.Generator((ulong)options.Seed + 7919);
-        using var gridNoise = Generator.Noise(state.Parameters.Generator, run.GridColumns * run.GridColumns, gridGenerator);
-        using var scoreNoise = Generator.Noise(state.Parameters.Generator, ScoredSamples, gridGenerator);
+        using var gridNoise = GanGenerator.Noise(state.Parameters.Generator, run.GridColumns * run.GridColumns, gridGenerator);
+        using var scoreNoise = GanGenerator.Noise(state.Parameters.Generator, ScoredSamples, gridGenerator);
 
         var budget = Stopwatch.StartNew();
         var lastEpoch = TimeSpan.Zero;
@@ -110,6 +110,6 @@ public static class GanTraining
     public static torch.Tensor Sample(GeneratorParams generator, torch.Tensor noise)
     {
         using var noGradient = torch.no_grad();
-        return Generator.Apply(generator, noise);
+        return GanGenerator.Apply(generator, noise);
     }
 }

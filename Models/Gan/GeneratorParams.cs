@@ -18,7 +18,7 @@ public sealed record GeneratorParams(LinearParams Input, LinearParams Hidden, Li
 }
 
 /// <summary>Initialises and applies <see cref="GeneratorParams"/>.</summary>
-public static class Generator
+public static class GanGenerator
 {
     /// <summary>A fresh generator from <paramref name="noiseSize"/> noise values, float32 on <paramref name="device"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A size is below 1.</exception>

@@ -30,7 +30,7 @@ public static class SingleLoss
     /// </summary>
     public static SingleLossTerms Terms(GanParams parameters, SpectralVectors? spectral, torch.Tensor real, torch.Tensor noise, double lambda)
     {
-        var samples = Generator.Apply(parameters.Generator, noise);
+        var samples = GanGenerator.Apply(parameters.Generator, noise);
         var stoppedSamples = Autodiff.StopGradient(samples);
         var realScores = Discriminator.Apply(parameters.Discriminator, spectral, real);
         var stoppedScores = Discriminator.Apply(parameters.Discriminator, spectral, stoppedSamples);
@@ -48,11 +48,11 @@ public static class SingleLoss
     /// <summary>The discriminator's loss alone, <c>d(x, sg(G(z)))</c>: its gradient reaches the discriminator only.</summary>
     public static torch.Tensor DiscriminatorLoss(GanParams parameters, SpectralVectors? spectral, torch.Tensor real, torch.Tensor noise)
     {
-        var samples = Autodiff.StopGradient(Generator.Apply(parameters.Generator, noise));
+        var samples = Autodiff.StopGradient(GanGenerator.Apply(parameters.Generator, noise));
         return Hinge.DiscriminatorLoss(Discriminator.Apply(parameters.Discriminator, spectral, real), Discriminator.Apply(parameters.Discriminator, spectral, samples));
     }
 
     /// <summary>The generator's loss alone, <c>g(D(G(z)))</c>: its gradient reaches both networks.</summary>
     public static torch.Tensor GeneratorLoss(GanParams parameters, SpectralVectors? spectral, torch.Tensor noise) =>
-        Hinge.GeneratorLoss(Discriminator.Apply(parameters.Discriminator, spectral, Generator.Apply(parameters.Generator, noise)));
+        Hinge.GeneratorLoss(Discriminator.Apply(parameters.Discriminator, spectral, GanGenerator.Apply(parameters.Generator, noise)));
 }

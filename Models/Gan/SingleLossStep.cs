@@ -27,7 +27,7 @@ public static class SingleLossStep
         {
             var parameters = state.Parameters;
             var spectral = state.Spectral is null ? null : Discriminator.AdvanceSpectral(parameters.Discriminator, state.Spectral);
-            var noise = Generator.Noise(parameters.Generator, (int)real.shape[0], generator);
+            var noise = GanGenerator.Noise(parameters.Generator, (int)real.shape[0], generator);
             GanMetrics? metrics = null;
             var gradient = Autodiff.ValueAndGrad(p =>
             {

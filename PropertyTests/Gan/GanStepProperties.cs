@@ -33,7 +33,7 @@ public sealed class GanStepProperties
 
         using var sameDraws = new torch.Generator((ulong)(uint)seed);
         var spectral = gan.Spectral is null ? null : Discriminator.AdvanceSpectral(gan.Parameters.Discriminator, gan.Spectral);
-        var noise = Generator.Noise(gan.Parameters.Generator, (int)gan.Real.shape[0], sameDraws);
+        var noise = GanGenerator.Noise(gan.Parameters.Generator, (int)gan.Real.shape[0], sameDraws);
         var gradient = Autodiff.ValueAndGrad(p => SingleLoss.Loss(p, spectral, gan.Real, noise, gan.Lambda), gan.Parameters).Gradient;
         var byHand = Functional.Optimizers.Optimizer.Step(optimizer.Joint, gradient, state.OptimizerState, gan.Parameters);
 
@@ -65,7 +65,7 @@ public sealed class GanStepProperties
         var expected = Tree.Flatten(alternating.State.Parameters.Discriminator);
         var actual = Tree.Flatten(single.State.Parameters.Discriminator);
         using var third = new torch.Generator((ulong)(uint)seed);
-        var noise = Generator.Noise(gan.Parameters.Generator, (int)gan.Real.shape[0], third);
+        var noise = GanGenerator.Noise(gan.Parameters.Generator, (int)gan.Real.shape[0], third);
         var spectral = gan.Spectral is null ? null : Discriminator.AdvanceSpectral(gan.Parameters.Discriminator, gan.Spectral);
         var gradient = Tree.Flatten(Autodiff.ValueAndGrad(p => SingleLoss.DiscriminatorLoss(p, spectral, gan.Real, noise), gan.Parameters).Gradient.Discriminator);
         var scale = gradient.Max(g => g.Value.abs().max().item<float>());
@@ -146,7 +146,7 @@ public sealed class GanStepProperties
         using var scope = torch.NewDisposeScope();
         var gan = GanTesting.RandomCase(5);
 
-        var error = Assert.ThrowsAny<Exception>(() => Generator.Apply(gan.Parameters.Generator, torch.zeros(2, gan.Parameters.Generator.NoiseSize + 1)));
+        var error = Assert.ThrowsAny<Exception>(() => GanGenerator.Apply(gan.Parameters.Generator, torch.zeros(2, gan.Parameters.Generator.NoiseSize + 1)));
 
         Assert.IsType<LayerInputException>(error);
         Assert.Contains("Linear", error.Message);

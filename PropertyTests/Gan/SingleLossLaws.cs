@@ -17,7 +17,7 @@ public sealed class SingleLossLaws
     /// <summary>The single loss with every stop-gradient removed: the broken variant the laws must reject.</summary>
     static SingleLossTerms WithoutStopGradient(GanParams parameters, SpectralVectors? spectral, torch.Tensor real, torch.Tensor noise, double lambda)
     {
-        var samples = Generator.Apply(parameters.Generator, noise);
+        var samples = GanGenerator.Apply(parameters.Generator, noise);
         var sameSamples = samples; // where sg(G(z)) stood
         var realScores = Discriminator.Apply(parameters.Discriminator, spectral, real);
         var sameScores = Discriminator.Apply(parameters.Discriminator, spectral, sameSamples);
@@ -46,9 +46,9 @@ public sealed class SingleLossLaws
         }, gan.Parameters);
         var discriminatorAlone = Autodiff.ValueAndGrad(p => Hinge.DiscriminatorLoss(
             Discriminator.Apply(p.Discriminator, spectral, real),
-            Discriminator.Apply(p.Discriminator, spectral, Generator.Apply(p.Generator, noise).detach())), gan.Parameters);
+            Discriminator.Apply(p.Discriminator, spectral, GanGenerator.Apply(p.Generator, noise).detach())), gan.Parameters);
         var generatorAlone = Autodiff.ValueAndGrad(p => Hinge.GeneratorLoss(
-            Discriminator.Apply(p.Discriminator, spectral, Generator.Apply(p.Generator, noise))), gan.Parameters);
+            Discriminator.Apply(p.Discriminator, spectral, GanGenerator.Apply(p.Generator, noise))), gan.Parameters);
 
         if (added != 0f) violations.Add($"added term is {added:R}, not exactly 0");
         if (total != discriminatorValue) violations.Add($"total {total:R} differs from the discriminator loss {discriminatorValue:R}");
