@@ -100,9 +100,11 @@ public sealed class GanStepProperties
             using var other = new torch.Generator((ulong)(uint)seed + (ulong)step);
             left = SingleLossStep.Step(partitioned, gan.Lambda, left, gan.Real, one).State;
             right = SingleLossStep.Step(multiplied, gan.Lambda, right, gan.Real, other).State;
+            AssertClose(left.Parameters, right.Parameters, rtol: 1e-5, atol: 1e-6);
+            // Continue both from the same parameters: a rounding-level difference in the parameters would otherwise be
+            // amplified by Adam where a gradient is near zero, which says nothing about the two pipelines.
+            right = right with { Parameters = left.Parameters };
         }
-
-        AssertClose(left.Parameters, right.Parameters, rtol: 1e-5, atol: 1e-6);
     }
 
     [Fact]
