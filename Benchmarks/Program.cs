@@ -14,11 +14,13 @@ public static class Program
     /// <summary>
     /// Entry point; arguments are BenchmarkDotNet's (e.g. <c>--filter *Gradient*</c>), or one of the side-by-side
     /// comparisons: <c>--side-by-side</c> (optimizers), <c>--interleaved-lstm N</c>
-    /// (<see cref="MaskedLstmBenchmark.Interleaved"/>), <c>word2vec-race</c>.
+    /// (<see cref="MaskedLstmBenchmark.Interleaved"/>), <c>word2vec-race</c>, <c>titles-race [rounds]</c>
+    /// (<see cref="TitlesRace"/>).
     /// </summary>
     public static int Main(string[] args)
     {
         if (args.FirstOrDefault() == "word2vec-race") return Word2VecRace.Run(args[1..]);
+        if (args.FirstOrDefault() == "titles-race") return TitlesRace.Run(args[1..]);
         if (args.Contains("--side-by-side"))
         {
             SideBySide.Run();

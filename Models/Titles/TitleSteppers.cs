@@ -1,0 +1,87 @@
+using Functional.Core;
+using TorchSharp;
+
+namespace Functional.Models;
+
+/// <summary>
+/// Produces the next character's log-probabilities for a set of live hypotheses of one article. Each call names,
+/// for every new hypothesis, the hypothesis it extends (<c>parents</c>, indices into the previous call's rows) and
+/// the character it appended (<c>tokens</c>); the first call has one parent row (the start).
+/// </summary>
+interface ITitleStepper : IDisposable
+{
+    /// <summary>[rows, vocabulary] log-probabilities; rows = parents.Length.</summary>
+    torch.Tensor Next(long[] parents, int[] tokens);
+}
+
+/// <summary>Incremental decoding: the encoder ran once; the decoder state of each hypothesis is cached and reordered by parent.</summary>
+sealed class CachedStepper : ITitleStepper
+{
+    readonly TitleModelParams parameters;
+    readonly EncodedArticle article;
+    readonly Dictionary<int, EncodedArticle> rowsByCount = [];
+    LstmState? state;
+
+    public CachedStepper(TitleModelParams parameters, EncodedArticle article) => (this.parameters, this.article) = (parameters, article);
+
+    public torch.Tensor Next(long[] parents, int[] tokens)
+    {
+        using var scope = torch.NewDisposeScope();
+        var device = article.Memory.device;
+        var parentIndex = torch.tensor(parents, device: device);
+        var previousState = state is null
+            ? TitleDecoder.InitialState(parameters, parents.Length)
+            : new LstmState(state.Hidden.index_select(1, parentIndex), state.Cell.index_select(1, parentIndex));
+        var rows = Rows(parents.Length);
+        var step = TitleDecoder.Step(parameters, rows, torch.tensor(tokens.Select(t => (long)t).ToArray(), device: device), previousState);
+        if (state is not null) Tree.Dispose(state);
+        // The state outlives the caller's per-step scopes: it belongs to this stepper until the next step or Dispose.
+        state = step.State;
+        state.Hidden.DetachFromDisposeScope();
+        state.Cell.DetachFromDisposeScope();
+        scope.MoveToOuter(step.LogProbabilities);
+        return step.LogProbabilities;
+    }
+
+    /// <summary>The article repeated for <paramref name="count"/> beams, made once per count (views, no copies).</summary>
+    EncodedArticle Rows(int count)
+    {
+        if (rowsByCount.TryGetValue(count, out var rows)) return rows;
+        rows = new EncodedArticle(article.Memory.expand(count, -1, -1), article.Mask.expand(count, -1), article.Summary.expand(count, -1), article.Prior.expand(count, -1));
+        foreach (var tensor in Tree.Leaves(rows)) tensor.DetachFromDisposeScope();
+        return rowsByCount[count] = rows;
+    }
+
+    public void Dispose()
+    {
+        if (state is not null) Tree.Dispose(state);
+        foreach (var rows in rowsByCount.Values) Tree.Dispose(rows);
+    }
+}
+
+/// <summary>The reference: every step re-runs the decoder over each hypothesis's whole prefix (start included).</summary>
+sealed class PrefixStepper : ITitleStepper
+{
+    readonly TitleModelParams parameters;
+    readonly EncodedArticle article;
+    int[][] prefixes = [];
+
+    public PrefixStepper(TitleModelParams parameters, EncodedArticle article) => (this.parameters, this.article) = (parameters, article);
+
+    public torch.Tensor Next(long[] parents, int[] tokens)
+    {
+        prefixes = prefixes.Length == 0
+            ? parents.Select((_, i) => new[] { tokens[i] }).ToArray()
+            : parents.Select((parent, i) => (int[])[.. prefixes[parent], tokens[i]]).ToArray();
+        using var scope = torch.NewDisposeScope();
+        using var noGradient = torch.no_grad();
+        var device = article.Memory.device;
+        var input = torch.tensor(prefixes.SelectMany(p => p.Select(t => (long)t)).ToArray(), [prefixes.Length, prefixes[0].Length], device: device);
+        var rows = article.Select(torch.zeros(prefixes.Length, dtype: torch.int64, device: device));
+        using var generator = new torch.Generator(0, device);
+        var logits = TitleDecoder.Apply(parameters, rows, input, false, 0, generator, Capture.None);
+        return logits[.., -1].log_softmax(-1).MoveToOuterDisposeScope();
+    }
+
+    public void Dispose() { }
+}
