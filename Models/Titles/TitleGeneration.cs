@@ -92,7 +92,7 @@ public static class TitleSampling
             var logits = logProbabilities / options.Temperature;
             if (options.TopK > 0 && options.TopK < logits.shape[1])
             {
-                var threshold = logits.topk(options.TopK, 1).values[.., -1..];
+                var threshold = logits.topk(options.TopK, 1).values.narrow(1, options.TopK - 1, 1);
                 logits = logits.masked_fill(logits.lt(threshold), double.NegativeInfinity);
             }
             if (options.TopP < 1)
