@@ -9,9 +9,13 @@ public static class Program
         usage: Functional.Models <command> [--option value ...]
 
         commands:
-          mnist    train a digit classifier on MNIST t10k with the pure layers and SGD on parameter trees
-                   --data DIR (../shared/data/mnist-t10k)  --epochs N (10)  --batch N (64)
-                   --learning-rate X (0.05)  --momentum X (0.9)  --hidden N (256)  --seed N (1)
+          mnist    train a digit classifier on MNIST t10k with the fit loop (Adam, warm-up + cosine, EMA validation);
+                   progress bar, metrics.jsonl, loss.png and checkpoints in --out; resumes from its newest checkpoint
+                   --data DIR (../shared/data/mnist-t10k)  --out DIR (runs/mnist)  --epochs N (10)  --batch N (64)
+                   --learning-rate X (0.002)  --hidden N (256)  --dropout X (0.2)  --ema X (0.99)  --workers N (2)  --seed N (1)
+          mnist accumulate
+                   Adam with batch B against Accumulate(Adam, B) fed one example at a time: losses, parameter distance, chart
+                   --data DIR  --batch B (100)  --updates N (30)  --out DIR (runs/mnist)
           titles baseline
                    character ROUGE of the lead baseline (the first N characters of each article) on LCSTS
                    --data DIR (../shared/data/lcsts-part2-clge)  --split train|validation (validation)  --lead N (18)
@@ -55,7 +59,8 @@ public static class Program
         {
             return (args[0], args.ElementAtOrDefault(1)) switch
             {
-                ("mnist", _) => Mnist(new Arguments(args[1..])),
+                ("mnist", "accumulate") => MnistCommands.Accumulate(new Arguments(args[2..])),
+                ("mnist", _) => MnistCommands.Train(new Arguments(args[1..])),
                 ("titles", "baseline") => TitlesBaseline(new Arguments(args[2..])),
                 ("titles", "train") => TitleCommands.Train(new Arguments(args[2..])),
                 ("titles", "generate") => TitleCommands.Generate(new Arguments(args[2..])),
@@ -95,25 +100,6 @@ public static class Program
         var scores = Rouge.Mean(pairs.Select(p => (LeadBaseline.Title(p.Content, lead), p.Title)));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"lead-{lead} on {pairs.Count} {split} pairs: ROUGE-1 {scores.Rouge1:F4}  ROUGE-2 {scores.Rouge2:F4}  ROUGE-L {scores.RougeL:F4}"));
-        return 0;
-    }
-
-    static int Mnist(Arguments arguments)
-    {
-        var defaults = MnistTrainingOptions.Default;
-        var options = new MnistTrainingOptions(
-            arguments.Text("data", defaults.DataDirectory),
-            arguments.Integer("epochs", defaults.Epochs),
-            arguments.Integer("batch", defaults.BatchSize),
-            arguments.Number("learning-rate", defaults.LearningRate),
-            arguments.Number("momentum", defaults.Momentum),
-            arguments.Integer("hidden", defaults.Hidden),
-            defaults.ValidationCount,
-            arguments.Integer("seed", defaults.Seed));
-        arguments.CheckAllUsed();
-        Console.WriteLine($"Training a digit classifier on {options.DataDirectory} ({options.Epochs} epoch{(options.Epochs == 1 ? "" : "s")}, batch {options.BatchSize}).");
-        MnistTraining.Run(options, epoch => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"epoch {epoch.Epoch}/{options.Epochs}  train loss {epoch.TrainLoss:F4}  validation accuracy {epoch.ValidationAccuracy:P2}  ({epoch.Seconds:F1} s)")));
         return 0;
     }
 }

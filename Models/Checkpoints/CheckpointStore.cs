@@ -25,6 +25,12 @@ public sealed class CheckpointStore
         Directory.CreateDirectory(directory);
     }
 
+    /// <summary>The folder holding the checkpoints.</summary>
+    public string Folder => directory;
+
+    /// <summary>The folder holding the checkpoints.</summary>
+    public override string ToString() => directory;
+
     sealed record Manifest(long Step, string File, string Sha256);
 
     /// <summary>Writes the checkpoint of <paramref name="step"/>, then deletes checkpoints beyond the newest <c>keepLast</c>; returns the tensor file's path.</summary>

@@ -37,6 +37,18 @@ public sealed record DigitClassifier(FeedForwardParams Features, LinearParams Ou
     public static torch.Tensor Loss(DigitClassifier model, torch.Tensor pixels, torch.Tensor digits, bool training, torch.Generator generator) =>
         torch.nn.functional.cross_entropy(Logits(model, pixels, training, generator), digits);
 
+    /// <summary>
+    /// The classifier as a <see cref="ModelLoss{TParams, TBatch}"/>: the loss is computed inside the model, and the
+    /// batch accuracy is reported as the metric <c>accuracy</c>.
+    /// </summary>
+    public static ModelOutput Model(DigitClassifier model, DigitBatch batch, StepContext context)
+    {
+        var logits = Logits(model, batch.Pixels, context.Training, context.Generator);
+        context.Capture.Record("logits", logits);
+        var accuracy = logits.detach().argmax(1).eq(batch.Digits).to(torch.float32).mean();
+        return new ModelOutput(torch.nn.functional.cross_entropy(logits, batch.Digits), new Dictionary<string, torch.Tensor> { ["accuracy"] = accuracy });
+    }
+
     /// <summary>The share of <paramref name="digits"/> predicted right, computed without gradients.</summary>
     public static double Accuracy(DigitClassifier model, torch.Tensor pixels, torch.Tensor digits, torch.Generator generator)
     {

@@ -41,7 +41,9 @@ public static class Charts
         foreach (var line in series)
         {
             if (line.X.Count != line.Y.Count) throw new ArgumentException($"Series '{line.Name}' has {line.X.Count} x values and {line.Y.Count} y values.", nameof(series));
-            plot.Add.Scatter(line.X.ToArray(), line.Y.ToArray()).LegendText = line.Name;
+            var scatter = plot.Add.Scatter(line.X.ToArray(), line.Y.ToArray());
+            scatter.LegendText = line.Name;
+            if (line.X.Count > 60) scatter.MarkerSize = 0; // a dense curve reads better as a line
         }
         plot.Title(title);
         plot.XLabel(xLabel);
