@@ -22,17 +22,17 @@ public static class Program
           titles train
                    train the seq2seq title model (resumes a run in --out; the best model by validation ROUGE-L is kept)
                    --data DIR (../shared/data/lcsts-part2-clge)  --out DIR (runs/titles)  --minutes X (30, 0: no budget)
-                   --epochs N (30)  --batch N (64)  --learning-rate X (0.002)  --warmup N (20)  --clip X (1)
-                   --min-count N (2)  --val-subset N (200)  --seed N (1)  --threads N (0: libtorch default)  --embedding N (128)  --encoder-hidden N (128)
-                   --encoder-layers N (1)  --decoder-hidden N (256)  --decoder-layers N (1)  --output-hidden N (256)
-                   --dropout X (0.1)  --max-article N (160)  --max-title N (40)
+                   --epochs N (6)  --batch N (32)  --learning-rate X (0.003)  --warmup N (50)  --clip X (1)
+                   --min-count N (5)  --val-subset N (200)  --seed N (1)  --threads N (0: libtorch default)
+                   --embedding N (128)  --encoder-hidden N (64)  --encoder-layers N (1)  --decoder-hidden N (128)  --decoder-layers N (1)
+                   --output-hidden N (128)  --dropout X (0)  --max-article N (100)  --max-title N (40)
           titles generate
                    --model DIR (runs/titles)  --text TEXT | --file FILE (one article per line)  --beam N (4)
                    --min-length N (1)  --max-length N (40)  --normalize yes|no (no)
           titles eval
                    ROUGE of greedy and beam titles beside the lead baseline on the validation pairs
                    --model DIR (runs/titles)  --data DIR (../shared/data/lcsts-part2-clge)  --beam N (4, 0: greedy only)
-                   --count N (0: all)  --lead N (18)
+                   --count N (0: all)  --lead N (18)  --min-length N (1)
           titles attention
                    attention heat map (PNG) of the title generated for one article
                    --model DIR (runs/titles)  --text TEXT  --out FILE (runs/titles/attention.png)  --beam N (4)

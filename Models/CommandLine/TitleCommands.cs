@@ -25,7 +25,9 @@ public static class TitleCommands
             arguments.Integer("warmup", d.WarmupSteps), arguments.Number("clip", d.ClipNorm), arguments.Number("minutes", d.Minutes),
             arguments.Integer("val-subset", d.ValidationSubset), arguments.Integer("seed", d.Seed), arguments.Integer("threads", d.Threads));
         arguments.CheckAllUsed();
-        TitleTraining.Run(options, Console.Out);
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        TitleTraining.Run(options, Console.Out, cancel.Token);
         Console.WriteLine($"wrote the model to {options.OutDirectory} (model.safetensors, vocabulary.txt), the loss chart to {Path.Combine(options.OutDirectory, "loss.png")}");
         return 0;
     }
@@ -66,16 +68,18 @@ public static class TitleCommands
         var width = arguments.Integer("beam", 4);
         var count = arguments.Integer("count", 0);
         var lead = arguments.Integer("lead", 18);
+        var minLength = arguments.Integer("min-length", TitleEvaluationOptions.Default.MinLength);
         arguments.CheckAllUsed();
+        var evaluation = TitleEvaluationOptions.Default with { MinLength = minLength };
         var pairs = ChineseTitleCorpus.Load(data, Split.Validation);
         if (count > 0) pairs = pairs.Take(count).ToArray();
         Report($"lead-{lead}", TitleEvaluation.Lead(pairs, lead), pairs.Count);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        Report("greedy", TitleEvaluation.Score(model, pairs, TitleEvaluationOptions.Default), pairs.Count, clock);
+        Report("greedy", TitleEvaluation.Score(model, pairs, evaluation), pairs.Count, clock);
         if (width > 0)
         {
             clock.Restart();
-            Report($"beam {width}", TitleEvaluation.Score(model, pairs, TitleEvaluationOptions.Default with { BeamWidth = width }), pairs.Count, clock);
+            Report($"beam {width}", TitleEvaluation.Score(model, pairs, evaluation with { BeamWidth = width }), pairs.Count, clock);
         }
         return 0;
     }

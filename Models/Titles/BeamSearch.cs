@@ -3,6 +3,16 @@ using TorchSharp;
 
 namespace Functional.Models;
 
+/// <summary>What the non-incremental reference search re-runs at every step.</summary>
+public enum PrefixRerun
+{
+    /// <summary>The decoder over each beam's prefix; the article is encoded once.</summary>
+    DecoderOnly,
+
+    /// <summary>The whole model, encoder included, on (article, prefix) for each beam.</summary>
+    WholeModel,
+}
+
 /// <summary>Beam search over titles for one article, with the beams of a step batched.</summary>
 public static class BeamSearch
 {
@@ -28,13 +38,15 @@ public static class BeamSearch
 
     /// <summary>
     /// The same search as <see cref="Decode"/> without the cache: every step re-runs the decoder over each beam's
-    /// whole prefix. The reference that incremental decoding must equal (and the baseline of its benchmark).
+    /// whole prefix (beams batched), and with <see cref="PrefixRerun.WholeModel"/> the encoder too, as a decoder
+    /// written without incremental state does (the Keras original calls the whole model on (article, prefix) at each
+    /// step). The reference that incremental decoding must equal, and the baseline of its benchmark.
     /// </summary>
-    public static DecodedTitle DecodeByRerunningPrefix(TitleModelParams parameters, int[] article, BeamSearchOptions options)
+    public static DecodedTitle DecodeByRerunningPrefix(TitleModelParams parameters, int[] article, BeamSearchOptions options, PrefixRerun rerun)
     {
         using var scope = torch.NewDisposeScope();
         var encoded = TitleGeneration.Encode(parameters, [article]);
-        using var stepper = new PrefixStepper(parameters, encoded);
+        using var stepper = new PrefixStepper(parameters, encoded, article, rerun);
         return Run(stepper, options.Validate());
     }
 

@@ -15,10 +15,12 @@ public sealed record TitleModelOptions(
     double Dropout, int MaxArticleLength, int MaxTitleLength)
 {
     /// <summary>
-    /// Embedding 128, a 1-layer bidirectional encoder of 128 per direction, a 1-layer decoder of 256, output layer
-    /// 256, dropout 0.1, articles up to 160 characters (LCSTS part II: the longest is 152), titles up to 40 (longest 30).
+    /// Embedding 128, a 1-layer bidirectional encoder of 64 per direction, a 1-layer decoder of 128, output layer
+    /// 128, no dropout (a 30-minute run on two cores sees about five epochs and does not overfit), articles cut to 100
+    /// characters (LCSTS part II: median 109, longest 152; the first 100 hold 59% of the title characters, the whole
+    /// article 62%), titles up to 40 characters (longest 30). Sized for a 30-minute run on two busy cores.
     /// </summary>
-    public static TitleModelOptions Default { get; } = new(128, 128, 1, 256, 1, 256, 0.1, 160, 40);
+    public static TitleModelOptions Default { get; } = new(128, 64, 1, 128, 1, 128, 0, 100, 40);
 
     /// <summary>Throws unless every size is positive and the dropout rate is in [0, 1).</summary>
     /// <exception cref="ArgumentOutOfRangeException">A field is out of range; the message names it.</exception>

@@ -59,14 +59,20 @@ sealed class CachedStepper : ITitleStepper
     }
 }
 
-/// <summary>The reference: every step re-runs the decoder over each hypothesis's whole prefix (start included).</summary>
+/// <summary>
+/// The reference: every step re-runs the decoder over each hypothesis's whole prefix (start included), all
+/// hypotheses as one batch; with <see cref="PrefixRerun.WholeModel"/> the encoder runs again too.
+/// </summary>
 sealed class PrefixStepper : ITitleStepper
 {
     readonly TitleModelParams parameters;
     readonly EncodedArticle article;
+    readonly int[] articleIds;
+    readonly PrefixRerun rerun;
     int[][] prefixes = [];
 
-    public PrefixStepper(TitleModelParams parameters, EncodedArticle article) => (this.parameters, this.article) = (parameters, article);
+    public PrefixStepper(TitleModelParams parameters, EncodedArticle article, int[] articleIds, PrefixRerun rerun) =>
+        (this.parameters, this.article, this.articleIds, this.rerun) = (parameters, article, articleIds, rerun);
 
     public torch.Tensor Next(long[] parents, int[] tokens)
     {
@@ -77,7 +83,9 @@ sealed class PrefixStepper : ITitleStepper
         using var noGradient = torch.no_grad();
         var device = article.Memory.device;
         var input = torch.tensor(prefixes.SelectMany(p => p.Select(t => (long)t)).ToArray(), [prefixes.Length, prefixes[0].Length], device: device);
-        var rows = article.Select(torch.zeros(prefixes.Length, dtype: torch.int64, device: device));
+        var rows = rerun == PrefixRerun.WholeModel
+            ? TitleGeneration.Encode(parameters, Enumerable.Repeat(articleIds, prefixes.Length).ToArray())
+            : article.Select(torch.zeros(prefixes.Length, dtype: torch.int64, device: device));
         using var generator = new torch.Generator(0, device);
         var logits = TitleDecoder.Apply(parameters, rows, input, false, 0, generator, Capture.None);
         return logits[.., -1].log_softmax(-1).MoveToOuterDisposeScope();

@@ -18,7 +18,11 @@ public sealed record TitleTrainingOptions(
     string DataDirectory, string OutDirectory, TitleModelOptions Model, int MinCount, int Epochs, int BatchSize,
     double LearningRate, int WarmupSteps, double ClipNorm, double Minutes, int ValidationSubset, int Seed, int Threads)
 {
-    /// <summary>The settings of the README's main job: 30 minutes of training on LCSTS part II into runs/titles.</summary>
+    /// <summary>
+    /// The settings of the README's main job: 30 minutes on LCSTS part II into runs/titles; characters seen at least 5
+    /// times (3,201 of them, 99.7% of title characters), 6 epochs of batches of 32 planned for the cosine schedule
+    /// (peak 0.003 after 50 warm-up steps), gradients clipped to norm 1, validation ROUGE on 200 pairs per epoch.
+    /// </summary>
     public static TitleTrainingOptions Default { get; } = new(
-        "../shared/data/lcsts-part2-clge", "runs/titles", TitleModelOptions.Default, 2, 30, 64, 2e-3, 20, 1.0, 30, 200, 1, 0);
+        "../shared/data/lcsts-part2-clge", "runs/titles", TitleModelOptions.Default, 5, 6, 32, 3e-3, 50, 1.0, 30, 200, 1, 0);
 }

@@ -52,7 +52,7 @@ public sealed class TitleDecodingTests
     }
 
     [Property(MaxTest = 15)]
-    public void Beam_search_with_the_cache_equals_beam_search_re_running_every_prefix(int seed, bool normalize)
+    public void Beam_search_with_the_cache_equals_beam_search_re_running_every_prefix(int seed, bool normalize, bool wholeModel)
     {
         using var scope = torch.NewDisposeScope();
         var parameters = Model(seed, Vocabulary);
@@ -61,7 +61,7 @@ public sealed class TitleDecodingTests
         var options = new BeamSearchOptions(random.Next(1, 5), random.Next(0, 3), random.Next(3, 7), normalize);
 
         var cached = BeamSearch.Decode(parameters, article, options);
-        var rerun = BeamSearch.DecodeByRerunningPrefix(parameters, article, options);
+        var rerun = BeamSearch.DecodeByRerunningPrefix(parameters, article, options, wholeModel ? PrefixRerun.WholeModel : PrefixRerun.DecoderOnly);
 
         Assert.Equal(rerun.Ids, cached.Ids);
         Assert.Equal(rerun.Score, cached.Score, 4);
