@@ -4,7 +4,7 @@ namespace Functional.Models;
 /// <param name="BeamWidth">0 for batched greedy decoding, otherwise beam search of this width.</param>
 /// <param name="MinLength">The end token is forbidden before this many characters.</param>
 /// <param name="MaxLength">At most this many characters.</param>
-/// <param name="GreedyBatch">Articles decoded together by greedy decoding.</param>
+/// <param name="GreedyBatch">Articles decoded together by greedy decoding (by beam search: this many beams, so this divided by the width).</param>
 public sealed record TitleEvaluationOptions(int BeamWidth, int MinLength, int MaxLength, int GreedyBatch)
 {
     /// <summary>Greedy, titles of 1 to 40 characters, 100 articles at a time.</summary>
@@ -21,7 +21,9 @@ public static class TitleEvaluation
         if (options.BeamWidth > 0)
         {
             var beam = new BeamSearchOptions(options.BeamWidth, options.MinLength, options.MaxLength, false);
-            return articles.Select(article => model.Vocabulary.Decode(BeamSearch.Decode(model.Parameters, article, beam).Ids)).ToArray();
+            return articles.Chunk(Math.Max(1, options.GreedyBatch / options.BeamWidth))
+                .SelectMany(chunk => BeamSearch.DecodeMany(model.Parameters, chunk, beam))
+                .Select(decoded => model.Vocabulary.Decode(decoded.Ids)).ToArray();
         }
         var greedy = new GreedyOptions(options.MinLength, options.MaxLength);
         return articles.Chunk(Math.Max(1, options.GreedyBatch))

@@ -4,14 +4,14 @@ using TorchSharp;
 namespace Functional.Models;
 
 /// <summary>
-/// Produces the next character's log-probabilities for a set of live hypotheses of one article. Each call names,
-/// for every new hypothesis, the hypothesis it extends (<c>parents</c>, indices into the previous call's rows) and
-/// the character it appended (<c>tokens</c>); the first call has one parent row (the start).
+/// Produces the next character's log-probabilities for the live hypotheses of a batch of articles. Each call names,
+/// for every new hypothesis (row), the row of the previous call it extends (<c>parents</c>), the character it appended
+/// (<c>tokens</c>) and the article it belongs to (<c>articles</c>); the first call has one row per article (the start).
 /// </summary>
 interface ITitleStepper : IDisposable
 {
     /// <summary>[rows, vocabulary] log-probabilities; rows = parents.Length.</summary>
-    torch.Tensor Next(long[] parents, int[] tokens);
+    torch.Tensor Next(long[] parents, int[] tokens, int[] articles);
 }
 
 /// <summary>Incremental decoding: the encoder ran once; the decoder state of each hypothesis is cached and reordered by parent.</summary>
@@ -19,12 +19,11 @@ sealed class CachedStepper : ITitleStepper
 {
     readonly TitleModelParams parameters;
     readonly EncodedArticle article;
-    readonly Dictionary<int, EncodedArticle> rowsByCount = [];
     LstmState? state;
 
     public CachedStepper(TitleModelParams parameters, EncodedArticle article) => (this.parameters, this.article) = (parameters, article);
 
-    public torch.Tensor Next(long[] parents, int[] tokens)
+    public torch.Tensor Next(long[] parents, int[] tokens, int[] articles)
     {
         using var scope = torch.NewDisposeScope();
         var device = article.Memory.device;
@@ -32,7 +31,7 @@ sealed class CachedStepper : ITitleStepper
         var previousState = state is null
             ? TitleDecoder.InitialState(parameters, parents.Length)
             : new LstmState(state.Hidden.index_select(1, parentIndex), state.Cell.index_select(1, parentIndex));
-        var rows = Rows(parents.Length);
+        var rows = Rows(articles);
         var step = TitleDecoder.Step(parameters, rows, torch.tensor(tokens.Select(t => (long)t).ToArray(), device: device), previousState);
         if (state is not null) Tree.Dispose(state);
         // The state outlives the caller's per-step scopes: it belongs to this stepper until the next step or Dispose.
@@ -43,19 +42,19 @@ sealed class CachedStepper : ITitleStepper
         return step.LogProbabilities;
     }
 
-    /// <summary>The article repeated for <paramref name="count"/> beams, made once per count (views, no copies).</summary>
-    EncodedArticle Rows(int count)
+    /// <summary>The encoded article of each row: views when all rows read one article, a gather otherwise.</summary>
+    EncodedArticle Rows(int[] articles)
     {
-        if (rowsByCount.TryGetValue(count, out var rows)) return rows;
-        rows = new EncodedArticle(article.Memory.expand(count, -1, -1), article.Mask.expand(count, -1), article.Summary.expand(count, -1), article.Prior.expand(count, -1));
-        foreach (var tensor in Tree.Leaves(rows)) tensor.DetachFromDisposeScope();
-        return rowsByCount[count] = rows;
+        var count = article.Memory.shape[0];
+        if (count == 1)
+            return new EncodedArticle(article.Memory.expand(articles.Length, -1, -1), article.Mask.expand(articles.Length, -1),
+                article.Summary.expand(articles.Length, -1), article.Prior.expand(articles.Length, -1));
+        return article.Select(torch.tensor(articles.Select(a => (long)a).ToArray(), device: article.Memory.device));
     }
 
     public void Dispose()
     {
         if (state is not null) Tree.Dispose(state);
-        foreach (var rows in rowsByCount.Values) Tree.Dispose(rows);
     }
 }
 
@@ -67,14 +66,14 @@ sealed class PrefixStepper : ITitleStepper
 {
     readonly TitleModelParams parameters;
     readonly EncodedArticle article;
-    readonly int[] articleIds;
+    readonly IReadOnlyList<int[]> articleIds;
     readonly PrefixRerun rerun;
     int[][] prefixes = [];
 
-    public PrefixStepper(TitleModelParams parameters, EncodedArticle article, int[] articleIds, PrefixRerun rerun) =>
+    public PrefixStepper(TitleModelParams parameters, EncodedArticle article, IReadOnlyList<int[]> articleIds, PrefixRerun rerun) =>
         (this.parameters, this.article, this.articleIds, this.rerun) = (parameters, article, articleIds, rerun);
 
-    public torch.Tensor Next(long[] parents, int[] tokens)
+    public torch.Tensor Next(long[] parents, int[] tokens, int[] articles)
     {
         prefixes = prefixes.Length == 0
             ? parents.Select((_, i) => new[] { tokens[i] }).ToArray()
@@ -84,8 +83,8 @@ sealed class PrefixStepper : ITitleStepper
         var device = article.Memory.device;
         var input = torch.tensor(prefixes.SelectMany(p => p.Select(t => (long)t)).ToArray(), [prefixes.Length, prefixes[0].Length], device: device);
         var rows = rerun == PrefixRerun.WholeModel
-            ? TitleGeneration.Encode(parameters, Enumerable.Repeat(articleIds, prefixes.Length).ToArray())
-            : article.Select(torch.zeros(prefixes.Length, dtype: torch.int64, device: device));
+            ? TitleGeneration.Encode(parameters, articles.Select(a => articleIds[a]).ToArray())
+            : article.Select(torch.tensor(articles.Select(a => (long)a).ToArray(), device: device));
         using var generator = new torch.Generator(0, device);
         var logits = TitleDecoder.Apply(parameters, rows, input, false, 0, generator, Capture.None);
         return logits[.., -1].log_softmax(-1).MoveToOuterDisposeScope();

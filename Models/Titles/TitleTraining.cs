@@ -14,7 +14,8 @@ namespace Functional.Models;
 public sealed record TitleTrainingResult(TrainedTitleModel Model, IReadOnlyList<EpochReport> Fit, RougeScores Validation, RougeScores Lead);
 
 /// <summary>
-/// Trains the title model with the fit loop: Adam with warm-up, cosine decay and global-norm clipping on
+/// Trains the title model with the fit loop: the copy prior initialised from the training pairs' character
+/// statistics (<see cref="CopyPriorInit"/>), Adam with warm-up, cosine decay and global-norm clipping on
 /// length-bucketed batches, the whole train state checkpointed after every epoch (a run in the same out directory
 /// resumes), greedy validation ROUGE on a subset each epoch (the best model is saved), a metrics log, a loss chart and
 /// a time budget that leaves room for the final evaluation on all validation pairs.
@@ -48,7 +49,10 @@ public static class TitleTraining
         var optimizer = new Chain(new ClipByGlobalNorm(options.ClipNorm), ScaleByAdam.Default,
             new ScaleByLearningRate(new WarmupCosine(options.LearningRate, options.WarmupSteps, Math.Max(1, (long)options.Epochs * batchesPerEpoch - options.WarmupSteps), options.LearningRate / 10)));
         using var generator = new torch.Generator((ulong)options.Seed);
-        var fresh = TitleModel.Init(generator, vocabulary.Size, options.Model, torch.CPU);
+        var drawn = TitleModel.Init(generator, vocabulary.Size, options.Model, torch.CPU);
+        // The copy prior starts from the training pairs' statistics (see CopyPriorInit) instead of scale 1, bias 0.
+        var fresh = drawn with { CopyPrior = CopyPriorInit.FromPairs(pairs, vocabulary.Size, 0.5, torch.CPU) };
+        Tree.Dispose(drawn.CopyPrior);
         var state = TrainStateFile.LoadLatest(store, fresh, optimizer) ?? TrainState.Init(fresh, optimizer, (ulong)options.Seed);
         if (state.Step > 0) output.WriteLine($"Resuming from the checkpoint of step {state.Step} (epoch {state.Position.Epoch + 1}, batch {state.Position.Batch}).");
         var model = TitleModelLoss.Of(options.Model);
