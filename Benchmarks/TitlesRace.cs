@@ -20,7 +20,7 @@ namespace Functional.Benchmarks;
 /// </summary>
 public static class TitlesRace
 {
-    const int Vocabulary = 3870, Batch = 64, Seed = 7;
+    const int Vocabulary = 3205, Batch = 32, Seed = 7;
 
     public static int Run(string[] args)
     {
@@ -31,7 +31,7 @@ public static class TitlesRace
         var parameters = TitleModel.Init(generator, Vocabulary, options, CPU);
         var random = new Random(Seed);
         var pairs = Enumerable.Range(0, Batch).Select(_ => new EncodedTitlePair(
-            Enumerable.Range(0, random.Next(80, 150)).Select(_ => random.Next(4, Vocabulary)).ToArray(),
+            Enumerable.Range(0, random.Next(60, 101)).Select(_ => random.Next(4, Vocabulary)).ToArray(),
             Enumerable.Range(0, random.Next(12, 30)).Select(_ => random.Next(4, Vocabulary)).ToArray())).ToArray();
         using var batch = TitleBatches.Collate(pairs, 1);
         using var peer = new NnTitleModel(parameters, options);
@@ -43,19 +43,16 @@ public static class TitlesRace
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"forward loss: ours {ours:F6}  nn modules {theirs:F6}  |difference| {Math.Abs(ours - theirs):E2}"));
         }
 
+        // Our side is the training API's step (what titles train runs): loss inside the model, gradients, Adam.
         var optimizer = Optimizer.Adam(1e-3);
-        var state = Optimizer.Init(optimizer, parameters);
-        var current = parameters;
+        var model = TitleModelLoss.Of(options);
+        var state = TrainState.Init(parameters, optimizer, Seed);
         var torchOptimizer = optim.Adam(peer.parameters(), 1e-3);
         void OurStep()
         {
-            using var scope = NewDisposeScope();
-            var (_, gradient) = Autodiff.ValueAndGrad(p => TitleLoss.Apply(p, batch, options, true, generator, Capture.None).Loss, current);
-            var step = Optimizer.Step(optimizer, gradient, state, current);
-            scope.MoveToOuter(Tree.Leaves(step.Parameters));
-            scope.MoveToOuter(OptimizerStates.Encode(step.State).Tensors.Select(leaf => leaf.Value));
-            if (!ReferenceEquals(current, parameters)) Tree.Dispose(current);
-            (current, state) = (step.Parameters, step.State);
+            var next = Training.Step(model, optimizer, state, batch).State;
+            TrainState.Dispose(state);
+            state = next;
         }
         void PeerStep()
         {

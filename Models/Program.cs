@@ -32,7 +32,7 @@ public static class Program
           titles eval
                    ROUGE of greedy and beam titles beside the lead baseline on the validation pairs
                    --model DIR (runs/titles)  --data DIR (../shared/data/lcsts-part2-clge)  --beam N (4, 0: greedy only)
-                   --count N (0: all)  --lead N (18)  --min-length N (1)
+                   --count N (0: all)  --lead N (18)  --min-length N (1)  --normalize yes|no (no)
           titles attention
                    attention heat map (PNG) of the title generated for one article
                    --model DIR (runs/titles)  --text TEXT  --out FILE (runs/titles/attention.png)  --beam N (4)

@@ -69,8 +69,9 @@ public static class TitleCommands
         var count = arguments.Integer("count", 0);
         var lead = arguments.Integer("lead", 18);
         var minLength = arguments.Integer("min-length", TitleEvaluationOptions.Default.MinLength);
+        var normalize = YesNo(arguments, "normalize");
         arguments.CheckAllUsed();
-        var evaluation = TitleEvaluationOptions.Default with { MinLength = minLength };
+        var evaluation = TitleEvaluationOptions.Default with { MinLength = minLength, NormalizeByLength = normalize };
         var pairs = ChineseTitleCorpus.Load(data, Split.Validation);
         if (count > 0) pairs = pairs.Take(count).ToArray();
         Report($"lead-{lead}", TitleEvaluation.Lead(pairs, lead), pairs.Count);
@@ -79,7 +80,7 @@ public static class TitleCommands
         if (width > 0)
         {
             clock.Restart();
-            Report($"beam {width}", TitleEvaluation.Score(model, pairs, evaluation with { BeamWidth = width }), pairs.Count, clock);
+            Report($"beam {width}{(normalize ? " (per token)" : "")}", TitleEvaluation.Score(model, pairs, evaluation with { BeamWidth = width }), pairs.Count, clock);
         }
         return 0;
     }
@@ -107,13 +108,15 @@ public static class TitleCommands
     {
         var d = BeamSearchOptions.Default;
         return new BeamSearchOptions(arguments.Integer("beam", d.Width), arguments.Integer("min-length", d.MinLength),
-            arguments.Integer("max-length", d.MaxLength), arguments.Text("normalize", "no") switch
-            {
-                "yes" => true,
-                "no" => false,
-                var other => throw new ArgumentException($"--normalize must be yes or no, got '{other}'."),
-            }).Validate();
+            arguments.Integer("max-length", d.MaxLength), YesNo(arguments, "normalize")).Validate();
     }
+
+    static bool YesNo(Arguments arguments, string name) => arguments.Text(name, "no") switch
+    {
+        "yes" => true,
+        "no" => false,
+        var other => throw new ArgumentException($"--{name} must be yes or no, got '{other}'."),
+    };
 
     static void Print(GeneratedTitle title, TrainedTitleModel model)
     {

@@ -32,7 +32,7 @@ public static class TitleDecoder
         Memory.Scoped(() =>
         {
             var embedded = MaskedEmbedding.Apply(parameters.Embedding, input);
-            var values = Dropout.Apply(embedded.Values, dropout, training, generator);
+            var values = dropout > 0 ? Dropout.Apply(embedded.Values, dropout, training, generator) : embedded.Values;
             var states = Lstm.Apply(parameters.Decoder, values, embedded.Mask).Output.Values;
             var logits = Logits(parameters, article, states, embedded.Mask, training, dropout, generator, capture);
             return logits.masked_fill(embedded.Mask.logical_not().unsqueeze(-1), 0);
@@ -69,7 +69,7 @@ public static class TitleDecoder
         var summary = article.Summary.unsqueeze(1).expand(-1, states.shape[1], -1);
         var features = torch.cat([states, attention.Output.Values, summary], 2);
         var hidden = torch.nn.functional.leaky_relu(Linear.Apply(parameters.Hidden, features), 0.2);
-        hidden = Dropout.Apply(hidden, dropout, training, generator);
+        if (dropout > 0) hidden = Dropout.Apply(hidden, dropout, training, generator);
         var logits = Linear.Apply(parameters.Output, hidden);
         return (logits + article.Prior.unsqueeze(1)) / 2;
     }

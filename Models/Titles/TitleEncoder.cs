@@ -28,7 +28,7 @@ public static class TitleEncoder
         Memory.Scoped(() =>
         {
             var embedded = MaskedEmbedding.Apply(parameters.Embedding, article);
-            var values = Dropout.Apply(embedded.Values, dropout, training, generator);
+            var values = dropout > 0 ? Dropout.Apply(embedded.Values, dropout, training, generator) : embedded.Values;
             return FromEmbedded(parameters, values, embedded.Mask, Present(article, parameters.CopyPrior.Scale.shape[0], parameters.CopyPrior.Scale.dtype));
         });
 

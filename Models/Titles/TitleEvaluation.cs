@@ -4,11 +4,12 @@ namespace Functional.Models;
 /// <param name="BeamWidth">0 for batched greedy decoding, otherwise beam search of this width.</param>
 /// <param name="MinLength">The end token is forbidden before this many characters.</param>
 /// <param name="MaxLength">At most this many characters.</param>
+/// <param name="NormalizeByLength">Beam search ranks finished titles by score per token.</param>
 /// <param name="GreedyBatch">Articles decoded together by greedy decoding (by beam search: this many beams, so this divided by the width).</param>
-public sealed record TitleEvaluationOptions(int BeamWidth, int MinLength, int MaxLength, int GreedyBatch)
+public sealed record TitleEvaluationOptions(int BeamWidth, int MinLength, int MaxLength, bool NormalizeByLength, int GreedyBatch)
 {
     /// <summary>Greedy, titles of 1 to 40 characters, 100 articles at a time.</summary>
-    public static TitleEvaluationOptions Default { get; } = new(0, 1, 40, 100);
+    public static TitleEvaluationOptions Default { get; } = new(0, 1, 40, false, 100);
 }
 
 /// <summary>Character-level ROUGE of a model's titles on a set of pairs.</summary>
@@ -20,7 +21,7 @@ public static class TitleEvaluation
         var articles = pairs.Select(p => model.Vocabulary.Encode(p.Content).Take(model.Options.MaxArticleLength).ToArray()).ToArray();
         if (options.BeamWidth > 0)
         {
-            var beam = new BeamSearchOptions(options.BeamWidth, options.MinLength, options.MaxLength, false);
+            var beam = new BeamSearchOptions(options.BeamWidth, options.MinLength, options.MaxLength, options.NormalizeByLength);
             return articles.Chunk(Math.Max(1, options.GreedyBatch / options.BeamWidth))
                 .SelectMany(chunk => BeamSearch.DecodeMany(model.Parameters, chunk, beam))
                 .Select(decoded => model.Vocabulary.Decode(decoded.Ids)).ToArray();
