@@ -15,13 +15,15 @@ public static class Program
     /// Entry point; arguments are BenchmarkDotNet's (e.g. <c>--filter *Gradient*</c>), or one of the side-by-side
     /// comparisons: <c>--side-by-side</c> (optimizers), <c>--interleaved-lstm N</c>
     /// (<see cref="MaskedLstmBenchmark.Interleaved"/>), <c>word2vec-race</c>, <c>train-loop [steps]</c>
-    /// (<see cref="TrainingLoopRace"/>), <c>gan-race</c> (<see cref="GanRace"/>).
+    /// (<see cref="TrainingLoopRace"/>), <c>gan-race</c> (<see cref="GanRace"/>), <c>titles-race [rounds]</c>
+    /// (<see cref="TitlesRace"/>).
     /// </summary>
     public static int Main(string[] args)
     {
         if (args.FirstOrDefault() == "word2vec-race") return Word2VecRace.Run(args[1..]);
         if (args.FirstOrDefault() == "train-loop") return TrainingLoopRace.Run(args[1..]);
         if (args.FirstOrDefault() == "gan-race") return GanRace.Run(args[1..]);
+        if (args.FirstOrDefault() == "titles-race") return TitlesRace.Run(args[1..]);
         if (args.Contains("--side-by-side"))
         {
             SideBySide.Run();

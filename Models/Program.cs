@@ -20,6 +20,23 @@ public static class Program
           titles baseline
                    character ROUGE of the lead baseline (the first N characters of each article) on LCSTS
                    --data DIR (../shared/data/lcsts-part2-clge)  --split train|validation (validation)  --lead N (18)
+          titles train
+                   train the seq2seq title model (resumes a run in --out; the best model by validation ROUGE-L is kept)
+                   --data DIR (../shared/data/lcsts-part2-clge)  --out DIR (runs/titles)  --minutes X (30, 0: no budget)
+                   --epochs N (6)  --batch N (32)  --learning-rate X (0.003)  --warmup N (50)  --clip X (1)
+                   --min-count N (5)  --val-subset N (200)  --seed N (1)  --threads N (0: libtorch default)
+                   --embedding N (128)  --encoder-hidden N (64)  --encoder-layers N (1)  --decoder-hidden N (128)  --decoder-layers N (1)
+                   --output-hidden N (128)  --dropout X (0)  --max-article N (100)  --max-title N (40)
+          titles generate
+                   --model DIR (runs/titles)  --text TEXT | --file FILE (one article per line)  --beam N (4)
+                   --min-length N (1)  --max-length N (40)  --normalize yes|no (no)
+          titles eval
+                   ROUGE of greedy and beam titles beside the lead baseline on the validation pairs
+                   --model DIR (runs/titles)  --data DIR (../shared/data/lcsts-part2-clge)  --beam N (4, 0: greedy only)
+                   --count N (0: all)  --lead N (18)  --min-length N (1)  --normalize yes|no (no)
+          titles attention
+                   attention heat map (PNG) of the title generated for one article
+                   --model DIR (runs/titles)  --text TEXT  --out FILE (runs/titles/attention.png)  --beam N (4)
           word2vec train
                    skip-gram with negative sampling, hand-written sparse gradients, on the Gutenberg books
                    --data DIR (../shared/data/gutenberg-nltk-en)  --out FILE (vectors.txt)  --dim N (100)  --window N (5)
@@ -46,6 +63,10 @@ public static class Program
                 ("mnist", "accumulate") => MnistCommands.Accumulate(new Arguments(args[2..])),
                 ("mnist", _) => MnistCommands.Train(new Arguments(args[1..])),
                 ("titles", "baseline") => TitlesBaseline(new Arguments(args[2..])),
+                ("titles", "train") => TitleCommands.Train(new Arguments(args[2..])),
+                ("titles", "generate") => TitleCommands.Generate(new Arguments(args[2..])),
+                ("titles", "eval") => TitleCommands.Evaluate(new Arguments(args[2..])),
+                ("titles", "attention") => TitleCommands.Attention(new Arguments(args[2..])),
                 ("word2vec", "train") => Word2VecCommands.Train(new Arguments(args[2..])),
                 ("word2vec", "similar") => Word2VecCommands.Similar(new Arguments(args[2..])),
                 ("word2vec", "eval") => Word2VecCommands.Evaluate(new Arguments(args[2..])),

@@ -1,0 +1,131 @@
+using System.Globalization;
+using Functional.Core;
+using TorchSharp;
+
+namespace Functional.Models;
+
+/// <summary>The <c>titles</c> commands: train, generate, eval and attention.</summary>
+public static class TitleCommands
+{
+    const string DefaultModel = "runs/titles";
+
+    /// <summary>Trains the title model (resuming a run in the out directory) and prints validation ROUGE.</summary>
+    public static int Train(Arguments arguments)
+    {
+        var d = TitleTrainingOptions.Default;
+        var m = d.Model;
+        var model = new TitleModelOptions(
+            arguments.Integer("embedding", m.EmbeddingSize), arguments.Integer("encoder-hidden", m.EncoderHidden),
+            arguments.Integer("encoder-layers", m.EncoderLayers), arguments.Integer("decoder-hidden", m.DecoderHidden),
+            arguments.Integer("decoder-layers", m.DecoderLayers), arguments.Integer("output-hidden", m.OutputHidden),
+            arguments.Number("dropout", m.Dropout), arguments.Integer("max-article", m.MaxArticleLength), arguments.Integer("max-title", m.MaxTitleLength)).Validate();
+        var options = new TitleTrainingOptions(
+            arguments.Text("data", d.DataDirectory), arguments.Text("out", d.OutDirectory), model, arguments.Integer("min-count", d.MinCount),
+            arguments.Integer("epochs", d.Epochs), arguments.Integer("batch", d.BatchSize), arguments.Number("learning-rate", d.LearningRate),
+            arguments.Integer("warmup", d.WarmupSteps), arguments.Number("clip", d.ClipNorm), arguments.Number("minutes", d.Minutes),
+            arguments.Integer("val-subset", d.ValidationSubset), arguments.Integer("seed", d.Seed), arguments.Integer("threads", d.Threads));
+        arguments.CheckAllUsed();
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        TitleTraining.Run(options, Console.Out, cancel.Token);
+        Console.WriteLine($"wrote the model to {options.OutDirectory} (model.safetensors, vocabulary.txt), the loss chart to {Path.Combine(options.OutDirectory, "loss.png")}");
+        return 0;
+    }
+
+    /// <summary>Prints a title for <c>--text</c>, or one title per non-empty line of <c>--file</c>.</summary>
+    public static int Generate(Arguments arguments)
+    {
+        var model = TrainedTitleModel.Load(arguments.Text("model", DefaultModel), torch.CPU);
+        var text = arguments.Text("text", "");
+        var file = arguments.Text("file", "");
+        var beam = Beam(arguments);
+        arguments.CheckAllUsed();
+        if ((text.Length > 0) == (file.Length > 0)) throw new ArgumentException("Give exactly one of --text TEXT or --file FILE.");
+        if (text.Length > 0)
+        {
+            Print(TitleGenerator.Generate(model, text, beam), model);
+            return 0;
+        }
+        var failures = 0;
+        foreach (var (line, number) in File.ReadLines(file).Select((line, i) => (line, i + 1)))
+        {
+            try { Print(TitleGenerator.Generate(model, line, beam), model); }
+            catch (ArgumentException error)
+            {
+                Console.Error.WriteLine($"{file} line {number}: {error.Message}");
+                Console.WriteLine();
+                failures++;
+            }
+        }
+        return failures == 0 ? 0 : 1;
+    }
+
+    /// <summary>Prints character ROUGE of the model (greedy and/or beam) beside the lead baseline on a split.</summary>
+    public static int Evaluate(Arguments arguments)
+    {
+        var model = TrainedTitleModel.Load(arguments.Text("model", DefaultModel), torch.CPU);
+        var data = arguments.Text("data", TitleTrainingOptions.Default.DataDirectory);
+        var width = arguments.Integer("beam", 4);
+        var count = arguments.Integer("count", 0);
+        var lead = arguments.Integer("lead", 18);
+        var minLength = arguments.Integer("min-length", TitleEvaluationOptions.Default.MinLength);
+        var normalize = YesNo(arguments, "normalize");
+        arguments.CheckAllUsed();
+        var evaluation = TitleEvaluationOptions.Default with { MinLength = minLength, NormalizeByLength = normalize };
+        var pairs = ChineseTitleCorpus.Load(data, Split.Validation);
+        if (count > 0) pairs = pairs.Take(count).ToArray();
+        Report($"lead-{lead}", TitleEvaluation.Lead(pairs, lead), pairs.Count);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Report("greedy", TitleEvaluation.Score(model, pairs, evaluation), pairs.Count, clock);
+        if (width > 0)
+        {
+            clock.Restart();
+            Report($"beam {width}{(normalize ? " (per token)" : "")}", TitleEvaluation.Score(model, pairs, evaluation with { BeamWidth = width }), pairs.Count, clock);
+        }
+        return 0;
+    }
+
+    /// <summary>Writes the attention heat map (title characters by article characters) of one article's generated title as a PNG.</summary>
+    public static int Attention(Arguments arguments)
+    {
+        var model = TrainedTitleModel.Load(arguments.Text("model", DefaultModel), torch.CPU);
+        var text = arguments.Text("text", "") is { Length: > 0 } given ? given : throw new ArgumentException("--text is required.");
+        var output = arguments.Text("out", Path.Combine(DefaultModel, "attention.png"));
+        var beam = Beam(arguments);
+        arguments.CheckAllUsed();
+        var title = TitleGenerator.Generate(model, text, beam);
+        var article = TitleGenerator.EncodeArticle(model, text).Take(model.Options.MaxArticleLength).ToArray();
+        var weights = TitleAttention.Weights(model.Parameters, article, title.Decoded.Ids);
+        var articleLabels = article.Select(id => model.Vocabulary.Decode([id])).ToArray();
+        var titleLabels = title.Decoded.Ids.Select(id => model.Vocabulary.Decode([id])).Append("</s>").ToArray();
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
+        Charts.Heatmap(output, $"Attention: {title.Title}", weights, titleLabels, articleLabels);
+        Console.WriteLine($"{title.Title}\nwrote {output} ({titleLabels.Length} title steps x {articleLabels.Length} article characters)");
+        return 0;
+    }
+
+    static BeamSearchOptions Beam(Arguments arguments)
+    {
+        var d = BeamSearchOptions.Default;
+        return new BeamSearchOptions(arguments.Integer("beam", d.Width), arguments.Integer("min-length", d.MinLength),
+            arguments.Integer("max-length", d.MaxLength), YesNo(arguments, "normalize")).Validate();
+    }
+
+    static bool YesNo(Arguments arguments, string name) => arguments.Text(name, "no") switch
+    {
+        "yes" => true,
+        "no" => false,
+        var other => throw new ArgumentException($"--{name} must be yes or no, got '{other}'."),
+    };
+
+    static void Print(GeneratedTitle title, TrainedTitleModel model)
+    {
+        Console.WriteLine(title.Title);
+        if (title.UsedCharacters < title.ArticleCharacters)
+            Console.Error.WriteLine($"(the article has {title.ArticleCharacters} characters; the model read the first {model.Options.MaxArticleLength})");
+    }
+
+    static void Report(string name, RougeScores scores, int count, System.Diagnostics.Stopwatch? clock = null) =>
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{name,-8} on {count} validation pairs: ROUGE-1 {scores.Rouge1:F4}  ROUGE-2 {scores.Rouge2:F4}  ROUGE-L {scores.RougeL:F4}{(clock is null ? "" : $"  ({clock.Elapsed.TotalSeconds:F1} s)")}"));
+}

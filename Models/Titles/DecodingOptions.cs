@@ -1,0 +1,70 @@
+namespace Functional.Models;
+
+/// <summary>A decoded title.</summary>
+/// <param name="Ids">The character ids, without start and end.</param>
+/// <param name="Score">The sum of the log-probabilities of the chosen characters (and of the end, when it was chosen).</param>
+/// <param name="Finished">Whether the title ended with the end token (false: cut at the maximum length).</param>
+public sealed record DecodedTitle(int[] Ids, double Score, bool Finished);
+
+/// <summary>How beam search runs.</summary>
+/// <param name="Width">Beams kept per step (1 is greedy decoding).</param>
+/// <param name="MinLength">The end token is forbidden before this many characters.</param>
+/// <param name="MaxLength">At most this many characters; a beam reaching it stops unfinished.</param>
+/// <param name="NormalizeByLength">Rank finished beams by score per token (characters + end) instead of total score.</param>
+public sealed record BeamSearchOptions(int Width, int MinLength, int MaxLength, bool NormalizeByLength)
+{
+    /// <summary>Width 4, titles of 1 to 40 characters, ranked by total score.</summary>
+    public static BeamSearchOptions Default { get; } = new(4, 1, 40, false);
+
+    /// <summary>Throws unless the width and maximum length are at least 1 and the minimum length is in [0, max].</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A field is out of range.</exception>
+    public BeamSearchOptions Validate()
+    {
+        if (Width < 1) throw new ArgumentOutOfRangeException(nameof(Width), Width, "The beam width must be at least 1.");
+        DecodingChecks.Lengths(MinLength, MaxLength);
+        return this;
+    }
+}
+
+/// <summary>How greedy decoding runs.</summary>
+/// <param name="MinLength">The end token is forbidden before this many characters.</param>
+/// <param name="MaxLength">At most this many characters.</param>
+public sealed record GreedyOptions(int MinLength, int MaxLength)
+{
+    /// <summary>Titles of 1 to 40 characters.</summary>
+    public static GreedyOptions Default { get; } = new(1, 40);
+}
+
+/// <summary>How sampling runs: temperature, then top-k, then top-p (nucleus) filtering of each step's distribution.</summary>
+/// <param name="TopK">Keep only the k most likely characters (0: all).</param>
+/// <param name="TopP">Keep the smallest set of most likely characters whose probability reaches p (1: all).</param>
+/// <param name="Temperature">Logits are divided by it (above 0).</param>
+/// <param name="MinLength">The end token is forbidden before this many characters.</param>
+/// <param name="MaxLength">At most this many characters.</param>
+public sealed record SamplingOptions(int TopK, double TopP, double Temperature, int MinLength, int MaxLength)
+{
+    /// <summary>Top-k 10, top-p 0.9, temperature 1, titles of 1 to 40 characters.</summary>
+    public static SamplingOptions Default { get; } = new(10, 0.9, 1.0, 1, 40);
+
+    /// <summary>Throws unless top-k ≥ 0, top-p in (0, 1], temperature above 0 and the lengths fit.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A field is out of range.</exception>
+    public SamplingOptions Validate()
+    {
+        if (TopK < 0) throw new ArgumentOutOfRangeException(nameof(TopK), TopK, "Top-k must be 0 (off) or more.");
+        if (TopP is <= 0 or > 1) throw new ArgumentOutOfRangeException(nameof(TopP), TopP, "Top-p must be in (0, 1].");
+        if (Temperature <= 0) throw new ArgumentOutOfRangeException(nameof(Temperature), Temperature, "The temperature must be above 0.");
+        DecodingChecks.Lengths(MinLength, MaxLength);
+        return this;
+    }
+}
+
+/// <summary>Checks shared by the decoding options.</summary>
+static class DecodingChecks
+{
+    public static void Lengths(int minLength, int maxLength)
+    {
+        if (maxLength < 1) throw new ArgumentOutOfRangeException(nameof(maxLength), maxLength, "The maximum title length must be at least 1.");
+        if (minLength < 0 || minLength > maxLength)
+            throw new ArgumentOutOfRangeException(nameof(minLength), minLength, $"The minimum title length must be in [0, {maxLength}] (the maximum).");
+    }
+}

@@ -1,0 +1,76 @@
+using Functional.Core;
+using TorchSharp;
+
+namespace Functional.Models;
+
+/// <summary>What one decoding step returns.</summary>
+/// <param name="LogProbabilities">[batch, vocabulary]: log-softmax of the next character's logits.</param>
+/// <param name="State">The decoder LSTM state after reading the given characters.</param>
+public sealed record DecoderStepResult(torch.Tensor LogProbabilities, LstmState State);
+
+/// <summary>
+/// The title side of the model: decoder LSTM over the title so far, attention of its states over the article memory
+/// (masked), features [state, context, summary], output layer, and the copy prior averaged with the logits. The full
+/// (teacher-forced) form runs the fused <see cref="Lstm.Apply"/>; the incremental form runs <see cref="LstmStep"/>
+/// with the state cached; both share <see cref="Logits"/>, so they give the same numbers.
+/// </summary>
+public static class TitleDecoder
+{
+    /// <summary>The capture name of the attention weights [batch, titleLength, articleLength].</summary>
+    public const string AttentionCapture = "attention";
+
+    /// <summary>Passed where dropout is off (evaluation), so no draw is ever taken from it.</summary>
+    static readonly torch.Generator Unused = new(0);
+
+    /// <summary>
+    /// The logits [batch, length, vocabulary] of every next character for the decoder inputs
+    /// <paramref name="input"/> (int64 [batch, length], start then title, <see cref="CharacterVocabulary.Padding"/> =
+    /// padding) given <paramref name="article"/>; padded positions give zeros. Records the attention weights under
+    /// <see cref="AttentionCapture"/>. Pure.
+    /// </summary>
+    public static torch.Tensor Apply(TitleModelParams parameters, EncodedArticle article, torch.Tensor input, bool training, double dropout, torch.Generator generator, Capture capture) =>
+        Memory.Scoped(() =>
+        {
+            var embedded = MaskedEmbedding.Apply(parameters.Embedding, input);
+            var values = dropout > 0 ? Dropout.Apply(embedded.Values, dropout, training, generator) : embedded.Values;
+            var states = Lstm.Apply(parameters.Decoder, values, embedded.Mask).Output.Values;
+            var logits = Logits(parameters, article, states, embedded.Mask, training, dropout, generator, capture);
+            return logits.masked_fill(embedded.Mask.logical_not().unsqueeze(-1), 0);
+        });
+
+    /// <summary>
+    /// One step for every row: reads the previous characters <paramref name="previous"/> (int64 [batch]) from
+    /// <paramref name="state"/> and returns the next character's log-probabilities and the new state. Rows of
+    /// <paramref name="article"/> match rows of <paramref name="previous"/>. Pure; evaluation mode (no dropout).
+    /// </summary>
+    public static DecoderStepResult Step(TitleModelParams parameters, EncodedArticle article, torch.Tensor previous, LstmState state) =>
+        Memory.Scoped(() =>
+        {
+            using var noGradient = torch.no_grad();
+            var embedded = Embedding.Apply(parameters.Embedding, previous);
+            var step = LstmStep.Apply(parameters.Decoder, embedded, state);
+            var mask = torch.ones([previous.shape[0], 1], dtype: torch.@bool, device: previous.device);
+            var logits = Logits(parameters, article, step.Output.unsqueeze(1), mask, false, 0, Unused, Capture.None).squeeze(1);
+            return new DecoderStepResult(logits.log_softmax(-1), step.State);
+        });
+
+    /// <summary>The decoder state before the first step: zeros, as the full form starts from.</summary>
+    public static LstmState InitialState(TitleModelParams parameters, long batch) => LstmStep.Zeros(parameters.Decoder, batch);
+
+    /// <summary>
+    /// From decoder states [batch, length, decoderHidden] with their mask to logits [batch, length, vocabulary]:
+    /// attention over the memory, features, output layer, then (logits + prior) / 2.
+    /// </summary>
+    internal static torch.Tensor Logits(TitleModelParams parameters, EncodedArticle article, torch.Tensor states, torch.Tensor mask, bool training, double dropout, torch.Generator generator, Capture capture)
+    {
+        var query = Linear.Apply(parameters.AttentionQuery, states);
+        var attention = Attention.ScaledDotProduct(query, mask, article.Memory, article.Memory, article.Mask, causal: false);
+        capture.Record(AttentionCapture, attention.Weights);
+        var summary = article.Summary.unsqueeze(1).expand(-1, states.shape[1], -1);
+        var features = torch.cat([states, attention.Output.Values, summary], 2);
+        var hidden = torch.nn.functional.leaky_relu(Linear.Apply(parameters.Hidden, features), 0.2);
+        if (dropout > 0) hidden = Dropout.Apply(hidden, dropout, training, generator);
+        var logits = Linear.Apply(parameters.Output, hidden);
+        return (logits + article.Prior.unsqueeze(1)) / 2;
+    }
+}

@@ -1,0 +1,42 @@
+namespace Functional.Models;
+
+/// <summary>How titles are decoded for an evaluation.</summary>
+/// <param name="BeamWidth">0 for batched greedy decoding, otherwise beam search of this width.</param>
+/// <param name="MinLength">The end token is forbidden before this many characters.</param>
+/// <param name="MaxLength">At most this many characters.</param>
+/// <param name="NormalizeByLength">Beam search ranks finished titles by score per token.</param>
+/// <param name="GreedyBatch">Articles decoded together by greedy decoding (by beam search: this many beams, so this divided by the width).</param>
+public sealed record TitleEvaluationOptions(int BeamWidth, int MinLength, int MaxLength, bool NormalizeByLength, int GreedyBatch)
+{
+    /// <summary>Greedy, titles of 1 to 40 characters, 100 articles at a time.</summary>
+    public static TitleEvaluationOptions Default { get; } = new(0, 1, 40, false, 100);
+}
+
+/// <summary>Character-level ROUGE of a model's titles on a set of pairs.</summary>
+public static class TitleEvaluation
+{
+    /// <summary>The model's title for each pair's content (articles cut to the model's maximum), in order.</summary>
+    public static IReadOnlyList<string> Titles(TrainedTitleModel model, IReadOnlyList<TitlePair> pairs, TitleEvaluationOptions options)
+    {
+        var articles = pairs.Select(p => model.Vocabulary.Encode(p.Content).Take(model.Options.MaxArticleLength).ToArray()).ToArray();
+        if (options.BeamWidth > 0)
+        {
+            var beam = new BeamSearchOptions(options.BeamWidth, options.MinLength, options.MaxLength, options.NormalizeByLength);
+            return articles.Chunk(Math.Max(1, options.GreedyBatch / options.BeamWidth))
+                .SelectMany(chunk => BeamSearch.DecodeMany(model.Parameters, chunk, beam))
+                .Select(decoded => model.Vocabulary.Decode(decoded.Ids)).ToArray();
+        }
+        var greedy = new GreedyOptions(options.MinLength, options.MaxLength);
+        return articles.Chunk(Math.Max(1, options.GreedyBatch))
+            .SelectMany(chunk => GreedyDecoding.Decode(model.Parameters, chunk, greedy))
+            .Select(decoded => model.Vocabulary.Decode(decoded.Ids)).ToArray();
+    }
+
+    /// <summary>Mean character ROUGE-1, ROUGE-2 and ROUGE-L F1 of the model's titles against the pairs' titles.</summary>
+    public static RougeScores Score(TrainedTitleModel model, IReadOnlyList<TitlePair> pairs, TitleEvaluationOptions options) =>
+        Rouge.Mean(Titles(model, pairs, options).Zip(pairs, (candidate, pair) => (candidate, pair.Title)));
+
+    /// <summary>The same scores for the lead baseline (the first <paramref name="lead"/> characters of each article).</summary>
+    public static RougeScores Lead(IReadOnlyList<TitlePair> pairs, int lead) =>
+        Rouge.Mean(pairs.Select(p => (LeadBaseline.Title(p.Content, lead), p.Title)));
+}

@@ -1,0 +1,20 @@
+using TorchSharp;
+
+namespace Functional.Models;
+
+/// <summary>The title model as the training API sees it: a <see cref="ModelLoss{TParams, TBatch}"/> with token accuracy as a metric.</summary>
+public static class TitleModelLoss
+{
+    /// <summary>The metric name of the teacher-forced token accuracy.</summary>
+    public const string AccuracyName = "accuracy";
+
+    /// <summary>
+    /// <see cref="TitleLoss.Apply"/> under the model's <paramref name="options"/> (dropout in training steps, from the
+    /// context's generator; attention weights offered to the context's capture), reporting the accuracy beside the loss.
+    /// </summary>
+    public static ModelLoss<TitleModelParams, TitleBatch> Of(TitleModelOptions options) => (parameters, batch, context) =>
+    {
+        var result = TitleLoss.Apply(parameters, batch, options, context.Training, context.Generator, context.Capture);
+        return new ModelOutput(result.Loss, new Dictionary<string, torch.Tensor> { [AccuracyName] = result.Accuracy });
+    };
+}

@@ -1,0 +1,94 @@
+using Functional.Core;
+using TorchSharp;
+
+namespace Functional.Models;
+
+/// <summary>
+/// Produces the next character's log-probabilities for the live hypotheses of a batch of articles. Each call names,
+/// for every new hypothesis (row), the row of the previous call it extends (<c>parents</c>), the character it appended
+/// (<c>tokens</c>) and the article it belongs to (<c>articles</c>); the first call has one row per article (the start).
+/// </summary>
+interface ITitleStepper : IDisposable
+{
+    /// <summary>[rows, vocabulary] log-probabilities; rows = parents.Length.</summary>
+    torch.Tensor Next(long[] parents, int[] tokens, int[] articles);
+}
+
+/// <summary>Incremental decoding: the encoder ran once; the decoder state of each hypothesis is cached and reordered by parent.</summary>
+sealed class CachedStepper : ITitleStepper
+{
+    readonly TitleModelParams parameters;
+    readonly EncodedArticle article;
+    LstmState? state;
+
+    public CachedStepper(TitleModelParams parameters, EncodedArticle article) => (this.parameters, this.article) = (parameters, article);
+
+    public torch.Tensor Next(long[] parents, int[] tokens, int[] articles)
+    {
+        using var scope = torch.NewDisposeScope();
+        var device = article.Memory.device;
+        var parentIndex = torch.tensor(parents, device: device);
+        var previousState = state is null
+            ? TitleDecoder.InitialState(parameters, parents.Length)
+            : new LstmState(state.Hidden.index_select(1, parentIndex), state.Cell.index_select(1, parentIndex));
+        var rows = Rows(articles);
+        var step = TitleDecoder.Step(parameters, rows, torch.tensor(tokens.Select(t => (long)t).ToArray(), device: device), previousState);
+        if (state is not null) Tree.Dispose(state);
+        // The state outlives the caller's per-step scopes: it belongs to this stepper until the next step or Dispose.
+        state = step.State;
+        state.Hidden.DetachFromDisposeScope();
+        state.Cell.DetachFromDisposeScope();
+        scope.MoveToOuter(step.LogProbabilities);
+        return step.LogProbabilities;
+    }
+
+    /// <summary>The encoded article of each row: views when all rows read one article, a gather otherwise.</summary>
+    EncodedArticle Rows(int[] articles)
+    {
+        var count = article.Memory.shape[0];
+        if (count == 1)
+            return new EncodedArticle(article.Memory.expand(articles.Length, -1, -1), article.Mask.expand(articles.Length, -1),
+                article.Summary.expand(articles.Length, -1), article.Prior.expand(articles.Length, -1));
+        return article.Select(torch.tensor(articles.Select(a => (long)a).ToArray(), device: article.Memory.device));
+    }
+
+    public void Dispose()
+    {
+        if (state is not null) Tree.Dispose(state);
+    }
+}
+
+/// <summary>
+/// The reference: every step re-runs the decoder over each hypothesis's whole prefix (start included), all
+/// hypotheses as one batch; with <see cref="PrefixRerun.WholeModel"/> the encoder runs again too.
+/// </summary>
+sealed class PrefixStepper : ITitleStepper
+{
+    readonly TitleModelParams parameters;
+    readonly EncodedArticle article;
+    readonly IReadOnlyList<int[]> articleIds;
+    readonly PrefixRerun rerun;
+    int[][] prefixes = [];
+
+    public PrefixStepper(TitleModelParams parameters, EncodedArticle article, IReadOnlyList<int[]> articleIds, PrefixRerun rerun) =>
+        (this.parameters, this.article, this.articleIds, this.rerun) = (parameters, article, articleIds, rerun);
+
+    public torch.Tensor Next(long[] parents, int[] tokens, int[] articles)
+    {
+        prefixes = prefixes.Length == 0
+            ? parents.Select((_, i) => new[] { tokens[i] }).ToArray()
+            : parents.Select((parent, i) => (int[])[.. prefixes[parent], tokens[i]]).ToArray();
+        using var scope = torch.NewDisposeScope();
+        using var noGradient = torch.no_grad();
+        var device = article.Memory.device;
+        var input = torch.tensor(prefixes.SelectMany(p => p.Select(t => (long)t)).ToArray(), [prefixes.Length, prefixes[0].Length], device: device);
+        var rows = rerun == PrefixRerun.WholeModel
+            ? TitleGeneration.Encode(parameters, articles.Select(a => articleIds[a]).ToArray())
+            : article.Select(torch.tensor(articles.Select(a => (long)a).ToArray(), device: device));
+        using var generator = new torch.Generator(0, device);
+        var logits = TitleDecoder.Apply(parameters, rows, input, false, 0, generator, Capture.None);
+        return logits[.., -1].log_softmax(-1).MoveToOuterDisposeScope();
+    }
+
+    public void Dispose() { }
+}

@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Globalization;
+using Functional.Core;
+using Functional.Optimizers;
+using TorchSharp;
+
+namespace Functional.Models;
+
+/// <summary>What a training run ends with.</summary>
+/// <param name="Model">The model with the best validation-subset ROUGE-L (also saved in the out directory).</param>
+/// <param name="Fit">The fit's history and why it ended (its final state is released).</param>
+/// <param name="Validation">Greedy ROUGE of <paramref name="Model"/> on all validation pairs.</param>
+/// <param name="Lead">The lead baseline's ROUGE on the same pairs.</param>
+public sealed record TitleTrainingResult(TrainedTitleModel Model, IReadOnlyList<EpochReport> Fit, RougeScores Validation, RougeScores Lead);
+
+/// <summary>
+/// Trains the title model with the fit loop: the copy prior initialised from the training pairs' character
+/// statistics (<see cref="CopyPriorInit"/>), Adam with warm-up, cosine decay and global-norm clipping on
+/// length-bucketed batches, the whole train state checkpointed after every epoch (a run in the same out directory
+/// resumes), greedy validation ROUGE on a subset each epoch (the best model is saved), a metrics log, a loss chart and
+/// a time budget that leaves room for the final evaluation on all validation pairs.
+/// </summary>
+public static class TitleTraining
+{
+    const string Rouge1 = "rouge1", Rouge2 = "rouge2", RougeL = "rougeL";
+
+    /// <summary>Runs training as <paramref name="options"/> say, writing progress to <paramref name="output"/>.</summary>
+    /// <exception cref="FileNotFoundException">The data is missing (the message says where it comes from).</exception>
+    public static TitleTrainingResult Run(TitleTrainingOptions options, TextWriter output, CancellationToken cancellation)
+    {
+        var clock = Stopwatch.StartNew();
+        if (options.Threads > 0) torch.set_num_threads(options.Threads);
+        var train = ChineseTitleCorpus.Load(options.DataDirectory, Split.Train);
+        var validation = ChineseTitleCorpus.Load(options.DataDirectory, Split.Validation);
+        Directory.CreateDirectory(options.OutDirectory);
+        var store = new CheckpointStore(Path.Combine(options.OutDirectory, "checkpoints"), keepLast: 2);
+        // The vocabulary of a run is fixed by its first invocation (a resumed run must not rebuild it).
+        var vocabularyPath = Path.Combine(options.OutDirectory, "train-vocabulary.txt");
+        var vocabulary = File.Exists(vocabularyPath) && store.Steps().Count > 0
+            ? CharacterVocabulary.Load(vocabularyPath)
+            : CharacterVocabulary.Build(train.SelectMany(p => new[] { p.Title, p.Content }), options.MinCount);
+        vocabulary.Save(vocabularyPath);
+        var pairs = train.Select(p => TitleBatches.Encode(p, vocabulary, options.Model)).ToArray();
+        var subset = validation.Take(options.ValidationSubset).ToArray();
+        var batchesPerEpoch = (pairs.Length + options.BatchSize - 1) / options.BatchSize;
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{pairs.Length} training pairs, vocabulary {vocabulary.Size} (characters seen at least {options.MinCount} times + 4 reserved ids), articles cut to {options.Model.MaxArticleLength} characters, {batchesPerEpoch} batches of {options.BatchSize} per epoch."));
+
+        var optimizer = new Chain(new ClipByGlobalNorm(options.ClipNorm), ScaleByAdam.Default,
+            new ScaleByLearningRate(new WarmupCosine(options.LearningRate, options.WarmupSteps, Math.Max(1, (long)options.Epochs * batchesPerEpoch - options.WarmupSteps), options.LearningRate / 10)));
+        using var generator = new torch.Generator((ulong)options.Seed);
+        var drawn = TitleModel.Init(generator, vocabulary.Size, options.Model, torch.CPU);
+        // The copy prior starts from the training pairs' statistics (see CopyPriorInit) instead of scale 1, bias 0.
+        var fresh = drawn with { CopyPrior = CopyPriorInit.FromPairs(pairs, vocabulary.Size, 0.5, torch.CPU) };
+        Tree.Dispose(drawn.CopyPrior);
+        var state = TrainStateFile.LoadLatest(store, fresh, optimizer) ?? TrainState.Init(fresh, optimizer, (ulong)options.Seed);
+        if (state.Step > 0) output.WriteLine($"Resuming from the checkpoint of step {state.Step} (epoch {state.Position.Epoch + 1}, batch {state.Position.Batch}).");
+        var model = TitleModelLoss.Of(options.Model);
+        var data = new TrainingData<TitleBatch>(batchesPerEpoch, position =>
+            TitleBatches.Plan(pairs, options.BatchSize, options.Seed, position.Epoch).Skip(position.Batch)
+                .Select(indices => TitleBatches.Collate(indices.Select(i => pairs[i]).ToArray(), 1)));
+
+        var bestPath = Path.Combine(options.OutDirectory, "best-rouge-l.txt");
+        var best = File.Exists(bestPath) ? double.Parse(File.ReadAllText(bestPath), CultureInfo.InvariantCulture) : double.NegativeInfinity;
+        IReadOnlyDictionary<string, double> Validate(TitleModelParams parameters)
+        {
+            var current = new TrainedTitleModel(parameters, vocabulary, options.Model);
+            var scores = TitleEvaluation.Score(current, subset, TitleEvaluationOptions.Default);
+            if (scores.RougeL > best)
+            {
+                best = scores.RougeL;
+                current.Save(options.OutDirectory);
+                File.WriteAllText(bestPath, best.ToString("R", CultureInfo.InvariantCulture));
+            }
+            return new Dictionary<string, double> { [Rouge1] = scores.Rouge1, [Rouge2] = scores.Rouge2, [RougeL] = scores.RougeL };
+        }
+
+        // The final evaluation (all validation pairs, greedy) takes about a minute on two cores; the budget keeps room for it.
+        var reserve = TimeSpan.FromMinutes(Math.Min(3, options.Minutes * 0.1));
+        var fit = FitOptions.Default with
+        {
+            Epochs = options.Epochs,
+            Checkpoints = store,
+            Progress = output,
+            InteractiveProgress = !Console.IsOutputRedirected,
+            LogPath = Path.Combine(options.OutDirectory, "metrics.jsonl"),
+            ChartPath = Path.Combine(options.OutDirectory, "loss.png"),
+            TimeLimit = options.Minutes > 0 ? TimeSpan.FromMinutes(options.Minutes) - reserve - clock.Elapsed : null,
+            EvaluateWithEma = false,
+        };
+        var result = Fit.Run(model, optimizer, state, data, Validate, fit, cancellation);
+        TrainState.Dispose(result.State);
+        if (!ReferenceEquals(result.State, state)) TrainState.Dispose(state);
+        Tree.Dispose(fresh);
+
+        var trained = TrainedTitleModel.Load(options.OutDirectory, torch.CPU);
+        var full = TitleEvaluation.Score(trained, validation, TitleEvaluationOptions.Default);
+        var lead = TitleEvaluation.Lead(validation, 18);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{result.End} at step {(result.History.Count > 0 ? result.History[^1].Step : state.Step)}. Best model (val[{subset.Length}] ROUGE-L {best:F4}) on all {validation.Count} validation pairs, greedy: ROUGE-1 {full.Rouge1:F4}  ROUGE-2 {full.Rouge2:F4}  ROUGE-L {full.RougeL:F4}; lead-18: ROUGE-1 {lead.Rouge1:F4}  ROUGE-2 {lead.Rouge2:F4}  ROUGE-L {lead.RougeL:F4}  ({clock.Elapsed.TotalMinutes:F1} min)"));
+        return new TitleTrainingResult(trained, result.History, full, lead);
+    }
+}

@@ -1,0 +1,26 @@
+using Functional.Core;
+using Functional.Models;
+using TorchSharp;
+
+namespace Functional.PropertyTests.Titles;
+
+/// <summary>Tiny seeded title models and data for fast tests.</summary>
+public static class TitleTesting
+{
+    /// <summary>A model small enough that a test step costs milliseconds.</summary>
+    public static readonly TitleModelOptions Tiny = new(8, 6, 1, 8, 1, 12, 0, 16, 8);
+
+    /// <summary>A tiny model for <paramref name="vocabulary"/> ids, drawn from <paramref name="seed"/>, with a random copy prior (so it matters).</summary>
+    public static TitleModelParams Model(int seed, int vocabulary, TitleModelOptions? options = null)
+    {
+        using var generator = new torch.Generator((ulong)(uint)seed);
+        var parameters = TitleModel.Init(generator, vocabulary, options ?? Tiny, torch.CPU);
+        var prior = new CopyPriorParams(torch.rand(vocabulary, generator: generator) * 2, torch.randn(vocabulary, generator: generator) * 0.1);
+        Tree.Dispose(parameters.CopyPrior);
+        return parameters with { CopyPrior = prior };
+    }
+
+    /// <summary>A random id sequence of a length in [<paramref name="min"/>, <paramref name="max"/>] over the characters (ids 4 and up).</summary>
+    public static int[] Ids(Random random, int vocabulary, int min, int max) =>
+        Enumerable.Range(0, random.Next(min, max + 1)).Select(_ => random.Next(4, vocabulary)).ToArray();
+}
