@@ -70,8 +70,9 @@ public static class TitleCommands
         var lead = arguments.Integer("lead", 18);
         var minLength = arguments.Integer("min-length", TitleEvaluationOptions.Default.MinLength);
         var normalize = YesNo(arguments, "normalize");
+        var copyOnly = YesNo(arguments, "article-only");
         arguments.CheckAllUsed();
-        var evaluation = TitleEvaluationOptions.Default with { MinLength = minLength, NormalizeByLength = normalize };
+        var evaluation = TitleEvaluationOptions.Default with { MinLength = minLength, NormalizeByLength = normalize, ArticleCharactersOnly = copyOnly };
         var pairs = ChineseTitleCorpus.Load(data, Split.Validation);
         if (count > 0) pairs = pairs.Take(count).ToArray();
         Report($"lead-{lead}", TitleEvaluation.Lead(pairs, lead), pairs.Count);
@@ -80,7 +81,7 @@ public static class TitleCommands
         if (width > 0)
         {
             clock.Restart();
-            Report($"beam {width}{(normalize ? " (per token)" : "")}", TitleEvaluation.Score(model, pairs, evaluation with { BeamWidth = width }), pairs.Count, clock);
+            Report($"beam {width}{(normalize ? " (per token)" : "")}{(copyOnly ? " (article characters only)" : "")}", TitleEvaluation.Score(model, pairs, evaluation with { BeamWidth = width }), pairs.Count, clock);
         }
         return 0;
     }
@@ -108,7 +109,7 @@ public static class TitleCommands
     {
         var d = BeamSearchOptions.Default;
         return new BeamSearchOptions(arguments.Integer("beam", d.Width), arguments.Integer("min-length", d.MinLength),
-            arguments.Integer("max-length", d.MaxLength), YesNo(arguments, "normalize")).Validate();
+            arguments.Integer("max-length", d.MaxLength), YesNo(arguments, "normalize")) { ArticleCharactersOnly = YesNo(arguments, "article-only") }.Validate();
     }
 
     static bool YesNo(Arguments arguments, string name) => arguments.Text(name, "no") switch

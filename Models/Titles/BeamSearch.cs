@@ -42,7 +42,20 @@ public static class BeamSearch
         using var scope = torch.NewDisposeScope();
         var encoded = TitleGeneration.Encode(parameters, articles);
         using var stepper = new CachedStepper(parameters, encoded);
-        return Run(stepper, articles.Count, options);
+        var allowed = options.ArticleCharactersOnly ? ArticleCharacters(articles, parameters.Embedding.Weight.shape[0]) : null;
+        return Run(stepper, articles.Count, options, allowed);
+    }
+
+    /// <summary>[articles, vocabulary] bool: true at each real character of the article and at the end token.</summary>
+    static torch.Tensor ArticleCharacters(IReadOnlyList<int[]> articles, long vocabulary)
+    {
+        var allowed = new bool[articles.Count * vocabulary];
+        for (var a = 0; a < articles.Count; a++)
+        {
+            allowed[a * vocabulary + CharacterVocabulary.End] = true;
+            foreach (var id in articles[a].Where(id => id > CharacterVocabulary.End && id < vocabulary)) allowed[a * vocabulary + id] = true;
+        }
+        return torch.tensor(allowed, [articles.Count, vocabulary]);
     }
 
     /// <summary>
@@ -57,13 +70,13 @@ public static class BeamSearch
         using var scope = torch.NewDisposeScope();
         var encoded = TitleGeneration.Encode(parameters, [article]);
         using var stepper = new PrefixStepper(parameters, encoded, [article], rerun);
-        return Run(stepper, 1, options)[0];
+        return Run(stepper, 1, options, options.ArticleCharactersOnly ? ArticleCharacters([article], parameters.Embedding.Weight.shape[0]) : null)[0];
     }
 
     sealed record Beam(int[] Ids, double Score);
 
     /// <summary>The search of <paramref name="count"/> articles; rows of each step are grouped by article, in article order.</summary>
-    static DecodedTitle[] Run(ITitleStepper stepper, int count, BeamSearchOptions options)
+    static DecodedTitle[] Run(ITitleStepper stepper, int count, BeamSearchOptions options, torch.Tensor? allowed)
     {
         var live = Enumerable.Range(0, count).Select(_ => new List<Beam> { new([], 0) }).ToArray();
         var finished = Enumerable.Range(0, count).Select(_ => new List<DecodedTitle>()).ToArray();
@@ -75,6 +88,9 @@ public static class BeamSearch
         {
             using var scope = torch.NewDisposeScope();
             var logProbabilities = stepper.Next(parents, tokens, articleOfRow);
+            if (allowed is not null)
+                logProbabilities = logProbabilities.masked_fill(
+                    allowed.index_select(0, torch.tensor(articleOfRow.Select(a => (long)a).ToArray())).logical_not(), double.NegativeInfinity);
             if (length < options.MinLength) logProbabilities[.., CharacterVocabulary.End] = double.NegativeInfinity;
             var host = logProbabilities.to(torch.float64).cpu();
             var vocabulary = host.shape[1];

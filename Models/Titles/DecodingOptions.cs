@@ -13,8 +13,13 @@ public sealed record DecodedTitle(int[] Ids, double Score, bool Finished);
 /// <param name="NormalizeByLength">Rank finished beams by score per token (characters + end) instead of total score.</param>
 public sealed record BeamSearchOptions(int Width, int MinLength, int MaxLength, bool NormalizeByLength)
 {
-    /// <summary>Width 4, titles of 1 to 40 characters, ranked by total score.</summary>
+    /// <summary>Width 4, titles of 1 to 40 characters, ranked by total score, any character allowed.</summary>
     public static BeamSearchOptions Default { get; } = new(4, 1, 40, false);
+
+    /// <summary>
+    /// Copy-only decoding: a title may use only characters that occur in its article (and the end). Off by default.
+    /// </summary>
+    public bool ArticleCharactersOnly { get; init; }
 
     /// <summary>Throws unless the width and maximum length are at least 1 and the minimum length is in [0, max].</summary>
     /// <exception cref="ArgumentOutOfRangeException">A field is out of range.</exception>

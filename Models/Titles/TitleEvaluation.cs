@@ -8,6 +8,9 @@ namespace Functional.Models;
 /// <param name="GreedyBatch">Articles decoded together by greedy decoding (by beam search: this many beams, so this divided by the width).</param>
 public sealed record TitleEvaluationOptions(int BeamWidth, int MinLength, int MaxLength, bool NormalizeByLength, int GreedyBatch)
 {
+    /// <summary>Beam search uses copy-only decoding (<see cref="BeamSearchOptions.ArticleCharactersOnly"/>).</summary>
+    public bool ArticleCharactersOnly { get; init; }
+
     /// <summary>Greedy, titles of 1 to 40 characters, 100 articles at a time.</summary>
     public static TitleEvaluationOptions Default { get; } = new(0, 1, 40, false, 100);
 }
@@ -21,7 +24,8 @@ public static class TitleEvaluation
         var articles = pairs.Select(p => model.Vocabulary.Encode(p.Content).Take(model.Options.MaxArticleLength).ToArray()).ToArray();
         if (options.BeamWidth > 0)
         {
-            var beam = new BeamSearchOptions(options.BeamWidth, options.MinLength, options.MaxLength, options.NormalizeByLength);
+            var beam = new BeamSearchOptions(options.BeamWidth, options.MinLength, options.MaxLength, options.NormalizeByLength)
+                { ArticleCharactersOnly = options.ArticleCharactersOnly };
             return articles.Chunk(Math.Max(1, options.GreedyBatch / options.BeamWidth))
                 .SelectMany(chunk => BeamSearch.DecodeMany(model.Parameters, chunk, beam))
                 .Select(decoded => model.Vocabulary.Decode(decoded.Ids)).ToArray();

@@ -30,6 +30,23 @@ public sealed class TitleDecodingTests
     }
 
     [Property(MaxTest = 25)]
+    public void Copy_only_beam_search_writes_only_characters_of_its_article(int seed)
+    {
+        using var scope = torch.NewDisposeScope();
+        var parameters = Model(seed, Vocabulary);
+        var random = new Random(seed);
+        var articles = new[] { Ids(random, Vocabulary, 1, 6), Ids(random, Vocabulary, 1, 6) };
+        var options = new BeamSearchOptions(3, 1, 8, false) { ArticleCharactersOnly = true };
+
+        var titles = BeamSearch.DecodeMany(parameters, articles, options);
+        var alone = BeamSearch.DecodeByRerunningPrefix(parameters, articles[1], options, PrefixRerun.DecoderOnly);
+
+        for (var a = 0; a < articles.Length; a++)
+            Assert.All(titles[a].Ids, id => Assert.Contains(id, articles[a]));
+        Assert.Equal(alone.Ids, titles[1].Ids);
+    }
+
+    [Property(MaxTest = 25)]
     public void Incremental_steps_give_the_log_probabilities_of_the_full_prefix_run(int seed)
     {
         using var scope = torch.NewDisposeScope();
