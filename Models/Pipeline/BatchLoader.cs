@@ -67,6 +67,8 @@ public static class BatchLoader
         {
             for (var handedOut = startBatch; handedOut < plan.Count; handedOut++)
             {
+                // A batch already made is not handed out once cancellation was asked for.
+                cancellation.ThrowIfCancellationRequested();
                 var slot = slots[handedOut].Task;
                 try
                 {
