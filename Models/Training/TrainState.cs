@@ -36,7 +36,7 @@ public static class TrainState
     public static void Dispose<TParams>(TrainState<TParams> state)
     {
         Tree.Dispose(state.Parameters);
-        foreach (var leaf in OptimizerStates.Encode(state.OptimizerState).Tensors) leaf.Value.Dispose();
+        foreach (var tensor in OptimizerStates.Tensors(state.OptimizerState)) tensor.Dispose();
         state.RandomState.Dispose();
     }
 }

@@ -112,10 +112,10 @@ public static class TrainStateFile
     /// <summary>Compares the stored optimizer state's skeleton (record types, field names, scalar types, tensor names, dtypes and shapes) with a fresh one.</summary>
     static void CheckSamePipeline<TParams>(EncodedState stored, TParams template, IGradientTransformation optimizer, string what)
     {
-        var fresh = Optimizer.Init(optimizer, template);
+        var fresh = OptimizerStates.Encode(Optimizer.Init(optimizer, template));
         try
         {
-            var expected = Skeleton(OptimizerStates.Encode(fresh));
+            var expected = Skeleton(fresh);
             var actual = Skeleton(stored);
             var index = Enumerable.Range(0, Math.Max(expected.Count, actual.Count))
                 .FirstOrDefault(i => i >= expected.Count || i >= actual.Count || expected[i] != actual[i], -1);
@@ -125,7 +125,7 @@ public static class TrainStateFile
         }
         finally
         {
-            foreach (var leaf in OptimizerStates.Encode(fresh).Tensors) leaf.Value.Dispose();
+            foreach (var leaf in fresh.Tensors) leaf.Value.Dispose();
         }
     }
 

@@ -79,19 +79,24 @@ public static class OptimizerStates
     }
 
     /// <summary>The first state of type <typeparamref name="T"/> inside <paramref name="state"/> (depth first), or null.</summary>
-    public static T? Find<T>(object state) where T : class
+    public static T? Find<T>(object state) where T : class =>
+        state is null ? null : Nodes(state).OfType<T>().FirstOrDefault();
+
+    /// <summary>
+    /// The tensors of <paramref name="state"/> in the order of <see cref="Encode"/> (the state's own, not copies),
+    /// found without building the JSON structure: for releasing a state.
+    /// </summary>
+    public static IReadOnlyList<torch.Tensor> Tensors(object state) => Nodes(state).OfType<torch.Tensor>().ToArray();
+
+    /// <summary>Every value inside <paramref name="state"/>, itself first, depth first (list items and record fields in order).</summary>
+    static IEnumerable<object> Nodes(object state)
     {
-        if (state is T found) return found;
-        if (state is null or torch.Tensor || IsScalar(state.GetType())) return null;
-        if (state is IEnumerable items and not string)
-        {
-            foreach (var item in items)
-                if (item is not null && Find<T>(item) is { } inItem) return inItem;
-            return null;
-        }
-        foreach (var (_, value) in Fields(state))
-            if (value is not null && Find<T>(value) is { } inField) return inField;
-        return null;
+        yield return state;
+        if (state is torch.Tensor || IsScalar(state.GetType())) yield break;
+        var children = state is IEnumerable items ? items.Cast<object?>() : Fields(state).Select(field => field.Value);
+        foreach (var child in children)
+            if (child is not null)
+                foreach (var node in Nodes(child)) yield return node;
     }
 
     static bool IsScalar(Type type) => type.IsPrimitive || type.IsEnum || type == typeof(string) || type == typeof(decimal);

@@ -56,6 +56,21 @@ public sealed class StateCodecProperties
     }
 
     [Property(MaxTest = 100)]
+    public void Tensors_lists_the_encoded_tensors_themselves_in_order(int seed)
+    {
+        using var scope = torch.NewDisposeScope();
+        var start = OptimizerTesting.RandomNet(seed, torch.float32);
+        var pipeline = Pipeline(seed);
+        var gradients = OptimizerTesting.RandomGradients(start, seed, 1);
+        var state = Optimizer.Step(pipeline, gradients[0], Optimizer.Init(pipeline, start), start).State;
+
+        var tensors = OptimizerStates.Tensors(state);
+
+        Assert.Equal(OptimizerStates.Encode(state).Tensors.Select(leaf => leaf.Value), tensors, ReferenceEqualityComparer.Instance);
+        Assert.NotEmpty(tensors);
+    }
+
+    [Property(MaxTest = 100)]
     public void Equal_notices_any_changed_element_or_scalar(int seed)
     {
         using var scope = torch.NewDisposeScope();
