@@ -46,17 +46,9 @@ public static class BeamSearch
         return Run(stepper, articles.Count, options, allowed);
     }
 
-    /// <summary>[articles, vocabulary] bool: true at each real character of the article and at the end token.</summary>
-    static torch.Tensor ArticleCharacters(IReadOnlyList<int[]> articles, long vocabulary)
-    {
-        var allowed = new bool[articles.Count * vocabulary];
-        for (var a = 0; a < articles.Count; a++)
-        {
-            allowed[a * vocabulary + CharacterVocabulary.End] = true;
-            foreach (var id in articles[a].Where(id => id > CharacterVocabulary.End && id < vocabulary)) allowed[a * vocabulary + id] = true;
-        }
-        return torch.tensor(allowed, [articles.Count, vocabulary]);
-    }
+    /// <summary>Per article, the ids a title may use: each real character of the article and the end token.</summary>
+    static HashSet<int>[] ArticleCharacters(IReadOnlyList<int[]> articles, long vocabulary) =>
+        articles.Select(article => article.Where(id => id > CharacterVocabulary.End && id < vocabulary).Append(CharacterVocabulary.End).ToHashSet()).ToArray();
 
     /// <summary>
     /// The same search as <see cref="Decode"/> without the cache: every step re-runs the decoder over each beam's
@@ -75,8 +67,15 @@ public static class BeamSearch
 
     sealed record Beam(int[] Ids, double Score);
 
-    /// <summary>The search of <paramref name="count"/> articles; rows of each step are grouped by article, in article order.</summary>
-    static DecodedTitle[] Run(ITitleStepper stepper, int count, BeamSearchOptions options, torch.Tensor? allowed)
+    /// <summary>An extension of a live beam: the beam's row in the step, the character, and the new total score.</summary>
+    readonly record struct Extension(int Parent, int Token, double Score);
+
+    /// <summary>
+    /// The search of <paramref name="count"/> articles; rows of each step are grouped by article, in article order.
+    /// Each step makes one copy of the log-probabilities to the host; forbidding (minimum length, copy-only, repeat
+    /// blocking) and choosing the best extensions are done there, without further tensor operations.
+    /// </summary>
+    static DecodedTitle[] Run(ITitleStepper stepper, int count, BeamSearchOptions options, HashSet<int>[]? allowed)
     {
         var live = Enumerable.Range(0, count).Select(_ => new List<Beam> { new([], 0) }).ToArray();
         var finished = Enumerable.Range(0, count).Select(_ => new List<DecodedTitle>()).ToArray();
@@ -86,17 +85,18 @@ public static class BeamSearch
         var parents = Enumerable.Range(0, count).Select(a => (long)a).ToArray();
         var tokens = Enumerable.Repeat(CharacterVocabulary.Start, count).ToArray();
         var articleOfRow = Enumerable.Range(0, count).ToArray();
+        // One buffer for every step (a fresh array per step would feed the garbage collector megabytes per step).
+        var host = Array.Empty<float>();
         for (var length = 0; length < options.MaxLength && parents.Length > 0; length++)
         {
-            using var scope = torch.NewDisposeScope();
-            var logProbabilities = stepper.Next(parents, tokens, articleOfRow);
-            if (allowed is not null)
-                logProbabilities = logProbabilities.masked_fill(
-                    allowed.index_select(0, torch.tensor(articleOfRow.Select(a => (long)a).ToArray())).logical_not(), double.NegativeInfinity);
-            if (length < options.MinLength) logProbabilities[.., CharacterVocabulary.End] = double.NegativeInfinity;
-            logProbabilities = RepeatBlocking.Apply(logProbabilities, Enumerable.Range(0, count).Where(a => !done[a]).SelectMany(a => live[a].Select(b => (IReadOnlyList<int>)b.Ids)).ToArray(), options.NoRepeatNgram);
-            var host = logProbabilities.to(torch.float64).cpu();
-            var vocabulary = host.shape[1];
+            int vocabulary;
+            using (var scope = torch.NewDisposeScope())
+            {
+                var logProbabilities = stepper.Next(parents, tokens, articleOfRow).to(torch.float32).cpu().contiguous();
+                vocabulary = (int)logProbabilities.shape[1];
+                if (host.Length < logProbabilities.numel()) host = new float[logProbabilities.numel()];
+                logProbabilities.data<float>().CopyTo(host);
+            }
             var nextParents = new List<long>();
             var nextTokens = new List<int>();
             var nextArticle = new List<int>();
@@ -105,23 +105,18 @@ public static class BeamSearch
             {
                 if (done[a]) continue;
                 var beams = live[a];
-                var scores = torch.tensor(beams.Select(b => b.Score).ToArray(), dtype: torch.float64).unsqueeze(1) + host.narrow(0, row, beams.Count);
-                var keep = (int)Math.Min(options.Width - finished[a].Count, scores.numel());
-                var (values, indices) = scores.flatten().topk(keep);
-                var top = values.data<double>().ToArray();
-                var index = indices.data<long>().ToArray();
+                var keep = Math.Min(options.Width - finished[a].Count, beams.Count * vocabulary);
+                var best = Best(host, row, beams, vocabulary, keep, length < options.MinLength, allowed?[a], options.NoRepeatNgram);
                 var nextLive = new List<Beam>();
-                for (var i = 0; i < keep; i++)
+                foreach (var extension in best)
                 {
-                    if (double.IsNegativeInfinity(top[i])) continue;
-                    var parent = (int)(index[i] / vocabulary);
-                    var token = (int)(index[i] % vocabulary);
-                    if (token == CharacterVocabulary.End) finished[a].Add(new DecodedTitle(beams[parent].Ids, top[i], true));
+                    var parent = beams[extension.Parent];
+                    if (extension.Token == CharacterVocabulary.End) finished[a].Add(new DecodedTitle(parent.Ids, extension.Score, true));
                     else
                     {
-                        nextLive.Add(new Beam([.. beams[parent].Ids, token], top[i]));
-                        nextParents.Add(row + parent);
-                        nextTokens.Add(token);
+                        nextLive.Add(new Beam([.. parent.Ids, extension.Token], extension.Score));
+                        nextParents.Add(row + extension.Parent);
+                        nextTokens.Add(extension.Token);
                         nextArticle.Add(a);
                     }
                 }
@@ -145,6 +140,36 @@ public static class BeamSearch
             var candidates = finished[a].Concat(stuck[a]).Concat(live[a].Select(b => new DecodedTitle(b.Ids, b.Score, false)));
             return candidates.MaxBy(f => Rank(f, options.NormalizeByLength))!;
         }).ToArray();
+    }
+
+    /// <summary>
+    /// The <paramref name="keep"/> best allowed extensions of <paramref name="beams"/> (whose log-probabilities are the
+    /// rows from <paramref name="firstRow"/> of <paramref name="host"/>), best first; ties go to the lower (beam,
+    /// character) pair. An extension is allowed when its score is finite, it is not the end token before the minimum
+    /// length, it is among <paramref name="allowed"/> (when given) and it does not repeat an n-gram of its beam.
+    /// </summary>
+    static List<Extension> Best(float[] host, int firstRow, List<Beam> beams, int vocabulary, int keep, bool endForbidden, HashSet<int>? allowed, int noRepeatNgram)
+    {
+        var best = new List<Extension>(keep + 1);
+        for (var b = 0; b < beams.Count; b++)
+        {
+            var forbidden = RepeatBlocking.Forbidden(beams[b].Ids, noRepeatNgram);
+            var offset = (long)(firstRow + b) * vocabulary;
+            for (var token = 0; token < vocabulary; token++)
+            {
+                var score = beams[b].Score + host[offset + token];
+                if (double.IsNegativeInfinity(score) || double.IsNaN(score)) continue;
+                if (best.Count == keep && score <= best[^1].Score) continue;
+                if (endForbidden && token == CharacterVocabulary.End) continue;
+                if (allowed is not null && !allowed.Contains(token)) continue;
+                if (forbidden.Count > 0 && forbidden.Contains(token)) continue;
+                var at = best.Count;
+                while (at > 0 && best[at - 1].Score < score) at--;
+                best.Insert(at, new Extension(b, token, score));
+                if (best.Count > keep) best.RemoveAt(keep);
+            }
+        }
+        return best;
     }
 
     static double Rank(DecodedTitle title, bool normalize) =>
