@@ -14,8 +14,11 @@ public sealed record TitleEvaluationOptions(int BeamWidth, int MinLength, int Ma
     /// <summary>No-repeat-n-gram blocking of greedy and beam decoding (<see cref="RepeatBlocking"/>; 0: off).</summary>
     public int NoRepeatNgram { get; init; }
 
-    /// <summary>Greedy, titles of 1 to 40 characters, 100 articles at a time.</summary>
-    public static TitleEvaluationOptions Default { get; } = new(0, 1, 40, false, 100);
+    /// <summary>
+    /// Greedy, titles of 1 to 40 characters, no character twice (<see cref="NoRepeatNgram"/> 1: on LCSTS part II it
+    /// lifts greedy ROUGE-L far more than the 4.6% of title characters that are repeats costs), 100 articles at a time.
+    /// </summary>
+    public static TitleEvaluationOptions Default { get; } = new(0, 1, 40, false, 100) { NoRepeatNgram = 1 };
 }
 
 /// <summary>Character-level ROUGE of a model's titles on a set of pairs.</summary>
