@@ -24,6 +24,7 @@ public static class Program
         if (args.FirstOrDefault() == "train-loop") return TrainingLoopRace.Run(args[1..]);
         if (args.FirstOrDefault() == "gan-race") return GanRace.Run(args[1..]);
         if (args.FirstOrDefault() == "titles-race") return TitlesRace.Run(args[1..]);
+        if (args.FirstOrDefault() == "titles-profile") return TitlesProfile.Run(args[1..]);
         if (args.Contains("--side-by-side"))
         {
             SideBySide.Run();
