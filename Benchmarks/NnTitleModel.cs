@@ -8,7 +8,8 @@ namespace Functional.Benchmarks;
 
 /// <summary>
 /// The title model written the usual TorchSharp way, as the race's peer: nn.Embedding, nn.LSTM on packed sequences,
-/// nn.Linear, and the same attention, max-pool, copy-prior and masked cross-entropy math, with its weights copied from
+/// nn.Linear, and the same attention, max-pool, copy-prior, copy-gate mixture and masked negative log-likelihood math,
+/// with its weights copied from
 /// a <see cref="TitleModelParams"/>.
 /// </summary>
 sealed class NnTitleModel : nn.Module
@@ -19,6 +20,7 @@ sealed class NnTitleModel : nn.Module
     readonly TorchSharp.Modules.Linear query;
     readonly TorchSharp.Modules.Linear hidden;
     readonly TorchSharp.Modules.Linear output;
+    readonly TorchSharp.Modules.Linear gate;
     readonly Parameter scale;
     readonly Parameter bias;
 
@@ -31,6 +33,7 @@ sealed class NnTitleModel : nn.Module
         query = nn.Linear(options.DecoderHidden, 2 * options.EncoderHidden, hasBias: false);
         hidden = nn.Linear(options.DecoderHidden + 4 * options.EncoderHidden, options.OutputHidden);
         output = nn.Linear(options.OutputHidden, vocabulary);
+        gate = nn.Linear(options.DecoderHidden + 4 * options.EncoderHidden, 1);
         scale = new Parameter(p.CopyPrior.Scale.clone());
         bias = new Parameter(p.CopyPrior.Bias.clone());
         RegisterComponents();
@@ -43,6 +46,8 @@ sealed class NnTitleModel : nn.Module
         hidden.bias!.copy_(p.Hidden.Bias!);
         output.weight.copy_(p.Output.Weight);
         output.bias!.copy_(p.Output.Bias!);
+        gate.weight.copy_(p.CopyGate.Weight);
+        gate.bias!.copy_(p.CopyGate.Bias!);
     }
 
     static void CopyLstm(LSTM module, LstmParams p)
@@ -82,7 +87,10 @@ sealed class NnTitleModel : nn.Module
         var weights = scores.masked_fill(articleMask.logical_not().unsqueeze(1), float.NegativeInfinity).softmax(-1);
         var context = weights.matmul(memory);
         var features = cat([states, context, summary.unsqueeze(1).expand(-1, states.shape[1], -1)], 2);
-        var logits = (output.call(nn.functional.leaky_relu(hidden.call(features), 0.2)) + prior.unsqueeze(1)) / 2;
-        return nn.functional.cross_entropy(logits[titleMask], batch.Target[titleMask]);
+        var writing = ((output.call(nn.functional.leaky_relu(hidden.call(features), 0.2)) + prior.unsqueeze(1)) / 2).softmax(-1);
+        var write = gate.call(features).sigmoid();
+        var copying = zeros_like(writing).scatter_add(2, batch.Article.unsqueeze(1).expand(-1, states.shape[1], -1), weights);
+        var probabilities = write * writing + (1 - write) * copying;
+        return nn.functional.nll_loss(probabilities[titleMask].clamp_min(1e-12).log(), batch.Target[titleMask]);
     }
 }

@@ -71,8 +71,9 @@ public static class TitleCommands
         var minLength = arguments.Integer("min-length", TitleEvaluationOptions.Default.MinLength);
         var normalize = YesNo(arguments, "normalize");
         var copyOnly = YesNo(arguments, "article-only");
+        var noRepeat = arguments.Integer("no-repeat", TitleEvaluationOptions.Default.NoRepeatNgram);
         arguments.CheckAllUsed();
-        var evaluation = TitleEvaluationOptions.Default with { MinLength = minLength, NormalizeByLength = normalize, ArticleCharactersOnly = copyOnly };
+        var evaluation = TitleEvaluationOptions.Default with { MinLength = minLength, NormalizeByLength = normalize, ArticleCharactersOnly = copyOnly, NoRepeatNgram = noRepeat };
         var pairs = ChineseTitleCorpus.Load(data, Split.Validation);
         if (count > 0) pairs = pairs.Take(count).ToArray();
         Report($"lead-{lead}", TitleEvaluation.Lead(pairs, lead), pairs.Count);
@@ -109,7 +110,8 @@ public static class TitleCommands
     {
         var d = BeamSearchOptions.Default;
         return new BeamSearchOptions(arguments.Integer("beam", d.Width), arguments.Integer("min-length", d.MinLength),
-            arguments.Integer("max-length", d.MaxLength), YesNo(arguments, "normalize")) { ArticleCharactersOnly = YesNo(arguments, "article-only") }.Validate();
+            arguments.Integer("max-length", d.MaxLength), YesNo(arguments, "normalize"))
+        { ArticleCharactersOnly = YesNo(arguments, "article-only"), NoRepeatNgram = arguments.Integer("no-repeat", d.NoRepeatNgram) }.Validate();
     }
 
     static bool YesNo(Arguments arguments, string name) => arguments.Text(name, "no") switch

@@ -80,6 +80,8 @@ public static class BeamSearch
     {
         var live = Enumerable.Range(0, count).Select(_ => new List<Beam> { new([], 0) }).ToArray();
         var finished = Enumerable.Range(0, count).Select(_ => new List<DecodedTitle>()).ToArray();
+        // Beams that had no allowed extension at all (possible only with a tiny vocabulary): unfinished candidates.
+        var stuck = Enumerable.Range(0, count).Select(_ => new List<DecodedTitle>()).ToArray();
         var done = new bool[count];
         var parents = Enumerable.Range(0, count).Select(a => (long)a).ToArray();
         var tokens = Enumerable.Repeat(CharacterVocabulary.Start, count).ToArray();
@@ -92,6 +94,7 @@ public static class BeamSearch
                 logProbabilities = logProbabilities.masked_fill(
                     allowed.index_select(0, torch.tensor(articleOfRow.Select(a => (long)a).ToArray())).logical_not(), double.NegativeInfinity);
             if (length < options.MinLength) logProbabilities[.., CharacterVocabulary.End] = double.NegativeInfinity;
+            logProbabilities = RepeatBlocking.Apply(logProbabilities, Enumerable.Range(0, count).Where(a => !done[a]).SelectMany(a => live[a].Select(b => (IReadOnlyList<int>)b.Ids)).ToArray(), options.NoRepeatNgram);
             var host = logProbabilities.to(torch.float64).cpu();
             var vocabulary = host.shape[1];
             var nextParents = new List<long>();
@@ -123,6 +126,7 @@ public static class BeamSearch
                     }
                 }
                 row += beams.Count;
+                if (nextLive.Count == 0 && finished[a].Count == 0) stuck[a].AddRange(beams.Select(b => new DecodedTitle(b.Ids, b.Score, false)));
                 live[a] = nextLive;
                 if (!options.NormalizeByLength && finished[a].Count > 0 && nextLive.Count > 0 && finished[a].Max(f => f.Score) >= nextLive.Max(b => b.Score))
                 {
@@ -138,7 +142,7 @@ public static class BeamSearch
         }
         return Enumerable.Range(0, count).Select(a =>
         {
-            var candidates = finished[a].Concat(live[a].Select(b => new DecodedTitle(b.Ids, b.Score, false)));
+            var candidates = finished[a].Concat(stuck[a]).Concat(live[a].Select(b => new DecodedTitle(b.Ids, b.Score, false)));
             return candidates.MaxBy(f => Rank(f, options.NormalizeByLength))!;
         }).ToArray();
     }

@@ -21,12 +21,16 @@ public sealed record BeamSearchOptions(int Width, int MinLength, int MaxLength, 
     /// </summary>
     public bool ArticleCharactersOnly { get; init; }
 
+    /// <summary>No-repeat-n-gram blocking (<see cref="RepeatBlocking"/>): a title never holds an n-gram of this size twice (0: off, the default).</summary>
+    public int NoRepeatNgram { get; init; }
+
     /// <summary>Throws unless the width and maximum length are at least 1 and the minimum length is in [0, max].</summary>
     /// <exception cref="ArgumentOutOfRangeException">A field is out of range.</exception>
     public BeamSearchOptions Validate()
     {
         if (Width < 1) throw new ArgumentOutOfRangeException(nameof(Width), Width, "The beam width must be at least 1.");
         DecodingChecks.Lengths(MinLength, MaxLength);
+        DecodingChecks.NoRepeatNgram(NoRepeatNgram);
         return this;
     }
 }
@@ -36,8 +40,11 @@ public sealed record BeamSearchOptions(int Width, int MinLength, int MaxLength, 
 /// <param name="MaxLength">At most this many characters.</param>
 public sealed record GreedyOptions(int MinLength, int MaxLength)
 {
-    /// <summary>Titles of 1 to 40 characters.</summary>
+    /// <summary>Titles of 1 to 40 characters, no repeat blocking.</summary>
     public static GreedyOptions Default { get; } = new(1, 40);
+
+    /// <summary>No-repeat-n-gram blocking (<see cref="RepeatBlocking"/>): a title never holds an n-gram of this size twice (0: off, the default).</summary>
+    public int NoRepeatNgram { get; init; }
 }
 
 /// <summary>How sampling runs: temperature, then top-k, then top-p (nucleus) filtering of each step's distribution.</summary>
@@ -51,6 +58,9 @@ public sealed record SamplingOptions(int TopK, double TopP, double Temperature, 
     /// <summary>Top-k 10, top-p 0.9, temperature 1, titles of 1 to 40 characters.</summary>
     public static SamplingOptions Default { get; } = new(10, 0.9, 1.0, 1, 40);
 
+    /// <summary>No-repeat-n-gram blocking (<see cref="RepeatBlocking"/>): a title never holds an n-gram of this size twice (0: off, the default).</summary>
+    public int NoRepeatNgram { get; init; }
+
     /// <summary>Throws unless top-k ≥ 0, top-p in (0, 1], temperature above 0 and the lengths fit.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A field is out of range.</exception>
     public SamplingOptions Validate()
@@ -59,6 +69,7 @@ public sealed record SamplingOptions(int TopK, double TopP, double Temperature, 
         if (TopP is <= 0 or > 1) throw new ArgumentOutOfRangeException(nameof(TopP), TopP, "Top-p must be in (0, 1].");
         if (Temperature <= 0) throw new ArgumentOutOfRangeException(nameof(Temperature), Temperature, "The temperature must be above 0.");
         DecodingChecks.Lengths(MinLength, MaxLength);
+        DecodingChecks.NoRepeatNgram(NoRepeatNgram);
         return this;
     }
 }
@@ -71,5 +82,10 @@ static class DecodingChecks
         if (maxLength < 1) throw new ArgumentOutOfRangeException(nameof(maxLength), maxLength, "The maximum title length must be at least 1.");
         if (minLength < 0 || minLength > maxLength)
             throw new ArgumentOutOfRangeException(nameof(minLength), minLength, $"The minimum title length must be in [0, {maxLength}] (the maximum).");
+    }
+
+    public static void NoRepeatNgram(int n)
+    {
+        if (n < 0) throw new ArgumentOutOfRangeException(nameof(n), n, "The n-gram size of repeat blocking must be 0 (off) or more.");
     }
 }

@@ -4,29 +4,37 @@ using TorchSharp;
 namespace Functional.Models;
 
 /// <summary>What one decoding step returns.</summary>
-/// <param name="LogProbabilities">[batch, vocabulary]: log-softmax of the next character's logits.</param>
+/// <param name="LogProbabilities">[batch, vocabulary]: the log-probabilities of the next character.</param>
 /// <param name="State">The decoder LSTM state after reading the given characters.</param>
 public sealed record DecoderStepResult(torch.Tensor LogProbabilities, LstmState State);
 
 /// <summary>
-/// The title side of the model: decoder LSTM over the title so far, attention of its states over the article memory
-/// (masked), features [state, context, summary], output layer, and the copy prior averaged with the logits. The full
-/// (teacher-forced) form runs the fused <see cref="Lstm.Apply"/>; the incremental form runs <see cref="LstmStep"/>
-/// with the state cached; both share <see cref="Logits"/>, so they give the same numbers.
+/// The title side of the model, a pointer-generator: decoder LSTM over the title so far, attention of its states over
+/// the article memory (masked), features [state, context, summary], output layer with the copy prior averaged into
+/// its logits (the writing distribution), and a gate that mixes writing with copying, which puts the attention
+/// weights on the article's characters. The full (teacher-forced) form runs the fused <see cref="Lstm.Apply"/>; the
+/// incremental form runs <see cref="LstmStep"/> with the state cached; both share <see cref="Distribution"/>, so they
+/// give the same numbers.
 /// </summary>
 public static class TitleDecoder
 {
     /// <summary>The capture name of the attention weights [batch, titleLength, articleLength].</summary>
     public const string AttentionCapture = "attention";
 
+    /// <summary>The capture name of the probability of writing from the vocabulary (not copying) [batch, titleLength].</summary>
+    public const string WriteProbabilityCapture = "write-probability";
+
+    /// <summary>Probabilities are floored here before the logarithm, so a character neither written nor copied costs about 27.6 nats, not infinity.</summary>
+    const double Floor = 1e-12;
+
     /// <summary>Passed where dropout is off (evaluation), so no draw is ever taken from it.</summary>
     static readonly torch.Generator Unused = new(0);
 
     /// <summary>
-    /// The logits [batch, length, vocabulary] of every next character for the decoder inputs
+    /// The log-probabilities [batch, length, vocabulary] of every next character for the decoder inputs
     /// <paramref name="input"/> (int64 [batch, length], start then title, <see cref="CharacterVocabulary.Padding"/> =
     /// padding) given <paramref name="article"/>; padded positions give zeros. Records the attention weights under
-    /// <see cref="AttentionCapture"/>. Pure.
+    /// <see cref="AttentionCapture"/> and the write probability under <see cref="WriteProbabilityCapture"/>. Pure.
     /// </summary>
     public static torch.Tensor Apply(TitleModelParams parameters, EncodedArticle article, torch.Tensor input, bool training, double dropout, torch.Generator generator, Capture capture) =>
         Memory.Scoped(() =>
@@ -34,8 +42,8 @@ public static class TitleDecoder
             var embedded = MaskedEmbedding.Apply(parameters.Embedding, input);
             var values = dropout > 0 ? Dropout.Apply(embedded.Values, dropout, training, generator) : embedded.Values;
             var states = Lstm.Apply(parameters.Decoder, values, embedded.Mask).Output.Values;
-            var logits = Logits(parameters, article, states, embedded.Mask, training, dropout, generator, capture);
-            return logits.masked_fill(embedded.Mask.logical_not().unsqueeze(-1), 0);
+            var logProbabilities = Distribution(parameters, article, states, embedded.Mask, training, dropout, generator, capture);
+            return logProbabilities.masked_fill(embedded.Mask.logical_not().unsqueeze(-1), 0);
         });
 
     /// <summary>
@@ -50,18 +58,20 @@ public static class TitleDecoder
             var embedded = Embedding.Apply(parameters.Embedding, previous);
             var step = LstmStep.Apply(parameters.Decoder, embedded, state);
             var mask = torch.ones([previous.shape[0], 1], dtype: torch.@bool, device: previous.device);
-            var logits = Logits(parameters, article, step.Output.unsqueeze(1), mask, false, 0, Unused, Capture.None).squeeze(1);
-            return new DecoderStepResult(logits.log_softmax(-1), step.State);
+            var logProbabilities = Distribution(parameters, article, step.Output.unsqueeze(1), mask, false, 0, Unused, Capture.None).squeeze(1);
+            return new DecoderStepResult(logProbabilities, step.State);
         });
 
     /// <summary>The decoder state before the first step: zeros, as the full form starts from.</summary>
     public static LstmState InitialState(TitleModelParams parameters, long batch) => LstmStep.Zeros(parameters.Decoder, batch);
 
     /// <summary>
-    /// From decoder states [batch, length, decoderHidden] with their mask to logits [batch, length, vocabulary]:
-    /// attention over the memory, features, output layer, then (logits + prior) / 2.
+    /// From decoder states [batch, length, decoderHidden] with their mask to log-probabilities [batch, length,
+    /// vocabulary]: with attention weights a over the memory, features f = [state, context, summary], the writing
+    /// distribution softmax((output(f) + prior) / 2) and g = sigmoid(gate(f)), the next character's probability is
+    /// g · writing + (1 − g) · (the attention weights summed per article character); g is 1 for an empty article.
     /// </summary>
-    internal static torch.Tensor Logits(TitleModelParams parameters, EncodedArticle article, torch.Tensor states, torch.Tensor mask, bool training, double dropout, torch.Generator generator, Capture capture)
+    internal static torch.Tensor Distribution(TitleModelParams parameters, EncodedArticle article, torch.Tensor states, torch.Tensor mask, bool training, double dropout, torch.Generator generator, Capture capture)
     {
         var query = Linear.Apply(parameters.AttentionQuery, states);
         var attention = Attention.ScaledDotProduct(query, mask, article.Memory, article.Memory, article.Mask, causal: false);
@@ -70,7 +80,12 @@ public static class TitleDecoder
         var features = torch.cat([states, attention.Output.Values, summary], 2);
         var hidden = torch.nn.functional.leaky_relu(Linear.Apply(parameters.Hidden, features), 0.2);
         if (dropout > 0) hidden = Dropout.Apply(hidden, dropout, training, generator);
-        var logits = Linear.Apply(parameters.Output, hidden);
-        return (logits + article.Prior.unsqueeze(1)) / 2;
+        var writing = ((Linear.Apply(parameters.Output, hidden) + article.Prior.unsqueeze(1)) / 2).softmax(-1);
+        // An empty article has nothing to copy: its rows write with probability 1, so every distribution sums to 1.
+        var write = Linear.Apply(parameters.CopyGate, features).sigmoid().masked_fill(article.Mask.any(1).logical_not().view(-1, 1, 1), 1);
+        capture.Record(WriteProbabilityCapture, write.squeeze(-1));
+        var targets = article.Ids.unsqueeze(1).expand(-1, states.shape[1], -1);
+        var copying = torch.zeros_like(writing).scatter_add(2, targets, attention.Weights);
+        return (write * writing + (1 - write) * copying).clamp_min(Floor).log();
     }
 }

@@ -8,11 +8,16 @@ namespace Functional.Models;
 /// <param name="Mask">bool [batch, articleLength]: true at real characters.</param>
 /// <param name="Summary">[batch, 2·encoderHidden]: the masked max-pool of the memory (zeros for an empty article).</param>
 /// <param name="Prior">[batch, vocabulary]: the copy prior, scale · present + bias.</param>
-public sealed record EncodedArticle(torch.Tensor Memory, torch.Tensor Mask, torch.Tensor Summary, torch.Tensor Prior)
+/// <param name="Ids">int64 [batch, articleLength]: the article's ids, <see cref="CharacterVocabulary.Padding"/> at padding (where copying puts its attention).</param>
+public sealed record EncodedArticle(torch.Tensor Memory, torch.Tensor Mask, torch.Tensor Summary, torch.Tensor Prior, torch.Tensor Ids)
 {
     /// <summary>The rows <paramref name="rows"/> (int64 [n]) of every field, in that order (fresh tensors).</summary>
     public EncodedArticle Select(torch.Tensor rows) =>
-        new(Memory.index_select(0, rows), Mask.index_select(0, rows), Summary.index_select(0, rows), Prior.index_select(0, rows));
+        new(Memory.index_select(0, rows), Mask.index_select(0, rows), Summary.index_select(0, rows), Prior.index_select(0, rows), Ids.index_select(0, rows));
+
+    /// <summary>Every field expanded from one article to <paramref name="rows"/> rows (views, no copy).</summary>
+    public EncodedArticle Repeat(long rows) =>
+        new(Memory.expand(rows, -1, -1), Mask.expand(rows, -1), Summary.expand(rows, -1), Prior.expand(rows, -1), Ids.expand(rows, -1));
 }
 
 /// <summary>The article side of the title model: embedding, masked bidirectional LSTM, max-pool summary and copy prior.</summary>
@@ -29,21 +34,23 @@ public static class TitleEncoder
         {
             var embedded = MaskedEmbedding.Apply(parameters.Embedding, article);
             var values = dropout > 0 ? Dropout.Apply(embedded.Values, dropout, training, generator) : embedded.Values;
-            return FromEmbedded(parameters, values, embedded.Mask, Present(article, parameters.CopyPrior.Scale.shape[0], parameters.CopyPrior.Scale.dtype));
+            return FromEmbedded(parameters, values, embedded.Mask, article);
         });
 
     /// <summary>
     /// Encodes already embedded characters <paramref name="values"/> [batch, length, embedding] with
-    /// <paramref name="mask"/>; <paramref name="present"/> [batch, vocabulary] is the 0/1 vector of the characters in
-    /// each article. Pure.
+    /// <paramref name="mask"/>; <paramref name="ids"/> (integer [batch, length]) are the characters they embed, read
+    /// only where the mask is true (the copy prior's presence vector and the copy targets). Pure.
     /// </summary>
-    public static EncodedArticle FromEmbedded(TitleModelParams parameters, torch.Tensor values, torch.Tensor mask, torch.Tensor present) =>
+    public static EncodedArticle FromEmbedded(TitleModelParams parameters, torch.Tensor values, torch.Tensor mask, torch.Tensor ids) =>
         Memory.Scoped(() =>
         {
             var memory = Lstm.Apply(parameters.Encoder, values, mask).Output.Values;
             var summary = Masks.Max(memory, mask);
+            var realIds = ids.to(torch.int64).masked_fill(mask.logical_not(), CharacterVocabulary.Padding);
+            var present = Present(realIds, parameters.CopyPrior.Scale.shape[0], parameters.CopyPrior.Scale.dtype);
             var prior = present * parameters.CopyPrior.Scale + parameters.CopyPrior.Bias;
-            return new EncodedArticle(memory, mask.alias(), summary, prior);
+            return new EncodedArticle(memory, mask.alias(), summary, prior, realIds);
         });
 
     /// <summary>

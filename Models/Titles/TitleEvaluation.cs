@@ -11,6 +11,9 @@ public sealed record TitleEvaluationOptions(int BeamWidth, int MinLength, int Ma
     /// <summary>Beam search uses copy-only decoding (<see cref="BeamSearchOptions.ArticleCharactersOnly"/>).</summary>
     public bool ArticleCharactersOnly { get; init; }
 
+    /// <summary>No-repeat-n-gram blocking of greedy and beam decoding (<see cref="RepeatBlocking"/>; 0: off).</summary>
+    public int NoRepeatNgram { get; init; }
+
     /// <summary>Greedy, titles of 1 to 40 characters, 100 articles at a time.</summary>
     public static TitleEvaluationOptions Default { get; } = new(0, 1, 40, false, 100);
 }
@@ -25,12 +28,12 @@ public static class TitleEvaluation
         if (options.BeamWidth > 0)
         {
             var beam = new BeamSearchOptions(options.BeamWidth, options.MinLength, options.MaxLength, options.NormalizeByLength)
-                { ArticleCharactersOnly = options.ArticleCharactersOnly };
+                { ArticleCharactersOnly = options.ArticleCharactersOnly, NoRepeatNgram = options.NoRepeatNgram };
             return articles.Chunk(Math.Max(1, options.GreedyBatch / options.BeamWidth))
                 .SelectMany(chunk => BeamSearch.DecodeMany(model.Parameters, chunk, beam))
                 .Select(decoded => model.Vocabulary.Decode(decoded.Ids)).ToArray();
         }
-        var greedy = new GreedyOptions(options.MinLength, options.MaxLength);
+        var greedy = new GreedyOptions(options.MinLength, options.MaxLength) { NoRepeatNgram = options.NoRepeatNgram };
         return articles.Chunk(Math.Max(1, options.GreedyBatch))
             .SelectMany(chunk => GreedyDecoding.Decode(model.Parameters, chunk, greedy))
             .Select(decoded => model.Vocabulary.Decode(decoded.Ids)).ToArray();

@@ -26,9 +26,10 @@ public static class TitleGeneration
 
     /// <summary>
     /// Decodes every article at once, choosing each row's next character with <paramref name="choose"/>
-    /// (log-probabilities [rows, vocabulary] with the end token already forbidden where needed, to ids [rows]).
+    /// (log-probabilities [rows, vocabulary] with the end token already forbidden where needed, and the characters
+    /// that would repeat an n-gram of size <paramref name="noRepeatNgram"/>, to ids [rows]).
     /// </summary>
-    internal static DecodedTitle[] StepLoop(TitleModelParams parameters, IReadOnlyList<int[]> articles, int minLength, int maxLength, Func<torch.Tensor, torch.Tensor> choose)
+    internal static DecodedTitle[] StepLoop(TitleModelParams parameters, IReadOnlyList<int[]> articles, int minLength, int maxLength, int noRepeatNgram, Func<torch.Tensor, torch.Tensor> choose)
     {
         using var scope = torch.NewDisposeScope();
         var encoded = Encode(parameters, articles);
@@ -36,20 +37,27 @@ public static class TitleGeneration
         var ids = Enumerable.Range(0, rows).Select(_ => new List<int>()).ToArray();
         var scores = new double[rows];
         var finished = new bool[rows];
+        // A row stops unfinished when every character is forbidden to it (possible only with a tiny vocabulary).
+        var stuck = new bool[rows];
         var state = TitleDecoder.InitialState(parameters, rows);
         var previous = torch.full(rows, CharacterVocabulary.Start, dtype: torch.int64, device: encoded.Memory.device);
-        for (var length = 0; length < maxLength && finished.Contains(false); length++)
+        for (var length = 0; length < maxLength && Enumerable.Range(0, rows).Any(row => !finished[row] && !stuck[row]); length++)
         {
             using var stepScope = torch.NewDisposeScope();
             var step = TitleDecoder.Step(parameters, encoded, previous, state);
-            var logProbabilities = step.LogProbabilities;
+            var logProbabilities = RepeatBlocking.Apply(step.LogProbabilities, ids, noRepeatNgram);
             if (length < minLength) logProbabilities[.., CharacterVocabulary.End] = double.NegativeInfinity;
             var chosen = choose(logProbabilities);
             var picked = logProbabilities.gather(1, chosen.unsqueeze(1)).squeeze(1).to(torch.float64).cpu().data<double>().ToArray();
             var hostChosen = chosen.cpu().data<long>().ToArray();
             for (var row = 0; row < rows; row++)
             {
-                if (finished[row]) continue;
+                if (finished[row] || stuck[row]) continue;
+                if (double.IsNegativeInfinity(picked[row]))
+                {
+                    stuck[row] = true;
+                    continue;
+                }
                 scores[row] += picked[row];
                 if (hostChosen[row] == CharacterVocabulary.End) finished[row] = true;
                 else ids[row].Add((int)hostChosen[row]);
@@ -73,7 +81,8 @@ public static class GreedyDecoding
     public static DecodedTitle[] Decode(TitleModelParams parameters, IReadOnlyList<int[]> articles, GreedyOptions options)
     {
         DecodingChecks.Lengths(options.MinLength, options.MaxLength);
-        return TitleGeneration.StepLoop(parameters, articles, options.MinLength, options.MaxLength, logProbabilities => logProbabilities.argmax(1));
+        DecodingChecks.NoRepeatNgram(options.NoRepeatNgram);
+        return TitleGeneration.StepLoop(parameters, articles, options.MinLength, options.MaxLength, options.NoRepeatNgram, logProbabilities => logProbabilities.argmax(1));
     }
 }
 
@@ -87,7 +96,7 @@ public static class TitleSampling
     public static DecodedTitle[] Decode(TitleModelParams parameters, IReadOnlyList<int[]> articles, SamplingOptions options, torch.Generator generator)
     {
         options.Validate();
-        return TitleGeneration.StepLoop(parameters, articles, options.MinLength, options.MaxLength, logProbabilities =>
+        return TitleGeneration.StepLoop(parameters, articles, options.MinLength, options.MaxLength, options.NoRepeatNgram, logProbabilities =>
         {
             var logits = logProbabilities / options.Temperature;
             if (options.TopK > 0 && options.TopK < logits.shape[1])

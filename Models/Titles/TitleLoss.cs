@@ -21,7 +21,17 @@ public static class TitleLoss
         Memory.Scoped(() =>
         {
             var article = TitleEncoder.Apply(parameters, batch.Article, training, options.Dropout, generator);
-            var logits = TitleDecoder.Apply(parameters, article, batch.DecoderInput, training, options.Dropout, generator, capture);
-            return new TitleLossResult(Masks.CrossEntropy(logits, batch.Target, batch.TargetMask), Masks.Accuracy(logits, batch.Target, batch.TargetMask));
+            var logProbabilities = TitleDecoder.Apply(parameters, article, batch.DecoderInput, training, options.Dropout, generator, capture);
+            return new TitleLossResult(NegativeLogLikelihood(logProbabilities, batch.Target, batch.TargetMask), Masks.Accuracy(logProbabilities, batch.Target, batch.TargetMask));
         });
+
+    /// <summary>
+    /// The mean over real target tokens (<paramref name="mask"/>) of −log p(target), from
+    /// <paramref name="logProbabilities"/> [batch, length, vocabulary]; targets at padding are never read.
+    /// </summary>
+    static torch.Tensor NegativeLogLikelihood(torch.Tensor logProbabilities, torch.Tensor targets, torch.Tensor mask)
+    {
+        var picked = logProbabilities.gather(-1, targets.masked_fill(mask.logical_not(), 0).unsqueeze(-1)).squeeze(-1);
+        return -(picked.masked_fill(mask.logical_not(), 0).sum() / mask.sum().to(picked.dtype).clamp_min(1));
+    }
 }

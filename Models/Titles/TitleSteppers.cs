@@ -46,9 +46,7 @@ sealed class CachedStepper : ITitleStepper
     EncodedArticle Rows(int[] articles)
     {
         var count = article.Memory.shape[0];
-        if (count == 1)
-            return new EncodedArticle(article.Memory.expand(articles.Length, -1, -1), article.Mask.expand(articles.Length, -1),
-                article.Summary.expand(articles.Length, -1), article.Prior.expand(articles.Length, -1));
+        if (count == 1) return article.Repeat(articles.Length);
         return article.Select(torch.tensor(articles.Select(a => (long)a).ToArray(), device: article.Memory.device));
     }
 
@@ -86,8 +84,8 @@ sealed class PrefixStepper : ITitleStepper
             ? TitleGeneration.Encode(parameters, articles.Select(a => articleIds[a]).ToArray())
             : article.Select(torch.tensor(articles.Select(a => (long)a).ToArray(), device: device));
         using var generator = new torch.Generator(0, device);
-        var logits = TitleDecoder.Apply(parameters, rows, input, false, 0, generator, Capture.None);
-        return logits[.., -1].log_softmax(-1).MoveToOuterDisposeScope();
+        var logProbabilities = TitleDecoder.Apply(parameters, rows, input, false, 0, generator, Capture.None);
+        return logProbabilities[.., -1].MoveToOuterDisposeScope();
     }
 
     public void Dispose() { }

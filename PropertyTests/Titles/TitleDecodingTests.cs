@@ -19,9 +19,10 @@ public sealed class TitleDecodingTests
         var random = new Random(seed);
         var article = Ids(random, Vocabulary, 0, 10);
         var (min, max) = (random.Next(0, 4), random.Next(4, 9));
+        var noRepeat = random.Next(0, 4);
 
-        var beam = BeamSearch.Decode(parameters, article, new BeamSearchOptions(1, min, max, normalize));
-        var greedy = GreedyDecoding.Decode(parameters, [article], new GreedyOptions(min, max)).Single();
+        var beam = BeamSearch.Decode(parameters, article, new BeamSearchOptions(1, min, max, normalize) { NoRepeatNgram = noRepeat });
+        var greedy = GreedyDecoding.Decode(parameters, [article], new GreedyOptions(min, max) { NoRepeatNgram = noRepeat }).Single();
 
         Assert.Equal(greedy.Ids, beam.Ids);
         Assert.Equal(greedy.Finished, beam.Finished);
@@ -57,7 +58,7 @@ public sealed class TitleDecodingTests
         var encoded = TitleGeneration.Encode(parameters, [article]);
         var input = torch.tensor(new long[] { CharacterVocabulary.Start }.Concat(title.Select(id => (long)id)).ToArray(), [1, title.Length + 1]);
         using var generator = new torch.Generator(0);
-        var full = TitleDecoder.Apply(parameters, encoded, input, false, 0, generator, Capture.None).log_softmax(-1);
+        var full = TitleDecoder.Apply(parameters, encoded, input, false, 0, generator, Capture.None);
 
         var state = TitleDecoder.InitialState(parameters, 1);
         for (var t = 0; t <= title.Length; t++)

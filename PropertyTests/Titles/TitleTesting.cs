@@ -10,14 +10,16 @@ public static class TitleTesting
     /// <summary>A model small enough that a test step costs milliseconds.</summary>
     public static readonly TitleModelOptions Tiny = new(8, 6, 1, 8, 1, 12, 0, 16, 8);
 
-    /// <summary>A tiny model for <paramref name="vocabulary"/> ids, drawn from <paramref name="seed"/>, with a random copy prior (so it matters).</summary>
+    /// <summary>A tiny model for <paramref name="vocabulary"/> ids, drawn from <paramref name="seed"/>, with a random copy prior and copy gate (so they matter).</summary>
     public static TitleModelParams Model(int seed, int vocabulary, TitleModelOptions? options = null)
     {
         using var generator = new torch.Generator((ulong)(uint)seed);
         var parameters = TitleModel.Init(generator, vocabulary, options ?? Tiny, torch.CPU);
         var prior = new CopyPriorParams(torch.rand(vocabulary, generator: generator) * 2, torch.randn(vocabulary, generator: generator) * 0.1);
+        var gate = new LinearParams(torch.randn(parameters.CopyGate.Weight.shape, generator: generator) * 0.5, torch.randn(1, generator: generator));
         Tree.Dispose(parameters.CopyPrior);
-        return parameters with { CopyPrior = prior };
+        Tree.Dispose(parameters.CopyGate);
+        return parameters with { CopyPrior = prior, CopyGate = gate };
     }
 
     /// <summary>A random id sequence of a length in [<paramref name="min"/>, <paramref name="max"/>] over the characters (ids 4 and up).</summary>
