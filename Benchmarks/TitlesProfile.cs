@@ -9,7 +9,7 @@ namespace Functional.Benchmarks;
 
 /// <summary>
 /// Where the title model's training step spends its time: <c>dotnet run --project Benchmarks -c Release --
-/// titles-profile [rounds]</c>. Times the parts of our step (forward, forward and backward, the whole step, the
+/// titles-profile [rounds] [name filters]</c>. Times the parts of our step (forward, forward and backward, the whole step, the
 /// encoder LSTM, the loss and accuracy) beside the same parts of the nn-module peer, in alternating rounds on the
 /// race's batch; prints the median of each.
 /// </summary>
@@ -35,8 +35,59 @@ public static class TitlesProfile
         var model = TitleModelLoss.Of(options);
         var state = TrainState.Init(parameters, optimizer, Seed);
         var torchOptimizer = optim.Adam(peer.parameters(), 1e-3);
-        var embedded = Embedding.Apply(parameters.Embedding, batch.Article);
-        var logits = randn([Batch, batch.Target.shape[1], Vocabulary], generator: generator);
+        var memoryWidth = 2 * options.EncoderHidden;
+        var titleLength = batch.DecoderInput.shape[1];
+        var articleLength = batch.Article.shape[1];
+        Tensor Leaf(long[] shape) => randn(shape, generator: generator).requires_grad_(true);
+        var articleValues = Leaf([Batch, articleLength, options.EmbeddingSize]);
+        var titleValues = Leaf([Batch, titleLength, options.EmbeddingSize]);
+        var memory = Leaf([Batch, articleLength, memoryWidth]);
+        var states = Leaf([Batch, titleLength, options.DecoderHidden]);
+        var summary = Leaf([Batch, memoryWidth]);
+        var prior = Leaf([Batch, Vocabulary]);
+        var realIds = batch.Article.masked_fill(batch.ArticleMask.logical_not(), 0);
+        var article = new EncodedArticle(memory, batch.ArticleMask, summary, prior, realIds);
+        var lstmWeights = Tree.Map(parameters.Encoder, w => w.detach().requires_grad_(true));
+        var decoderWeights = Tree.Map(parameters.Decoder, w => w.detach().requires_grad_(true));
+        var head = Tree.Map(parameters, w => w.detach().requires_grad_(true));
+        using var peerEncoder = nn.LSTM(options.EmbeddingSize, options.EncoderHidden, 1, batchFirst: true, bidirectional: true);
+        using var peerEmbedding = nn.Embedding(Vocabulary, options.EmbeddingSize);
+        using var peerDecoder = nn.LSTM(options.EmbeddingSize, options.DecoderHidden, 1, batchFirst: true);
+        Tensor Packed(TorchSharp.Modules.LSTM lstm, Tensor values, Tensor mask)
+        {
+            var packed = nn.utils.rnn.pack_padded_sequence(values, mask.sum(1, type: ScalarType.Int64), batch_first: true, enforce_sorted: false);
+            var (result, _, _) = lstm.call(packed);
+            return nn.utils.rnn.pad_packed_sequence(result, batch_first: true, total_length: values.shape[1]).Item1;
+        }
+        Tensor OurTail()
+        {
+            var query = Linear.Apply(head.AttentionQuery, states);
+            var attention = Attention.ScaledDotProduct(query, batch.TargetMask, memory, memory, batch.ArticleMask, causal: false);
+            var features = cat([states, attention.Output.Values, summary.unsqueeze(1).expand(-1, titleLength, -1)], 2);
+            var hidden = nn.functional.leaky_relu(Linear.Apply(head.Hidden, features), 0.2);
+            var writing = ((Linear.Apply(head.Output, hidden) + prior.unsqueeze(1)) / 2).softmax(-1);
+            var write = Linear.Apply(head.CopyGate, features).sigmoid().masked_fill(batch.ArticleMask.any(1).logical_not().view(-1, 1, 1), 1);
+            var copying = zeros_like(writing).scatter_add(2, realIds.unsqueeze(1).expand(-1, titleLength, -1), attention.Weights);
+            var logProbabilities = (write * writing + (1 - write) * copying).clamp_min(1e-12).log().masked_fill(batch.TargetMask.logical_not().unsqueeze(-1), 0);
+            var picked = logProbabilities.gather(-1, batch.Target.masked_fill(batch.TargetMask.logical_not(), 0).unsqueeze(-1)).squeeze(-1);
+            var loss = -(picked.masked_fill(batch.TargetMask.logical_not(), 0).sum() / batch.TargetMask.sum().to(picked.dtype).clamp_min(1));
+            Masks.Accuracy(logProbabilities, batch.Target, batch.TargetMask);
+            return loss;
+        }
+        Tensor PeerTail()
+        {
+            var q = nn.functional.linear(states, head.AttentionQuery.Weight);
+            var scores = q.matmul(memory.transpose(1, 2)) / Math.Sqrt(q.shape[2]);
+            var weights = scores.masked_fill(batch.ArticleMask.logical_not().unsqueeze(1), float.NegativeInfinity).softmax(-1);
+            var context = weights.matmul(memory);
+            var features = cat([states, context, summary.unsqueeze(1).expand(-1, titleLength, -1)], 2);
+            var hidden = nn.functional.leaky_relu(nn.functional.linear(features, head.Hidden.Weight, head.Hidden.Bias), 0.2);
+            var writing = ((nn.functional.linear(hidden, head.Output.Weight, head.Output.Bias) + prior.unsqueeze(1)) / 2).softmax(-1);
+            var write = nn.functional.linear(features, head.CopyGate.Weight, head.CopyGate.Bias).sigmoid();
+            var copying = zeros_like(writing).scatter_add(2, batch.Article.unsqueeze(1).expand(-1, titleLength, -1), weights);
+            var probabilities = write * writing + (1 - write) * copying;
+            return nn.functional.nll_loss(probabilities[batch.TargetMask].clamp_min(1e-12).log(), batch.Target[batch.TargetMask]);
+        }
 
         var parts = new (string Name, Action Run)[]
         {
@@ -46,10 +97,19 @@ public static class TitlesProfile
             ("peer: forward + backward", () => { using var s = NewDisposeScope(); peer.zero_grad(); peer.Loss(batch).backward(); }),
             ("ours: Training.Step", () => { var next = Training.Step(model, optimizer, state, batch).State; TrainState.Dispose(state); state = next; }),
             ("peer: step", () => { using var s = NewDisposeScope(); torchOptimizer.zero_grad(); peer.Loss(batch).backward(); torchOptimizer.step(); }),
-            ("ours: encoder LSTM value and gradient", () => { using var s = NewDisposeScope(); Autodiff.ValueAndGrad(p => Lstm.Apply(p, embedded, batch.ArticleMask).Output.Values.sum(), parameters.Encoder); }),
-            ("ours: cross-entropy + accuracy (no grad)", () => { using var s = NewDisposeScope(); using var g = no_grad(); Masks.CrossEntropy(logits, batch.Target, batch.TargetMask); Masks.Accuracy(logits, batch.Target, batch.TargetMask); }),
-            ("peer: cross-entropy of selected rows (no grad)", () => { using var s = NewDisposeScope(); using var g = no_grad(); nn.functional.cross_entropy(logits[batch.TargetMask], batch.Target[batch.TargetMask]); }),
+            ("ours: encoder Lstm forward + backward", () => { using var s = NewDisposeScope(); Lstm.Apply(lstmWeights, articleValues, batch.ArticleMask).Output.Values.sum().backward(); }),
+            ("peer: encoder nn.LSTM forward + backward", () => { using var s = NewDisposeScope(); Packed(peerEncoder, articleValues, batch.ArticleMask).sum().backward(); }),
+            ("ours: encoder Lstm forward (no grad)", () => { using var s = NewDisposeScope(); using var g = no_grad(); Lstm.Apply(lstmWeights, articleValues, batch.ArticleMask); }),
+            ("peer: encoder nn.LSTM forward (no grad)", () => { using var s = NewDisposeScope(); using var g = no_grad(); Packed(peerEncoder, articleValues, batch.ArticleMask); }),
+            ("construct nn.LSTM(128, 64, bidirectional) x10", () => { for (var i = 0; i < 10; i++) { using var m = nn.LSTM(options.EmbeddingSize, options.EncoderHidden, 1, batchFirst: true, bidirectional: true); } }),
+            ("ours: decoder Lstm forward + backward", () => { using var s = NewDisposeScope(); Lstm.Apply(decoderWeights, titleValues, batch.TargetMask).Output.Values.sum().backward(); }),
+            ("peer: decoder nn.LSTM forward + backward", () => { using var s = NewDisposeScope(); Packed(peerDecoder, titleValues, batch.TargetMask).sum().backward(); }),
+            ("ours: head forward + backward", () => { using var s = NewDisposeScope(); OurTail().backward(); }),
+            ("peer: head forward + backward", () => { using var s = NewDisposeScope(); PeerTail().backward(); }),
+            ("ours: embeddings forward + backward", () => { using var s = NewDisposeScope(); (MaskedEmbedding.Apply(head.Embedding, batch.Article).Values.sum() + MaskedEmbedding.Apply(head.Embedding, batch.DecoderInput).Values.sum()).backward(); }),
+            ("peer: embeddings forward + backward", () => { using var s = NewDisposeScope(); (peerEmbedding.call(batch.Article).sum() + peerEmbedding.call(batch.DecoderInput).sum()).backward(); }),
         };
+        if (args.Length > 1) parts = parts.Where(part => args[1..].Any(filter => part.Name.Contains(filter, StringComparison.Ordinal))).ToArray();
         foreach (var part in parts) part.Run();
         var times = parts.Select(_ => new double[rounds]).ToArray();
         for (var round = 0; round < rounds; round++)
