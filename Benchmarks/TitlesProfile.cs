@@ -74,6 +74,23 @@ public static class TitlesProfile
             Masks.Accuracy(logProbabilities, batch.Target, batch.TargetMask);
             return loss;
         }
+        Tensor OurTailRowsFirst()
+        {
+            var query = Linear.Apply(head.AttentionQuery, states);
+            var attention = Attention.ScaledDotProduct(query, batch.TargetMask, memory, memory, batch.ArticleMask, causal: false);
+            var features = cat([states, attention.Output.Values, summary.unsqueeze(1).expand(-1, titleLength, -1)], 2);
+            var hidden = nn.functional.leaky_relu(Linear.Apply(head.Hidden, features), 0.2);
+            var writing = ((Linear.Apply(head.Output, hidden) + prior.unsqueeze(1)) / 2).softmax(-1);
+            var write = Linear.Apply(head.CopyGate, features).sigmoid().masked_fill(batch.ArticleMask.any(1).logical_not().view(-1, 1, 1), 1);
+            var copying = zeros_like(writing).scatter_add(2, realIds.unsqueeze(1).expand(-1, titleLength, -1), attention.Weights);
+            var probabilities = write * writing + (1 - write) * copying;
+            var rows = Masks.RealRows(probabilities, batch.TargetMask).clamp_min(1e-12).log();
+            var targets = Masks.RealRows(batch.Target, batch.TargetMask);
+            var count = batch.TargetMask.sum().to(rows.dtype).clamp_min(1);
+            var loss = -(rows.gather(1, targets.unsqueeze(1)).sum() / count);
+            using (no_grad()) { var accuracy = rows.argmax(-1).eq(targets).sum().to(rows.dtype) / count; }
+            return loss;
+        }
         Tensor PeerTail()
         {
             var q = nn.functional.linear(states, head.AttentionQuery.Weight);
@@ -105,6 +122,7 @@ public static class TitlesProfile
             ("ours: decoder Lstm forward + backward", () => { using var s = NewDisposeScope(); Lstm.Apply(decoderWeights, titleValues, batch.TargetMask).Output.Values.sum().backward(); }),
             ("peer: decoder nn.LSTM forward + backward", () => { using var s = NewDisposeScope(); Packed(peerDecoder, titleValues, batch.TargetMask).sum().backward(); }),
             ("ours: head forward + backward", () => { using var s = NewDisposeScope(); OurTail().backward(); }),
+            ("ours: head, rows first, forward + backward", () => { using var s = NewDisposeScope(); OurTailRowsFirst().backward(); }),
             ("peer: head forward + backward", () => { using var s = NewDisposeScope(); PeerTail().backward(); }),
             ("ours: embeddings forward + backward", () => { using var s = NewDisposeScope(); (MaskedEmbedding.Apply(head.Embedding, batch.Article).Values.sum() + MaskedEmbedding.Apply(head.Embedding, batch.DecoderInput).Values.sum()).backward(); }),
             ("peer: embeddings forward + backward", () => { using var s = NewDisposeScope(); (peerEmbedding.call(batch.Article).sum() + peerEmbedding.call(batch.DecoderInput).sum()).backward(); }),

@@ -87,21 +87,12 @@ public static class Masks
             throw new ArgumentException($"Masks.Softmax needs floating-point scores, got {Shapes.Describe(scores)}.", nameof(scores));
         if (mask.dtype != ScalarType.Bool || !Broadcasts(mask.shape, scores.shape))
             throw new ArgumentException($"Masks.Softmax needs a Bool mask broadcastable to the scores {Shapes.Describe(scores)}, got {Shapes.Describe(mask)}.", nameof(mask));
-        using var scope = NewDisposeScope();
-        using var full = mask.expand(scores.shape);
-        using var hidden = full.logical_not();
-        var lowest = finfo(scores.dtype).min;
-        // The largest real score, as a constant (softmax is shift-invariant, so its gradient is not needed); 0 where no position is real.
-        using var filled = scores.detach().masked_fill(hidden, lowest);
-        using var maximum = filled.amax([dimension], keepdim: true);
-        using var anyReal = full.any(dimension, keepdim: true);
-        using var shift = maximum.masked_fill(anyReal.logical_not(), 0);
-        using var safe = scores.masked_fill(hidden, 0);
-        using var exponent = (safe - shift).masked_fill(hidden, 0);
-        using var weights = exponent.exp().masked_fill(hidden, 0);
-        using var total = weights.sum([dimension], keepdim: true);
-        using var denominator = total.masked_fill(total.eq(0), 1);
-        return (weights / denominator).MoveToOuterDisposeScope();
+        // Hidden scores become the lowest finite value: beside any real score their weight underflows to exactly 0, and
+        // a slice without a real position gets a finite uniform softmax that the final fill zeroes (gradient included).
+        using var hidden = mask.logical_not();
+        using var filled = scores.masked_fill(hidden, finfo(scores.dtype).min);
+        using var weights = filled.softmax(dimension);
+        return weights.masked_fill(hidden, 0);
     }
 
     /// <summary>
