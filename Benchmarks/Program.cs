@@ -16,7 +16,7 @@ public static class Program
     /// comparisons: <c>--side-by-side</c> (optimizers), <c>--interleaved-lstm N</c>
     /// (<see cref="MaskedLstmBenchmark.Interleaved"/>), <c>word2vec-race</c>, <c>train-loop [steps]</c>
     /// (<see cref="TrainingLoopRace"/>), <c>gan-race</c> (<see cref="GanRace"/>), <c>titles-race [rounds]</c>
-    /// (<see cref="TitlesRace"/>).
+    /// (<see cref="TitlesRace"/>), <c>titles-profile [rounds] [name filters]</c> (<see cref="TitlesProfile"/>).
     /// </summary>
     public static int Main(string[] args)
     {
@@ -24,6 +24,7 @@ public static class Program
         if (args.FirstOrDefault() == "train-loop") return TrainingLoopRace.Run(args[1..]);
         if (args.FirstOrDefault() == "gan-race") return GanRace.Run(args[1..]);
         if (args.FirstOrDefault() == "titles-race") return TitlesRace.Run(args[1..]);
+        if (args.FirstOrDefault() == "titles-profile") return TitlesProfile.Run(args[1..]);
         if (args.Contains("--side-by-side"))
         {
             SideBySide.Run();

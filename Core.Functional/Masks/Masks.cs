@@ -87,21 +87,12 @@ public static class Masks
             throw new ArgumentException($"Masks.Softmax needs floating-point scores, got {Shapes.Describe(scores)}.", nameof(scores));
         if (mask.dtype != ScalarType.Bool || !Broadcasts(mask.shape, scores.shape))
             throw new ArgumentException($"Masks.Softmax needs a Bool mask broadcastable to the scores {Shapes.Describe(scores)}, got {Shapes.Describe(mask)}.", nameof(mask));
-        using var scope = NewDisposeScope();
-        using var full = mask.expand(scores.shape);
-        using var hidden = full.logical_not();
-        var lowest = finfo(scores.dtype).min;
-        // The largest real score, as a constant (softmax is shift-invariant, so its gradient is not needed); 0 where no position is real.
-        using var filled = scores.detach().masked_fill(hidden, lowest);
-        using var maximum = filled.amax([dimension], keepdim: true);
-        using var anyReal = full.any(dimension, keepdim: true);
-        using var shift = maximum.masked_fill(anyReal.logical_not(), 0);
-        using var safe = scores.masked_fill(hidden, 0);
-        using var exponent = (safe - shift).masked_fill(hidden, 0);
-        using var weights = exponent.exp().masked_fill(hidden, 0);
-        using var total = weights.sum([dimension], keepdim: true);
-        using var denominator = total.masked_fill(total.eq(0), 1);
-        return (weights / denominator).MoveToOuterDisposeScope();
+        // Hidden scores become the lowest finite value: beside any real score their weight underflows to exactly 0, and
+        // a slice without a real position gets a finite uniform softmax that the final fill zeroes (gradient included).
+        using var hidden = mask.logical_not();
+        using var filled = scores.masked_fill(hidden, finfo(scores.dtype).min);
+        using var weights = filled.softmax(dimension);
+        return weights.masked_fill(hidden, 0);
     }
 
     /// <summary>
@@ -147,28 +138,43 @@ public static class Masks
     }
 
     /// <summary>
+    /// The values at the real positions, in order (row by row, then position): <paramref name="values"/>
+    /// [batch, length, ...] and <paramref name="mask"/> [batch, length] give [count, ...], where count is the number of
+    /// real positions (what <c>values[mask]</c> selects). Padded positions are never read and receive exactly zero
+    /// gradient. Computing a per-token quantity on these rows rather than on every position and masking it afterwards
+    /// skips the padded positions' work.
+    /// </summary>
+    /// <exception cref="ArgumentException">The mask does not match the values' batch and length.</exception>
+    public static Tensor RealRows(Tensor values, Tensor mask)
+    {
+        CheckShapes(nameof(RealRows), values, mask);
+        using var positions = RealPositions(mask);
+        using var flat = Flatten(values);
+        return flat.index_select(0, positions);
+    }
+
+    /// <summary>
     /// The mean over real tokens of the cross-entropy of <paramref name="logits"/> [batch, length, classes] against
     /// <paramref name="targets"/> [batch, length] (Int64 or Int32 class indices); a scalar. Targets at padded positions
-    /// are ignored (they may be out of range); with no real token at all the loss is 0 with zero gradient.
+    /// are ignored (they may be out of range); with no real token at all the loss is 0 with zero gradient. Only the real
+    /// positions' logits are normalised (see <see cref="RealRows"/>).
     /// </summary>
     /// <exception cref="ArgumentException">Shapes, dtypes or devices do not fit, or a real target is out of range.</exception>
     public static Tensor CrossEntropy(Tensor logits, Tensor targets, Tensor mask)
     {
         CheckClassification(nameof(CrossEntropy), logits, targets, mask);
         using var scope = NewDisposeScope();
-        var hidden = mask.logical_not();
-        var safeLogits = logits.masked_fill(hidden.unsqueeze(-1), 0);
-        var safeTargets = targets.to(ScalarType.Int64).masked_fill(hidden, 0);
-        var logProbabilities = safeLogits.log_softmax(-1);
-        var picked = logProbabilities.gather(-1, safeTargets.unsqueeze(-1)).squeeze(-1);
-        var losses = picked.neg().masked_fill(hidden, 0);
+        var positions = RealPositions(mask);
+        var realLogits = Flatten(logits).index_select(0, positions);
+        var realTargets = targets.reshape(-1).index_select(0, positions).to(ScalarType.Int64);
+        var picked = realLogits.log_softmax(-1).gather(1, realTargets.unsqueeze(1));
         var count = mask.sum().to(logits.dtype).clamp_min(1);
-        return (losses.sum() / count).MoveToOuterDisposeScope();
+        return (picked.sum().neg() / count).MoveToOuterDisposeScope();
     }
 
     /// <summary>
     /// The fraction of real tokens whose arg-max logit is the target (a scalar in the logits' dtype, no gradient);
-    /// 0 when there is no real token. Shapes as <see cref="CrossEntropy"/>.
+    /// 0 when there is no real token. Shapes as <see cref="CrossEntropy"/>; only the real positions are read.
     /// </summary>
     /// <exception cref="ArgumentException">Shapes, dtypes or devices do not fit, or a real target is out of range.</exception>
     public static Tensor Accuracy(Tensor logits, Tensor targets, Tensor mask)
@@ -176,9 +182,9 @@ public static class Masks
         CheckClassification(nameof(Accuracy), logits, targets, mask);
         using var scope = NewDisposeScope();
         using var noGradient = no_grad();
-        var hidden = mask.logical_not();
-        var predicted = logits.masked_fill(hidden.unsqueeze(-1), 0).argmax(-1);
-        var correct = predicted.eq(targets.to(ScalarType.Int64)).logical_and(mask);
+        var positions = RealPositions(mask);
+        var predicted = Flatten(logits).index_select(0, positions).argmax(-1);
+        var correct = predicted.eq(targets.reshape(-1).index_select(0, positions).to(ScalarType.Int64));
         var count = mask.sum().to(logits.dtype).clamp_min(1);
         return (correct.sum().to(logits.dtype) / count).MoveToOuterDisposeScope();
     }
@@ -231,6 +237,17 @@ public static class Masks
         using var hidden = wide.logical_not();
         return values.masked_fill(hidden, 0);
     }
+
+    /// <summary>The flat indices (Int64 [count]) of the real positions of a [batch, length] mask, in order.</summary>
+    static Tensor RealPositions(Tensor mask)
+    {
+        using var flat = mask.reshape(-1);
+        using var nonzero = flat.nonzero();
+        return nonzero.reshape(-1);
+    }
+
+    /// <summary><paramref name="values"/> [batch, length, ...] as [batch·length, ...].</summary>
+    static Tensor Flatten(Tensor values) => values.reshape([values.shape[0] * values.shape[1], .. values.shape.Skip(2)]);
 
     /// <summary>The mask [batch, length] viewed as [batch, length, 1, ...] with <paramref name="rank"/> dimensions.</summary>
     internal static Tensor Widen(Tensor mask, long rank) =>

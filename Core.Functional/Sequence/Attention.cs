@@ -40,7 +40,8 @@ public static class Attention
         using var scope = NewDisposeScope();
         var q = Masks.ZeroPadding(query, queryMask).unsqueeze(1);
         var k = Masks.ZeroPadding(keys, keyMask).unsqueeze(1);
-        var v = Masks.ZeroPadding(values, keyMask).unsqueeze(1);
+        // Keys that are also the values (self- or memory attention) are masked once.
+        var v = ReferenceEquals(values, keys) ? k : Masks.ZeroPadding(values, keyMask).unsqueeze(1);
         var (output, weights) = Heads(q, queryMask, k, v, keyMask, causal);
         var result = new AttentionResult(new MaskedSequence(output.squeeze(1), queryMask.alias()), weights.squeeze(1));
         scope.MoveToOuter(result.Output.Values, result.Output.Mask, result.Weights);

@@ -15,7 +15,9 @@ namespace Functional.Core;
 /// (its own leaves), runs it on the packed rows with autograd on, and keeps that inner graph; the backward
 /// differentiates the inner graph with <c>torch.autograd.grad</c> and hands the gradients of the module's leaves to our
 /// weights and input. First derivatives only (no double backward); the inner graph is released at the first backward
-/// (or by the garbage collector when no backward comes).
+/// (or by the garbage collector when no backward comes). Modules are reused: a released graph hands its module back to
+/// <see cref="RecurrentModulePool"/>, so a later call of the same shape copies the weights into it instead of
+/// constructing (and randomly initialising) a new one.
 /// </remarks>
 internal sealed class FusedRecurrence : autograd.MultiTensorFunction<FusedRecurrence>
 {
@@ -60,9 +62,16 @@ internal sealed class FusedRecurrence : autograd.MultiTensorFunction<FusedRecurr
         var targets = new List<Tensor>();
         if (graph.InputGradient) targets.Add(graph.Input);
         targets.AddRange(graph.Weights);
-        var outputs = graph.Outputs.ToList();
-        var given = outputs.Select((output, i) => i < grad_outputs.Count && grad_outputs[i] is { IsInvalid: false } g ? g : zeros_like(output)).ToList();
-        var gradients = autograd.grad(outputs, targets, given, allow_unused: true);
+        // Only the outputs that received a gradient are differentiated (an unused final state adds nothing).
+        var outputs = new List<Tensor>();
+        var given = new List<Tensor>();
+        for (var i = 0; i < graph.Outputs.Length; i++)
+            if (i < grad_outputs.Count && grad_outputs[i] is { IsInvalid: false } g)
+            {
+                outputs.Add(graph.Outputs[i]);
+                given.Add(g);
+            }
+        var gradients = outputs.Count == 0 ? targets.Select(_ => (Tensor)null!).ToList() : autograd.grad(outputs, targets, given, allow_unused: true).ToList();
         var result = new List<Tensor> { null! };
         if (!graph.InputGradient) result.Add(zeros_like(graph.Input));
         result.AddRange(gradients.Select((g, i) => g is null || g.IsInvalid ? zeros_like(targets[i]) : g));
@@ -72,20 +81,18 @@ internal sealed class FusedRecurrence : autograd.MultiTensorFunction<FusedRecurr
     /// <summary>The module with the weights copied in, the input leaf, and the outputs of its graph.</summary>
     sealed class Graph : IDisposable
     {
-        readonly nn.Module module;
+        readonly RecurrentModulePool.Key key;
+        readonly RecurrentModulePool.Entry module;
+        bool disposed;
 
         public Graph(Config config, Tensor input, Tensor[] weights)
         {
             using var scope = NewDisposeScope();
             using var gradientMode = config.BuildGraph ? enable_grad() : no_grad();
-            module = config.Kind == Recurrence.Kind.Lstm
-                ? nn.LSTM(config.Inputs, config.Hidden, config.Layers, batchFirst: true, bidirectional: config.Bidirectional)
-                : nn.GRU(config.Inputs, config.Hidden, config.Layers, batchFirst: true, bidirectional: config.Bidirectional);
-            module.to(input.dtype).to(input.device);
-            var named = module.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
-            Weights = Recurrence.WeightNames(config.Layers, config.Bidirectional).Select(name => named[name]).ToArray();
+            key = new RecurrentModulePool.Key(config.Kind, config.Inputs, config.Hidden, config.Layers, config.Bidirectional, input.dtype, input.device.type, input.device.index);
+            module = RecurrentModulePool.Rent(key);
             using (no_grad())
-                for (var i = 0; i < Weights.Length; i++) Weights[i].copy_(weights[i]);
+                for (var i = 0; i < module.Weights.Length; i++) module.Weights[i].copy_(weights[i]);
             InputGradient = config.BuildGraph && config.InputGradient;
             Input = input.detach().requires_grad_(InputGradient);
             using var lengths = tensor(config.Lengths, dtype: ScalarType.Int64);
@@ -93,31 +100,35 @@ internal sealed class FusedRecurrence : autograd.MultiTensorFunction<FusedRecurr
             var length = input.shape[1];
             if (config.Kind == Recurrence.Kind.Lstm)
             {
-                var (output, hidden, cell) = ((TorchSharp.Modules.LSTM)module).call(packed);
+                var (output, hidden, cell) = ((TorchSharp.Modules.LSTM)module.Module).call(packed);
                 var (padded, _) = nn.utils.rnn.pad_packed_sequence(output, batch_first: true, total_length: length);
                 Outputs = [padded, hidden, cell];
             }
             else
             {
-                var (output, hidden) = ((TorchSharp.Modules.GRU)module).call(packed);
+                var (output, hidden) = ((TorchSharp.Modules.GRU)module.Module).call(packed);
                 var (padded, _) = nn.utils.rnn.pad_packed_sequence(output, batch_first: true, total_length: length);
                 Outputs = [padded, hidden];
             }
-            foreach (var tensor in Outputs.Append(Input).Concat(Weights)) tensor.DetachFromDisposeScope();
+            foreach (var tensor in Outputs.Append(Input)) tensor.DetachFromDisposeScope();
         }
 
         public Tensor Input { get; }
 
         public bool InputGradient { get; }
 
-        public Tensor[] Weights { get; }
+        /// <summary>The module's own weight leaves, in <see cref="Recurrence.Weights"/> order.</summary>
+        public Tensor[] Weights => module.Weights;
 
         public Tensor[] Outputs { get; }
 
+        /// <summary>Releases the inner graph, then hands the module back to the pool (once).</summary>
         public void Dispose()
         {
-            foreach (var tensor in Outputs.Append(Input).Concat(Weights)) tensor.Dispose();
-            module.Dispose();
+            if (disposed) return;
+            disposed = true;
+            foreach (var tensor in Outputs.Append(Input)) tensor.Dispose();
+            RecurrentModulePool.Return(key, module);
         }
     }
 }

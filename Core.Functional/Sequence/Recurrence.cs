@@ -91,18 +91,22 @@ internal static class Recurrence
     }
 
     /// <summary>
-    /// A prefix mask through libtorch's fused kernel (<see cref="FusedRecurrence"/>). A row without real tokens runs one
-    /// zero step (packing needs length 1) whose outputs and states are then zeroed, so it contributes nothing.
+    /// A prefix mask through libtorch's fused kernel (<see cref="FusedRecurrence"/>). Packing reads only the real
+    /// positions and unpacking writes zeros at the padded ones, so padding needs no extra pass. A row without real tokens
+    /// runs one step on a zero input (packing needs length 1) whose outputs and states are then zeroed, so it
+    /// contributes nothing; only then are the input and outputs masked.
     /// </summary>
     static (Tensor Output, Tensor Hidden, Tensor? Cell) Fused(Kind kind, RecurrentLayerParams[] layers, Tensor values, Tensor mask, Tensor lengths)
     {
         var weights = Weights(layers).ToArray();
         var first = layers[0].Forward;
-        var hostLengths = lengths.cpu().data<long>().Select(n => Math.Max(n, 1)).ToArray();
+        var rowLengths = lengths.cpu().data<long>().ToArray();
+        var anyEmpty = rowLengths.Any(n => n == 0);
         var buildGraph = is_grad_enabled() && (values.requires_grad || weights.Any(w => w.requires_grad));
         var config = new FusedRecurrence.Config(kind, first.InputWeight.shape[1], first.HiddenWeight.shape[1], layers.Length,
-            layers[0].Backward is not null, hostLengths, buildGraph, values.requires_grad);
-        var results = FusedRecurrence.Run(config, Masks.ZeroPadding(values, mask), weights);
+            layers[0].Backward is not null, rowLengths.Select(n => Math.Max(n, 1)).ToArray(), buildGraph, values.requires_grad);
+        var results = FusedRecurrence.Run(config, anyEmpty ? Masks.ZeroPadding(values, mask) : values, weights);
+        if (!anyEmpty) return (results[0], results[1], kind == Kind.Lstm ? results[2] : null);
         var empty = lengths.eq(0).reshape(1, -1, 1);
         var output = Masks.ZeroPadding(results[0], mask);
         var hidden = results[1].masked_fill(empty, 0);

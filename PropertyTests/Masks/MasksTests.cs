@@ -159,6 +159,27 @@ public sealed class MasksTests
         }
     }
 
+    [Property(MaxTest = 100)]
+    public void RealRows_are_the_real_positions_in_order_and_padding_gets_no_gradient(Batch batch, Dim length, Dim features, bool holes, bool emptyRow, int seed)
+    {
+        using var scope = torch.NewDisposeScope();
+        var generator = Rng(seed);
+        var mask = RandomMask(generator, batch, length, holes, emptyRow);
+        var values = Normal(generator, batch, length, features).requires_grad_(true);
+        var rows = Masks.RealRows(WithJunk(values, mask, NaNJunk), mask);
+        var expected = new List<torch.Tensor>();
+        for (var b = 0; b < batch; b++)
+            for (var t = 0; t < length; t++)
+                if (mask[b, t].item<bool>()) expected.Add(values[b, t]);
+        Assert.Equal(new long[] { expected.Count, features }, rows.shape);
+        if (expected.Count > 0) Assert.True(Same.Bitwise(torch.stack(expected).detach(), rows.detach()), "RealRows differs from the real positions in order");
+        var weights = Normal(generator, expected.Count, features);
+        var gradient = torch.autograd.grad([(Masks.RealRows(values, mask) * weights).sum()], [values], allow_unused: true)[0];
+        if (expected.Count == 0) return;
+        AssertZero(gradient.index(mask.logical_not()), "gradient at padded positions");
+        Assert.True(Same.Bitwise(weights, gradient.index(mask)), "the gradient at real positions is not the weights");
+    }
+
     [Property(MaxTest = 200)]
     public void CrossEntropy_and_Accuracy_are_means_over_real_tokens_only(Batch batch, Dim length, Dim classes, bool holes, bool emptyRow, int seed)
     {

@@ -1,0 +1,57 @@
+using System.Collections.Concurrent;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Functional.Core;
+
+/// <summary>
+/// Native <c>nn.LSTM</c>/<c>nn.GRU</c> modules kept for reuse by <see cref="FusedRecurrence"/>, per shape, dtype and
+/// device: constructing a module draws a random initialisation that the fused path overwrites at once, so a module whose
+/// graph is released is handed back here and copied into by the next call of its shape.
+/// </summary>
+/// <remarks>
+/// A rented module belongs to one graph until that graph returns it, so concurrent graphs (several calls before a
+/// backward, several threads) each get their own. At most <see cref="Capacity"/> idle modules are kept per key; a
+/// module beyond that, or one whose graph is never released, is freed as usual. Thread-safe.
+/// </remarks>
+internal static class RecurrentModulePool
+{
+    /// <summary>Idle modules kept per key.</summary>
+    const int Capacity = 4;
+
+    /// <summary>What makes two modules interchangeable.</summary>
+    internal sealed record Key(Recurrence.Kind Kind, long Inputs, long Hidden, int Layers, bool Bidirectional, ScalarType Dtype, DeviceType Device, int DeviceIndex);
+
+    /// <summary>A module and its weight leaves in <see cref="Recurrence.Weights"/> order.</summary>
+    internal sealed record Entry(nn.Module Module, Tensor[] Weights);
+
+    static readonly ConcurrentDictionary<Key, ConcurrentBag<Entry>> Idle = new();
+
+    /// <summary>An idle module of <paramref name="key"/>'s shape, or a new one; its weights hold arbitrary values.</summary>
+    internal static Entry Rent(Key key)
+    {
+        if (Idle.TryGetValue(key, out var bag) && bag.TryTake(out var entry)) return entry;
+        using var noGradient = no_grad();
+        nn.Module module = key.Kind == Recurrence.Kind.Lstm
+            ? nn.LSTM(key.Inputs, key.Hidden, key.Layers, batchFirst: true, bidirectional: key.Bidirectional)
+            : nn.GRU(key.Inputs, key.Hidden, key.Layers, batchFirst: true, bidirectional: key.Bidirectional);
+        module.to(key.Dtype).to(new Device(key.Device, key.DeviceIndex));
+        var named = module.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
+        var weights = Recurrence.WeightNames(key.Layers, key.Bidirectional).Select(name => named[name]).ToArray();
+        // The handles live as long as the entry, not as long as the caller's dispose scope.
+        foreach (var weight in weights) weight.DetachFromDisposeScope();
+        return new Entry(module, weights);
+    }
+
+    /// <summary>Hands <paramref name="entry"/> back once no graph uses it; frees it when the pool of its key is full.</summary>
+    internal static void Return(Key key, Entry entry)
+    {
+        var bag = Idle.GetOrAdd(key, _ => []);
+        if (bag.Count < Capacity) bag.Add(entry);
+        else
+        {
+            foreach (var weight in entry.Weights) weight.Dispose();
+            entry.Module.Dispose();
+        }
+    }
+}
