@@ -13,8 +13,8 @@ public sealed record DecoderStepResult(torch.Tensor LogProbabilities, LstmState 
 /// the article memory (masked), features [state, context, summary], output layer with the copy prior averaged into
 /// its logits (the writing distribution), and a gate that mixes writing with copying, which puts the attention
 /// weights on the article's characters. The full (teacher-forced) form runs the fused <see cref="Lstm.Apply"/>; the
-/// incremental form runs <see cref="LstmStep"/> with the state cached; both share <see cref="Distribution"/>, so they
-/// give the same numbers.
+/// incremental form runs <see cref="LstmStep"/> with the state cached; both share <see cref="Mixture"/> and take
+/// the logarithm of its probabilities floored at <see cref="Floor"/>, so they give the same numbers.
 /// </summary>
 public static class TitleDecoder
 {
@@ -25,7 +25,7 @@ public static class TitleDecoder
     public const string WriteProbabilityCapture = "write-probability";
 
     /// <summary>Probabilities are floored here before the logarithm, so a character neither written nor copied costs about 27.6 nats, not infinity.</summary>
-    const double Floor = 1e-12;
+    internal const double Floor = 1e-12;
 
     /// <summary>Passed where dropout is off (evaluation), so no draw is ever taken from it.</summary>
     static readonly torch.Generator Unused = new(0);
@@ -39,12 +39,21 @@ public static class TitleDecoder
     public static torch.Tensor Apply(TitleModelParams parameters, EncodedArticle article, torch.Tensor input, bool training, double dropout, torch.Generator generator, Capture capture) =>
         Memory.Scoped(() =>
         {
-            var embedded = MaskedEmbedding.Apply(parameters.Embedding, input);
-            var values = dropout > 0 ? Dropout.Apply(embedded.Values, dropout, training, generator) : embedded.Values;
-            var states = Lstm.Apply(parameters.Decoder, values, embedded.Mask).Output.Values;
-            var logProbabilities = Distribution(parameters, article, states, embedded.Mask, training, dropout, generator, capture);
-            return logProbabilities.masked_fill(embedded.Mask.logical_not().unsqueeze(-1), 0);
+            var probabilities = Probabilities(parameters, article, input, training, dropout, generator, capture);
+            return probabilities.clamp_min(Floor).log().masked_fill(input.eq(CharacterVocabulary.Padding).unsqueeze(-1), 0);
         });
+
+    /// <summary>
+    /// The form <see cref="Apply"/> and the loss share: the probabilities [batch, length, vocabulary] of every next
+    /// character, not floored, with unspecified values at padded positions (the caller selects the real ones).
+    /// </summary>
+    internal static torch.Tensor Probabilities(TitleModelParams parameters, EncodedArticle article, torch.Tensor input, bool training, double dropout, torch.Generator generator, Capture capture)
+    {
+        var embedded = MaskedEmbedding.Apply(parameters.Embedding, input);
+        var values = dropout > 0 ? Dropout.Apply(embedded.Values, dropout, training, generator) : embedded.Values;
+        var states = Lstm.Apply(parameters.Decoder, values, embedded.Mask).Output.Values;
+        return Mixture(parameters, article, states, embedded.Mask, training, dropout, generator, capture);
+    }
 
     /// <summary>
     /// One step for every row: reads the previous characters <paramref name="previous"/> (int64 [batch]) from
@@ -58,7 +67,7 @@ public static class TitleDecoder
             var embedded = Embedding.Apply(parameters.Embedding, previous);
             var step = LstmStep.Apply(parameters.Decoder, embedded, state);
             var mask = torch.ones([previous.shape[0], 1], dtype: torch.@bool, device: previous.device);
-            var logProbabilities = Distribution(parameters, article, step.Output.unsqueeze(1), mask, false, 0, Unused, Capture.None).squeeze(1);
+            var logProbabilities = Mixture(parameters, article, step.Output.unsqueeze(1), mask, false, 0, Unused, Capture.None).squeeze(1).clamp_min(Floor).log();
             return new DecoderStepResult(logProbabilities, step.State);
         });
 
@@ -66,12 +75,12 @@ public static class TitleDecoder
     public static LstmState InitialState(TitleModelParams parameters, long batch) => LstmStep.Zeros(parameters.Decoder, batch);
 
     /// <summary>
-    /// From decoder states [batch, length, decoderHidden] with their mask to log-probabilities [batch, length,
+    /// From decoder states [batch, length, decoderHidden] with their mask to probabilities [batch, length,
     /// vocabulary]: with attention weights a over the memory, features f = [state, context, summary], the writing
     /// distribution softmax((output(f) + prior) / 2) and g = sigmoid(gate(f)), the next character's probability is
     /// g · writing + (1 − g) · (the attention weights summed per article character); g is 1 for an empty article.
     /// </summary>
-    internal static torch.Tensor Distribution(TitleModelParams parameters, EncodedArticle article, torch.Tensor states, torch.Tensor mask, bool training, double dropout, torch.Generator generator, Capture capture)
+    static torch.Tensor Mixture(TitleModelParams parameters, EncodedArticle article, torch.Tensor states, torch.Tensor mask, bool training, double dropout, torch.Generator generator, Capture capture)
     {
         var query = Linear.Apply(parameters.AttentionQuery, states);
         var attention = Attention.ScaledDotProduct(query, mask, article.Memory, article.Memory, article.Mask, causal: false);
@@ -86,6 +95,6 @@ public static class TitleDecoder
         capture.Record(WriteProbabilityCapture, write.squeeze(-1));
         var targets = article.Ids.unsqueeze(1).expand(-1, states.shape[1], -1);
         var copying = torch.zeros_like(writing).scatter_add(2, targets, attention.Weights);
-        return (write * writing + (1 - write) * copying).clamp_min(Floor).log();
+        return write * writing + (1 - write) * copying;
     }
 }

@@ -21,17 +21,14 @@ public static class TitleLoss
         Memory.Scoped(() =>
         {
             var article = TitleEncoder.Apply(parameters, batch.Article, training, options.Dropout, generator);
-            var logProbabilities = TitleDecoder.Apply(parameters, article, batch.DecoderInput, training, options.Dropout, generator, capture);
-            return new TitleLossResult(NegativeLogLikelihood(logProbabilities, batch.Target, batch.TargetMask), Masks.Accuracy(logProbabilities, batch.Target, batch.TargetMask));
+            // Only the real target positions are floored, logged and scored (what the loss reads; padding is skipped).
+            var probabilities = TitleDecoder.Probabilities(parameters, article, batch.DecoderInput, training, options.Dropout, generator, capture);
+            var logProbabilities = Masks.RealRows(probabilities, batch.TargetMask).clamp_min(TitleDecoder.Floor).log();
+            var targets = Masks.RealRows(batch.Target, batch.TargetMask).to(torch.int64);
+            var count = batch.TargetMask.sum().to(logProbabilities.dtype).clamp_min(1);
+            var loss = -(logProbabilities.gather(1, targets.unsqueeze(1)).sum() / count);
+            using var noGradient = torch.no_grad();
+            var accuracy = logProbabilities.argmax(-1).eq(targets).sum().to(logProbabilities.dtype) / count;
+            return new TitleLossResult(loss, accuracy);
         });
-
-    /// <summary>
-    /// The mean over real target tokens (<paramref name="mask"/>) of −log p(target), from
-    /// <paramref name="logProbabilities"/> [batch, length, vocabulary]; targets at padding are never read.
-    /// </summary>
-    static torch.Tensor NegativeLogLikelihood(torch.Tensor logProbabilities, torch.Tensor targets, torch.Tensor mask)
-    {
-        var picked = logProbabilities.gather(-1, targets.masked_fill(mask.logical_not(), 0).unsqueeze(-1)).squeeze(-1);
-        return -(picked.masked_fill(mask.logical_not(), 0).sum() / mask.sum().to(picked.dtype).clamp_min(1));
-    }
 }
