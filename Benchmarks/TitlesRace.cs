@@ -66,7 +66,7 @@ public static class TitlesRace
             $"training step (batch {Batch}, vocabulary {Vocabulary}): ours {ourStep:F0} ms  nn modules {peerStep:F0} ms  speed ratio (nn time / our time) {peerStep / ourStep:F3}x"));
 
         var articles = pairs.Take(4).Select(p => p.Article).ToArray();
-        var beam = BeamSearchOptions.Default with { MinLength = 20, MaxLength = 24 };
+        var beam = new BeamSearchOptions(4, 20, 24, false);
         foreach (var rerun in new[] { PrefixRerun.WholeModel, PrefixRerun.DecoderOnly })
         {
             var same = articles.All(a => BeamSearch.Decode(parameters, a, beam) is var x && BeamSearch.DecodeByRerunningPrefix(parameters, a, beam, rerun) is var y

@@ -29,13 +29,13 @@ public static class Program
                    --output-hidden N (128)  --dropout X (0)  --max-article N (100)  --max-title N (40)
           titles generate
                    --model DIR (runs/titles)  --text TEXT | --file FILE (one article per line)  --beam N (4)
-                   --min-length N (1)  --max-length N (40)  --normalize yes|no (no)  --article-only yes|no (no)
-                   --no-repeat N (0: off; no n-gram of this size twice in a title)
+                   --min-length N (1)  --max-length N (40)  --normalize yes|no (yes: rank by score per token)  --article-only yes|no (no)
+                   --no-repeat N (1: no character twice; 0: off; N: no n-gram of N characters twice)
           titles eval
                    ROUGE of greedy and beam titles beside the lead baseline on the validation pairs
                    --model DIR (runs/titles)  --data DIR (../shared/data/lcsts-part2-clge)  --beam N (4, 0: greedy only)
-                   --count N (0: all)  --lead N (18)  --min-length N (1)  --normalize yes|no (no)  --article-only yes|no (no)
-                   --no-repeat N (0: off)
+                   --count N (0: all)  --lead N (18)  --min-length N (1)  --normalize yes|no (yes)  --article-only yes|no (no)
+                   --no-repeat N (1)
           titles attention
                    attention heat map (PNG) of the title generated for one article
                    --model DIR (runs/titles)  --text TEXT  --out FILE (runs/titles/attention.png)  --beam N (4)

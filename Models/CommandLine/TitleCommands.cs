@@ -69,7 +69,7 @@ public static class TitleCommands
         var count = arguments.Integer("count", 0);
         var lead = arguments.Integer("lead", 18);
         var minLength = arguments.Integer("min-length", TitleEvaluationOptions.Default.MinLength);
-        var normalize = YesNo(arguments, "normalize");
+        var normalize = YesNo(arguments, "normalize", BeamSearchOptions.Default.NormalizeByLength);
         var copyOnly = YesNo(arguments, "article-only");
         var noRepeat = arguments.Integer("no-repeat", TitleEvaluationOptions.Default.NoRepeatNgram);
         arguments.CheckAllUsed();
@@ -110,11 +110,11 @@ public static class TitleCommands
     {
         var d = BeamSearchOptions.Default;
         return new BeamSearchOptions(arguments.Integer("beam", d.Width), arguments.Integer("min-length", d.MinLength),
-            arguments.Integer("max-length", d.MaxLength), YesNo(arguments, "normalize"))
+            arguments.Integer("max-length", d.MaxLength), YesNo(arguments, "normalize", d.NormalizeByLength))
         { ArticleCharactersOnly = YesNo(arguments, "article-only"), NoRepeatNgram = arguments.Integer("no-repeat", d.NoRepeatNgram) }.Validate();
     }
 
-    static bool YesNo(Arguments arguments, string name) => arguments.Text(name, "no") switch
+    static bool YesNo(Arguments arguments, string name, bool byDefault = false) => arguments.Text(name, byDefault ? "yes" : "no") switch
     {
         "yes" => true,
         "no" => false,

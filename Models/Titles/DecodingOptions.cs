@@ -13,8 +13,11 @@ public sealed record DecodedTitle(int[] Ids, double Score, bool Finished);
 /// <param name="NormalizeByLength">Rank finished beams by score per token (characters + end) instead of total score.</param>
 public sealed record BeamSearchOptions(int Width, int MinLength, int MaxLength, bool NormalizeByLength)
 {
-    /// <summary>Width 4, titles of 1 to 40 characters, ranked by total score, any character allowed.</summary>
-    public static BeamSearchOptions Default { get; } = new(4, 1, 40, false);
+    /// <summary>
+    /// Width 4, titles of 1 to 40 characters ranked by score per token, no character twice (on LCSTS part II the best
+    /// of the settings tried: ROUGE-L 0.226 against 0.221 by total score and 0.204 without repeat blocking).
+    /// </summary>
+    public static BeamSearchOptions Default { get; } = new(4, 1, 40, true) { NoRepeatNgram = 1 };
 
     /// <summary>
     /// Copy-only decoding: a title may use only characters that occur in its article (and the end). Off by default.
