@@ -15,7 +15,7 @@ namespace Functional.Benchmarks;
 /// </summary>
 public static class TitlesProfile
 {
-    const int Vocabulary = 3205, Batch = 32, Seed = 7;
+    const int Vocabulary = TitlesRace.Vocabulary, Batch = TitlesRace.Batch, Seed = TitlesRace.Seed;
 
     /// <summary>Runs the profile; the optional argument is the number of rounds (default 7).</summary>
     public static int Run(string[] args)
@@ -25,11 +25,7 @@ public static class TitlesProfile
         var options = TitleModelOptions.Default with { Dropout = 0 };
         using var generator = new Generator(Seed);
         var parameters = TitleModel.Init(generator, Vocabulary, options, CPU);
-        var random = new Random(Seed);
-        var pairs = Enumerable.Range(0, Batch).Select(_ => new EncodedTitlePair(
-            Enumerable.Range(0, random.Next(60, 101)).Select(_ => random.Next(4, Vocabulary)).ToArray(),
-            Enumerable.Range(0, random.Next(12, 30)).Select(_ => random.Next(4, Vocabulary)).ToArray())).ToArray();
-        using var batch = TitleBatches.Collate(pairs, 1);
+        using var batch = TitleBatches.Collate(TitlesRace.RandomPairs(), 1);
         using var peer = new NnTitleModel(parameters, options);
         var optimizer = Optimizer.Adam(1e-3);
         var model = TitleModelLoss.Of(options);
@@ -46,7 +42,6 @@ public static class TitlesProfile
         var summary = Leaf([Batch, memoryWidth]);
         var prior = Leaf([Batch, Vocabulary]);
         var realIds = batch.Article.masked_fill(batch.ArticleMask.logical_not(), 0);
-        var article = new EncodedArticle(memory, batch.ArticleMask, summary, prior, realIds);
         var lstmWeights = Tree.Map(parameters.Encoder, w => w.detach().requires_grad_(true));
         var decoderWeights = Tree.Map(parameters.Decoder, w => w.detach().requires_grad_(true));
         var head = Tree.Map(parameters, w => w.detach().requires_grad_(true));
@@ -59,22 +54,8 @@ public static class TitlesProfile
             var (result, _, _) = lstm.call(packed);
             return nn.utils.rnn.pad_packed_sequence(result, batch_first: true, total_length: values.shape[1]).Item1;
         }
+        // Our head as TitleDecoder's mixture and TitleLoss compute it (rows first), on given LSTM outputs.
         Tensor OurTail()
-        {
-            var query = Linear.Apply(head.AttentionQuery, states);
-            var attention = Attention.ScaledDotProduct(query, batch.TargetMask, memory, memory, batch.ArticleMask, causal: false);
-            var features = cat([states, attention.Output.Values, summary.unsqueeze(1).expand(-1, titleLength, -1)], 2);
-            var hidden = nn.functional.leaky_relu(Linear.Apply(head.Hidden, features), 0.2);
-            var writing = ((Linear.Apply(head.Output, hidden) + prior.unsqueeze(1)) / 2).softmax(-1);
-            var write = Linear.Apply(head.CopyGate, features).sigmoid().masked_fill(batch.ArticleMask.any(1).logical_not().view(-1, 1, 1), 1);
-            var copying = zeros_like(writing).scatter_add(2, realIds.unsqueeze(1).expand(-1, titleLength, -1), attention.Weights);
-            var logProbabilities = (write * writing + (1 - write) * copying).clamp_min(1e-12).log().masked_fill(batch.TargetMask.logical_not().unsqueeze(-1), 0);
-            var picked = logProbabilities.gather(-1, batch.Target.masked_fill(batch.TargetMask.logical_not(), 0).unsqueeze(-1)).squeeze(-1);
-            var loss = -(picked.masked_fill(batch.TargetMask.logical_not(), 0).sum() / batch.TargetMask.sum().to(picked.dtype).clamp_min(1));
-            Masks.Accuracy(logProbabilities, batch.Target, batch.TargetMask);
-            return loss;
-        }
-        Tensor OurTailRowsFirst()
         {
             var query = Linear.Apply(head.AttentionQuery, states);
             var attention = Attention.ScaledDotProduct(query, batch.TargetMask, memory, memory, batch.ArticleMask, causal: false);
@@ -122,7 +103,6 @@ public static class TitlesProfile
             ("ours: decoder Lstm forward + backward", () => { using var s = NewDisposeScope(); Lstm.Apply(decoderWeights, titleValues, batch.TargetMask).Output.Values.sum().backward(); }),
             ("peer: decoder nn.LSTM forward + backward", () => { using var s = NewDisposeScope(); Packed(peerDecoder, titleValues, batch.TargetMask).sum().backward(); }),
             ("ours: head forward + backward", () => { using var s = NewDisposeScope(); OurTail().backward(); }),
-            ("ours: head, rows first, forward + backward", () => { using var s = NewDisposeScope(); OurTailRowsFirst().backward(); }),
             ("peer: head forward + backward", () => { using var s = NewDisposeScope(); PeerTail().backward(); }),
             ("ours: embeddings forward + backward", () => { using var s = NewDisposeScope(); (MaskedEmbedding.Apply(head.Embedding, batch.Article).Values.sum() + MaskedEmbedding.Apply(head.Embedding, batch.DecoderInput).Values.sum()).backward(); }),
             ("peer: embeddings forward + backward", () => { using var s = NewDisposeScope(); (peerEmbedding.call(batch.Article).sum() + peerEmbedding.call(batch.DecoderInput).sum()).backward(); }),

@@ -20,7 +20,16 @@ namespace Functional.Benchmarks;
 /// </summary>
 public static class TitlesRace
 {
-    const int Vocabulary = 3205, Batch = 32, Seed = 7;
+    internal const int Vocabulary = 3205, Batch = 32, Seed = 7;
+
+    /// <summary>The race's batch: <see cref="Batch"/> random pairs, articles of 60 to 100 and titles of 12 to 29 ids.</summary>
+    internal static EncodedTitlePair[] RandomPairs()
+    {
+        var random = new Random(Seed);
+        return Enumerable.Range(0, Batch).Select(_ => new EncodedTitlePair(
+            Enumerable.Range(0, random.Next(60, 101)).Select(_ => random.Next(4, Vocabulary)).ToArray(),
+            Enumerable.Range(0, random.Next(12, 30)).Select(_ => random.Next(4, Vocabulary)).ToArray())).ToArray();
+    }
 
     public static int Run(string[] args)
     {
@@ -29,10 +38,7 @@ public static class TitlesRace
         var options = TitleModelOptions.Default with { Dropout = 0 };
         using var generator = new Generator(Seed);
         var parameters = TitleModel.Init(generator, Vocabulary, options, CPU);
-        var random = new Random(Seed);
-        var pairs = Enumerable.Range(0, Batch).Select(_ => new EncodedTitlePair(
-            Enumerable.Range(0, random.Next(60, 101)).Select(_ => random.Next(4, Vocabulary)).ToArray(),
-            Enumerable.Range(0, random.Next(12, 30)).Select(_ => random.Next(4, Vocabulary)).ToArray())).ToArray();
+        var pairs = RandomPairs();
         using var batch = TitleBatches.Collate(pairs, 1);
         using var peer = new NnTitleModel(parameters, options);
 
