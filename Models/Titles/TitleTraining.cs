@@ -46,8 +46,9 @@ public static class TitleTraining
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{pairs.Length} training pairs, vocabulary {vocabulary.Size} (characters seen at least {options.MinCount} times + 4 reserved ids), articles cut to {options.Model.MaxArticleLength} characters, {batchesPerEpoch} batches of {options.BatchSize} per epoch."));
 
-        var optimizer = new Chain(new ClipByGlobalNorm(options.ClipNorm), ScaleByAdam.Default,
+        IGradientTransformation optimizer = new Chain(new ClipByGlobalNorm(options.ClipNorm), ScaleByAdam.Default,
             new ScaleByLearningRate(new WarmupCosine(options.LearningRate, options.WarmupSteps, Math.Max(1, (long)options.Epochs * batchesPerEpoch - options.WarmupSteps), options.LearningRate / 10)));
+        if (options.Ema > 0) optimizer = new Chain(optimizer, new ParameterEma(options.Ema, BiasCorrection: true));
         using var generator = new torch.Generator((ulong)options.Seed);
         var drawn = TitleModel.Init(generator, vocabulary.Size, options.Model, torch.CPU);
         // The copy prior starts from the training pairs' statistics (see CopyPriorInit) instead of scale 1, bias 0.
@@ -86,7 +87,7 @@ public static class TitleTraining
             LogPath = Path.Combine(options.OutDirectory, "metrics.jsonl"),
             ChartPath = Path.Combine(options.OutDirectory, "loss.png"),
             TimeLimit = options.Minutes > 0 ? TimeSpan.FromMinutes(options.Minutes) - reserve - clock.Elapsed : null,
-            EvaluateWithEma = false,
+            EvaluateWithEma = options.Ema > 0,
         };
         var result = Fit.Run(model, optimizer, state, data, Validate, fit, cancellation);
         TrainState.Dispose(result.State);

@@ -19,6 +19,12 @@ public sealed record TitleTrainingOptions(
     double LearningRate, int WarmupSteps, double ClipNorm, double Minutes, int ValidationSubset, int Seed, int Threads)
 {
     /// <summary>
+    /// Decay of an exponential moving average of the weights kept beside them (<c>ParameterEma</c>, bias-corrected);
+    /// when above 0, validation, the kept model and the final scores use the average. 0 (the default): no average.
+    /// </summary>
+    public double Ema { get; init; }
+
+    /// <summary>
     /// The settings of the README's main job: 30 minutes on LCSTS part II into runs/titles; characters seen at least 5
     /// times (3,201 of them, 99.7% of title characters), 10 epochs of batches of 32 planned for the cosine schedule
     /// (peak 0.003 after 50 warm-up steps), gradients clipped to norm 1, validation ROUGE on 200 pairs per epoch.
