@@ -145,8 +145,8 @@ public static class BeamSearch
     /// <summary>
     /// The <paramref name="keep"/> best allowed extensions of <paramref name="beams"/> (whose log-probabilities are the
     /// rows from <paramref name="firstRow"/> of <paramref name="host"/>), best first; ties go to the lower (beam,
-    /// character) pair. An extension is allowed when its score is finite, it is not the end token before the minimum
-    /// length, it is among <paramref name="allowed"/> (when given) and it does not repeat an n-gram of its beam.
+    /// character) pair. An extension is allowed when its score is finite, it is neither padding nor start, it is not the
+    /// end token before the minimum length, it is among <paramref name="allowed"/> (when given) and it does not repeat an n-gram of its beam.
     /// </summary>
     static List<Extension> Best(float[] host, int firstRow, List<Beam> beams, int vocabulary, int keep, bool endForbidden, HashSet<int>? allowed, int noRepeatNgram)
     {
@@ -160,6 +160,7 @@ public static class BeamSearch
                 var score = beams[b].Score + host[offset + token];
                 if (double.IsNegativeInfinity(score) || double.IsNaN(score)) continue;
                 if (best.Count == keep && score <= best[^1].Score) continue;
+                if (token is CharacterVocabulary.Padding or CharacterVocabulary.Start) continue;
                 if (endForbidden && token == CharacterVocabulary.End) continue;
                 if (allowed is not null && !allowed.Contains(token)) continue;
                 if (forbidden.Count > 0 && forbidden.Contains(token)) continue;

@@ -26,8 +26,9 @@ public static class TitleGeneration
 
     /// <summary>
     /// Decodes every article at once, choosing each row's next character with <paramref name="choose"/>
-    /// (log-probabilities [rows, vocabulary] with the end token already forbidden where needed, and the characters
-    /// that would repeat an n-gram of size <paramref name="noRepeatNgram"/>, to ids [rows]).
+    /// (log-probabilities [rows, vocabulary] with the end token already forbidden where needed, padding and start
+    /// always forbidden, and the characters that would repeat an n-gram of size <paramref name="noRepeatNgram"/>, to
+    /// ids [rows]).
     /// </summary>
     internal static DecodedTitle[] StepLoop(TitleModelParams parameters, IReadOnlyList<int[]> articles, int minLength, int maxLength, int noRepeatNgram, Func<torch.Tensor, torch.Tensor> choose)
     {
@@ -47,6 +48,9 @@ public static class TitleGeneration
             var step = TitleDecoder.Step(parameters, encoded, previous, state);
             var logProbabilities = RepeatBlocking.Apply(step.LogProbabilities, ids, noRepeatNgram);
             if (length < minLength) logProbabilities[.., CharacterVocabulary.End] = double.NegativeInfinity;
+            // Padding and start are never written (no title has them).
+            logProbabilities[.., CharacterVocabulary.Padding] = double.NegativeInfinity;
+            logProbabilities[.., CharacterVocabulary.Start] = double.NegativeInfinity;
             var chosen = choose(logProbabilities);
             var picked = logProbabilities.gather(1, chosen.unsqueeze(1)).squeeze(1).to(torch.float64).cpu().data<double>().ToArray();
             var hostChosen = chosen.cpu().data<long>().ToArray();
@@ -112,7 +116,9 @@ public static class TitleSampling
                 var drop = (cumulative - sorted.softmax(1)).ge(options.TopP);
                 logits = logits.scatter(1, order, sorted.masked_fill(drop, double.NegativeInfinity));
             }
-            var probabilities = logits.softmax(1).cpu();
+            // A row with every character forbidden draws from a uniform stand-in; the step loop then stops it (its pick is −∞).
+            var dead = logits.eq(double.NegativeInfinity).all(1, keepdim: true);
+            var probabilities = logits.masked_fill(dead, 0).softmax(1).cpu();
             return torch.multinomial(probabilities, 1, generator: generator).squeeze(1).to(logProbabilities.device);
         });
     }

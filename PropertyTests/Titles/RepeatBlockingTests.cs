@@ -35,7 +35,7 @@ public sealed class RepeatBlockingTests
     }
 
     [Property(MaxTest = 20)]
-    public void Greedy_beam_and_sampled_titles_never_repeat_an_ngram_under_blocking(int seed)
+    public void Greedy_beam_and_sampled_titles_never_repeat_an_ngram_under_blocking_nor_hold_padding_or_start(int seed)
     {
         using var scope = torch.NewDisposeScope();
         var parameters = Model(seed, Vocabulary);
@@ -51,6 +51,8 @@ public sealed class RepeatBlockingTests
         foreach (var title in greedy.Concat(beam).Concat(sampled))
         {
             Assert.False(RepeatsAnNgram(title.Ids, n), $"{string.Join(",", title.Ids)} repeats a {n}-gram");
+            Assert.DoesNotContain(CharacterVocabulary.Padding, title.Ids);
+            Assert.DoesNotContain(CharacterVocabulary.Start, title.Ids);
             Assert.True(double.IsFinite(title.Score));
         }
     }
@@ -67,5 +69,28 @@ public sealed class RepeatBlockingTests
             return RepeatsAnNgram(GreedyDecoding.Decode(parameters, [article], new GreedyOptions(0, 12)).Single().Ids, 2);
         });
         Assert.True(repeated);
+    }
+
+    [Property(MaxTest = 10)]
+    public void When_every_character_is_forbidden_decoding_stops_the_title_unfinished(int seed)
+    {
+        // Three writable ids (unknown 1 and the characters 4 and 5), each allowed once, and the end forbidden before 4
+        // characters: after three characters nothing is allowed.
+        using var scope = torch.NewDisposeScope();
+        var parameters = Model(seed, 6);
+        var article = new[] { 4, 5, 4 };
+        using var generator = new torch.Generator((ulong)(uint)seed);
+
+        var greedy = GreedyDecoding.Decode(parameters, [article], new GreedyOptions(4, 6) { NoRepeatNgram = 1 }).Single();
+        var beam = BeamSearch.Decode(parameters, article, new BeamSearchOptions(1, 4, 6, false) { NoRepeatNgram = 1 });
+        var sampled = TitleSampling.Decode(parameters, [article], new SamplingOptions(0, 1, 1, 4, 6) { NoRepeatNgram = 1 }, generator).Single();
+
+        foreach (var title in new[] { greedy, beam, sampled })
+        {
+            Assert.Equal(new[] { CharacterVocabulary.Unknown, 4, 5 }, title.Ids.Order());
+            Assert.False(title.Finished);
+            Assert.True(double.IsFinite(title.Score));
+        }
+        Assert.Equal(greedy.Ids, beam.Ids);
     }
 }
