@@ -17,8 +17,8 @@ public static class RepeatBlocking
     public static IReadOnlyCollection<int> Forbidden(IReadOnlyList<int> title, int n)
     {
         if (n < 0) throw new ArgumentOutOfRangeException(nameof(n), n, "The n-gram size of repeat blocking must be 0 (off) or more.");
+        if (n == 0 || title.Count < n - 1) return [];
         var forbidden = new HashSet<int>();
-        if (n == 0) return forbidden;
         var suffixStart = title.Count - (n - 1);
         for (var start = 0; start + n - 1 < title.Count && suffixStart >= 0; start++)
         {
