@@ -37,7 +37,7 @@ public static class GanRace
             using var generator = new torch.Generator(1);
             var single = GanState.Init(generator, gan, optimizer, torch.CPU);
             var alternating = GanState.Init(generator, gan, optimizer, torch.CPU);
-            using var real = torch.rand([batch, DigitClassifier.Pixels], generator: generator) * 2 - 1;
+            using var real = torch.rand([batch, DigitClassifier.Pixels], generator: generator).mul(Scalars.Two).sub(Scalars.One);
             var singleTimes = new List<double>();
             var alternatingTimes = new List<double>();
             for (var round = -2; round < rounds; round++) // two warm-up rounds

@@ -44,7 +44,7 @@ public class GradientStepBenchmark
     {
         using var scope = torch.NewDisposeScope();
         module.zero_grad();
-        var loss = module.forward(input).pow(2).mean();
+        var loss = module.forward(input).pow(Scalars.Two).mean();
         loss.backward();
         return loss.item<float>();
     }
@@ -53,7 +53,7 @@ public class GradientStepBenchmark
     public float PureLayers()
     {
         using var scope = torch.NewDisposeScope();
-        var result = Autodiff.ValueAndGrad(p => FeedForward.Apply(p, input).pow(2).mean(), parameters);
+        var result = Autodiff.ValueAndGrad(p => FeedForward.Apply(p, input).pow(Scalars.Two).mean(), parameters);
         return result.Value.item<float>();
     }
 }

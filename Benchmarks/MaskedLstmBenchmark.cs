@@ -94,7 +94,7 @@ public class MaskedLstmBenchmark
         var packed = torch.nn.utils.rnn.pack_padded_sequence(input, lengths, batch_first: true, enforce_sorted: false);
         var (output, _, _) = module.call(packed);
         var (padded, _) = torch.nn.utils.rnn.pad_packed_sequence(output, batch_first: true);
-        var loss = padded.pow(2).mean();
+        var loss = padded.pow(Scalars.Two).mean();
         loss.backward();
         return loss.item<float>();
     }
@@ -103,7 +103,7 @@ public class MaskedLstmBenchmark
     public float MaskedLayer()
     {
         using var scope = torch.NewDisposeScope();
-        var result = Autodiff.ValueAndGrad(p => Lstm.Apply(p, input, mask).Output.Values.pow(2).mean(), parameters);
+        var result = Autodiff.ValueAndGrad(p => Lstm.Apply(p, input, mask).Output.Values.pow(Scalars.Two).mean(), parameters);
         return result.Value.item<float>();
     }
 
@@ -111,7 +111,7 @@ public class MaskedLstmBenchmark
     public float MaskedLayerWithHoles()
     {
         using var scope = torch.NewDisposeScope();
-        var result = Autodiff.ValueAndGrad(p => Lstm.Apply(p, input, holes).Output.Values.pow(2).mean(), parameters);
+        var result = Autodiff.ValueAndGrad(p => Lstm.Apply(p, input, holes).Output.Values.pow(Scalars.Two).mean(), parameters);
         return result.Value.item<float>();
     }
 }

@@ -72,25 +72,31 @@ sealed class NnTitleModel : nn.Module
         return padded;
     }
 
+    static readonly Scalar LowestFloat = float.MinValue.ToScalar();
+    static readonly Scalar MinusInfinity = float.NegativeInfinity.ToScalar();
+    static readonly Scalar LeakySlope = 0.2.ToScalar();
+    static readonly Scalar Floor = 1e-12.ToScalar();
+
     /// <summary>The mean cross-entropy over the real target tokens.</summary>
     public Tensor Loss(TitleBatch batch)
     {
         var articleMask = batch.ArticleMask;
         var memory = RunPacked(encoder, embedding.call(batch.Article), articleMask);
-        var summary = memory.masked_fill(articleMask.logical_not().unsqueeze(-1), float.MinValue).amax([1]);
-        var present = zeros([batch.Article.shape[0], scale.shape[0]]).scatter(1, batch.Article, ones(batch.Article.shape)).index_fill(1, tensor(new long[] { 0 }), 0);
-        var prior = present * scale + bias;
+        var summary = memory.masked_fill(articleMask.logical_not().unsqueeze(-1), LowestFloat).amax([1]);
+        var present = zeros([batch.Article.shape[0], scale.shape[0]]).scatter(1, batch.Article, ones(batch.Article.shape)).index_fill(1, tensor(new long[] { 0 }), Scalars.Zero);
+        var prior = (present * scale).add(bias, Scalars.One);
         var titleMask = batch.TargetMask;
         var states = RunPacked(decoder, embedding.call(batch.DecoderInput), titleMask);
         var q = query.call(states);
-        var scores = q.matmul(memory.transpose(1, 2)) / Math.Sqrt(q.shape[2]);
-        var weights = scores.masked_fill(articleMask.logical_not().unsqueeze(1), float.NegativeInfinity).softmax(-1);
+        using var root = Math.Sqrt(q.shape[2]).ToScalar();
+        var scores = q.matmul(memory.transpose(1, 2)).div(root);
+        var weights = scores.masked_fill(articleMask.logical_not().unsqueeze(1), MinusInfinity).softmax(-1);
         var context = weights.matmul(memory);
         var features = cat([states, context, summary.unsqueeze(1).expand(-1, states.shape[1], -1)], 2);
-        var writing = ((output.call(nn.functional.leaky_relu(hidden.call(features), 0.2)) + prior.unsqueeze(1)) / 2).softmax(-1);
+        var writing = output.call(hidden.call(features).leaky_relu(LeakySlope)).add(prior.unsqueeze(1), Scalars.One).div(Scalars.Two).softmax(-1);
         var write = gate.call(features).sigmoid();
         var copying = zeros_like(writing).scatter_add(2, batch.Article.unsqueeze(1).expand(-1, states.shape[1], -1), weights);
-        var probabilities = write * writing + (1 - write) * copying;
-        return nn.functional.nll_loss(probabilities[titleMask].clamp_min(1e-12).log(), batch.Target[titleMask]);
+        var probabilities = (write * writing).add(write.neg().add(Scalars.One, Scalars.One) * copying, Scalars.One);
+        return nn.functional.nll_loss(probabilities[titleMask].clamp_min(Floor).log(), batch.Target[titleMask]);
     }
 }

@@ -38,11 +38,12 @@ public sealed unsafe class OptimizerWorkload : IDisposable
         Elements = (long)count * size;
         using var generator = new torch.Generator(42);
         var start = new FlatParameters(Enumerable.Range(0, count).Select(_ => torch.randn([size], generator: generator)).ToArray());
-        gradients = new FlatParameters(Enumerable.Range(0, count).Select(_ => torch.randn([size], generator: generator) * 0.01).ToArray());
+        using var hundredth = 0.01.ToScalar();
+        gradients = new FlatParameters(Enumerable.Range(0, count).Select(_ => torch.randn([size], generator: generator).mul(hundredth)).ToArray());
         torchParameters = start.Tensors.Select(t => new Parameter(t.clone(), requires_grad: true)).ToArray();
         torchAdam = torch.optim.Adam(torchParameters, 1e-3);
         // The gradient of sum(p * g) is g: set the .grad of every parameter once; step() reuses it.
-        torchParameters.Zip(gradients.Tensors, (p, g) => (p * g).sum()).Aggregate((a, b) => a + b).backward();
+        torchParameters.Zip(gradients.Tensors, (p, g) => (p * g).sum()).Aggregate((a, b) => a.add(b, Scalars.One)).backward();
         adamParameters = Tree.Map(start, t => t.clone());
         pipelineParameters = Tree.Map(start, t => t.clone());
         adamState = Optimizer.Init(adam, adamParameters);

@@ -3,6 +3,7 @@ using System.Globalization;
 using Functional.Core;
 using Functional.Models;
 using Functional.Optimizers;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Functional.Benchmarks;
@@ -41,7 +42,10 @@ public static class TitlesProfile
         var states = Leaf([Batch, titleLength, options.DecoderHidden]);
         var summary = Leaf([Batch, memoryWidth]);
         var prior = Leaf([Batch, Vocabulary]);
-        var realIds = batch.Article.masked_fill(batch.ArticleMask.logical_not(), 0);
+        var realIds = batch.Article.masked_fill(batch.ArticleMask.logical_not(), Scalars.Zero);
+        using var leakySlope = 0.2.ToScalar();
+        using var floor = 1e-12.ToScalar();
+        using var minusInfinity = float.NegativeInfinity.ToScalar();
         var lstmWeights = Tree.Map(parameters.Encoder, w => w.detach().requires_grad_(true));
         var decoderWeights = Tree.Map(parameters.Decoder, w => w.detach().requires_grad_(true));
         var head = Tree.Map(parameters, w => w.detach().requires_grad_(true));
@@ -60,14 +64,14 @@ public static class TitlesProfile
             var query = Linear.Apply(head.AttentionQuery, states);
             var attention = Attention.ScaledDotProduct(query, batch.TargetMask, memory, memory, batch.ArticleMask, causal: false);
             var features = cat([states, attention.Output.Values, summary.unsqueeze(1).expand(-1, titleLength, -1)], 2);
-            var hidden = nn.functional.leaky_relu(Linear.Apply(head.Hidden, features), 0.2);
-            var writing = ((Linear.Apply(head.Output, hidden) + prior.unsqueeze(1)) / 2).softmax(-1);
-            var write = Linear.Apply(head.CopyGate, features).sigmoid().masked_fill(batch.ArticleMask.any(1).logical_not().view(-1, 1, 1), 1);
+            var hidden = Linear.Apply(head.Hidden, features).leaky_relu(leakySlope);
+            var writing = Linear.Apply(head.Output, hidden).add(prior.unsqueeze(1), Scalars.One).div(Scalars.Two).softmax(-1);
+            var write = Linear.Apply(head.CopyGate, features).sigmoid().masked_fill(batch.ArticleMask.any(1).logical_not().view(-1, 1, 1), Scalars.One);
             var copying = zeros_like(writing).scatter_add(2, realIds.unsqueeze(1).expand(-1, titleLength, -1), attention.Weights);
-            var probabilities = write * writing + (1 - write) * copying;
-            var rows = Masks.RealRows(probabilities, batch.TargetMask).clamp_min(1e-12).log();
+            var probabilities = (write * writing).add(write.neg().add(Scalars.One, Scalars.One) * copying, Scalars.One);
+            var rows = Masks.RealRows(probabilities, batch.TargetMask).clamp_min(floor).log();
             var targets = Masks.RealRows(batch.Target, batch.TargetMask);
-            var count = batch.TargetMask.sum().to(rows.dtype).clamp_min(1);
+            var count = batch.TargetMask.sum().to(rows.dtype).clamp_min(Scalars.One);
             var loss = -(rows.gather(1, targets.unsqueeze(1)).sum() / count);
             using (no_grad()) { var accuracy = rows.argmax(-1).eq(targets).sum().to(rows.dtype) / count; }
             return loss;
@@ -75,16 +79,17 @@ public static class TitlesProfile
         Tensor PeerTail()
         {
             var q = nn.functional.linear(states, head.AttentionQuery.Weight);
-            var scores = q.matmul(memory.transpose(1, 2)) / Math.Sqrt(q.shape[2]);
-            var weights = scores.masked_fill(batch.ArticleMask.logical_not().unsqueeze(1), float.NegativeInfinity).softmax(-1);
+            using var root = Math.Sqrt(q.shape[2]).ToScalar();
+            var scores = q.matmul(memory.transpose(1, 2)).div(root);
+            var weights = scores.masked_fill(batch.ArticleMask.logical_not().unsqueeze(1), minusInfinity).softmax(-1);
             var context = weights.matmul(memory);
             var features = cat([states, context, summary.unsqueeze(1).expand(-1, titleLength, -1)], 2);
-            var hidden = nn.functional.leaky_relu(nn.functional.linear(features, head.Hidden.Weight, head.Hidden.Bias), 0.2);
-            var writing = ((nn.functional.linear(hidden, head.Output.Weight, head.Output.Bias) + prior.unsqueeze(1)) / 2).softmax(-1);
+            var hidden = nn.functional.linear(features, head.Hidden.Weight, head.Hidden.Bias).leaky_relu(leakySlope);
+            var writing = nn.functional.linear(hidden, head.Output.Weight, head.Output.Bias).add(prior.unsqueeze(1), Scalars.One).div(Scalars.Two).softmax(-1);
             var write = nn.functional.linear(features, head.CopyGate.Weight, head.CopyGate.Bias).sigmoid();
             var copying = zeros_like(writing).scatter_add(2, batch.Article.unsqueeze(1).expand(-1, titleLength, -1), weights);
-            var probabilities = write * writing + (1 - write) * copying;
-            return nn.functional.nll_loss(probabilities[batch.TargetMask].clamp_min(1e-12).log(), batch.Target[batch.TargetMask]);
+            var probabilities = (write * writing).add(write.neg().add(Scalars.One, Scalars.One) * copying, Scalars.One);
+            return nn.functional.nll_loss(probabilities[batch.TargetMask].clamp_min(floor).log(), batch.Target[batch.TargetMask]);
         }
 
         var parts = new (string Name, Action Run)[]
@@ -94,7 +99,9 @@ public static class TitlesProfile
             ("ours: value and gradient", () => { using var s = NewDisposeScope(); Autodiff.ValueAndGrad(p => TitleLoss.Apply(p, batch, options, true, generator, Capture.None).Loss, parameters); }),
             ("peer: forward + backward", () => { using var s = NewDisposeScope(); peer.zero_grad(); peer.Loss(batch).backward(); }),
             ("ours: Training.Step", () => { var next = Training.Step(model, optimizer, state, batch).State; TrainState.Dispose(state); state = next; }),
+#pragma warning disable FT0003 // the torch.optim peer: Adam.step makes its hyperparameters temporary Scalars
             ("peer: step", () => { using var s = NewDisposeScope(); torchOptimizer.zero_grad(); peer.Loss(batch).backward(); torchOptimizer.step(); }),
+#pragma warning restore FT0003
             ("ours: encoder Lstm forward + backward", () => { using var s = NewDisposeScope(); Lstm.Apply(lstmWeights, articleValues, batch.ArticleMask).Output.Values.sum().backward(); }),
             ("peer: encoder nn.LSTM forward + backward", () => { using var s = NewDisposeScope(); Packed(peerEncoder, articleValues, batch.ArticleMask).sum().backward(); }),
             ("ours: encoder Lstm forward (no grad)", () => { using var s = NewDisposeScope(); using var g = no_grad(); Lstm.Apply(lstmWeights, articleValues, batch.ArticleMask); }),
@@ -104,8 +111,8 @@ public static class TitlesProfile
             ("peer: decoder nn.LSTM forward + backward", () => { using var s = NewDisposeScope(); Packed(peerDecoder, titleValues, batch.TargetMask).sum().backward(); }),
             ("ours: head forward + backward", () => { using var s = NewDisposeScope(); OurTail().backward(); }),
             ("peer: head forward + backward", () => { using var s = NewDisposeScope(); PeerTail().backward(); }),
-            ("ours: embeddings forward + backward", () => { using var s = NewDisposeScope(); (MaskedEmbedding.Apply(head.Embedding, batch.Article).Values.sum() + MaskedEmbedding.Apply(head.Embedding, batch.DecoderInput).Values.sum()).backward(); }),
-            ("peer: embeddings forward + backward", () => { using var s = NewDisposeScope(); (peerEmbedding.call(batch.Article).sum() + peerEmbedding.call(batch.DecoderInput).sum()).backward(); }),
+            ("ours: embeddings forward + backward", () => { using var s = NewDisposeScope(); MaskedEmbedding.Apply(head.Embedding, batch.Article).Values.sum().add(MaskedEmbedding.Apply(head.Embedding, batch.DecoderInput).Values.sum(), Scalars.One).backward(); }),
+            ("peer: embeddings forward + backward", () => { using var s = NewDisposeScope(); peerEmbedding.call(batch.Article).sum().add(peerEmbedding.call(batch.DecoderInput).sum(), Scalars.One).backward(); }),
         };
         if (args.Length > 1) parts = parts.Where(part => args[1..].Any(filter => part.Name.Contains(filter, StringComparison.Ordinal))).ToArray();
         foreach (var part in parts) part.Run();

@@ -65,7 +65,9 @@ public static class TitlesRace
             using var scope = NewDisposeScope();
             torchOptimizer.zero_grad();
             peer.Loss(batch).backward();
+#pragma warning disable FT0003 // the torch.optim peer: Adam.step makes its hyperparameters temporary Scalars
             torchOptimizer.step();
+#pragma warning restore FT0003
         }
         var (ourStep, peerStep) = Interleave(OurStep, PeerStep, rounds);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -34,7 +34,7 @@ let loss =
 
 /// n points drawn uniformly from [-1, 1]^2 with their quadrant-parity labels.
 let batch (generator: torch.Generator) n =
-    let points = torch.rand([| n; 2L |], generator = generator) * 2.0 - 1.0
+    let points = torch.rand([| n; 2L |], generator = generator).mul(Scalars.Two).sub(Scalars.One)
     { Points = points; Labels = (points.select(1, 0L) * points.select(1, 1L)).gt(torch.zeros(1)).to_type(torch.int64) }
 
 /// The state of signMomentum: one running average per parameter (an F# record is a state as it is).
@@ -48,7 +48,9 @@ let signMomentum (decay: float) =
             { Averages = parameters |> Seq.map (fun p -> torch.zeros_like(p.Value)) |> Array.ofSeq } :> obj
         member _.Update(gradients, state, _parameters) =
             let previous = (state :?> SignMomentumState).Averages
-            let averages = Array.init gradients.Count (fun i -> previous.[i] * decay + gradients.[i].Value * (1.0 - decay))
+            use kept = decay.ToScalar()
+            use added = (1.0 - decay).ToScalar()
+            let averages = Array.init gradients.Count (fun i -> previous.[i].mul(kept).add(gradients.[i].Value.mul(added), Scalars.One))
             let updates = Array.init gradients.Count (fun i -> TreeLeaf(gradients.[i].Path, averages.[i].sign()))
             TransformResult(updates, { Averages = averages }) }
 

@@ -13,7 +13,7 @@ type Batch = { X: torch.Tensor; Y: torch.Tensor }
 let loss =
     ModelLoss<Regressor, Batch>(fun model batch _ ->
         let prediction = Linear.Apply(model.Output, Linear.Apply(model.Hidden, batch.X) |> Activations.Tanh)
-        ModelOutput.Of((prediction - batch.Y).square().mean()))
+        ModelOutput.Of((prediction - batch.Y).pow(Scalars.Two).mean()))
 
 let optimizer = Optimizer.Adam(0.03) |> Pipeline.clipByGlobalNorm 1.0 |> Pipeline.withEma 0.9
 

@@ -28,7 +28,7 @@ let apply (model: Mlp) (input: torch.Tensor) =
     | Some temperature -> output / temperature
     | None -> output
 
-let meanSquaredError model (input: torch.Tensor) (target: torch.Tensor) = (apply model input - target).square().mean()
+let meanSquaredError model (input: torch.Tensor) (target: torch.Tensor) = (apply model input - target).pow(Scalars.Two).mean()
 
 [<Fact>]
 let ``an F# record is a parameter tree with readable paths`` () =
@@ -44,7 +44,7 @@ let ``an F# record is a parameter tree with readable paths`` () =
 let ``rebuilding an F# record keeps its lists and options`` () =
     use generator = new torch.Generator(2UL)
     let model = { init generator 3 with Temperature = None }
-    let doubled = Tree.Map(model, fun t -> t * 2.0)
+    let doubled = Tree.Map(model, fun t -> t.mul(Scalars.Two))
     Assert.Equal(3, doubled.Extra.Length)
     Assert.True(doubled.Temperature.IsNone)
     Assert.Equal(Tree.LeafCount model, Tree.LeafCount doubled)
@@ -57,7 +57,8 @@ let ``gradient descent written with Tree.Zip lowers the loss of an F# model`` ()
     let step (model: Mlp) =
         Memory.Scoped(fun () ->
             let result = Autodiff.ValueAndGrad((fun m -> meanSquaredError m input target), model)
-            Tree.Zip(model, result.Gradient, fun p g -> p - 0.1 * g))
+            use rate = (0.1).ToScalar()
+            Tree.Zip(model, result.Gradient, fun p g -> p - rate * g))
     let before = (meanSquaredError (init generator 1) input target).item<float32>()
     let trained = Seq.fold (fun model _ -> step model) (init generator 1) (seq { 1..200 })
     let after = (meanSquaredError trained input target).item<float32>()
@@ -86,12 +87,13 @@ let ``a wrong input width through ValueAndGrad names the F# field path`` () =
 type Regressor = { Body: FeedForwardParams; Head: LinearParams }
 
 let loss model (x: torch.Tensor) (y: torch.Tensor) =
-    (Linear.Apply(model.Head, FeedForward.Apply(model.Body, x)) - y).square().mean()
+    (Linear.Apply(model.Head, FeedForward.Apply(model.Body, x)) - y).pow(Scalars.Two).mean()
 
 let step x y (model: Regressor) =
     Memory.Scoped(fun () ->
         let result = Autodiff.ValueAndGrad((fun m -> loss m x y), model)
-        Tree.Zip(model, result.Gradient, fun p g -> p - 0.05 * g))
+        use rate = (0.05).ToScalar()   // held across the native calls that read it (see Scalars)
+        Tree.Zip(model, result.Gradient, fun p g -> p - rate * g))
 
 [<Fact>]
 let ``the README's F# tour trains`` () =

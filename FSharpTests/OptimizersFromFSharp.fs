@@ -31,13 +31,16 @@ let ``An object expression is a gradient transformation that chains with library
 let ``Library stages have plain constructors and their states read back as trees`` () =
     use scope = torch.NewDisposeScope()
     let model = { W = torch.ones(3L); B = torch.zeros(1L) }
-    let gradients = { W = torch.full(3L, 2.0f); B = torch.ones(1L) }
+    use two = (2.0f).ToScalar()
+    let gradients = { W = torch.full(3L, two); B = torch.ones(1L) }
     let pipeline = Accumulate(Chain(ScaleByAdam(0.9, 0.999, 1e-8), ScaleByLearningRate(0.01), ParameterEma(0.5, false)), 2)
     let first = Optimizer.Step(pipeline, gradients, Optimizer.Init(pipeline, model), model)
     Assert.Equal<float32[]>(model.W.data<float32>().ToArray(), first.Parameters.W.data<float32>().ToArray())
     let second = Optimizer.Step(pipeline, gradients, first.State, first.Parameters)
     let average = ParameterEma.Average(second.State, model)
     // One real Adam step moves every parameter by lr (|m_hat / sqrt(v_hat)| = 1); the average is halfway there.
-    Assert.True(second.Parameters.W.allclose(torch.full(3L, 0.99f), 1e-6, 1e-6))
-    Assert.True(average.W.allclose(torch.full(3L, 0.995f), 1e-6, 1e-6))
+    use stepped = (0.99f).ToScalar()
+    use halfway = (0.995f).ToScalar()
+    Assert.True(second.Parameters.W.allclose(torch.full(3L, stepped), 1e-6, 1e-6))
+    Assert.True(average.W.allclose(torch.full(3L, halfway), 1e-6, 1e-6))
     Assert.Contains("MicroStep = 0", OptimizerStates.Describe(second.State))

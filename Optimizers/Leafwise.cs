@@ -39,7 +39,11 @@ internal static class Leafwise
     {
         using var scope = torch.NewDisposeScope();
         var total = 0.0;
-        foreach (var leaf in leaves) total += leaf.Value.to(torch.float64).square().sum().item<double>();
+        foreach (var leaf in leaves)
+        {
+            var wide = leaf.Value.to(torch.float64);
+            total += wide.mul(wide).sum().item<double>();
+        }
         return Math.Sqrt(total);
     }
 
@@ -47,7 +51,8 @@ internal static class Leafwise
     public static double Norm(torch.Tensor tensor)
     {
         using var scope = torch.NewDisposeScope();
-        return Math.Sqrt(tensor.to(torch.float64).square().sum().item<double>());
+        var wide = tensor.to(torch.float64);
+        return Math.Sqrt(wide.mul(wide).sum().item<double>());
     }
 
     /// <summary>Whether every element of every leaf is finite.</summary>

@@ -32,7 +32,7 @@ public static partial class Optimizer
     /// <summary>The new parameters <c>parameters + updates</c>, leaf by leaf (fresh tensors).</summary>
     /// <exception cref="TreeMismatchException">The trees differ in paths or shapes.</exception>
     public static TParams ApplyUpdates<TParams>(TParams parameters, TParams updates) =>
-        Tree.Zip(parameters, updates, (parameter, update) => parameter + update);
+        Tree.Zip(parameters, updates, (parameter, update) => parameter.add(update, Scalars.One));
 
     /// <summary>
     /// One optimizer step: <see cref="Update{TParams}"/> then <see cref="ApplyUpdates{TParams}"/>, in one dispose

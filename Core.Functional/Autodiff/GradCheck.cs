@@ -57,7 +57,8 @@ public static class GradCheck
         using var scope = torch.NewDisposeScope();
         var shifted = leaves[leaf].Value.clone();
         var flat = shifted.view(-1);
-        flat[index] = flat[index] + step;
+        using var shift = step.ToScalar();
+        flat[index] = flat[index].add(shift, Scalars.One);
         var moved = leaves.Select((l, j) => j == leaf ? shifted : l.Value).ToArray();
         return LayerPaths.Resolve(Tree.Unflatten(point, moved), loss).item<double>();
     }

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Functional.Core;
@@ -68,13 +69,30 @@ public static class Activations
     public static Tensor Silu(Tensor x) => nn.functional.silu(Floating(x));
 
     /// <summary>log(1 + e^x), computed as x where x &gt; 20 (PyTorch's threshold) to avoid overflow.</summary>
-    public static Tensor Softplus(Tensor x) => nn.functional.softplus(Floating(x));
+    /// <remarks>
+    /// Written out (where x &gt; 20: x, else log1p(exp(x))) because TorchSharp's softplus makes its beta and threshold
+    /// Scalars internally and lets them die during the native call (see <see cref="Scalars"/>). The exponent is taken
+    /// of min(x, 20), so that the branch not taken stays finite and its zero gradient does not become NaN.
+    /// </remarks>
+    public static Tensor Softplus(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var input = Floating(x);
+        var below = input.clamp_max(SoftplusThreshold).exp().log1p();
+        return where(input.gt(SoftplusThreshold), input, below).MoveToOuterDisposeScope();
+    }
+
+    static readonly Scalar SoftplusThreshold = 20L.ToScalar();
 
     /// <summary>x for x &gt; 0, e^x - 1 otherwise.</summary>
-    public static Tensor Elu(Tensor x) => nn.functional.elu(Floating(x), 1.0);
+    public static Tensor Elu(Tensor x) => Floating(x).elu(Scalars.One, Scalars.One, Scalars.One);
 
     /// <summary>x for x &gt; 0, <paramref name="slope"/>·x otherwise.</summary>
-    public static Tensor LeakyRelu(Tensor x, double slope) => nn.functional.leaky_relu(Floating(x), slope);
+    public static Tensor LeakyRelu(Tensor x, double slope)
+    {
+        using var negativeSlope = slope.ToScalar();
+        return Floating(x).leaky_relu(negativeSlope);
+    }
 
     /// <summary>
     /// e^x / Σ e^x along <paramref name="dimension"/> (negative counts from the end): each slice is positive and

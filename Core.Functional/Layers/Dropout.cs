@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Functional.Core;
@@ -30,8 +31,10 @@ public static class Dropout
             throw new ArgumentException($"Dropout's generator is on {generator.device} but the input is {Shapes.Describe(x)}.", nameof(generator));
 
         using var draws = rand(x.shape, dtype: float32, device: x.device, generator: generator);
-        using var dropped = draws.lt(rate);
-        using var scaled = x.mul(1 / (1 - rate));
-        return scaled.masked_fill(dropped, 0);
+        using var threshold = rate.ToScalar();
+        using var keptScale = (1 / (1 - rate)).ToScalar();
+        using var dropped = draws.lt(threshold);
+        using var scaled = x.mul(keptScale);
+        return scaled.masked_fill(dropped, Scalars.Zero);
     }
 }

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Functional.Core;
@@ -9,8 +10,12 @@ public static class Initializers
     /// A fresh float32 tensor of <paramref name="shape"/> on <paramref name="device"/> drawn from
     /// U(-<paramref name="bound"/>, <paramref name="bound"/>) with <paramref name="generator"/>; it does not require grad.
     /// </summary>
-    public static Tensor Uniform(Generator generator, long[] shape, double bound, Device device) =>
-        rand(shape, dtype: float32, device: device, generator: generator).mul_(2 * bound).sub_(bound);
+    public static Tensor Uniform(Generator generator, long[] shape, double bound, Device device)
+    {
+        using var width = (2 * bound).ToScalar();
+        using var lowest = bound.ToScalar();
+        return rand(shape, dtype: float32, device: device, generator: generator).mul_(width).sub_(lowest);
+    }
 
     /// <summary>A fresh float32 tensor of <paramref name="shape"/> on <paramref name="device"/> drawn from N(0, 1) with <paramref name="generator"/>.</summary>
     public static Tensor Normal(Generator generator, long[] shape, Device device) =>

@@ -51,11 +51,11 @@ public static class MaskInvariance
         var length = Draw(generator, 1, options.MaxLength);
         var extra = Draw(generator, 1, options.MaxExtraPadding);
         var mask = options.Holes && index % 2 == 1
-            ? rand([batch, length], generator: generator).lt(0.6)
+            ? rand([batch, length], generator: generator).lt(HoleThreshold)
             : Masks.FromLengths(randint(0, length + 1, [batch], generator: generator), length);
         if (index % 3 == 0) mask[0] = zeros(length, dtype: ScalarType.Bool);
         var values = randn([batch, length, options.Features], dtype: float64, generator: generator);
-        var junk = randn([batch, length + extra, options.Features], dtype: float64, generator: generator) * 3 + 5;
+        var junk = randn([batch, length + extra, options.Features], dtype: float64, generator: generator).mul(JunkScale).add(JunkShift, Scalars.One);
         var paddedMask = cat([mask, zeros([batch, extra], dtype: ScalarType.Bool)], 1);
         var paddedValues = where(paddedMask.unsqueeze(-1), cat([values, zeros([batch, extra, options.Features], dtype: float64)], 1), junk);
         mask = mask.to(device);
@@ -114,7 +114,7 @@ public static class MaskInvariance
         {
             var expected = parameterLeaves[i].Value.reshape(-1);
             var actual = parameterLeavesPadded[i].reshape(-1);
-            var bad = (actual - expected).abs().gt(expected.abs() * options.RelativeTolerance + options.AbsoluteTolerance);
+            var bad = (actual - expected).abs().gt(Allowed(expected, options));
             if (bad.any().item<bool>())
             {
                 var at = bad.nonzero()[0, 0].item<long>();
@@ -125,7 +125,7 @@ public static class MaskInvariance
 
         foreach (var (gradient, inputMask, name) in new[] { (firstRun.Values, mask, "original"), (secondRun.Values, paddedMask, "padded copy") })
         {
-            var leaking = gradient.ne(0).any(-1).logical_and(inputMask.logical_not());
+            var leaking = gradient.ne(Scalars.Zero).any(-1).logical_and(inputMask.logical_not());
             if (First(leaking) is var (row6, position6))
                 return new("padded input gradients", index, row6, position6, $"{shape}: the {name}'s padded input receives the gradient {Numbers(gradient[row6, position6])}");
         }
@@ -137,13 +137,25 @@ public static class MaskInvariance
         {
             var output = layer(point.Parameters, point.Values, mask);
             var hidden = Masks.Widen(outputMask, output.Values.dim()).logical_not();
-            return (output.Values * weights).masked_fill(hidden, 0).sum();
+            return (output.Values * weights).masked_fill(hidden, Scalars.Zero).sum();
         }, new Point<TParams>(parameters, values)).Gradient;
+
+    /// <summary>How far from <paramref name="expected"/> a value may be: |expected|·relative + absolute tolerance.</summary>
+    static Tensor Allowed(Tensor expected, MaskInvarianceOptions options)
+    {
+        using var relative = options.RelativeTolerance.ToScalar();
+        using var absolute = options.AbsoluteTolerance.ToScalar();
+        return expected.abs().mul(relative).add(absolute, Scalars.One);
+    }
+
+    static readonly Scalar HoleThreshold = 0.6.ToScalar();
+    static readonly Scalar JunkScale = 3L.ToScalar();
+    static readonly Scalar JunkShift = 5L.ToScalar();
 
     /// <summary>[batch, length]: true where any element of the position is not within tolerance.</summary>
     static Tensor Exceeds(Tensor expected, Tensor actual, MaskInvarianceOptions options)
     {
-        var bad = (actual - expected).abs().gt(expected.abs() * options.RelativeTolerance + options.AbsoluteTolerance)
+        var bad = (actual - expected).abs().gt(Allowed(expected, options))
             .logical_or(actual.isfinite().logical_not());
         return bad.dim() > 2 ? bad.flatten(2).any(2) : bad;
     }

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Functional.Core;
@@ -32,7 +33,7 @@ public static class Masks
         if (lengths.dim() != 1 || lengths.is_floating_point() || lengths.dtype == ScalarType.Bool)
             throw new ArgumentException($"Masks.FromLengths needs integer lengths of shape [batch], got {Shapes.Describe(lengths)}.", nameof(lengths));
         if (length < 0) throw new ArgumentException($"Masks.FromLengths needs a length of at least 0, got {length}.", nameof(length));
-        using var positions = arange(length, dtype: ScalarType.Int64, device: lengths.device);
+        using var positions = Ranges.Of(length, lengths.device);
         using var wide = lengths.to(ScalarType.Int64);
         using var column = wide.unsqueeze(1);
         return positions.unsqueeze(0).lt(column);
@@ -47,7 +48,7 @@ public static class Masks
     {
         if (ids.dim() != 2 || (ids.dtype != ScalarType.Int64 && ids.dtype != ScalarType.Int32))
             throw new ArgumentException($"Masks.FromPadIds needs ids of dtype Int64 or Int32 and shape [batch, length], got {Shapes.Describe(ids)}.", nameof(ids));
-        return ids.ne(PadId);
+        return ids.ne(Scalars.Zero);   // PadId
     }
 
     /// <summary>True where both masks are true; the masks must have the same shape (no broadcasting).</summary>
@@ -68,8 +69,8 @@ public static class Masks
     {
         if (queryLength < 0 || keyLength < 0)
             throw new ArgumentException($"Masks.Causal needs lengths of at least 0, got {queryLength} and {keyLength}.");
-        using var queries = arange(queryLength, dtype: ScalarType.Int64, device: device);
-        using var keys = arange(keyLength, dtype: ScalarType.Int64, device: device);
+        using var queries = Ranges.Of(queryLength, device);
+        using var keys = Ranges.Of(keyLength, device);
         using var column = queries.unsqueeze(1);
         using var row = keys.unsqueeze(0);
         return row.le(column);
@@ -90,9 +91,10 @@ public static class Masks
         // Hidden scores become the lowest finite value: beside any real score their weight underflows to exactly 0, and
         // a slice without a real position gets a finite uniform softmax that the final fill zeroes (gradient included).
         using var hidden = mask.logical_not();
-        using var filled = scores.masked_fill(hidden, finfo(scores.dtype).min);
+        using var lowest = finfo(scores.dtype).min.ToScalar();
+        using var filled = scores.masked_fill(hidden, lowest);
         using var weights = filled.softmax(dimension);
-        return weights.masked_fill(hidden, 0);
+        return weights.masked_fill(hidden, Scalars.Zero);
     }
 
     /// <summary>
@@ -116,7 +118,7 @@ public static class Masks
         Check(nameof(Mean), values, mask);
         using var total = Sum(values, mask);
         using var count = Count(mask, values.dtype, values.dim() - 2);
-        using var safe = count.clamp_min(1);
+        using var safe = count.clamp_min(Scalars.One);
         return total / safe;
     }
 
@@ -131,10 +133,11 @@ public static class Masks
         using var scope = NewDisposeScope();
         var wide = Widen(mask, values.dim());
         var hidden = wide.logical_not();
-        var filled = values.masked_fill(hidden, finfo(values.dtype).min);
+        using var lowest = finfo(values.dtype).min.ToScalar();
+        var filled = values.masked_fill(hidden, lowest);
         var maximum = filled.amax([1]);
         var anyReal = wide.any(1);
-        return maximum.masked_fill(anyReal.logical_not(), 0).MoveToOuterDisposeScope();
+        return maximum.masked_fill(anyReal.logical_not(), Scalars.Zero).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -168,7 +171,7 @@ public static class Masks
         var realLogits = Flatten(logits).index_select(0, positions);
         var realTargets = targets.reshape(-1).index_select(0, positions).to(ScalarType.Int64);
         var picked = realLogits.log_softmax(-1).gather(1, realTargets.unsqueeze(1));
-        var count = mask.sum().to(logits.dtype).clamp_min(1);
+        var count = mask.sum().to(logits.dtype).clamp_min(Scalars.One);
         return (picked.sum().neg() / count).MoveToOuterDisposeScope();
     }
 
@@ -185,7 +188,7 @@ public static class Masks
         var positions = RealPositions(mask);
         var predicted = Flatten(logits).index_select(0, positions).argmax(-1);
         var correct = predicted.eq(targets.reshape(-1).index_select(0, positions).to(ScalarType.Int64));
-        var count = mask.sum().to(logits.dtype).clamp_min(1);
+        var count = mask.sum().to(logits.dtype).clamp_min(Scalars.One);
         return (correct.sum().to(logits.dtype) / count).MoveToOuterDisposeScope();
     }
 
@@ -225,9 +228,9 @@ public static class Masks
     internal static Tensor ReversedIndex(Tensor lengths, long length)
     {
         using var scope = NewDisposeScope();
-        var positions = arange(length, dtype: ScalarType.Int64, device: lengths.device).unsqueeze(0);
+        var positions = Ranges.Of(length, lengths.device).unsqueeze(0);
         var column = lengths.unsqueeze(1);
-        return where(positions.lt(column), column - 1 - positions, positions).MoveToOuterDisposeScope();
+        return where(positions.lt(column), column.sub(Scalars.One).sub(positions), positions).MoveToOuterDisposeScope();
     }
 
     /// <summary><paramref name="values"/> with zeros at padded positions (exactly zero gradient there).</summary>
@@ -235,7 +238,7 @@ public static class Masks
     {
         using var wide = Widen(mask, values.dim());
         using var hidden = wide.logical_not();
-        return values.masked_fill(hidden, 0);
+        return values.masked_fill(hidden, Scalars.Zero);
     }
 
     /// <summary>The flat indices (Int64 [count]) of the real positions of a [batch, length] mask, in order.</summary>

@@ -53,7 +53,7 @@ public static class AdditiveAttention
         var q = Linear.Apply(parameters.Query, Masks.ZeroPadding(query, queryMask));
         var m = Masks.ZeroPadding(memory, memoryMask);
         var k = Linear.Apply(parameters.Key, m);
-        var hidden = (q.unsqueeze(2) + k.unsqueeze(1)).tanh();
+        var hidden = q.unsqueeze(2).add(k.unsqueeze(1), Scalars.One).tanh();
         var scores = hidden.matmul(parameters.Score);
         var weights = Masks.Softmax(scores, Attention.Allowed(queryMask, memoryMask, causal), -1);
         var result = new AttentionResult(new MaskedSequence(weights.matmul(m), queryMask.alias()), weights);

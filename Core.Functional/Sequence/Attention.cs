@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Functional.Core;
@@ -55,7 +56,8 @@ public static class Attention
     internal static (Tensor Output, Tensor Weights) Heads(Tensor q, Tensor queryMask, Tensor k, Tensor v, Tensor keyMask, bool causal)
     {
         using var scope = NewDisposeScope();
-        var scores = q.matmul(k.transpose(-2, -1)) / Math.Sqrt(q.shape[^1]);
+        using var scale = Math.Sqrt(q.shape[^1]).ToScalar();
+        var scores = q.matmul(k.transpose(-2, -1)).div(scale);
         var weights = Masks.Softmax(scores, Allowed(queryMask, keyMask, causal).unsqueeze(1), -1);
         var output = weights.matmul(v);
         scope.MoveToOuter(output, weights);

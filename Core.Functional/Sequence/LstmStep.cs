@@ -61,9 +61,9 @@ public static class LstmStep
         for (var k = 0; k < parameters.Layers.Length; k++)
         {
             var cell = parameters.Layers[k].Forward;
-            var gates = (nn.functional.linear(x, cell.InputWeight, cell.InputBias)
-                + nn.functional.linear(state.Hidden[k], cell.HiddenWeight, cell.HiddenBias)).chunk(4, 1);
-            cells[k] = gates[1].sigmoid() * state.Cell[k] + gates[0].sigmoid() * gates[2].tanh();
+            var gates = nn.functional.linear(x, cell.InputWeight, cell.InputBias)
+                .add(nn.functional.linear(state.Hidden[k], cell.HiddenWeight, cell.HiddenBias), Scalars.One).chunk(4, 1);
+            cells[k] = (gates[1].sigmoid() * state.Cell[k]).add(gates[0].sigmoid() * gates[2].tanh(), Scalars.One);
             hiddens[k] = gates[3].sigmoid() * cells[k].tanh();
             x = hiddens[k];
         }

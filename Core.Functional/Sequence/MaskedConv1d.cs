@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Functional.Core;
@@ -34,12 +35,14 @@ public static class MaskedConv1d
     static Tensor OutputMask(Conv1dParams parameters, Tensor mask, long outLength)
     {
         var span = parameters.Dilation * (parameters.Weight.shape[2] - 1) + 1;
-        var positions = arange(1, mask.shape[1] + 1, dtype: ScalarType.Int64, device: mask.device);
+        using var extra = (2L * parameters.Padding - span).ToScalar();
+        using var stride = parameters.Stride.ToScalar();
+        var positions = Ranges.Of(mask.shape[1], mask.device).add(Scalars.One, Scalars.One);
         var extent = (positions * mask.to(ScalarType.Int64)).amax([1]);
-        var room = extent + 2L * parameters.Padding - span;
-        var count = where(room.ge(0), room.div(parameters.Stride, rounding_mode: RoundingMode.floor) + 1, zeros_like(room));
-        var outPositions = arange(outLength, dtype: ScalarType.Int64, device: mask.device).unsqueeze(0);
+        var room = extent.add(extra, Scalars.One);
+        var count = where(room.ge(Scalars.Zero), room.div(stride, rounding_mode: RoundingMode.floor).add(Scalars.One, Scalars.One), zeros_like(room));
+        var outPositions = Ranges.Of(outLength, mask.device).unsqueeze(0);
         var real = outPositions.lt(count.unsqueeze(1));
-        return extent.gt(0).unsqueeze(1).logical_and(real);
+        return extent.gt(Scalars.Zero).unsqueeze(1).logical_and(real);
     }
 }

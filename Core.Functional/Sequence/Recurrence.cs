@@ -107,10 +107,10 @@ internal static class Recurrence
             layers[0].Backward is not null, rowLengths.Select(n => Math.Max(n, 1)).ToArray(), buildGraph, values.requires_grad);
         var results = FusedRecurrence.Run(config, anyEmpty ? Masks.ZeroPadding(values, mask) : values, weights);
         if (!anyEmpty) return (results[0], results[1], kind == Kind.Lstm ? results[2] : null);
-        var empty = lengths.eq(0).reshape(1, -1, 1);
+        var empty = lengths.eq(Scalars.Zero).reshape(1, -1, 1);
         var output = Masks.ZeroPadding(results[0], mask);
-        var hidden = results[1].masked_fill(empty, 0);
-        var cell = kind == Kind.Lstm ? results[2].masked_fill(empty, 0) : null;
+        var hidden = results[1].masked_fill(empty, Scalars.Zero);
+        var cell = kind == Kind.Lstm ? results[2].masked_fill(empty, Scalars.Zero) : null;
         return (output, hidden, cell);
     }
 
@@ -134,8 +134,8 @@ internal static class Recurrence
             Tensor next;
             if (kind == Kind.Lstm)
             {
-                var gates = (projected[t] + recurrent).chunk(4, 1);
-                var nextCell = gates[1].sigmoid() * c! + gates[0].sigmoid() * gates[2].tanh();
+                var gates = projected[t].add(recurrent, Scalars.One).chunk(4, 1);
+                var nextCell = (gates[1].sigmoid() * c!).add(gates[0].sigmoid() * gates[2].tanh(), Scalars.One);
                 next = gates[3].sigmoid() * nextCell.tanh();
                 c = where(real, nextCell, c!);
             }
@@ -143,12 +143,12 @@ internal static class Recurrence
             {
                 var x = projected[t].chunk(3, 1);
                 var r = recurrent.chunk(3, 1);
-                var reset = (x[0] + r[0]).sigmoid();
-                var update = (x[1] + r[1]).sigmoid();
-                var candidate = (x[2] + reset * r[2]).tanh();
-                next = candidate + update * (h - candidate);
+                var reset = x[0].add(r[0], Scalars.One).sigmoid();
+                var update = x[1].add(r[1], Scalars.One).sigmoid();
+                var candidate = x[2].add(reset * r[2], Scalars.One).tanh();
+                next = candidate.add(update * (h - candidate), Scalars.One);
             }
-            outputs[t] = next.masked_fill(real.logical_not(), 0);
+            outputs[t] = next.masked_fill(real.logical_not(), Scalars.Zero);
             h = where(real, next, h);
         }
         return (stack(outputs, 1), h, c);

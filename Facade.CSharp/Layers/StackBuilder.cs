@@ -98,7 +98,7 @@ public sealed record StackBuilder
     static torch.Tensor Residual(IReadOnlyList<LayerSpec> block, StackParams parameters, torch.Tensor x, StepContext context)
     {
         using var inner = Stacks.Apply(block, parameters, x, context);
-        return x + inner;
+        return x.add(inner, Scalars.One);
     }
 
     /// <summary>Every configuration error of the stack (empty when valid), settings prefixed by the layer's tree path.</summary>

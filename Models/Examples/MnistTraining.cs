@@ -32,7 +32,8 @@ public sealed record MnistSplit(DigitBatch Train, DigitBatch Validation) : IDisp
     {
         var data = Mnist.Load(directory);
         using var scope = torch.NewDisposeScope();
-        var pixels = data.Images.reshape(-1, DigitClassifier.Pixels).to(torch.float32) / 255.0f;
+        using var brightest = 255.0f.ToScalar();
+        var pixels = data.Images.reshape(-1, DigitClassifier.Pixels).to(torch.float32).div(brightest);
         var trainCount = pixels.shape[0] - validationCount;
         if (trainCount < 1) throw new ArgumentOutOfRangeException(nameof(validationCount), validationCount, $"The data set has only {pixels.shape[0]} examples.");
         var split = new MnistSplit(

@@ -40,7 +40,8 @@ public static class AlternatingStep
 
             spectral = spectral is null ? null : Discriminator.AdvanceSpectral(afterDiscriminator.Discriminator, spectral);
             noise = GanGenerator.Noise(parameters.Generator, batch, generator);
-            var generatorStep = Autodiff.ValueAndGrad(p => lambda * SingleLoss.GeneratorLoss(p, spectral, noise), afterDiscriminator);
+            using var weight = lambda.ToScalar();
+            var generatorStep = Autodiff.ValueAndGrad(p => SingleLoss.GeneratorLoss(p, spectral, noise).mul(weight), afterDiscriminator);
             var (afterGenerator, generatorState) = BranchStep(optimizer.Generator, GanParams.GeneratorPaths, generatorStep.Gradient, joint.States[GanOptimizer.GeneratorBranch], afterDiscriminator);
 
             var states = joint.States.ToArray();
@@ -61,7 +62,7 @@ public static class AlternatingStep
         var chosen = Enumerable.Range(0, parameterLeaves.Count).Where(i => PathPattern.Matches(pattern, parameterLeaves[i].Path)).ToArray();
         var result = branch.Update(chosen.Select(i => gradientLeaves[i]).ToArray(), state, chosen.Select(i => parameterLeaves[i]).ToArray());
         var leaves = parameterLeaves.Select(leaf => leaf.Value.alias()).ToArray();
-        for (var k = 0; k < chosen.Length; k++) leaves[chosen[k]] = parameterLeaves[chosen[k]].Value + result.Updates[k].Value;
+        for (var k = 0; k < chosen.Length; k++) leaves[chosen[k]] = parameterLeaves[chosen[k]].Value.add(result.Updates[k].Value, Scalars.One);
         return (Tree.Unflatten(parameters, leaves), result.State);
     }
 }

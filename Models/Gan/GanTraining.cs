@@ -100,7 +100,8 @@ public static class GanTraining
     {
         var data = Mnist.Load(directory);
         using var scope = torch.NewDisposeScope();
-        var pixels = (data.Images.reshape(-1, DigitClassifier.Pixels).to(torch.float32) / 127.5f - 1).MoveToOuterDisposeScope();
+        using var halfBrightest = 127.5f.ToScalar();
+        var pixels = data.Images.reshape(-1, DigitClassifier.Pixels).to(torch.float32).div(halfBrightest).sub(Scalars.One).MoveToOuterDisposeScope();
         data.Images.Dispose();
         data.Labels.Dispose();
         return pixels;

@@ -1,3 +1,4 @@
+using Functional.Core;
 using SkiaSharp;
 using TorchSharp;
 
@@ -20,6 +21,9 @@ public static class SampleGrid
     const int Side = 28;
     const byte GapGrey = 96;
 
+    /// <summary>127.5: maps [0, 2] (pixels shifted from [-1, 1]) onto the grey levels [0, 255].</summary>
+    static readonly Scalar HalfBrightest = 127.5f.ToScalar();
+
     /// <summary>The pixel size of a grid of <paramref name="rows"/> x <paramref name="columns"/> tiles at <paramref name="scale"/>.</summary>
     public static GridSize Size(int rows, int columns, int scale) =>
         new(scale * (columns * (Side + Gap) + Gap), scale * (rows * (Side + Gap) + Gap));
@@ -40,7 +44,7 @@ public static class SampleGrid
         var size = Size(rows, columns, scale);
         byte[] grey;
         using (torch.no_grad())
-        using (var bytes = ((images.detach().to(torch.float32).cpu().clamp(-1, 1) + 1) * 127.5f).round().to(torch.uint8))
+        using (var bytes = images.detach().to(torch.float32).cpu().clamp(Scalars.MinusOne, Scalars.One).add(Scalars.One, Scalars.One).mul(HalfBrightest).round().to(torch.uint8))
             grey = bytes.data<byte>().ToArray();
 
         var canvas = new byte[size.Width * size.Height];

@@ -1,3 +1,4 @@
+using Functional.Core;
 using TorchSharp;
 
 namespace Functional.Models;
@@ -34,9 +35,10 @@ public static class SampleScoring
             throw new ArgumentException($"Scoring needs samples [count >= 1, {DigitClassifier.Pixels}], got {Core.Shapes.Describe(samples)}.", nameof(samples));
         using var scope = torch.NewDisposeScope();
         using var noGradient = torch.no_grad();
-        var probabilities = DigitClassifier.Logits(classifier, (samples + 1) / 2, training: false, generator).softmax(1);
+        var probabilities = DigitClassifier.Logits(classifier, samples.add(Scalars.One, Scalars.One).div(Scalars.Two), training: false, generator).softmax(1);
         var (confidence, digit) = probabilities.max(1);
-        var confident = confidence.gt(threshold);
+        using var recognisedAbove = threshold.ToScalar();
+        var confident = confidence.gt(recognisedAbove);
         var counts = digit.masked_select(confident).bincount(null, 10).data<long>().ToArray();
         var recognised = counts.Sum();
         var entropy = recognised == 0 ? 0 : Math.Abs(counts.Where(c => c > 0).Sum(c => (double)c / recognised * Math.Log((double)c / recognised))) / Math.Log(10);

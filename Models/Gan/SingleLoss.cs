@@ -38,7 +38,8 @@ public static class SingleLoss
         var discriminatorLoss = Hinge.DiscriminatorLoss(realScores, stoppedScores);
         var generatorLoss = Hinge.GeneratorLoss(scores);
         var added = generatorLoss - Hinge.GeneratorLoss(stoppedScores);
-        return new SingleLossTerms(discriminatorLoss + lambda * added, discriminatorLoss, generatorLoss, added);
+        using var weight = lambda.ToScalar();
+        return new SingleLossTerms(discriminatorLoss.add(added.mul(weight), Scalars.One), discriminatorLoss, generatorLoss, added);
     }
 
     /// <summary>The total of <see cref="Terms"/>: the one loss to differentiate.</summary>

@@ -1,3 +1,4 @@
+using Functional.Core;
 using TorchSharp;
 
 namespace Functional.Models;
@@ -9,6 +10,9 @@ namespace Functional.Models;
 /// </summary>
 public static class RepeatBlocking
 {
+    /// <summary>The log-probability of a forbidden character.</summary>
+    static readonly Scalar ForbiddenLogProbability = double.NegativeInfinity.ToScalar();
+
     /// <summary>
     /// The characters that <paramref name="title"/> may not be followed by under n-gram size <paramref name="n"/>
     /// (0: blocking off, nothing is forbidden; 1: no character twice), without duplicates.
@@ -48,7 +52,7 @@ public static class RepeatBlocking
         if (rows.Count == 0) return logProbabilities;
         var device = logProbabilities.device;
         var flat = torch.tensor(rows.Zip(columns, (r, c) => r * vocabulary + c).ToArray(), device: device);
-        var mask = torch.zeros(titles.Count * vocabulary, dtype: torch.@bool, device: device).index_fill(0, flat, true).view(titles.Count, vocabulary);
-        return logProbabilities.masked_fill(mask, double.NegativeInfinity);
+        var mask = torch.zeros(titles.Count * vocabulary, dtype: torch.@bool, device: device).index_fill(0, flat, Scalars.True).view(titles.Count, vocabulary);
+        return logProbabilities.masked_fill(mask, ForbiddenLogProbability);
     }
 }

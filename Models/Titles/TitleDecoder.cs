@@ -27,6 +27,12 @@ public static class TitleDecoder
     /// <summary>Probabilities are floored here before the logarithm, so a character neither written nor copied costs about 27.6 nats, not infinity.</summary>
     internal const double Floor = 1e-12;
 
+    /// <summary><see cref="Floor"/> as a Scalar that lives for the process (see <see cref="Scalars"/>).</summary>
+    internal static readonly Scalar FloorScalar = Floor.ToScalar();
+
+    /// <summary>The slope of the hidden layer's leaky ReLU for negative inputs.</summary>
+    static readonly Scalar HiddenSlope = 0.2.ToScalar();
+
     /// <summary>Passed where dropout is off (evaluation), so no draw is ever taken from it.</summary>
     static readonly torch.Generator Unused = new(0);
 
@@ -40,7 +46,7 @@ public static class TitleDecoder
         Memory.Scoped(() =>
         {
             var probabilities = Probabilities(parameters, article, input, training, dropout, generator, capture);
-            return probabilities.clamp_min(Floor).log().masked_fill(input.eq(CharacterVocabulary.Padding).unsqueeze(-1), 0);
+            return probabilities.clamp_min(FloorScalar).log().masked_fill(input.eq(TitleEncoder.PaddingId).unsqueeze(-1), Scalars.Zero);
         });
 
     /// <summary>
@@ -67,7 +73,7 @@ public static class TitleDecoder
             var embedded = Embedding.Apply(parameters.Embedding, previous);
             var step = LstmStep.Apply(parameters.Decoder, embedded, state);
             var mask = torch.ones([previous.shape[0], 1], dtype: torch.@bool, device: previous.device);
-            var logProbabilities = Mixture(parameters, article, step.Output.unsqueeze(1), mask, false, 0, Unused, Capture.None).squeeze(1).clamp_min(Floor).log();
+            var logProbabilities = Mixture(parameters, article, step.Output.unsqueeze(1), mask, false, 0, Unused, Capture.None).squeeze(1).clamp_min(FloorScalar).log();
             return new DecoderStepResult(logProbabilities, step.State);
         });
 
@@ -87,14 +93,14 @@ public static class TitleDecoder
         capture.Record(AttentionCapture, attention.Weights);
         var summary = article.Summary.unsqueeze(1).expand(-1, states.shape[1], -1);
         var features = torch.cat([states, attention.Output.Values, summary], 2);
-        var hidden = torch.nn.functional.leaky_relu(Linear.Apply(parameters.Hidden, features), 0.2);
+        var hidden = Linear.Apply(parameters.Hidden, features).leaky_relu(HiddenSlope);
         if (dropout > 0) hidden = Dropout.Apply(hidden, dropout, training, generator);
-        var writing = ((Linear.Apply(parameters.Output, hidden) + article.Prior.unsqueeze(1)) / 2).softmax(-1);
+        var writing = Linear.Apply(parameters.Output, hidden).add(article.Prior.unsqueeze(1), Scalars.One).div(Scalars.Two).softmax(-1);
         // An empty article has nothing to copy: its rows write with probability 1, so every distribution sums to 1.
-        var write = Linear.Apply(parameters.CopyGate, features).sigmoid().masked_fill(article.Mask.any(1).logical_not().view(-1, 1, 1), 1);
+        var write = Linear.Apply(parameters.CopyGate, features).sigmoid().masked_fill(article.Mask.any(1).logical_not().view(-1, 1, 1), Scalars.One);
         capture.Record(WriteProbabilityCapture, write.squeeze(-1));
         var targets = article.Ids.unsqueeze(1).expand(-1, states.shape[1], -1);
         var copying = torch.zeros_like(writing).scatter_add(2, targets, attention.Weights);
-        return write * writing + (1 - write) * copying;
+        return write.mul(writing).add(write.neg().add(Scalars.One, Scalars.One).mul(copying), Scalars.One);
     }
 }

@@ -23,6 +23,9 @@ public sealed record EncodedArticle(torch.Tensor Memory, torch.Tensor Mask, torc
 /// <summary>The article side of the title model: embedding, masked bidirectional LSTM, max-pool summary and copy prior.</summary>
 public static class TitleEncoder
 {
+    /// <summary><see cref="CharacterVocabulary.Padding"/> as a Scalar that lives for the process (see <see cref="Scalars"/>).</summary>
+    internal static readonly Scalar PaddingId = CharacterVocabulary.Padding.ToScalar();
+
     /// <summary>
     /// Encodes <paramref name="article"/> (int64 [batch, length], <see cref="CharacterVocabulary.Padding"/> = padding,
     /// which may sit anywhere). Padding changes nothing real. With <paramref name="training"/>, dropout of
@@ -47,9 +50,9 @@ public static class TitleEncoder
         {
             var memory = Lstm.Apply(parameters.Encoder, values, mask).Output.Values;
             var summary = Masks.Max(memory, mask);
-            var realIds = ids.to(torch.int64).masked_fill(mask.logical_not(), CharacterVocabulary.Padding);
+            var realIds = ids.to(torch.int64).masked_fill(mask.logical_not(), PaddingId);
             var present = Present(realIds, parameters.CopyPrior.Scale.shape[0], parameters.CopyPrior.Scale.dtype);
-            var prior = present * parameters.CopyPrior.Scale + parameters.CopyPrior.Bias;
+            var prior = present.mul(parameters.CopyPrior.Scale).add(parameters.CopyPrior.Bias, Scalars.One);
             return new EncodedArticle(memory, mask.alias(), summary, prior, realIds);
         });
 
@@ -62,6 +65,6 @@ public static class TitleEncoder
         {
             var present = torch.zeros([article.shape[0], vocabulary], dtype: dtype, device: article.device);
             present = present.scatter(1, article.to(torch.int64), torch.ones(article.shape, dtype: dtype, device: article.device));
-            return present.index_fill(1, torch.tensor(new long[] { CharacterVocabulary.Padding }, device: article.device), 0);
+            return present.index_fill(1, torch.tensor(new long[] { CharacterVocabulary.Padding }, device: article.device), Scalars.Zero);
         });
 }

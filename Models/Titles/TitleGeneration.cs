@@ -41,7 +41,8 @@ public static class TitleGeneration
         // A row stops unfinished when every character is forbidden to it (possible only with a tiny vocabulary).
         var stuck = new bool[rows];
         var state = TitleDecoder.InitialState(parameters, rows);
-        var previous = torch.full(rows, CharacterVocabulary.Start, dtype: torch.int64, device: encoded.Memory.device);
+        using var startId = CharacterVocabulary.Start.ToScalar();
+        var previous = torch.full(rows, startId, dtype: torch.int64, device: encoded.Memory.device);
         for (var length = 0; length < maxLength && Enumerable.Range(0, rows).Any(row => !finished[row] && !stuck[row]); length++)
         {
             using var stepScope = torch.NewDisposeScope();
@@ -93,6 +94,9 @@ public static class GreedyDecoding
 /// <summary>Sampling: each next character drawn from the model's distribution after temperature, top-k and top-p.</summary>
 public static class TitleSampling
 {
+    /// <summary>The logit of a character that cannot be drawn.</summary>
+    static readonly Scalar Excluded = double.NegativeInfinity.ToScalar();
+
     /// <summary>
     /// A sampled title for each article; the draws come from <paramref name="generator"/> only, so a seeded
     /// generator gives the same titles. The score is the model's own log-probability of the drawn characters.
@@ -100,25 +104,28 @@ public static class TitleSampling
     public static DecodedTitle[] Decode(TitleModelParams parameters, IReadOnlyList<int[]> articles, SamplingOptions options, torch.Generator generator)
     {
         options.Validate();
+        // Held for the whole decoding (the step loop runs inside this call), not made at every step.
+        using var temperature = options.Temperature.ToScalar();
+        using var topP = options.TopP.ToScalar();
         return TitleGeneration.StepLoop(parameters, articles, options.MinLength, options.MaxLength, options.NoRepeatNgram, logProbabilities =>
         {
-            var logits = logProbabilities / options.Temperature;
+            var logits = logProbabilities.div(temperature);
             if (options.TopK > 0 && options.TopK < logits.shape[1])
             {
                 var threshold = logits.topk(options.TopK, 1).values.narrow(1, options.TopK - 1, 1);
-                logits = logits.masked_fill(logits.lt(threshold), double.NegativeInfinity);
+                logits = logits.masked_fill(logits.lt(threshold), Excluded);
             }
             if (options.TopP < 1)
             {
                 var (sorted, order) = logits.sort(1, descending: true);
                 var cumulative = sorted.softmax(1).cumsum(1);
                 // Drop a character when the more likely ones already reach p (the most likely one always stays).
-                var drop = (cumulative - sorted.softmax(1)).ge(options.TopP);
-                logits = logits.scatter(1, order, sorted.masked_fill(drop, double.NegativeInfinity));
+                var drop = (cumulative - sorted.softmax(1)).ge(topP);
+                logits = logits.scatter(1, order, sorted.masked_fill(drop, Excluded));
             }
             // A row with every character forbidden draws from a uniform stand-in; the step loop then stops it (its pick is −∞).
-            var dead = logits.eq(double.NegativeInfinity).all(1, keepdim: true);
-            var probabilities = logits.masked_fill(dead, 0).softmax(1).cpu();
+            var dead = logits.eq(Excluded).all(1, keepdim: true);
+            var probabilities = logits.masked_fill(dead, Scalars.Zero).softmax(1).cpu();
             return torch.multinomial(probabilities, 1, generator: generator).squeeze(1).to(logProbabilities.device);
         });
     }

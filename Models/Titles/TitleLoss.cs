@@ -23,9 +23,9 @@ public static class TitleLoss
             var article = TitleEncoder.Apply(parameters, batch.Article, training, options.Dropout, generator);
             // Only the real target positions are floored, logged and scored (what the loss reads; padding is skipped).
             var probabilities = TitleDecoder.Probabilities(parameters, article, batch.DecoderInput, training, options.Dropout, generator, capture);
-            var logProbabilities = Masks.RealRows(probabilities, batch.TargetMask).clamp_min(TitleDecoder.Floor).log();
+            var logProbabilities = Masks.RealRows(probabilities, batch.TargetMask).clamp_min(TitleDecoder.FloorScalar).log();
             var targets = Masks.RealRows(batch.Target, batch.TargetMask).to(torch.int64);
-            var count = batch.TargetMask.sum().to(logProbabilities.dtype).clamp_min(1);
+            var count = batch.TargetMask.sum().to(logProbabilities.dtype).clamp_min(Scalars.One);
             var loss = -(logProbabilities.gather(1, targets.unsqueeze(1)).sum() / count);
             using var noGradient = torch.no_grad();
             var accuracy = logProbabilities.argmax(-1).eq(targets).sum().to(logProbabilities.dtype) / count;

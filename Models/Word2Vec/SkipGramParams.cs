@@ -1,3 +1,4 @@
+using Functional.Core;
 using TorchSharp;
 
 namespace Functional.Models;
@@ -11,9 +12,12 @@ public sealed record SkipGramParams(torch.Tensor Input, torch.Tensor Output)
     /// word2vec's initialisation: input vectors uniform in ±0.5/dimension from <paramref name="generator"/>, output
     /// vectors zero. float32 on the CPU.
     /// </summary>
-    public static SkipGramParams Init(torch.Generator generator, int vocabulary, int dimension) =>
-        new(torch.rand([vocabulary, dimension], generator: generator).sub_(0.5).div_(dimension),
+    public static SkipGramParams Init(torch.Generator generator, int vocabulary, int dimension)
+    {
+        using var dimensionScalar = dimension.ToScalar();
+        return new(torch.rand([vocabulary, dimension], generator: generator).sub_(Scalars.Half).div_(dimensionScalar),
             torch.zeros(vocabulary, dimension));
+    }
 }
 
 /// <summary>

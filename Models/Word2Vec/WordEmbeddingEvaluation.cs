@@ -1,4 +1,5 @@
 using System.Globalization;
+using Functional.Core;
 using TorchSharp;
 
 namespace Functional.Models;
@@ -18,6 +19,9 @@ public sealed record AnalogyResult(double Accuracy, int Answered, int Total);
 /// <summary>The standard intrinsic evaluations of word vectors.</summary>
 public static class WordEmbeddingEvaluation
 {
+    /// <summary>The score given to an analogy's own question words, so that none of them is the answer.</summary>
+    static readonly Scalar Excluded = float.NegativeInfinity.ToScalar();
+
     /// <summary>Scores a similarity file of <c>word1&lt;TAB&gt;word2&lt;TAB&gt;score</c> lines ('#' lines skipped), lower-cased.</summary>
     public static SimilarityResult Similarity(WordVectors vectors, string path)
     {
@@ -46,9 +50,9 @@ public static class WordEmbeddingEvaluation
         {
             using var chunkScope = torch.NewDisposeScope();
             long[] Column(int k) => chunk.Select(q => (long)q[k]).ToArray();
-            var query = unit[torch.tensor(Column(1))] - unit[torch.tensor(Column(0))] + unit[torch.tensor(Column(2))];
+            var query = (unit[torch.tensor(Column(1))] - unit[torch.tensor(Column(0))]).add(unit[torch.tensor(Column(2))], Scalars.One);
             var scores = query.matmul(unit.t());
-            var excluded = torch.full([chunk.Length, 1], float.NegativeInfinity);
+            var excluded = torch.full([chunk.Length, 1], Excluded);
             for (var k = 0; k < 3; k++) scores.scatter_(1, torch.tensor(Column(k)).unsqueeze(1), excluded);
             var predicted = scores.argmax(1).data<long>().ToArray();
             right += predicted.Where((p, i) => p == chunk[i][3]).Count();

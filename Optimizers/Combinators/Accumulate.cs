@@ -27,10 +27,11 @@ public sealed record Accumulate(IGradientTransformation Inner, int K) : IGradien
     {
         var accumulated = Check.State<AccumulateState>(state, nameof(Accumulate));
         Check.SameCount(gradients, accumulated.Sum, nameof(Accumulate));
-        var sum = gradients.Select((g, i) => accumulated.MicroStep == 0 ? g.Value.alias() : accumulated.Sum[i] + g.Value).ToArray();
+        var sum = gradients.Select((g, i) => accumulated.MicroStep == 0 ? g.Value.alias() : accumulated.Sum[i].add(g.Value, Scalars.One)).ToArray();
         if (accumulated.MicroStep + 1 < K)
             return new(Leafwise.Zeros(gradients), new AccumulateState(accumulated.MicroStep + 1, sum, Tree.Map(accumulated.Inner, t => t.alias())));
-        var mean = Leafwise.WithValues(gradients, sum.Select(s => s / K).ToArray());
+        using var microBatches = K.ToScalar();
+        var mean = Leafwise.WithValues(gradients, sum.Select(s => s.div(microBatches)).ToArray());
         var result = Inner.Update(mean, accumulated.Inner, parameters);
         return new(result.Updates, new AccumulateState(0, Leafwise.ZerosLike(gradients), result.State));
     }

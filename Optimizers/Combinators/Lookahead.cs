@@ -36,11 +36,12 @@ public sealed record Lookahead(IGradientTransformation Inner, int K, double Alph
         if (count % K != 0)
             return new(result.Updates, new LookaheadState(count, Leafwise.Aliases(lookahead.Slow), result.State));
         var slow = new torch.Tensor[gradients.Count];
+        using var oneMinusAlpha = (1 - Alpha).ToScalar();
         var updates = Leafwise.Map(result.Updates, (i, u) =>
         {
             var p = parameters[i].Value;
-            var update = u.Value + (lookahead.Slow[i] - (p + u.Value)) * (1 - Alpha);
-            slow[i] = p + update;
+            var update = u.Value.add((lookahead.Slow[i] - p.add(u.Value, Scalars.One)).mul(oneMinusAlpha), Scalars.One);
+            slow[i] = p.add(update, Scalars.One);
             return update;
         });
         return new(updates, new LookaheadState(count, slow, result.State));

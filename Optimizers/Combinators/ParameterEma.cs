@@ -27,10 +27,12 @@ public sealed record ParameterEma(double Decay, bool BiasCorrection) : IGradient
         var ema = Check.State<ParameterEmaState>(state, nameof(ParameterEma));
         Check.SameCount(gradients, ema.Average, nameof(ParameterEma));
         Check.SameLeaves(parameters, gradients);
+        using var decay = Decay.ToScalar();
+        using var oneMinusDecay = (1 - Decay).ToScalar();
         var average = gradients.Select((u, i) =>
         {
             using var scope = torch.NewDisposeScope();
-            return (ema.Average[i] * Decay + (parameters[i].Value + u.Value) * (1 - Decay)).MoveToOuterDisposeScope();
+            return ema.Average[i].mul(decay).add(parameters[i].Value.add(u.Value, Scalars.One).mul(oneMinusDecay), Scalars.One).MoveToOuterDisposeScope();
         }).ToArray();
         return new(Leafwise.Aliases(gradients), new ParameterEmaState(ema.Count + 1, Decay, BiasCorrection, average));
     }
@@ -47,7 +49,8 @@ public sealed record ParameterEma(double Decay, bool BiasCorrection) : IGradient
         var ema = OptimizerStates.Find<ParameterEmaState>(state)
                   ?? throw new ArgumentException("The optimizer state holds no ParameterEma state: add a ParameterEma stage (last in the chain).", nameof(state));
         var correction = ema.BiasCorrection && ema.Count > 0 ? 1 - Math.Pow(ema.Decay, ema.Count) : 1;
-        return Tree.Unflatten(template, ema.Average.Select(a => correction == 1 ? a.clone() : a / correction).ToArray());
+        using var debias = correction.ToScalar();
+        return Tree.Unflatten(template, ema.Average.Select(a => correction == 1 ? a.clone() : a.div(debias)).ToArray());
     }
 }
 

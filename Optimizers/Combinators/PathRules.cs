@@ -1,4 +1,5 @@
 using Functional.Core;
+using TorchSharp;
 
 namespace Functional.Optimizers;
 
@@ -91,12 +92,10 @@ public sealed record PathMultipliers(IReadOnlyList<PathRule> Rules) : IGradientT
         return new(Leafwise.Map(gradients, (i, u) =>
         {
             var multiplier = report.Matches[i].RuleIndex < 0 ? 1 : Rules[report.Matches[i].RuleIndex].Multiplier;
-            return multiplier switch
-            {
-                0 => TorchSharp.torch.zeros_like(u.Value),
-                1 => u.Value.alias(),
-                _ => u.Value * multiplier,
-            };
+            if (multiplier == 0) return torch.zeros_like(u.Value);
+            if (multiplier == 1) return u.Value.alias();
+            using var factor = multiplier.ToScalar();
+            return u.Value.mul(factor);
         }), EmptyState.Instance);
     }
 

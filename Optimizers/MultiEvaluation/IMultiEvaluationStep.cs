@@ -1,4 +1,5 @@
 using Functional.Core;
+using TorchSharp;
 
 namespace Functional.Optimizers;
 
@@ -43,10 +44,12 @@ public sealed record Heun(ISchedule LearningRate) : IMultiEvaluationStep
     {
         var count = Check.State<CountState>(state, nameof(Heun)).Count;
         var lr = LearningRate.Value(count);
-        var predicted = Leafwise.Map(parameters, (i, p) => p.Value - gradients[i].Value * lr);
+        using var rate = lr.ToScalar();
+        using var negativeHalfRate = (-lr / 2).ToScalar();
+        var predicted = Leafwise.Map(parameters, (i, p) => p.Value - gradients[i].Value.mul(rate));
         var corrected = gradientAt(predicted);
         Check.SameLeaves(parameters, corrected);
-        return new(Leafwise.Map(gradients, (i, g) => (g.Value + corrected[i].Value) * (-lr / 2)), new CountState(count + 1));
+        return new(Leafwise.Map(gradients, (i, g) => g.Value.add(corrected[i].Value, Scalars.One).mul(negativeHalfRate)), new CountState(count + 1));
     }
 }
 
@@ -73,7 +76,8 @@ public sealed record Sam(double Rho, IGradientTransformation Inner) : IMultiEval
     {
         var norm = Leafwise.GlobalNorm(gradients);
         var scale = norm > 0 ? Rho / norm : 0;
-        var perturbed = scale == 0 ? gradients : gradientAt(Leafwise.Map(parameters, (i, p) => p.Value + gradients[i].Value * scale));
+        using var perturbation = scale.ToScalar();
+        var perturbed = scale == 0 ? gradients : gradientAt(Leafwise.Map(parameters, (i, p) => p.Value.add(gradients[i].Value.mul(perturbation), Scalars.One)));
         Check.SameLeaves(parameters, perturbed);
         return Inner.Update(perturbed, state, parameters);
     }

@@ -1,4 +1,5 @@
 using Functional.Core;
+using TorchSharp;
 
 namespace Functional.Optimizers;
 
@@ -27,8 +28,9 @@ public sealed record AddDecayedWeights(double WeightDecay, IReadOnlyList<string>
     public TransformResult Update(IReadOnlyList<TreeLeaf> gradients, object state, IReadOnlyList<TreeLeaf> parameters)
     {
         Check.SameLeaves(parameters, gradients);
+        using var weightDecay = WeightDecay.ToScalar();
         return new(Leafwise.Map(gradients, (i, g) =>
-            Excluded.Any(pattern => PathPattern.Matches(pattern, g.Path)) ? g.Value.alias() : g.Value + parameters[i].Value * WeightDecay), EmptyState.Instance);
+            Excluded.Any(pattern => PathPattern.Matches(pattern, g.Path)) ? g.Value.alias() : g.Value.add(parameters[i].Value.mul(weightDecay), Scalars.One)), EmptyState.Instance);
     }
 
     /// <summary>Equal decay and equal exclusions in order.</summary>

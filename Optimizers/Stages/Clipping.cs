@@ -14,8 +14,12 @@ public sealed record ClipByValue(double Bound) : IGradientTransformation
     public object Init(IReadOnlyList<TreeLeaf> parameters) => EmptyState.Instance;
 
     /// <inheritdoc />
-    public TransformResult Update(IReadOnlyList<TreeLeaf> gradients, object state, IReadOnlyList<TreeLeaf> parameters) =>
-        new(Leafwise.Map(gradients, (_, g) => g.Value.clamp(-Bound, Bound)), EmptyState.Instance);
+    public TransformResult Update(IReadOnlyList<TreeLeaf> gradients, object state, IReadOnlyList<TreeLeaf> parameters)
+    {
+        using var lower = (-Bound).ToScalar();
+        using var upper = Bound.ToScalar();
+        return new(Leafwise.Map(gradients, (_, g) => g.Value.clamp(lower, upper)), EmptyState.Instance);
+    }
 }
 
 /// <summary>
@@ -36,7 +40,9 @@ public sealed record ClipByNorm(double MaxNorm) : IGradientTransformation
         new(Leafwise.Map(gradients, (_, g) =>
         {
             var norm = Leafwise.Norm(g.Value);
-            return norm > MaxNorm ? g.Value * (MaxNorm / norm) : g.Value.alias();
+            if (!(norm > MaxNorm)) return g.Value.alias();
+            using var factor = (MaxNorm / norm).ToScalar();
+            return g.Value.mul(factor);
         }), EmptyState.Instance);
 }
 
@@ -58,8 +64,8 @@ public sealed record ClipByGlobalNorm(double MaxNorm) : IGradientTransformation
     public TransformResult Update(IReadOnlyList<TreeLeaf> gradients, object state, IReadOnlyList<TreeLeaf> parameters)
     {
         var norm = Leafwise.GlobalNorm(gradients);
-        var factor = MaxNorm / norm;
-        return new(Leafwise.Map(gradients, (_, g) => norm > MaxNorm ? g.Value * factor : g.Value.alias()), EmptyState.Instance);
+        using var factor = (MaxNorm / norm).ToScalar();
+        return new(Leafwise.Map(gradients, (_, g) => norm > MaxNorm ? g.Value.mul(factor) : g.Value.alias()), EmptyState.Instance);
     }
 }
 
@@ -89,7 +95,9 @@ public sealed record AdaptiveClip(double Clipping, double Eps) : IGradientTransf
         {
             var limit = Clipping * Math.Max(Leafwise.Norm(parameters[i].Value), Eps);
             var norm = Leafwise.Norm(g.Value);
-            return norm > limit ? g.Value * (limit / norm) : g.Value.alias();
+            if (!(norm > limit)) return g.Value.alias();
+            using var factor = (limit / norm).ToScalar();
+            return g.Value.mul(factor);
         }), EmptyState.Instance);
     }
 }

@@ -1,4 +1,5 @@
 using Functional.Core;
+using TorchSharp;
 
 namespace Functional.Optimizers;
 
@@ -13,6 +14,9 @@ public sealed record Scale(double Factor) : IGradientTransformation
     public object Init(IReadOnlyList<TreeLeaf> parameters) => EmptyState.Instance;
 
     /// <inheritdoc />
-    public TransformResult Update(IReadOnlyList<TreeLeaf> gradients, object state, IReadOnlyList<TreeLeaf> parameters) =>
-        new(Leafwise.Map(gradients, (_, g) => g.Value * Factor), EmptyState.Instance);
+    public TransformResult Update(IReadOnlyList<TreeLeaf> gradients, object state, IReadOnlyList<TreeLeaf> parameters)
+    {
+        using var factor = Factor.ToScalar();
+        return new(Leafwise.Map(gradients, (_, g) => g.Value.mul(factor)), EmptyState.Instance);
+    }
 }

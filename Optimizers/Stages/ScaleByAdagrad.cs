@@ -21,8 +21,11 @@ public sealed record ScaleByAdagrad(double InitialAccumulator, double Eps) : IGr
     public double Eps { get; init => field = Check.NonNegative(value, nameof(Eps)); } = Check.NonNegative(Eps, nameof(Eps));
 
     /// <inheritdoc />
-    public object Init(IReadOnlyList<TreeLeaf> parameters) =>
-        new ScaleByAdagradState(parameters.Select(p => torch.full_like(p.Value, InitialAccumulator)).ToArray());
+    public object Init(IReadOnlyList<TreeLeaf> parameters)
+    {
+        using var initialAccumulator = InitialAccumulator.ToScalar();
+        return new ScaleByAdagradState(parameters.Select(p => torch.full_like(p.Value, initialAccumulator)).ToArray());
+    }
 
     /// <inheritdoc />
     public TransformResult Update(IReadOnlyList<TreeLeaf> gradients, object state, IReadOnlyList<TreeLeaf> parameters)
@@ -30,10 +33,11 @@ public sealed record ScaleByAdagrad(double InitialAccumulator, double Eps) : IGr
         var sum = Check.State<ScaleByAdagradState>(state, nameof(ScaleByAdagrad)).Sum;
         Check.SameCount(gradients, sum, nameof(ScaleByAdagrad));
         var next = new torch.Tensor[gradients.Count];
+        using var eps = Eps.ToScalar();
         var updates = Leafwise.Map(gradients, (i, g) =>
         {
-            next[i] = sum[i] + g.Value.square();
-            return g.Value / (next[i].sqrt() + Eps);
+            next[i] = sum[i].add(g.Value.mul(g.Value), Scalars.One);
+            return g.Value / next[i].sqrt().add(eps, Scalars.One);
         });
         return new(updates, new ScaleByAdagradState(next));
     }

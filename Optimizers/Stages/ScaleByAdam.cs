@@ -40,12 +40,19 @@ public sealed record ScaleByAdam(double B1, double B2, double Eps) : IGradientTr
         var rootCorrection2 = Math.Sqrt(1 - Math.Pow(B2, count));
         var mu = new torch.Tensor[gradients.Count];
         var nu = new torch.Tensor[gradients.Count];
+        using var beta1 = B1.ToScalar();
+        using var oneMinusBeta1 = (1 - B1).ToScalar();
+        using var beta2 = B2.ToScalar();
+        using var oneMinusBeta2 = (1 - B2).ToScalar();
+        using var eps = Eps.ToScalar();
+        using var biasCorrection1 = correction1.ToScalar();
+        using var rootBiasCorrection2 = rootCorrection2.ToScalar();
         var updates = Leafwise.Map(gradients, (i, g) =>
         {
             using var scope = torch.NewDisposeScope();
-            mu[i] = (adam.Mu[i] * B1 + g.Value * (1 - B1)).MoveToOuterDisposeScope();
-            nu[i] = (adam.Nu[i] * B2 + g.Value.square() * (1 - B2)).MoveToOuterDisposeScope();
-            return (mu[i] / correction1 / (nu[i].sqrt() / rootCorrection2 + Eps)).MoveToOuterDisposeScope();
+            mu[i] = adam.Mu[i].mul(beta1).add(g.Value.mul(oneMinusBeta1), Scalars.One).MoveToOuterDisposeScope();
+            nu[i] = adam.Nu[i].mul(beta2).add(g.Value.mul(g.Value).mul(oneMinusBeta2), Scalars.One).MoveToOuterDisposeScope();
+            return (mu[i].div(biasCorrection1) / nu[i].sqrt().div(rootBiasCorrection2).add(eps, Scalars.One)).MoveToOuterDisposeScope();
         });
         return new(updates, new ScaleByAdamState(count, mu, nu));
     }

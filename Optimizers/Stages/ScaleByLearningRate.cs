@@ -1,4 +1,5 @@
 using Functional.Core;
+using TorchSharp;
 
 namespace Functional.Optimizers;
 
@@ -25,7 +26,8 @@ public sealed record ScaleByLearningRate(ISchedule Schedule) : IGradientTransfor
         var rate = Schedule.Value(count);
         if (!(rate >= 0) || double.IsInfinity(rate))
             throw new ArgumentOutOfRangeException(nameof(Schedule), rate, $"The schedule gave the learning rate {rate} at step {count}; it must be finite and >= 0.");
-        return new(Leafwise.Map(gradients, (_, g) => g.Value * -rate), new CountState(count + 1));
+        using var negativeRate = (-rate).ToScalar();
+        return new(Leafwise.Map(gradients, (_, g) => g.Value.mul(negativeRate)), new CountState(count + 1));
     }
 }
 

@@ -29,10 +29,14 @@ public sealed record ScaleByLion(double B1, double B2) : IGradientTransformation
         var mu = Check.State<TraceState>(state, nameof(ScaleByLion)).Trace;
         Check.SameCount(gradients, mu, nameof(ScaleByLion));
         var next = new torch.Tensor[gradients.Count];
+        using var beta1 = B1.ToScalar();
+        using var oneMinusBeta1 = (1 - B1).ToScalar();
+        using var beta2 = B2.ToScalar();
+        using var oneMinusBeta2 = (1 - B2).ToScalar();
         var updates = Leafwise.Map(gradients, (i, g) =>
         {
-            next[i] = mu[i] * B2 + g.Value * (1 - B2);
-            return (mu[i] * B1 + g.Value * (1 - B1)).sign();
+            next[i] = mu[i].mul(beta2).add(g.Value.mul(oneMinusBeta2), Scalars.One);
+            return mu[i].mul(beta1).add(g.Value.mul(oneMinusBeta1), Scalars.One).sign();
         });
         return new(updates, new TraceState(next));
     }

@@ -29,10 +29,13 @@ public sealed record ScaleByRms(double Decay, double Eps) : IGradientTransformat
         var nu = Check.State<ScaleByRmsState>(state, nameof(ScaleByRms)).Nu;
         Check.SameCount(gradients, nu, nameof(ScaleByRms));
         var next = new torch.Tensor[gradients.Count];
+        using var decay = Decay.ToScalar();
+        using var oneMinusDecay = (1 - Decay).ToScalar();
+        using var eps = Eps.ToScalar();
         var updates = Leafwise.Map(gradients, (i, g) =>
         {
-            next[i] = nu[i] * Decay + g.Value.square() * (1 - Decay);
-            return g.Value / (next[i].sqrt() + Eps);
+            next[i] = nu[i].mul(decay).add(g.Value.mul(g.Value).mul(oneMinusDecay), Scalars.One);
+            return g.Value / next[i].sqrt().add(eps, Scalars.One);
         });
         return new(updates, new ScaleByRmsState(next));
     }

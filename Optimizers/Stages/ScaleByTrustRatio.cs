@@ -1,4 +1,5 @@
 using Functional.Core;
+using TorchSharp;
 
 namespace Functional.Optimizers;
 
@@ -22,7 +23,9 @@ public sealed record ScaleByTrustRatio : IGradientTransformation
         {
             var parameterNorm = Leafwise.Norm(parameters[i].Value);
             var updateNorm = Leafwise.Norm(u.Value);
-            return parameterNorm > 0 && updateNorm > 0 ? u.Value * (parameterNorm / updateNorm) : u.Value.alias();
+            if (!(parameterNorm > 0 && updateNorm > 0)) return u.Value.alias();
+            using var trustRatio = (parameterNorm / updateNorm).ToScalar();
+            return u.Value.mul(trustRatio);
         }), EmptyState.Instance);
     }
 }

@@ -23,10 +23,11 @@ public sealed record Trace(double Decay, bool Nesterov) : IGradientTransformatio
         var trace = Check.State<TraceState>(state, nameof(Trace)).Trace;
         Check.SameCount(gradients, trace, nameof(Trace));
         var next = new torch.Tensor[gradients.Count];
+        using var decay = Decay.ToScalar();
         var updates = Leafwise.Map(gradients, (i, g) =>
         {
-            next[i] = trace[i] * Decay + g.Value;
-            return Nesterov ? g.Value + next[i] * Decay : next[i].alias();
+            next[i] = trace[i].mul(decay).add(g.Value, Scalars.One);
+            return Nesterov ? g.Value.add(next[i].mul(decay), Scalars.One) : next[i].alias();
         });
         return new(updates, new TraceState(next));
     }

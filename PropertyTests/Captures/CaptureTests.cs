@@ -18,7 +18,7 @@ public sealed class CaptureTests
             whenNormComputed?.Invoke();
             return hidden.norm();
         });
-        return Linear.Apply(model.Second, hidden).pow(2).mean();
+        return Linear.Apply(model.Second, hidden).pow(Scalars.Two).mean();
     }
 
     static TwoLayers Model()

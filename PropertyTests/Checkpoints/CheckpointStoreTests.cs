@@ -17,7 +17,11 @@ public sealed class CheckpointStoreTests : IDisposable
     public void Only_the_newest_checkpoints_are_kept_and_no_temporary_file_is_left()
     {
         var store = new CheckpointStore(folder, keepLast: 2);
-        for (var step = 1; step <= 5; step++) store.Save(step * 10, [new NamedTensor("w", torch.full(3, (float)step))], NoMetadata);
+        for (var step = 1; step <= 5; step++)
+        {
+            using var value = ((float)step).ToScalar();
+            store.Save(step * 10, [new NamedTensor("w", torch.full(3, value))], NoMetadata);
+        }
 
         Assert.Equal([40L, 50], store.Steps());
         Assert.Equal(4, Directory.GetFiles(folder).Length);

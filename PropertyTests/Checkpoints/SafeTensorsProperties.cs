@@ -18,10 +18,11 @@ public sealed class SafeTensorsProperties
     public void Serialize_then_deserialize_gives_back_every_tensor_bitwise_and_the_metadata(int seed)
     {
         var random = new Random(seed);
+        using var hundred = 100.ToScalar();
         var tensors = Enumerable.Range(0, random.Next(0, 6)).Select(i =>
         {
             var shape = Enumerable.Range(0, random.Next(0, 4)).Select(_ => (long)random.Next(0, 4)).ToArray();
-            var values = torch.randn(shape, dtype: torch.float64) * 100;
+            var values = torch.randn(shape, dtype: torch.float64).mul(hundred);
             return new NamedTensor($"layers/{i}/w{random.Next(100)}", values.to(Dtypes[random.Next(Dtypes.Length)]));
         }).ToArray();
         var metadata = new Dictionary<string, string> { ["step"] = seed.ToString(System.Globalization.CultureInfo.InvariantCulture), ["ü"] = "ñ \"quoted\"" };

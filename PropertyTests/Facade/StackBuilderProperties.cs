@@ -115,7 +115,7 @@ public sealed class StackBuilderProperties
             "Dropout" => Dropout.Apply(h, layer.op.Rate, context.Training, context.Generator),
             "LayerNorm" => LayerNorm.Apply((LayerNormParams)layer.p, h),
             "FeedForward" => FeedForward.Apply((FeedForwardParams)layer.p, h),
-            "Residual" => h + HandApply(layer.op.Inner, (StackParams)layer.p, h, context),
+            "Residual" => h.add(HandApply(layer.op.Inner, (StackParams)layer.p, h, context), Scalars.One),
             _ => HandApply(layer.op.Inner, (StackParams)layer.p, h, context),
         });
 

@@ -17,7 +17,7 @@ public sealed class TrainerBuilderTests
 
     static Trainable<StackParams, Batch> Regression(ulong seed) =>
         Sequential.Input(3).Linear(16).Tanh().Dropout(0.1).Linear(1).Build(new torch.Generator(seed), torch.CPU)
-            .WithLoss<Batch>(batch => batch.X, (output, batch) => ModelOutput.Of((output - batch.Y).square().mean()));
+            .WithLoss<Batch>(batch => batch.X, (output, batch) => ModelOutput.Of((output - batch.Y).pow(Scalars.Two).mean()));
 
     static Batch[] Batches(ulong seed, int count)
     {

@@ -25,7 +25,7 @@ public sealed class GanFilesTests : IDisposable
         var options = GanOptions.Default with { NoiseSize = 3, GeneratorHidden = 2, DiscriminatorHidden = 3 };
         var optimizer = GanOptimizer.Adam(options);
         using var generator = new torch.Generator(4);
-        var real = torch.rand([4, DigitClassifier.Pixels], generator: generator) * 2 - 1;
+        var real = torch.rand([4, DigitClassifier.Pixels], generator: generator).mul(Scalars.Two).sub(Scalars.One);
         var state = GanState.Init(generator, options, optimizer, torch.CPU);
         for (var i = 0; i < 2; i++) state = AlternatingStep.Step(optimizer, 1, state, real, generator).State;
         var store = new CheckpointStore(folder, keepLast: 2);
@@ -88,7 +88,7 @@ public sealed class GanFilesTests : IDisposable
     {
         using var scope = torch.NewDisposeScope();
         using var generator = new torch.Generator(1);
-        var samples = torch.rand([50, DigitClassifier.Pixels], generator: generator) * 2 - 1;
+        var samples = torch.rand([50, DigitClassifier.Pixels], generator: generator).mul(Scalars.Two).sub(Scalars.One);
         var sure = new float[10];
         sure[7] = 10; // softmax 0.9989 for digit 7
         var unsure = new float[10];

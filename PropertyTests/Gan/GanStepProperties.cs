@@ -71,7 +71,8 @@ public sealed class GanStepProperties
         var scale = gradient.Max(g => g.Value.abs().max().item<float>());
         for (var i = 0; i < expected.Count; i++)
         {
-            var clear = gradient[i].Value.abs().gt(1e-3 * scale + 1e-30);
+            using var threshold = (1e-3 * scale + 1e-30).ToScalar();
+            var clear = gradient[i].Value.abs().gt(threshold);
             var difference = (expected[i].Value - actual[i].Value).abs().masked_select(clear);
             var error = difference.numel() == 0 ? 0 : difference.max().item<float>();
             Assert.True(error <= 1e-6, $"discriminator '{expected[i].Path}' differs by {error:G3}");

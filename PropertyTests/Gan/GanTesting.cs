@@ -25,7 +25,7 @@ public static class GanTesting
         };
         var parameters = GanParams.Init(generator, options, torch.CPU);
         var spectral = options.SpectralNorm ? Discriminator.InitSpectral(generator, parameters.Discriminator) : null;
-        var real = torch.rand([options.BatchSize, DigitClassifier.Pixels], generator: generator) * 2 - 1;
+        var real = torch.rand([options.BatchSize, DigitClassifier.Pixels], generator: generator).mul(Scalars.Two).sub(Scalars.One);
         var noise = GanGenerator.Noise(parameters.Generator, options.BatchSize, generator);
         return new GanCase(parameters, spectral, real, noise, Math.Exp(random.NextDouble() * Math.Log(100)) / 10, options);
     }

@@ -25,7 +25,8 @@ public sealed class SingleLossLaws
         var discriminatorLoss = Hinge.DiscriminatorLoss(realScores, sameScores);
         var generatorLoss = Hinge.GeneratorLoss(scores);
         var added = generatorLoss - Hinge.GeneratorLoss(sameScores);
-        return new SingleLossTerms(discriminatorLoss + lambda * added, discriminatorLoss, generatorLoss, added);
+        using var weight = lambda.ToScalar();
+        return new SingleLossTerms(discriminatorLoss.add(weight * added, Scalars.One), discriminatorLoss, generatorLoss, added);
     }
 
     /// <summary>
@@ -36,6 +37,7 @@ public sealed class SingleLossLaws
     {
         using var scope = torch.NewDisposeScope();
         var (spectral, real, noise, lambda) = (gan.Spectral, gan.Real, gan.Noise, gan.Lambda);
+        using var weight = lambda.ToScalar();
         var violations = new List<string>();
         float added = float.NaN, total = float.NaN, discriminatorValue = float.NaN;
         var single = Autodiff.ValueAndGrad(p =>
@@ -54,9 +56,9 @@ public sealed class SingleLossLaws
         if (total != discriminatorValue) violations.Add($"total {total:R} differs from the discriminator loss {discriminatorValue:R}");
         if (discriminatorValue != discriminatorAlone.Value.item<float>()) violations.Add($"discriminator loss {discriminatorValue:R} differs from d(x, sg(G(z))) {discriminatorAlone.Value.item<float>():R}");
 
-        var scaledGenerator = Tree.Map(generatorAlone.Gradient.Generator, g => lambda * g);
+        var scaledGenerator = Tree.Map(generatorAlone.Gradient.Generator, g => weight * g);
         violations.AddRange(GanTesting.Differences("discriminator gradient", discriminatorAlone.Gradient.Discriminator, single.Gradient.Discriminator,
-            GanTesting.Magnitude(discriminatorAlone.Gradient.Discriminator, Tree.Map(generatorAlone.Gradient.Discriminator, g => lambda * g))));
+            GanTesting.Magnitude(discriminatorAlone.Gradient.Discriminator, Tree.Map(generatorAlone.Gradient.Discriminator, g => weight * g))));
         violations.AddRange(GanTesting.Differences("generator gradient", scaledGenerator, single.Gradient.Generator,
             GanTesting.Magnitude(scaledGenerator)));
         return violations;

@@ -26,7 +26,7 @@ public sealed class AutodiffProperties
     }
 
     static torch.Tensor Loss(TwoLayers model, torch.Tensor input) =>
-        (torch.tanh(input.matmul(model.First.Weight) + model.First.Bias).matmul(model.Second.Weight) + model.Second.Bias).pow(2).mean();
+        torch.tanh(input.matmul(model.First.Weight).add(model.First.Bias, Scalars.One)).matmul(model.Second.Weight).add(model.Second.Bias, Scalars.One).pow(Scalars.Two).mean();
 
     [Property(MaxTest = 200)]
     public void Gradient_equals_torch_backward_on_a_copy(int seed)
@@ -97,7 +97,9 @@ public sealed class AutodiffProperties
     }
 
     /// <summary>A function whose backward is wrong on purpose: its value is 2x, its gradient says 3.</summary>
-    static torch.Tensor BrokenDouble(torch.Tensor x) => 2 * x.detach() + 3 * (x - x.detach());
+    static torch.Tensor BrokenDouble(torch.Tensor x) => x.detach().mul(Scalars.Two).add((x - x.detach()).mul(Three), Scalars.One);
+
+    static readonly Scalar Three = 3L.ToScalar();
 
     [Property(MaxTest = 100)]
     public void GradCheck_fails_for_a_broken_backward_and_names_the_leaf(int seed)

@@ -13,7 +13,7 @@ public sealed class AutodiffTests
     {
         var weights = new Weights(torch.ones(3));
 
-        var error = Assert.Throws<ArgumentException>(() => Autodiff.ValueAndGrad(p => p.W * 2, weights));
+        var error = Assert.Throws<ArgumentException>(() => Autodiff.ValueAndGrad(p => p.W.mul(Scalars.Two), weights));
 
         Assert.Contains("[3]", error.Message);
         Assert.Contains("single number", error.Message);

@@ -114,7 +114,7 @@ public sealed class Conv1dTests
 
         Conv1d.Apply(p, x);
         AssertUnchanged(p, parametersBefore);
-        var result = Autodiff.ValueAndGrad(q => Conv1d.Apply(q, x).square().sum(), p);
+        var result = Autodiff.ValueAndGrad(q => Conv1d.Apply(q, x).pow(Scalars.Two).sum(), p);
         AssertUnchanged(p, parametersBefore);
         Assert.True(Same.Bitwise(xBefore, x));
         Assert.Equal((p.Stride, p.Padding, p.Dilation), (result.Gradient.Stride, result.Gradient.Padding, result.Gradient.Dilation));

@@ -34,10 +34,11 @@ public sealed class DropoutTests
         var xBefore = x.clone();
 
         var y = Dropout.Apply(x, rate.Value, training: true, Rng(seed + 1));
-        var kept = y.ne(0);
+        var kept = y.ne(Scalars.Zero);
         var zeroFraction = 1 - kept.to(torch.float64).mean().item<double>();
         Assert.InRange(zeroFraction, rate.Value - 0.02, rate.Value + 0.02);
-        var expected = (x.to(torch.float64) / (1 - rate.Value)).masked_select(kept);
+        using var keptShare = (1 - rate.Value).ToScalar();
+        var expected = x.to(torch.float64).div(keptShare).masked_select(kept);
         AssertClose(expected, y.masked_select(kept).to(torch.float64), rtol: 1e-6, atol: 0);
         Assert.True(Same.Bitwise(xBefore, x));
     }
@@ -46,13 +47,14 @@ public sealed class DropoutTests
     public void The_same_seed_gives_the_same_mask_whatever_the_dtype(Leading leading, Dim features, Rate rate, int seed)
     {
         using var scope = torch.NewDisposeScope();
-        var x = Normal(Rng(seed), leading.With(features)) + 10; // no zeros, so zeros in y are the mask
+        using var ten = 10.ToScalar();
+        var x = Normal(Rng(seed), leading.With(features)).add(ten, Scalars.One); // no zeros, so zeros in y are the mask
         var first = Dropout.Apply(x, rate.Value, training: true, Rng(seed + 1));
         var second = Dropout.Apply(x, rate.Value, training: true, Rng(seed + 1));
         var double64 = Dropout.Apply(x.to(torch.float64), rate.Value, training: true, Rng(seed + 1));
 
         Assert.True(Same.Bitwise(first, second));
-        Assert.True(Same.Bitwise(first.eq(0), double64.eq(0)));
+        Assert.True(Same.Bitwise(first.eq(Scalars.Zero), double64.eq(Scalars.Zero)));
     }
 
     [Property(MaxTest = 200)]
@@ -99,10 +101,13 @@ public sealed class DropoutTests
     {
         using var scope = torch.NewDisposeScope();
         var finite = Dropout.Apply(torch.ones(1000), 0.5, training: true, Rng(5));
-        var special = Dropout.Apply(torch.full(1000, double.NaN).index_fill(0, torch.arange(0, 1000, 2), double.PositiveInfinity), 0.5, training: true, Rng(5));
-        var dropped = finite.eq(0);
+        using var nan = double.NaN.ToScalar();
+        using var infinity = double.PositiveInfinity.ToScalar();
+        using var thousand = 1000.ToScalar();
+        var special = Dropout.Apply(torch.full(1000, nan).index_fill(0, torch.arange(Scalars.Zero, thousand, Scalars.Two), infinity), 0.5, training: true, Rng(5));
+        var dropped = finite.eq(Scalars.Zero);
         Assert.True(dropped.any().item<bool>());
-        Assert.True(special.masked_select(dropped).eq(0).all().item<bool>());
+        Assert.True(special.masked_select(dropped).eq(Scalars.Zero).all().item<bool>());
         Assert.False(special.masked_select(dropped.logical_not()).isfinite().any().item<bool>());
     }
 

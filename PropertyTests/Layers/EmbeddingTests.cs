@@ -67,7 +67,7 @@ public sealed class EmbeddingTests
 
         Embedding.Apply(parameters, ids);
         AssertUnchanged(parameters, parametersBefore);
-        var result = Autodiff.ValueAndGrad(p => Embedding.Apply(p, ids).square().sum(), parameters);
+        var result = Autodiff.ValueAndGrad(p => Embedding.Apply(p, ids).pow(Scalars.Two).sum(), parameters);
         AssertUnchanged(parameters, parametersBefore);
         Assert.True(Same.Bitwise(idsBefore, ids));
         Tree.CheckSameStructure(parameters, result.Gradient);

@@ -65,7 +65,7 @@ public sealed class FeedForwardTests
 
         FeedForward.Apply(parameters, x);
         AssertUnchanged(parameters, parametersBefore);
-        var result = Autodiff.ValueAndGrad(p => FeedForward.Apply(p, x).square().sum(), parameters);
+        var result = Autodiff.ValueAndGrad(p => FeedForward.Apply(p, x).pow(Scalars.Two).sum(), parameters);
         AssertUnchanged(parameters, parametersBefore);
         Assert.True(Same.Bitwise(xBefore, x));
         Assert.Equal(activation, result.Gradient.Activation);

@@ -21,10 +21,12 @@ public sealed class GradCheckDetectsBrokenLayersTests
 {
     /// <summary>Value 2·w·x; gradient 3·x with respect to w (correct with respect to x).</summary>
     static torch.Tensor BrokenScale(BrokenScaleParams p, torch.Tensor x) =>
-        x * (2 * p.Weight.detach() + 3 * (p.Weight - p.Weight.detach()));
+        x * p.Weight.detach().mul(Scalars.Two).add((p.Weight - p.Weight.detach()).mul(Three), Scalars.One);
 
     /// <summary>Value 2·x; gradient 3 with respect to x.</summary>
-    static torch.Tensor BrokenDouble(torch.Tensor x) => 2 * x.detach() + 3 * (x - x.detach());
+    static torch.Tensor BrokenDouble(torch.Tensor x) => x.detach().mul(Scalars.Two).add((x - x.detach()).mul(Three), Scalars.One);
+
+    static readonly Scalar Three = 3L.ToScalar();
 
     [Property(MaxTest = 100)]
     public void A_wrong_parameter_gradient_fails_and_the_worst_element_names_the_broken_leaf(Dim inputs, Dim outputs, Leading leading, int seed)
@@ -41,7 +43,7 @@ public sealed class GradCheckDetectsBrokenLayersTests
         Assert.Equal("broken/weight", report.Worst!.Path);
         Assert.Contains("'broken/weight'", report.ToString());
         // The control: the same model with a correct backward passes.
-        AssertGradCheckPasses(m => (Linear.Apply(m.Sound, x) * 2 * m.Broken.Weight * weights).sum(), model);
+        AssertGradCheckPasses(m => (Linear.Apply(m.Sound, x).mul(Scalars.Two) * m.Broken.Weight * weights).sum(), model);
     }
 
     [Property(MaxTest = 100)]

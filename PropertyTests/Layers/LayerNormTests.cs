@@ -27,7 +27,8 @@ public sealed class LayerNormTests
         using var scope = torch.NewDisposeScope();
         var generator = Rng(seed);
         var parameters = Random(generator, features, epsilonChoice);
-        var x = Normal(generator, leading.With(features)) * 3 + 1;
+        using var three = 3.ToScalar();
+        var x = Normal(generator, leading.With(features)).mul(three).add(Scalars.One, Scalars.One);
         using var module = torch.nn.LayerNorm(features, eps: parameters.Epsilon);
         CopyInto(module.weight, parameters.Weight);
         CopyInto(module.bias, parameters.Bias);
@@ -45,12 +46,14 @@ public sealed class LayerNormTests
         Assert.Equal(1e-5, parameters.Epsilon);
         Assert.Equal(["weight", "bias"], Tree.Paths(parameters));
 
-        var x = Normal(Rng(seed), batch, features + 1) * 5 - 2;
+        using var five = 5.ToScalar();
+        var x = Normal(Rng(seed), batch, features + 1).mul(five).sub(Scalars.Two);
         var y = LayerNorm.Apply(parameters, x).to(torch.float64);
         AssertClose(torch.zeros(batch, dtype: torch.float64), y.mean([1]), atol: 1e-5);
         var variance = y.var(1, unbiased: false);
         var expected = x.to(torch.float64).var(1, unbiased: false);
-        AssertClose(expected / (expected + 1e-5), variance, rtol: 1e-4, atol: 1e-5);
+        using var epsilon = 1e-5.ToScalar();
+        AssertClose(expected.div(expected.add(epsilon, Scalars.One)), variance, rtol: 1e-4, atol: 1e-5);
     }
 
     [Property(MaxTest = 100)]
@@ -76,7 +79,7 @@ public sealed class LayerNormTests
 
         LayerNorm.Apply(parameters, x);
         AssertUnchanged(parameters, parametersBefore);
-        var result = Autodiff.ValueAndGrad(p => LayerNorm.Apply(p, x).square().sum(), parameters);
+        var result = Autodiff.ValueAndGrad(p => LayerNorm.Apply(p, x).pow(Scalars.Two).sum(), parameters);
         AssertUnchanged(parameters, parametersBefore);
         Assert.True(Same.Bitwise(xBefore, x));
         Assert.Equal(parameters.Epsilon, result.Gradient.Epsilon);

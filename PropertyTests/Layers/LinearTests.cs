@@ -83,7 +83,7 @@ public sealed class LinearTests
 
         Linear.Apply(parameters, x);
         AssertUnchanged(parameters, parametersBefore);
-        var result = Autodiff.ValueAndGrad(p => Linear.Apply(p, x).square().sum(), parameters);
+        var result = Autodiff.ValueAndGrad(p => Linear.Apply(p, x).pow(Scalars.Two).sum(), parameters);
         AssertUnchanged(parameters, parametersBefore);
         Assert.True(Same.Bitwise(xBefore, x));
         Assert.False(x.requires_grad);

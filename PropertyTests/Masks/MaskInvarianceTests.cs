@@ -12,18 +12,18 @@ public static class TestLayers
 {
     /// <summary>Per-position linear map, padded outputs zeroed: mask-invariant.</summary>
     public static MaskedSequence Correct(LinearParams p, torch.Tensor values, torch.Tensor mask) =>
-        new(Linear.Apply(p, values).masked_fill(mask.unsqueeze(-1).logical_not(), 0), mask);
+        new(Linear.Apply(p, values).masked_fill(mask.unsqueeze(-1).logical_not(), Scalars.Zero), mask);
 
     /// <summary>Adds the unmasked mean over all positions: padding content leaks into real outputs.</summary>
     public static MaskedSequence LeaksValues(LinearParams p, torch.Tensor values, torch.Tensor mask) =>
-        new(Correct(p, values, mask).Values + values.mean([1], keepdim: true).sum(-1, keepdim: true), mask);
+        new(Correct(p, values, mask).Values.add(values.mean([1], keepdim: true).sum(-1, keepdim: true), Scalars.One), mask);
 
     /// <summary>Adds padding minus itself as a constant: same values, but gradient reaches padded inputs.</summary>
     public static MaskedSequence LeaksGradient(LinearParams p, torch.Tensor values, torch.Tensor mask)
     {
-        var padded = values.masked_fill(mask.unsqueeze(-1), 0).sum([1, 2]);
+        var padded = values.masked_fill(mask.unsqueeze(-1), Scalars.Zero).sum([1, 2]);
         var zero = padded - padded.detach();
-        return new(Correct(p, values, mask).Values + zero.reshape(-1, 1, 1), mask);
+        return new(Correct(p, values, mask).Values.add(zero.reshape(-1, 1, 1), Scalars.One), mask);
     }
 
     /// <summary>Returns an all-true mask: the output claims padding is real.</summary>
@@ -33,7 +33,8 @@ public static class TestLayers
     /// <summary>A plain softmax over positions with -inf at padding: NaN in every output of an all-padding row.</summary>
     public static MaskedSequence NaNForEmptyRows(LinearParams p, torch.Tensor values, torch.Tensor mask)
     {
-        var scores = Linear.Apply(p, values).masked_fill(mask.unsqueeze(-1).logical_not(), double.NegativeInfinity);
+        using var minusInfinity = double.NegativeInfinity.ToScalar();
+        var scores = Linear.Apply(p, values).masked_fill(mask.unsqueeze(-1).logical_not(), minusInfinity);
         return new(scores.softmax(1), mask);
     }
 }

@@ -14,7 +14,7 @@ public static class MaskTesting
     public static torch.Tensor RandomMask(torch.Generator generator, long batch, long length, bool holes, bool emptyRow = false)
     {
         var mask = holes
-            ? torch.rand([batch, length], generator: generator).lt(0.5)
+            ? torch.rand([batch, length], generator: generator).lt(Scalars.Half)
             : Masks.FromLengths(torch.randint(0, length + 1, [batch], generator: generator), length);
         if (emptyRow) mask[0] = torch.zeros(length, dtype: torch.@bool);
         return mask;
@@ -38,7 +38,7 @@ public static class MaskTesting
     /// <summary>Every element is exactly zero.</summary>
     public static void AssertZero(torch.Tensor tensor, string what)
     {
-        if (tensor.eq(0).all().item<bool>()) return;
+        if (tensor.eq(Scalars.Zero).all().item<bool>()) return;
         Assert.Fail($"{what} is not all zero (max |x| = {tensor.abs().max().to(torch.float64).item<double>():G4})");
     }
 

@@ -24,7 +24,8 @@ public sealed class MasksTests
         for (var b = 0; b < batch; b++)
             for (var t = 0; t < length; t++)
                 Assert.Equal(t < lengths[b].item<long>(), mask[b, t].item<bool>());
-        Assert.True(Same.Bitwise(lengths.clamp_max(length.Value), Masks.Lengths(mask)), "Lengths is not the inverse of FromLengths");
+        using var cap = length.Value.ToScalar();
+        Assert.True(Same.Bitwise(lengths.clamp_max(cap), Masks.Lengths(mask)), "Lengths is not the inverse of FromLengths");
     }
 
     [Property(MaxTest = 200)]
@@ -72,7 +73,8 @@ public sealed class MasksTests
         using var scope = torch.NewDisposeScope();
         var generator = Rng(seed);
         var mask = RandomMask(generator, batch, length, holes, emptyRow);
-        var scores = Normal(generator, batch, length) * 5;
+        using var five = 5.ToScalar();
+        var scores = Normal(generator, batch, length).mul(five);
         var weights = Masks.Softmax(scores, mask, -1);
         var withJunk = Masks.Softmax(WithJunk(scores.unsqueeze(-1), mask, NaNJunk).squeeze(-1), mask, -1);
 
@@ -95,7 +97,8 @@ public sealed class MasksTests
         using var scope = torch.NewDisposeScope();
         var generator = Rng(seed);
         var mask = RandomMask(generator, batch, length, holes, emptyRow: true);
-        var scores = (Normal(generator, batch, length) * 5).requires_grad_(true);
+        using var five = 5.ToScalar();
+        var scores = Normal(generator, batch, length).mul(five).requires_grad_(true);
         var loss = (Masks.Softmax(scores, mask, -1) * Normal(generator, batch, length)).sum();
         var gradient = torch.autograd.grad([loss], [scores])[0];
         AssertFinite(gradient, "gradient");
@@ -186,7 +189,8 @@ public sealed class MasksTests
         using var scope = torch.NewDisposeScope();
         var generator = Rng(seed);
         var mask = RandomMask(generator, batch, length, holes, emptyRow);
-        var logits = Normal(generator, batch, length, classes) * 3;
+        using var three = 3.ToScalar();
+        var logits = Normal(generator, batch, length, classes).mul(three);
         var targets = torch.randint(0, classes, [batch, length], generator: generator);
         var junkTargets = torch.where(mask, targets, torch.tensor(-7L));
         var loss = Masks.CrossEntropy(WithJunk(logits, mask, torch.tensor(float.NaN)), junkTargets, mask);
@@ -257,7 +261,7 @@ public sealed class MasksTests
         var targets = torch.randint(0, features, [batch, length], generator: generator);
         var pooledWeights = Normal64(generator, batch, features);
         AssertGradCheckPasses(p => (Masks.Softmax(p, mask.unsqueeze(-1), 1) * w).sum(), x);
-        AssertGradCheckPasses(p => (Masks.Mean(p, mask) * pooledWeights).sum() + (Masks.Sum(p, mask) * pooledWeights).sum(), x);
+        AssertGradCheckPasses(p => (Masks.Mean(p, mask) * pooledWeights).sum().add((Masks.Sum(p, mask) * pooledWeights).sum(), Scalars.One), x);
         AssertGradCheckPasses(p => (Masks.Max(p, mask) * pooledWeights).sum(), x);
         AssertGradCheckPasses(p => Masks.CrossEntropy(p, targets, mask), x);
     }

@@ -1,3 +1,4 @@
+using Functional.Core;
 using System.Reflection;
 using TorchSharp;
 using Xunit;
@@ -16,7 +17,8 @@ public sealed class TorchSharpLoadsTests
         Assert.Equal(14.0, y.item<double>());
         Assert.Equal(new[] { 2.0, 4.0, 6.0 }, x.grad!.data<double>().ToArray());
 
-        var a = torch.arange(6, dtype: torch.float32).reshape(2, 3);
+        using var six = 6.ToScalar();
+        var a = torch.arange(Scalars.Zero, six, Scalars.One, dtype: torch.float32).reshape(2, 3);
         Assert.Equal(new float[] { 5, 14, 14, 50 }, a.matmul(a.t()).data<float>().ToArray());
     }
 

@@ -17,14 +17,15 @@ public sealed class MemoryTests
     public sealed record Affine(torch.Tensor Weight, torch.Tensor Bias);
 
     static torch.Tensor Loss(Affine p, torch.Tensor x, torch.Tensor y) =>
-        (torch.tanh(x.matmul(p.Weight) + p.Bias) - y).pow(2).mean();
+        (torch.tanh(x.matmul(p.Weight).add(p.Bias, Scalars.One)) - y).pow(Scalars.Two).mean();
 
     /// <summary>One plain SGD step as a user writes it: the old parameters are released once replaced.</summary>
     static Affine Step(Affine parameters, torch.Tensor x, torch.Tensor y) =>
         Memory.Scoped(() =>
         {
             var gradient = Autodiff.ValueAndGrad(p => Loss(p, x, y), parameters).Gradient;
-            return Tree.Zip(parameters, gradient, (w, g) => w - 0.1 * g);
+            using var rate = 0.1.ToScalar();
+            return Tree.Zip(parameters, gradient, (w, g) => w - rate * g);
         });
 
     [Fact]

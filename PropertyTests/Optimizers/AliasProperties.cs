@@ -18,11 +18,12 @@ public sealed class AliasProperties
         var lion = Optimizer.Lion(new Constant(lr), ScaleByLion.Default, new AddDecayedWeights(0));
         var state = Optimizer.Init(lion, start);
         var parameters = start;
+        using var rate = lr.ToScalar();
         foreach (var gradient in OptimizerTesting.RandomGradients(start, seed, 4))
         {
             var update = Optimizer.Update(lion, gradient, state, parameters);
             foreach (var leaf in Tree.Leaves(update.Updates))
-                Assert.True((leaf.abs() == lr).logical_or(leaf == 0).all().item<bool>(), "a Lion update is not in {-lr, 0, +lr}");
+                Assert.True(leaf.abs().eq(rate).logical_or(leaf.eq(Scalars.Zero)).all().item<bool>(), "a Lion update is not in {-lr, 0, +lr}");
             (parameters, state) = (Optimizer.ApplyUpdates(parameters, update.Updates), update.State);
         }
     }

@@ -11,10 +11,14 @@ public sealed class CombinatorProperties
 {
     static double Rate(int seed, double low, double high) => low + (high - low) * new Random(seed ^ 0x2545f491).NextDouble();
 
-    static Net Mean(Net[] gradients) => Tree.Map(
-        Tree.Unflatten(gradients[0], Enumerable.Range(0, Tree.LeafCount(gradients[0]))
-            .Select(i => gradients.Skip(1).Aggregate(Tree.Leaves(gradients[0])[i].alias(), (sum, g) => sum + Tree.Leaves(g)[i])).ToArray()),
-        sum => sum / gradients.Length);
+    static Net Mean(Net[] gradients)
+    {
+        using var count = gradients.Length.ToScalar();
+        return Tree.Map(
+            Tree.Unflatten(gradients[0], Enumerable.Range(0, Tree.LeafCount(gradients[0]))
+                .Select(i => gradients.Skip(1).Aggregate(Tree.Leaves(gradients[0])[i].alias(), (sum, g) => sum.add(Tree.Leaves(g)[i], Scalars.One))).ToArray()),
+            sum => sum.div(count));
+    }
 
     [Property(MaxTest = 150)]
     public void Accumulate_k_of_sgd_is_one_sgd_step_on_the_mean_gradient_and_params_stay_put_in_between(int seed)
@@ -44,7 +48,7 @@ public sealed class CombinatorProperties
         return (start, torch.randn([rows, inputs], dtype: torch.float64, generator: generator), torch.randn([rows, outputs], dtype: torch.float64, generator: generator));
     }
 
-    static torch.Tensor Loss(Net net, torch.Tensor x, torch.Tensor y) => (x.matmul(net.Weight) + net.Bias - y).square().mean();
+    static torch.Tensor Loss(Net net, torch.Tensor x, torch.Tensor y) => (x.matmul(net.Weight).add(net.Bias, Scalars.One) - y).pow(Scalars.Two).mean();
 
     [Property(MaxTest = 100)]
     public void Accumulate_k_micro_batches_equals_one_step_on_the_whole_batch(int seed)
@@ -100,10 +104,18 @@ public sealed class CombinatorProperties
 
             // Closed form: avg_t = d^t avg_0 + (1 - d) sum_i d^(t-i) p_i, avg_0 = p_0 (or 0 and debiased).
             var n = t + 1;
-            var expected = Tree.Map(start, leaf => biasCorrection ? torch.zeros_like(leaf) : leaf * Math.Pow(decay, n));
+            using var power = Math.Pow(decay, n).ToScalar();
+            var expected = Tree.Map(start, leaf => biasCorrection ? torch.zeros_like(leaf) : leaf.mul(power));
             for (var i = 1; i <= n; i++)
-                expected = Tree.Zip(expected, history[i], (sum, p) => sum + p * ((1 - decay) * Math.Pow(decay, n - i)));
-            if (biasCorrection) expected = Tree.Map(expected, leaf => leaf / (1 - Math.Pow(decay, n)));
+            {
+                using var weight = ((1 - decay) * Math.Pow(decay, n - i)).ToScalar();
+                expected = Tree.Zip(expected, history[i], (sum, p) => sum.add(p.mul(weight), Scalars.One));
+            }
+            if (biasCorrection)
+            {
+                using var debias = (1 - Math.Pow(decay, n)).ToScalar();
+                expected = Tree.Map(expected, leaf => leaf.div(debias));
+            }
             OptimizerTesting.AssertClose(expected, ParameterEma.Average(state, start), 1e-12, 1e-12, $"average {t}:");
         }
     }
@@ -114,9 +126,11 @@ public sealed class CombinatorProperties
         using var scope = torch.NewDisposeScope();
         var start = OptimizerTesting.RandomNet(seed, torch.float32);
         var gradients = OptimizerTesting.RandomGradients(start, seed, 4);
-        gradients[1] = gradients[1] with { Weight = gradients[1].Weight * double.NaN };
+        using var nan = double.NaN.ToScalar();
+        gradients[1] = gradients[1] with { Weight = gradients[1].Weight.mul(nan) };
         var lr = Rate(seed, 1e-3, 0.5);
         var m = Rate(seed + 1, 0, 3);
+        using var multiplier = m.ToScalar();
         var rules = new PathMultipliers([PathRule.Freeze("weight"), new PathRule("bias", m)]);
         var pipeline = new Chain(Optimizer.Sgd(lr), rules);
         var sgd = Optimizer.Sgd(lr);
@@ -128,7 +142,7 @@ public sealed class CombinatorProperties
             var update = Optimizer.Update(pipeline, gradient, state, parameters);
             var plain = Optimizer.Update(sgd, gradient, Optimizer.Init(sgd, parameters), parameters).Updates;
             Assert.True(Same.Bitwise(torch.zeros_like(parameters.Weight), update.Updates.Weight));
-            Assert.True(Same.Bitwise(plain.Bias * m, update.Updates.Bias));
+            Assert.True(Same.Bitwise(plain.Bias.mul(multiplier), update.Updates.Bias));
             OptimizerTesting.AssertBitwise(plain.Extras, update.Updates.Extras);
             var next = Optimizer.ApplyUpdates(parameters, update.Updates);
             Assert.True(Same.Bitwise(start.Weight, next.Weight));
@@ -177,7 +191,8 @@ public sealed class CombinatorProperties
         var inner = Optimizer.Sgd(Rate(seed + 1, 1e-3, 0.3));
         var fast = OptimizerTesting.Trajectory(inner, start, gradients)[^1];
         var synced = OptimizerTesting.Trajectory(new Lookahead(inner, k, alpha), start, gradients)[^1];
-        OptimizerTesting.AssertClose(Tree.Zip(start, fast, (slow, f) => slow + (f - slow) * alpha), synced, 1e-12, 1e-12);
+        using var alphaScalar = alpha.ToScalar();
+        OptimizerTesting.AssertClose(Tree.Zip(start, fast, (slow, f) => slow.add((f - slow).mul(alphaScalar), Scalars.One)), synced, 1e-12, 1e-12);
     }
 
     [Property(MaxTest = 100)]

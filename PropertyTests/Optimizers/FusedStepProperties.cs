@@ -10,7 +10,9 @@ namespace Functional.PropertyTests.Optimizers;
 /// <summary>
 /// <c>Optimizer.Step</c> runs [clip] Adam [EMA] on large float32 trees as one fused pass; it must agree with the
 /// stage-by-stage path (<c>Update</c> then <c>ApplyUpdates</c>) and with <c>torch.optim.Adam</c>, and stay pure.
+/// In <see cref="TorchSharpPeerCollection"/>: <c>torch.optim.Adam</c>'s step makes temporary Scalars (FT0003).
 /// </summary>
+[Collection(TorchSharpPeerCollection.Name)]
 public sealed class FusedStepProperties
 {
     /// <summary>A tree just above the fused threshold: 1..3 vectors adding up to at least 65536 elements.</summary>
@@ -82,8 +84,10 @@ public sealed class FusedStepProperties
         for (var step = 0; step < gradients.Length; step++)
         {
             torchAdam.zero_grad();
-            parameters.Zip(Tree.Leaves(gradients[step]), (p, g) => (p * g).sum()).Aggregate((a, b) => a + b).backward();
+            parameters.Zip(Tree.Leaves(gradients[step]), (p, g) => (p * g).sum()).Aggregate((a, b) => a.add(b, Scalars.One)).backward();
+#pragma warning disable FT0003 // the torch.optim peer: Adam.step makes its hyperparameters temporary Scalars
             torchAdam.step();
+#pragma warning restore FT0003
             OptimizerTesting.AssertClose(Tree.Unflatten(start, parameters.Select(p => p.detach()).ToArray()), trajectory[step], 1e-5, 1e-5, $"step {step + 1}:");
         }
     }

@@ -11,16 +11,19 @@ public sealed class MultiEvaluationProperties
 {
     public sealed record Point(torch.Tensor P);
 
+    static readonly Scalar Three = 3L.ToScalar();
+    static readonly Scalar PointOne = 0.1.ToScalar();
+
     static (Point Start, torch.Tensor A, double Lr) Quadratic(int seed)
     {
         var random = new Random(seed);
         using var generator = new torch.Generator(unchecked((ulong)(uint)seed));
         var size = random.Next(1, 6);
         return (new Point(torch.randn([size], dtype: torch.float64, generator: generator)),
-            torch.rand([size], dtype: torch.float64, generator: generator) * 3 + 0.1, 0.01 + random.NextDouble() * 0.5);
+            torch.rand([size], dtype: torch.float64, generator: generator).mul(Three).add(PointOne, Scalars.One), 0.01 + random.NextDouble() * 0.5);
     }
 
-    static torch.Tensor Loss(Point x, torch.Tensor a) => (a * x.P.square()).sum() / 2;
+    static torch.Tensor Loss(Point x, torch.Tensor a) => (a * x.P.pow(Scalars.Two)).sum().div(Scalars.Two);
 
     [Property(MaxTest = 200)]
     public void Heun_on_a_quadratic_gives_the_second_order_taylor_factor(int seed)
@@ -29,8 +32,9 @@ public sealed class MultiEvaluationProperties
         var (start, a, lr) = Quadratic(seed);
         var heun = new Heun(lr);
         var step = Optimizer.Step(heun, p => Loss(p, a), Optimizer.Init(heun, start), start);
-        var lra = a * lr;
-        var expected = start.P * (1 - lra + lra.square() / 2);
+        using var rate = lr.ToScalar();
+        var lra = a.mul(rate);
+        var expected = start.P * lra.neg().add(Scalars.One, Scalars.One).add(lra.pow(Scalars.Two).div(Scalars.Two), Scalars.One);
         OptimizerTesting.AssertClose(new Point(expected), step.Parameters, 1e-12, 1e-14);
         Assert.Equal(1L, ((CountState)step.State).Count);
     }
@@ -44,8 +48,10 @@ public sealed class MultiEvaluationProperties
         var sam = new Sam(rho, Optimizer.Sgd(lr));
         var step = Optimizer.Step(sam, p => Loss(p, a), Optimizer.Init(sam, start), start);
         var g = a * start.P;
-        var perturbed = start.P + g * (rho / g.norm().item<double>());
-        OptimizerTesting.AssertClose(new Point(start.P - a * perturbed * lr), step.Parameters, 1e-12, 1e-14);
+        using var radius = (rho / g.norm().item<double>()).ToScalar();
+        var perturbed = start.P.add(g.mul(radius), Scalars.One);
+        using var rate = lr.ToScalar();
+        OptimizerTesting.AssertClose(new Point(start.P - (a * perturbed).mul(rate)), step.Parameters, 1e-12, 1e-14);
     }
 
     [Property(MaxTest = 100)]

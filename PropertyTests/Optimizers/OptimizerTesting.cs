@@ -26,8 +26,9 @@ public static class OptimizerTesting
     public static Net[] RandomGradients(Net net, int seed, int count, double scale = 1)
     {
         using var generator = new torch.Generator(unchecked((ulong)(uint)seed) + 7919);
+        using var factor = scale.ToScalar();
         return Enumerable.Range(0, count)
-            .Select(_ => Tree.Map(net, leaf => torch.randn(leaf.shape, dtype: leaf.dtype, generator: generator) * scale)).ToArray();
+            .Select(_ => Tree.Map(net, leaf => torch.randn(leaf.shape, dtype: leaf.dtype, generator: generator).mul(factor))).ToArray();
     }
 
     /// <summary>Runs <paramref name="transformation"/> over the gradients and returns the parameters after every step.</summary>
@@ -61,12 +62,14 @@ public static class OptimizerTesting
         var left = Tree.Flatten(expected);
         var right = Tree.Flatten(actual);
         Assert.Equal(left.Select(l => l.Path), right.Select(l => l.Path));
+        using var relative = rtol.ToScalar();
+        using var absolute = atol.ToScalar();
         for (var i = 0; i < left.Count; i++)
         {
             Assert.Equal(left[i].Value.dtype, right[i].Value.dtype);
             using var e = left[i].Value.to(torch.float64);
             using var a = right[i].Value.to(torch.float64);
-            using var excess = (a - e).abs() - (e.abs() * rtol + atol);
+            using var excess = (a - e).abs() - e.abs().mul(relative).add(absolute, Scalars.One);
             var worst = excess.max().item<double>();
             Assert.True(worst <= 0, $"{what} leaf '{left[i].Path}' differs beyond tolerance by {worst:G4}: {Describe(left[i].Value)} vs {Describe(right[i].Value)}");
         }

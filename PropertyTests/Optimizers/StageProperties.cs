@@ -86,7 +86,7 @@ public sealed class StageProperties
         }
     }
 
-    static double Leafwise(Net tree) => Math.Sqrt(Tree.Leaves(tree).Sum(t => t.to(torch.float64).square().sum().item<double>()));
+    static double Leafwise(Net tree) => Math.Sqrt(Tree.Leaves(tree).Sum(t => t.to(torch.float64).pow(Scalars.Two).sum().item<double>()));
 
     [Property(MaxTest = 100)]
     public void Per_tensor_clipping_bounds_each_norm_and_value_clipping_each_element(int seed)

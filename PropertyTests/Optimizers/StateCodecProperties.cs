@@ -91,7 +91,7 @@ public sealed class StateCodecProperties
     {
         var copy = tensor.clone();
         var flat = copy.view(-1);
-        flat[0] = flat[0] + 0.5;
+        flat[0] = flat[0].add(Scalars.Half, Scalars.One);
         return copy;
     }
 

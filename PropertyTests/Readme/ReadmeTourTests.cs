@@ -22,18 +22,19 @@ public sealed class ReadmeTourTests
         Assert.Equal(["body/inner/weight", "body/inner/bias", "body/outer/weight", "body/outer/bias", "head/weight", "head/bias"], Tree.Paths(model));
 
         torch.Tensor Loss(Regressor m, torch.Tensor x, torch.Tensor y) =>
-            (Linear.Apply(m.Head, FeedForward.Apply(m.Body, x)) - y).pow(2).mean();
+            (Linear.Apply(m.Head, FeedForward.Apply(m.Body, x)) - y).pow(Scalars.Two).mean();
 
         var x = torch.randn(64, 3, generator: generator);
         var y = x.sum(1, keepdim: true).sin();
         var before = Loss(model, x, y).item<float>();
+        using var rate = 0.05.ToScalar();   // a Scalar held across the native calls that read it (see Scalars)
         for (var step = 0; step < 300; step++)
         {
             // One dispose scope per step: only the new parameters leave it.
             var next = Memory.Scoped(() =>
             {
                 var (loss, gradient) = Autodiff.ValueAndGrad(m => Loss(m, x, y), model);
-                return Tree.Zip(model, gradient, (p, g) => p - 0.05 * g);
+                return Tree.Zip(model, gradient, (p, g) => p - rate * g);
             });
             Tree.Dispose(model);
             model = next;

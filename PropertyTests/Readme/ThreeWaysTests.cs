@@ -20,7 +20,7 @@ public sealed class ThreeWaysTests
     {
         using var generator = new torch.Generator(7);
         var model = Sequential.Input(3).Linear(16).Tanh().Linear(1).Build(generator, torch.CPU)
-            .WithLoss<Batch>(batch => batch.X, (prediction, batch) => ModelOutput.Of((prediction - batch.Y).square().mean()));
+            .WithLoss<Batch>(batch => batch.X, (prediction, batch) => ModelOutput.Of((prediction - batch.Y).pow(Scalars.Two).mean()));
         var batches = Batches(generator);
         return Trainer.For(model).With(Optimizer.Adam(0.03).ClipByGlobalNorm(1).WithEma(0.9)).Seed(7).Fit(batches, epochs: 5);
     }
@@ -33,7 +33,7 @@ public sealed class ThreeWaysTests
         using var generator = new torch.Generator(7);
         var model = new Regressor(Linear.Init(generator, 3, 16, torch.CPU), Linear.Init(generator, 16, 1, torch.CPU));
         ModelLoss<Regressor, Batch> loss = (m, batch, _) =>
-            ModelOutput.Of((Linear.Apply(m.Output, Activations.Tanh(Linear.Apply(m.Hidden, batch.X))) - batch.Y).square().mean());
+            ModelOutput.Of((Linear.Apply(m.Output, Activations.Tanh(Linear.Apply(m.Hidden, batch.X))) - batch.Y).pow(Scalars.Two).mean());
         var batches = Batches(generator);
         var optimizer = new CoreOptimizers.Chain(new CoreOptimizers.ClipByGlobalNorm(1), CoreOptimizers.Optimizer.Adam(0.03), new CoreOptimizers.ParameterEma(0.9, false));
         var data = new TrainingData<Batch>(batches.Length, position => batches.Skip(position.Batch));

@@ -151,7 +151,8 @@ public sealed class AttentionTests
             var seeing = causal ? Math.Min(nq, nk) : nq;
             var hidden = causal ? torch.ones(nq, nk, dtype: torch.@bool).triu(1) : torch.zeros(nq, nk, dtype: torch.@bool);
             // An additive float mask (-inf = hidden): TorchSharp's module does not read a Bool attn_mask as PyTorch does.
-            var additive = torch.zeros(nq, nk).masked_fill(hidden, float.NegativeInfinity);
+            using var minusInfinity = float.NegativeInfinity.ToScalar();
+            var additive = torch.zeros(nq, nk).masked_fill(hidden, minusInfinity);
             var (expected, weights) = module.forward(query[b, ..nq].unsqueeze(1), memory[b, ..nk].unsqueeze(1), memory[b, ..nk].unsqueeze(1), null, true, additive);
             AssertClose(expected[..seeing, 0], result.Output.Values[b, ..seeing], atol: 1e-5);
             AssertClose(weights[0, ..seeing], result.Weights[b, .., ..seeing, ..nk].mean([0]), atol: 1e-5);

@@ -19,13 +19,14 @@ public sealed class MaskedEmbeddingAndConvTests
         var p = Embedding.Init(generator, 5, dimension, Cpu);
         var ids = torch.randint(0, 5, [batch, length], generator: generator);
         var result = MaskedEmbedding.Apply(p, ids);
-        Assert.True(Same.Bitwise(ids.ne(0), result.Mask));
-        var expected = Embedding.Apply(p, ids).masked_fill(ids.eq(0).unsqueeze(-1), 0);
+        Assert.True(Same.Bitwise(ids.ne(Scalars.Zero), result.Mask));
+        var expected = Embedding.Apply(p, ids).masked_fill(ids.eq(Scalars.Zero).unsqueeze(-1), Scalars.Zero);
         Assert.True(Same.Bitwise(expected, result.Values));
         var weights = Normal(generator, batch, length, dimension);
         var gradient = Autodiff.ValueAndGrad(q => (MaskedEmbedding.Apply(q, ids).Values * weights).sum(), p).Gradient.Weight;
         AssertZero(gradient[0], "gradient of the pad row");
-        if (ids.eq(Masks.UnknownId).any().item<bool>()) Assert.True(result.Mask.masked_select(ids.eq(Masks.UnknownId)).all().item<bool>());
+        using var unknownId = Masks.UnknownId.ToScalar();
+        if (ids.eq(unknownId).any().item<bool>()) Assert.True(result.Mask.masked_select(ids.eq(unknownId)).all().item<bool>());
     }
 
     [Fact]
@@ -83,7 +84,7 @@ public sealed class MaskedEmbeddingAndConvTests
             Assert.Equal(outCount, result.Mask[b].sum().item<long>());
             Assert.True(result.Mask[b, ..(int)outCount].all().item<bool>(), $"row {b}: the real outputs are not a prefix");
             if (outCount == 0) continue;
-            var row = x[b, ..(int)cut].masked_fill(mask[b, ..(int)cut].logical_not().unsqueeze(-1), 0).unsqueeze(0).transpose(1, 2);
+            var row = x[b, ..(int)cut].masked_fill(mask[b, ..(int)cut].logical_not().unsqueeze(-1), Scalars.Zero).unsqueeze(0).transpose(1, 2);
             var expected = torch.nn.functional.conv1d(row, p.Weight, p.Bias, p.Stride, p.Padding, p.Dilation).transpose(1, 2)[0];
             AssertClose(expected, result.Values[b, ..(int)outCount], atol: 1e-5);
         }

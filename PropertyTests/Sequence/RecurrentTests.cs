@@ -120,7 +120,8 @@ public sealed class RecurrentTests
         var x = Normal(generator, batch, length, inputs);
         var holey = net.Apply(net.Parameters, x, mask);
         // Move the real tokens of each row to its front, in order (sort by "is padding", then by position).
-        var order = (mask.logical_not().to(torch.int64) * (long)length.Value + torch.arange(length.Value)).argsort(1);
+        using var positions = ((long)length.Value).ToScalar();
+        var order = mask.logical_not().to(torch.int64).mul(positions).add(Ranges.Of(length.Value, mask.device), Scalars.One).argsort(1);
         var compact = x.gather(1, order.unsqueeze(-1).expand(x.shape));
         var prefix = Masks.FromLengths(mask.sum(1), length);
         var packed = net.Apply(net.Parameters, compact, prefix);
@@ -135,7 +136,7 @@ public sealed class RecurrentTests
         torch.Tensor Loss(object p, torch.Tensor values, torch.Tensor m, torch.Tensor weights)
         {
             var (output, h, c) = net.Apply(p, values, m);
-            return (output.Values * weights).sum() + (h * wHidden).sum() + (c is null ? 0 : (c * wHidden).sum());
+            return (output.Values * weights).sum().add((h * wHidden).sum(), Scalars.One).add(c is null ? 0 : (c * wHidden).sum(), Scalars.One);
         }
         var (stepLoop, fused) = isLstm
             ? (Tree.Leaves(Autodiff.ValueAndGrad((LstmParams p) => Loss(p, x, mask, w), (LstmParams)net.Parameters).Gradient),
@@ -159,7 +160,7 @@ public sealed class RecurrentTests
         torch.Tensor Loss(object p)
         {
             var (output, h, c) = net.Apply(p, x, mask);
-            return (output.Values * w).sum() + (h * wHidden).sum() + (c is null ? 0 : (c * wHidden).sum());
+            return (output.Values * w).sum().add((h * wHidden).sum(), Scalars.One).add(c is null ? 0 : (c * wHidden).sum(), Scalars.One);
         }
         if (isLstm) AssertGradCheckPasses((LstmParams p) => Loss(p), (LstmParams)net.Parameters);
         else AssertGradCheckPasses((GruParams p) => Loss(p), (GruParams)net.Parameters);
@@ -190,10 +191,11 @@ public sealed class RecurrentTests
     {
         using var scope = torch.NewDisposeScope();
         var ours = torch.randn(3).requires_grad_(true);
-        var parameter = new TorchSharp.Modules.Parameter((ours * 2).alias());
+        var parameter = new TorchSharp.Modules.Parameter(ours.mul(Scalars.Two).alias());
         var gradient = torch.autograd.grad([(parameter * parameter).sum()], [ours], allow_unused: true)[0];
         Assert.False(gradient is null || gradient.IsInvalid, "no gradient reached our tensor through the parameter");
-        AssertClose(8 * ours.detach(), gradient);
+        using var eight = 8.ToScalar();
+        AssertClose(ours.detach().mul(eight), gradient);
 
         using var module = torch.nn.LSTM(2, 3, 1, batchFirst: true);
         var error = Assert.ThrowsAny<Exception>(() => module.register_parameter("weight_ih_l0", new TorchSharp.Modules.Parameter(torch.zeros(12, 2))));

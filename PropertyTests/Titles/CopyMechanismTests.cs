@@ -29,8 +29,9 @@ public sealed class CopyMechanismTests
         var logProbabilities = TitleDecoder.Apply(parameters, article, batch.DecoderInput, false, 0, generator, Capture.None);
         var totals = logProbabilities.to(torch.float64).exp().sum(-1);
 
-        var real = batch.DecoderInput.ne(CharacterVocabulary.Padding);
-        var error = (totals - 1).abs().masked_fill(real.logical_not(), 0).max().item<double>();
+        using var padding = CharacterVocabulary.Padding.ToScalar();
+        var real = batch.DecoderInput.ne(padding);
+        var error = totals.sub(Scalars.One).abs().masked_fill(real.logical_not(), Scalars.Zero).max().item<double>();
         Assert.True(error < 1e-5, $"a distribution sums to 1 ± {error}");
     }
 
@@ -40,7 +41,8 @@ public sealed class CopyMechanismTests
         using var scope = torch.NewDisposeScope();
         // In float64, so the law holds to 1e-9. Write probability sigmoid(-40) ≈ 4e-18: everything is copied.
         var parameters = Tree.Map(Model(seed, Vocabulary), leaf => leaf.to(torch.float64));
-        var copying = parameters with { CopyGate = new LinearParams(torch.zeros_like(parameters.CopyGate.Weight), torch.full(1, -40.0, dtype: torch.float64)) };
+        using var shut = (-40.0).ToScalar();
+        var copying = parameters with { CopyGate = new LinearParams(torch.zeros_like(parameters.CopyGate.Weight), torch.full(1, shut, dtype: torch.float64)) };
         using var batch = Batch(new Random(seed));
         using var generator = new torch.Generator(0);
         using var capture = Capture.Of(TitleDecoder.AttentionCapture);

@@ -23,9 +23,11 @@ public sealed class TitleModelTests
         MaskedSequence Layer(TitleModelParams p, torch.Tensor values, torch.Tensor mask)
         {
             var batch = values.shape[0];
-            var ids = values.argmax(-1) + 4;
+            using var four = 4.ToScalar();
+            using var modulus = (Vocabulary - 4).ToScalar();
+            var ids = values.argmax(-1).add(four, Scalars.One);
             var encoded = TitleEncoder.FromEmbedded(p, values, mask, ids);
-            var title = (torch.arange(4 * batch, dtype: torch.int64).reshape(batch, 4) % (Vocabulary - 4)) + 4;
+            var title = Ranges.Of(4 * batch, torch.CPU).reshape(batch, 4).remainder(modulus).add(four, Scalars.One);
             using var generator = new torch.Generator(0);
             var logProbabilities = TitleDecoder.Apply(p, encoded, title, false, 0, generator, Capture.None);
             return new MaskedSequence(logProbabilities, torch.ones([batch, 4], dtype: torch.@bool));
@@ -159,7 +161,7 @@ public sealed class CopyPriorInitTests
         var prior = CopyPriorInit.FromPairs(pairs, vocabulary, 0.5, torch.CPU);
         using var batch = TitleBatches.Collate(pairs, 1);
         var present = TitleEncoder.Present(batch.Article, vocabulary, torch.float32);
-        var logits = ((present * prior.Scale + prior.Bias) / 2).unsqueeze(1).expand(-1, batch.Target.shape[1], -1);
+        var logits = (present * prior.Scale).add(prior.Bias, Scalars.One).div(Scalars.Two).unsqueeze(1).expand(-1, batch.Target.shape[1], -1);
         var loss = Masks.CrossEntropy(logits, batch.Target, batch.TargetMask).item<float>();
         Assert.True(loss < Math.Log(vocabulary) - 0.5, $"prior-only loss {loss} vs uniform {Math.Log(vocabulary)}");
         Assert.True(prior.Scale[10].item<float>() > 0, "a copied character gains from being in the article");

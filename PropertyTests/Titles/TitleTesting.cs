@@ -15,8 +15,9 @@ public static class TitleTesting
     {
         using var generator = new torch.Generator((ulong)(uint)seed);
         var parameters = TitleModel.Init(generator, vocabulary, options ?? Tiny, torch.CPU);
-        var prior = new CopyPriorParams(torch.rand(vocabulary, generator: generator) * 2, torch.randn(vocabulary, generator: generator) * 0.1);
-        var gate = new LinearParams(torch.randn(parameters.CopyGate.Weight.shape, generator: generator) * 0.5, torch.randn(1, generator: generator));
+        using var tenth = 0.1.ToScalar();
+        var prior = new CopyPriorParams(torch.rand(vocabulary, generator: generator).mul(Scalars.Two), torch.randn(vocabulary, generator: generator).mul(tenth));
+        var gate = new LinearParams(torch.randn(parameters.CopyGate.Weight.shape, generator: generator).mul(Scalars.Half), torch.randn(1, generator: generator));
         Tree.Dispose(parameters.CopyPrior);
         Tree.Dispose(parameters.CopyGate);
         return parameters with { CopyPrior = prior, CopyGate = gate };

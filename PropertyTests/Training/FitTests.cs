@@ -86,7 +86,8 @@ public sealed class FitTests
     public void A_non_finite_loss_stops_the_fit_with_the_step_where_it_happened()
     {
         using var data = RandomDigits(16, 1);
-        ModelLoss<DigitClassifier, DigitBatch> exploding = (p, b, c) => new ModelOutput(Loss(p, b, c).Loss * float.PositiveInfinity, new Dictionary<string, torch.Tensor>());
+        using var infinity = float.PositiveInfinity.ToScalar();
+        ModelLoss<DigitClassifier, DigitBatch> exploding = (p, b, c) => new ModelOutput(Loss(p, b, c).Loss.mul(infinity), new Dictionary<string, torch.Tensor>());
 
         var error = Assert.Throws<InvalidOperationException>(() => Fit.Run(exploding, Optimizer.Sgd(0.1), TrainState.Init(Model(2), Optimizer.Sgd(0.1), 3), Batches(data), null,
             FitOptions.Default with { Epochs = 2 }, CancellationToken.None));

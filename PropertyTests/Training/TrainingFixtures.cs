@@ -13,10 +13,12 @@ static class TrainingFixtures
     {
         using var generator = new torch.Generator(seed);
         var digits = torch.randint(0, 10, [count], generator: generator);
-        using var noise = torch.rand([count, DigitClassifier.Pixels], generator: generator) * 0.5f;
-        using var columns = torch.arange(DigitClassifier.Pixels).unsqueeze(0);
-        using var start = (digits * 20).unsqueeze(1);
-        using var stripe = columns.ge(start).logical_and(columns.lt(start + 20));
+        using var dim = 0.5f.ToScalar();
+        using var width = 20.ToScalar();
+        using var noise = torch.rand([count, DigitClassifier.Pixels], generator: generator).mul(dim);
+        using var columns = Ranges.Of(DigitClassifier.Pixels, torch.CPU).unsqueeze(0);
+        using var start = digits.mul(width).unsqueeze(1);
+        using var stripe = columns.ge(start).logical_and(columns.lt(start.add(width, Scalars.One)));
         return new DigitBatch(noise.where(stripe.logical_not(), 1f), digits);
     }
 

@@ -33,12 +33,12 @@ public sealed class TreeProperties
     {
         var net = RandomTrees.Net(seed);
 
-        var doubled = Tree.Map(net, leaf => leaf * 2);
+        var doubled = Tree.Map(net, leaf => leaf.mul(Scalars.Two));
 
         var before = Tree.Leaves(net);
         var after = Tree.Leaves(doubled);
         Assert.Equal(Tree.Paths(net), Tree.Paths(doubled));
-        Assert.All(Enumerable.Zip(before, after, (a, b) => Same.Bitwise(a * 2, b)), Assert.True);
+        Assert.All(Enumerable.Zip(before, after, (a, b) => Same.Bitwise(a.mul(Scalars.Two), b)), Assert.True);
     }
 
     [Property(MaxTest = 200)]
@@ -47,9 +47,9 @@ public sealed class TreeProperties
         var net = RandomTrees.Net(seed);
         var other = Tree.Map(net, leaf => torch.ones_like(leaf));
 
-        var sum = Tree.Zip(net, other, (a, b) => a + b);
+        var sum = Tree.Zip(net, other, (a, b) => a.add(b, Scalars.One));
 
-        Assert.All(Enumerable.Zip(Tree.Leaves(net), Tree.Leaves(sum), (a, b) => Same.Bitwise(a + 1, b)), Assert.True);
+        Assert.All(Enumerable.Zip(Tree.Leaves(net), Tree.Leaves(sum), (a, b) => Same.Bitwise(a.add(Scalars.One, Scalars.One), b)), Assert.True);
     }
 
     [Property(MaxTest = 200)]

@@ -39,7 +39,8 @@ public sealed class TreeTests
     {
         IReadOnlyList<torch.Tensor> list = [torch.ones(1), torch.ones(2)];
 
-        var rebuilt = Tree.Map(list, t => t * 3);
+        using var three = 3.ToScalar();
+        var rebuilt = Tree.Map(list, t => t.mul(three));
 
         Assert.Equal(["0", "1"], Tree.Paths(list));
         Assert.Equal(6.0f, rebuilt[1].sum().item<float>());
@@ -72,7 +73,7 @@ public sealed class TreeTests
         var heads = ImmutableList.Create(new Cell(torch.zeros(1), null, 1));
         var holder = new ImmutableHolder(heads);
 
-        var rebuilt = Tree.Map(holder, t => t + 1);
+        var rebuilt = Tree.Map(holder, t => t.add(Scalars.One, Scalars.One));
 
         Assert.Equal(1.0f, rebuilt.Heads[0].Weight.item<float>());
     }

@@ -30,7 +30,8 @@ public sealed class SkipGramGradientProperties
         var loss = SkipGramKernel.Step(input, output, dimension, centre, targets, rate, new float[dimension]);
 
         Assert.Equal(reference.Value.item<float>(), loss, 1e-4f * Math.Max(1, Math.Abs(loss)));
-        LayerTesting.AssertClose(parameters.Input - rate * reference.Gradient.Input, torch.tensor(input, [vocabulary, dimension]), rtol: 1e-5, atol: 1e-5);
-        LayerTesting.AssertClose(parameters.Output - rate * reference.Gradient.Output, torch.tensor(output, [vocabulary, dimension]), rtol: 1e-5, atol: 1e-5);
+        using var rateScalar = rate.ToScalar();
+        LayerTesting.AssertClose(parameters.Input - rateScalar * reference.Gradient.Input, torch.tensor(input, [vocabulary, dimension]), rtol: 1e-5, atol: 1e-5);
+        LayerTesting.AssertClose(parameters.Output - rateScalar * reference.Gradient.Output, torch.tensor(output, [vocabulary, dimension]), rtol: 1e-5, atol: 1e-5);
     }
 }
