@@ -1,6 +1,6 @@
-/// Tests run one at a time: see PropertyTests/Support/TestOrdering.cs (a TorchSharp Scalar lifetime race that
-/// other threads' allocations expose).
+/// Test classes run in parallel, as in PropertyTests (see PropertyTests/Support/TestOrdering.cs): the F# code they
+/// run holds every TorchSharp Scalar across the native call that reads it.
 module Functional.FSharpTests.AssemblyInfo
 
-[<assembly: Xunit.CollectionBehavior(DisableTestParallelization = true)>]
+[<assembly: Xunit.CollectionBehavior(Xunit.CollectionBehavior.CollectionPerClass, DisableTestParallelization = false)>]
 do ()

@@ -1,21 +1,7 @@
-using Xunit;
-
-
-// Tests run one class at a time. TorchSharp 0.107 frees the Scalar it creates for `tensor * 2` and the like only in
-// a finalizer and does not keep it alive across the native call, so a garbage collection started by another thread
-// during that call can free the scalar while libtorch reads it ("Expected false to be true ... toLong"; see
-// dotnet/TorchSharp pull requests 1434 and 1496). Parallel test classes allocate heavily on other threads and made
-// that race visible; run serially, no other thread allocates during a test's native calls.
-[assembly: CollectionBehavior(DisableTestParallelization = true)]
-
-namespace Functional.PropertyTests
-{
-    public sealed class TestEnvironmentTests
-    {
-        [Fact]
-        public void Tests_run_with_the_larger_gen0_budget_of_test_runsettings()
-        {
-            Assert.Equal("0x10000000", Environment.GetEnvironmentVariable("DOTNET_GCgen0size"));
-        }
-    }
-}
+// Test classes run in parallel (xunit's default: one collection per class, as many at once as there are cores), as
+// users' programs run: several threads allocating and collecting garbage while others call libtorch. That is safe
+// because no library path, and no test, lets a TorchSharp Scalar die before the native call that reads it (the
+// Functional.Analyzers diagnostics FT0001–FT0003; Functional.Core.Scalars). Tests that must not share the process
+// with others run in collections with parallelization disabled: NativeMemoryCollection (they count live tensors)
+// and TorchSharpPeerCollection (they drive TorchSharp members that make temporary Scalars themselves).
+[assembly: Xunit.CollectionBehavior(Xunit.CollectionBehavior.CollectionPerClass, DisableTestParallelization = false)]
