@@ -25,7 +25,7 @@ public static class Program
                    --data DIR (../shared/data/lcsts-part2-clge)  --out DIR (runs/titles)  --minutes X (30, 0: no budget)
                    --epochs N (10)  --batch N (32)  --learning-rate X (0.003)  --warmup N (50)  --clip X (1)
                    --min-count N (5)  --val-subset N (200)  --seed N (1)  --threads N (0: libtorch default)
-                   --ema X (0: off; else validate and keep an average of the weights with this decay)
+                   --ema X (0: off; else validate and keep an average of the weights with this decay)  --workers N (2)
                    --embedding N (128)  --encoder-hidden N (64)  --encoder-layers N (1)  --decoder-hidden N (128)  --decoder-layers N (1)
                    --output-hidden N (128)  --dropout X (0)  --max-article N (100)  --max-title N (40)
           titles generate

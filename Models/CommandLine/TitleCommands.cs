@@ -24,7 +24,7 @@ public static class TitleCommands
             arguments.Integer("epochs", d.Epochs), arguments.Integer("batch", d.BatchSize), arguments.Number("learning-rate", d.LearningRate),
             arguments.Integer("warmup", d.WarmupSteps), arguments.Number("clip", d.ClipNorm), arguments.Number("minutes", d.Minutes),
             arguments.Integer("val-subset", d.ValidationSubset), arguments.Integer("seed", d.Seed), arguments.Integer("threads", d.Threads))
-            { Ema = arguments.Number("ema", d.Ema) };
+            { Ema = arguments.Number("ema", d.Ema), Workers = arguments.Integer("workers", d.Workers) };
         arguments.CheckAllUsed();
         using var cancel = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };

@@ -58,8 +58,8 @@ public static class TitleTraining
         if (state.Step > 0) output.WriteLine($"Resuming from the checkpoint of step {state.Step} (epoch {state.Position.Epoch + 1}, batch {state.Position.Batch}).");
         var model = TitleModelLoss.Of(options.Model);
         var data = new TrainingData<TitleBatch>(batchesPerEpoch, position =>
-            TitleBatches.Plan(pairs, options.BatchSize, options.Seed, position.Epoch).Skip(position.Batch)
-                .Select(indices => TitleBatches.Collate(indices.Select(i => pairs[i]).ToArray(), 1)));
+            BatchLoader.Load(TitleBatches.Plan(pairs, options.BatchSize, options.Seed, position.Epoch),
+                indices => TitleBatches.Collate(indices.Select(i => pairs[i]).ToArray(), 1), options.Workers, prefetch: 4, position.Batch, cancellation));
 
         var bestPath = Path.Combine(options.OutDirectory, "best-rouge-l.txt");
         var best = File.Exists(bestPath) ? double.Parse(File.ReadAllText(bestPath), CultureInfo.InvariantCulture) : double.NegativeInfinity;
