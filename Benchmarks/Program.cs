@@ -16,7 +16,8 @@ public static class Program
     /// comparisons: <c>--side-by-side</c> (optimizers), <c>--interleaved-lstm N</c>
     /// (<see cref="MaskedLstmBenchmark.Interleaved"/>), <c>word2vec-race</c>, <c>train-loop [steps]</c>
     /// (<see cref="TrainingLoopRace"/>), <c>gan-race</c> (<see cref="GanRace"/>), <c>titles-race [rounds]</c>
-    /// (<see cref="TitlesRace"/>), <c>titles-profile [rounds] [name filters]</c> (<see cref="TitlesProfile"/>).
+    /// (<see cref="TitlesRace"/>), <c>titles-profile [rounds] [name filters]</c> (<see cref="TitlesProfile"/>),
+    /// <c>scalar-race [iterations] [parts...]</c> (<see cref="ScalarRace"/>).
     /// </summary>
     public static int Main(string[] args)
     {
@@ -25,6 +26,7 @@ public static class Program
         if (args.FirstOrDefault() == "gan-race") return GanRace.Run(args[1..]);
         if (args.FirstOrDefault() == "titles-race") return TitlesRace.Run(args[1..]);
         if (args.FirstOrDefault() == "titles-profile") return TitlesProfile.Run(args[1..]);
+        if (args.FirstOrDefault() == "scalar-race") return ScalarRace.Run(args[1..]);
         if (args.Contains("--side-by-side"))
         {
             SideBySide.Run();
