@@ -22,6 +22,10 @@ namespace Functional.Analyzers
     /// <c>softsign</c>, <c>linalg.vector_norm</c>, <c>linalg.matrix_norm</c>, <c>arange(Scalar...)</c> (its step 1),
     /// <c>normal(double, double, ...)</c>; <c>nn.BatchNorm</c>'s forward and the step of every <c>torch.optim</c>
     /// optimizer; most of <c>torch.distributions</c>.</para>
+    /// <para>A call through a base class is not reported: <c>Module&lt;Tensor, Tensor&gt;.forward</c> or <c>call</c>, and
+    /// <c>Optimizer.step</c>, run whichever override the object has, and most overrides (<c>Linear</c>, <c>LSTM</c>)
+    /// are safe, so reporting every such call would bury the real ones. The unsafe overrides themselves
+    /// (<c>ELU.forward</c>, <c>Adam.step</c>) are listed and reported where the concrete type is known.</para>
     /// <para>A key is <c>Namespace.Type+Nested::MetadataName(ParameterTypes)</c>, parameter types by metadata name
     /// (<c>Int64</c>, <c>Nullable`1&lt;ScalarType&gt;</c>, <c>!!0</c> for a method's type parameter).</para>
     /// </remarks>
