@@ -25,6 +25,7 @@ public sealed class ScalarDiagnosticsTests
     [InlineData("var s = rate.ToScalar(); var y = x.mul(s);", "rate.ToScalar()")]
     [InlineData("var y = x.mul((Scalar)2.0);", "(Scalar)2.0")]
     [InlineData("var y = x.mul(Make(rate));", "Make(rate)")]
+    [InlineData("var y = x.mul(rate > 1 ? held : Make(rate));", "Make(rate)")]
     [InlineData("Scalar s; s = rate.ToScalar(); var y = x.mul(s);", "rate.ToScalar()")]
     public void FT0002_fires_on_a_Scalar_made_by_a_call_or_cast_and_not_held(string body, string flagged)
     {
@@ -89,6 +90,7 @@ public sealed class ScalarDiagnosticsTests
     [InlineData("using (var s = rate.ToScalar()) { var y = x.mul(s); }")]
     [InlineData("using Scalar s = 2.0; var y = x.mul(s);")]
     [InlineData("using var s = Make(rate); var y = x.mul(s).div(s);")]
+    [InlineData("using var s = rate > 1 ? rate.ToScalar() : Make(1); var y = x.mul(s);")]
     [InlineData("var y = x.mul(One).add(b, One).masked_fill(m, held);")]
     [InlineData("var y = a - b; var z = a * b; var w = a / b; var v = -a;")]
     [InlineData("var y = x - held; var z = held * x; var w = x * held; var v = held / x; var u = x / held;")]

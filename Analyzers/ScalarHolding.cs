@@ -8,7 +8,7 @@ namespace Functional.Analyzers
     /// Whether a newly made Scalar is held by something that outlives the native calls that read it.
     /// </summary>
     /// <remarks>
-    /// Held: the initializer of a <c>using</c> local (<c>using var s = x.ToScalar();</c> or a <c>using (...)</c>
+    /// Held: the initializer of a <c>using</c> local (directly, or as a branch of <c>?:</c> or <c>??</c>) (<c>using var s = x.ToScalar();</c> or a <c>using (...)</c>
     /// statement), a static field or property (initializer or assignment: rooted for the process), or the value a
     /// method returns (a factory: its caller's call is then checked the same way). Anything else — an argument, an
     /// operand, a plain local, an instance field — is a temporary that a garbage collection can free mid-call.
@@ -17,9 +17,16 @@ namespace Functional.Analyzers
     {
         public static bool IsHeld(IOperation made)
         {
+            // A conversion, parentheses, or a branch of ?: or ?? passes the Scalar on unchanged: look at what receives it.
+            var child = made;
             var parent = made.Parent;
-            while (parent is IConversionOperation or IParenthesizedOperation)
+            while (parent is IConversionOperation or IParenthesizedOperation
+                   || parent is IConditionalOperation conditional && conditional.Condition != child
+                   || parent is ICoalesceOperation)
+            {
+                child = parent;
                 parent = parent.Parent;
+            }
             switch (parent)
             {
                 case IVariableInitializerOperation { Parent: IVariableDeclaratorOperation { Parent: IVariableDeclarationOperation declaration } }:
