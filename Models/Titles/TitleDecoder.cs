@@ -101,6 +101,7 @@ public static class TitleDecoder
         capture.Record(WriteProbabilityCapture, write.squeeze(-1));
         var targets = article.Ids.unsqueeze(1).expand(-1, states.shape[1], -1);
         var copying = torch.zeros_like(writing).scatter_add(2, targets, attention.Weights);
-        return write.mul(writing).add(write.neg().add(Scalars.One, Scalars.One).mul(copying), Scalars.One);
+        var copy = write.neg().add(Scalars.One, Scalars.One);   // 1 - write
+        return write.mul(writing).add(copy.mul(copying), Scalars.One);
     }
 }
