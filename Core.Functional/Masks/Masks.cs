@@ -19,6 +19,9 @@ public static class Masks
     /// <summary>The id of padding in token sequences (masked out by <see cref="FromPadIds"/>).</summary>
     public const long PadId = 0;
 
+    /// <summary><see cref="PadId"/> as a Scalar that lives for the process (see <see cref="Scalars"/>).</summary>
+    static readonly Scalar PadIdScalar = PadId.ToScalar();
+
     /// <summary>The id of an unknown token: a real token, distinct from <see cref="PadId"/>.</summary>
     public const long UnknownId = 1;
 
@@ -48,7 +51,7 @@ public static class Masks
     {
         if (ids.dim() != 2 || (ids.dtype != ScalarType.Int64 && ids.dtype != ScalarType.Int32))
             throw new ArgumentException($"Masks.FromPadIds needs ids of dtype Int64 or Int32 and shape [batch, length], got {Shapes.Describe(ids)}.", nameof(ids));
-        return ids.ne(Scalars.Zero);   // PadId
+        return ids.ne(PadIdScalar);
     }
 
     /// <summary>True where both masks are true; the masks must have the same shape (no broadcasting).</summary>
