@@ -32,9 +32,7 @@ internal static class RecurrentModulePool
     {
         if (Idle.TryGetValue(key, out var bag) && bag.TryTake(out var entry)) return entry;
         using var noGradient = no_grad();
-        nn.Module module = key.Kind == Recurrence.Kind.Lstm
-            ? nn.LSTM(key.Inputs, key.Hidden, key.Layers, batchFirst: true, bidirectional: key.Bidirectional)
-            : nn.GRU(key.Inputs, key.Hidden, key.Layers, batchFirst: true, bidirectional: key.Bidirectional);
+        var module = Construct(key);
         module.to(key.Dtype).to(new Device(key.Device, key.DeviceIndex));
         var named = module.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
         var weights = Recurrence.WeightNames(key.Layers, key.Bidirectional).Select(name => named[name]).ToArray();
@@ -42,6 +40,27 @@ internal static class RecurrentModulePool
         foreach (var weight in weights) weight.DetachFromDisposeScope();
         return new Entry(module, weights);
     }
+
+    /// <summary>
+    /// A new module of <paramref name="key"/>'s shape on the CPU. libtorch initialises it from torch's default generator;
+    /// that generator's state is put back afterwards, so a user's seeded stream does not depend on whether a masked
+    /// recurrent layer ran (the weights are overwritten anyway). The lock keeps two constructions from interleaving; a
+    /// thread of the user's that draws from the default generator during a construction is not covered.
+    /// </summary>
+    static nn.Module Construct(Key key)
+    {
+        lock (ConstructionLock)
+        {
+            using var saved = get_rng_state();
+            nn.Module module = key.Kind == Recurrence.Kind.Lstm
+                ? nn.LSTM(key.Inputs, key.Hidden, key.Layers, batchFirst: true, bidirectional: key.Bidirectional)
+                : nn.GRU(key.Inputs, key.Hidden, key.Layers, batchFirst: true, bidirectional: key.Bidirectional);
+            set_rng_state(saved);
+            return module;
+        }
+    }
+
+    static readonly object ConstructionLock = new();
 
     /// <summary>Hands <paramref name="entry"/> back once no graph uses it; frees it when the pool of its key is full.</summary>
     internal static void Return(Key key, Entry entry)
