@@ -19,7 +19,7 @@ public static class MnistCommands
         var output = arguments.Text("out", "runs/mnist");
         var checkpointEvery = arguments.Integer("checkpoint-every", 0);
         arguments.CheckAllUsed();
-        Directory.CreateDirectory(output);
+        using var runLock = RunFolderLock.Acquire(output);
         var store = new CheckpointStore(Path.Combine(output, "checkpoints"), keepLast: 3);
         var resumed = store.Steps() is { Count: > 0 } steps ? $", resuming from step {steps[^1]}" : "";
         Console.WriteLine($"Training a digit classifier on {options.DataDirectory} ({options.Epochs} epoch{(options.Epochs == 1 ? "" : "s")}, batch {options.BatchSize}{resumed}).");

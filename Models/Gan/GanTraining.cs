@@ -45,6 +45,7 @@ public static class GanTraining
     /// <exception cref="IOException">The output directory already has checkpoints and <c>run.Resume</c> is false.</exception>
     public static GanState Run(GanOptions options, GanRun run, GanReporting reporting)
     {
+        using var runLock = RunFolderLock.Acquire(run.OutputDirectory);
         var store = new CheckpointStore(Path.Combine(run.OutputDirectory, "checkpoints"), keepLast: 2);
         if (store.Steps().Count > 0 && !run.Resume)
             throw new IOException($"{run.OutputDirectory} already holds checkpoints (steps {string.Join(", ", store.Steps())}); resume, or choose another output directory.");

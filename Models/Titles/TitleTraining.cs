@@ -32,7 +32,7 @@ public static class TitleTraining
         if (options.Threads > 0) torch.set_num_threads(options.Threads);
         var train = ChineseTitleCorpus.Load(options.DataDirectory, Split.Train);
         var validation = ChineseTitleCorpus.Load(options.DataDirectory, Split.Validation);
-        Directory.CreateDirectory(options.OutDirectory);
+        using var runLock = RunFolderLock.Acquire(options.OutDirectory);
         var store = new CheckpointStore(Path.Combine(options.OutDirectory, "checkpoints"), keepLast: 2);
         // The vocabulary of a run is fixed by its first invocation (a resumed run must not rebuild it).
         var vocabularyPath = Path.Combine(options.OutDirectory, "train-vocabulary.txt");

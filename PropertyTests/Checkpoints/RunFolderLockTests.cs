@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using Functional.Models;
+using Xunit;
+
+namespace Functional.PropertyTests.Checkpoints;
+
+/// <summary>One writer per run folder: a second writer is refused naming the first; a dead writer's lock is no lock.</summary>
+public sealed class RunFolderLockTests : IDisposable
+{
+    readonly string folder = Directory.CreateTempSubdirectory("run-lock").FullName;
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    [Fact]
+    public void A_second_writer_is_refused_naming_the_folder_and_the_first_writers_process()
+    {
+        using var first = RunFolderLock.Acquire(folder);
+        var error = Assert.Throws<RunFolderInUseException>(() => RunFolderLock.Acquire(folder));
+        Assert.Equal(Environment.ProcessId, error.Owner);
+        Assert.Contains(folder, error.Message);
+        Assert.Contains($"process {Environment.ProcessId}", error.Message);
+    }
+
+    [Fact]
+    public void A_released_lock_can_be_taken_again()
+    {
+        RunFolderLock.Acquire(folder).Dispose();
+        using var again = RunFolderLock.Acquire(folder);
+        Assert.Equal(folder, again.Folder);
+    }
+
+    [Fact]
+    public void Lock_files_left_behind_with_nobody_holding_them_are_no_lock()
+    {
+        File.WriteAllText(Path.Combine(folder, RunFolderLock.LockFileName), "");
+        File.WriteAllText(Path.Combine(folder, RunFolderLock.OwnerFileName), "999999\n");
+        using var taken = RunFolderLock.Acquire(folder);
+        Assert.Equal(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            File.ReadAllText(Path.Combine(folder, RunFolderLock.OwnerFileName)).Trim());
+    }
+
+    [Fact]
+    public void Another_process_holding_the_lock_refuses_us_until_it_is_killed()
+    {
+        if (!OperatingSystem.IsLinux()) return;   // flock(1) is the other process here
+        var path = Path.Combine(folder, RunFolderLock.LockFileName);
+        using var holder = Process.Start(new ProcessStartInfo("flock", ["--exclusive", "--no-fork", path, "sleep", "60"]) { UseShellExecute = false })!;
+        try
+        {
+            var deadline = Stopwatch.StartNew();
+            // Wait until flock holds the file (it creates it first).
+            while (!Held(path) && deadline.Elapsed < TimeSpan.FromSeconds(10)) Thread.Sleep(20);
+            Assert.Throws<RunFolderInUseException>(() => RunFolderLock.Acquire(folder));
+
+            holder.Kill();   // SIGKILL: the operating system releases the lock with the process
+            holder.WaitForExit();
+            using var taken = RunFolderLock.Acquire(folder);
+        }
+        finally
+        {
+            if (!holder.HasExited) holder.Kill();
+        }
+    }
+
+    static bool Held(string path)
+    {
+        try
+        {
+            using var probe = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.None);
+            return false;
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+    }
+}
