@@ -50,6 +50,7 @@ public sealed class RunFolderLockTests : IDisposable
             var deadline = Stopwatch.StartNew();
             // Wait until flock holds the file (it creates it first).
             while (!Held(path) && deadline.Elapsed < TimeSpan.FromSeconds(10)) Thread.Sleep(20);
+            Assert.True(Held(path), "flock did not take the lock within 10 s");
             Assert.Throws<RunFolderInUseException>(() => RunFolderLock.Acquire(folder));
 
             holder.Kill();   // SIGKILL: the operating system releases the lock with the process
@@ -62,6 +63,7 @@ public sealed class RunFolderLockTests : IDisposable
         }
     }
 
+    /// <summary>Whether another process holds the lock file (not yet made counts as not held).</summary>
     static bool Held(string path)
     {
         try
@@ -69,9 +71,13 @@ public sealed class RunFolderLockTests : IDisposable
             using var probe = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.None);
             return false;
         }
-        catch (IOException)
+        catch (IOException error) when (error is not (FileNotFoundException or DirectoryNotFoundException))
         {
             return true;
+        }
+        catch (IOException)
+        {
+            return false;
         }
     }
 }
