@@ -12,6 +12,12 @@ namespace Functional.PropertyTests.Gan;
 /// respect to the generator is λ times the generator loss's gradient. The same checks reject the loss with the
 /// stop-gradients removed.
 /// </summary>
+/// <remarks>
+/// In <see cref="SeenFlakyInParallelCollection"/>: once in about twenty runs of the whole suite with test classes in
+/// parallel, <c>The_separate_losses_of_the_alternating_step_are_the_terms_of_the_single_loss</c> failed its bitwise
+/// comparison (never when run alone, nor in 5 runs beside the stress and sequence tests); the message was not kept.
+/// </remarks>
+[Collection(SeenFlakyInParallelCollection.Name)]
 public sealed class SingleLossLaws
 {
     /// <summary>The single loss with every stop-gradient removed: the broken variant the laws must reject.</summary>
