@@ -1,4 +1,6 @@
 using BenchmarkDotNet.Attributes;
+using Functional.Core;
+using Functional.Models.Titles;
 
 namespace Functional.Benchmarks;
 

@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
 using Functional.Core;
-using Functional.Models;
 using TorchSharp;
+using Functional.Cli;
+using Functional.Models.Digits;
+using Functional.Models.Gan;
 
 namespace Functional.Benchmarks;
 

@@ -4,6 +4,7 @@ using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Functional.Core;
 using TorchSharp;
+using Functional.Cli;
 
 namespace Functional.Benchmarks;
 

@@ -1,8 +1,8 @@
 using Functional.Core;
-using Functional.Models;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Functional.Models.Titles;
 
 namespace Functional.Benchmarks;
 

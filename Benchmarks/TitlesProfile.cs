@@ -1,10 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
 using Functional.Core;
-using Functional.Models;
 using Functional.Optimizers;
 using TorchSharp;
 using static TorchSharp.torch;
+using Functional.Models.Titles;
+using Functional.Training;
 
 namespace Functional.Benchmarks;
 
@@ -98,7 +99,7 @@ public static class TitlesProfile
             ("peer: forward (no grad)", () => { using var s = NewDisposeScope(); using var g = no_grad(); peer.Loss(batch); }),
             ("ours: value and gradient", () => { using var s = NewDisposeScope(); Autodiff.ValueAndGrad(p => TitleLoss.Apply(p, batch, options, true, generator, Capture.None).Loss, parameters); }),
             ("peer: forward + backward", () => { using var s = NewDisposeScope(); peer.zero_grad(); peer.Loss(batch).backward(); }),
-            ("ours: Training.Step", () => { var next = Training.Step(model, optimizer, state, batch).State; TrainState.Dispose(state); state = next; }),
+            ("ours: TrainingSteps.Step", () => { var next = TrainingSteps.Step(model, optimizer, state, batch).State; TrainState.Dispose(state); state = next; }),
 #pragma warning disable FT0003 // the torch.optim peer: Adam.step makes its hyperparameters temporary Scalars
             ("peer: step", () => { using var s = NewDisposeScope(); torchOptimizer.zero_grad(); peer.Loss(batch).backward(); torchOptimizer.step(); }),
 #pragma warning restore FT0003

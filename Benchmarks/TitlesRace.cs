@@ -1,10 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
 using Functional.Core;
-using Functional.Models;
 using Functional.Optimizers;
 using TorchSharp;
 using static TorchSharp.torch;
+using Functional.Models.Titles;
+using Functional.Training;
 
 namespace Functional.Benchmarks;
 
@@ -56,7 +57,7 @@ public static class TitlesRace
         var torchOptimizer = optim.Adam(peer.parameters(), 1e-3);
         void OurStep()
         {
-            var next = Training.Step(model, optimizer, state, batch).State;
+            var next = TrainingSteps.Step(model, optimizer, state, batch).State;
             TrainState.Dispose(state);
             state = next;
         }

@@ -1,16 +1,17 @@
 using System.Diagnostics;
 using System.Globalization;
 using Functional.Core;
-using Functional.Models;
 using Functional.Optimizers;
 using TorchSharp;
 using static TorchSharp.torch;
+using Functional.Models.Digits;
+using Functional.Training;
 
 namespace Functional.Benchmarks;
 
 /// <summary>
 /// <c>train-loop [steps]</c>: the pure training step over a long run. It trains the MNIST classifier (784-256-256-10,
-/// dropout, batch 64, Adam + EMA) for <c>steps</c> steps (10,000 by default) with <see cref="Models.Training.Step"/>,
+/// dropout, batch 64, Adam + EMA) for <c>steps</c> steps (10,000 by default) with <see cref="TrainingSteps.Step"/>,
 /// printing resident memory at step 1,000 and at the end (the growth must stay within 5%), then times the same step
 /// against the same network as TorchSharp <c>nn</c> modules with <c>torch.optim.Adam</c>, alternating, and prints the ratio.
 /// </summary>
@@ -35,7 +36,7 @@ public static class TrainingLoopRace
         for (var step = 1; step <= steps; step++)
         {
             using var batch = BatchAt(step);
-            var next = Models.Training.Step<DigitClassifier, DigitBatch>(DigitClassifier.Model, pipeline, state, batch).State;
+            var next = TrainingSteps.Step<DigitClassifier, DigitBatch>(DigitClassifier.Model, pipeline, state, batch).State;
             TrainState.Dispose(state);
             state = next;
             if (step == Math.Min(1000, steps)) residentAt1000 = Resident();
@@ -53,7 +54,7 @@ public static class TrainingLoopRace
             ourTimes.Add(Time(100, step =>
             {
                 using var batch = BatchAt(step);
-                var next = Models.Training.Step<DigitClassifier, DigitBatch>(DigitClassifier.Model, pipeline, state, batch).State;
+                var next = TrainingSteps.Step<DigitClassifier, DigitBatch>(DigitClassifier.Model, pipeline, state, batch).State;
                 TrainState.Dispose(state);
                 state = next;
             }));

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using Functional.Models;
+using Functional.Cli;
+using Functional.Models.Word2Vec;
 
 namespace Functional.Benchmarks;
 

@@ -6,7 +6,7 @@ module Functional.FSharpExamples.Quadrants
 open TorchSharp
 open Functional.Core
 open Functional.Optimizers
-open Functional.Models
+open Functional.Training
 
 /// The model: library layer records as fields, so its tree paths are hidden/weight, norm/weight, ... with no code.
 type Classifier = { Hidden: LinearParams; Norm: LayerNormParams; Output: LinearParams }
@@ -76,9 +76,9 @@ let train (seed: uint64) steps =
     let final, losses =
         List.init steps (fun i -> batches.[i % batches.Length])
         |> List.fold (fun (state: TrainState<Classifier>, losses) batch ->
-            let result = Training.Step(loss, optimizer, state, batch)
+            let result = TrainingSteps.Step(loss, optimizer, state, batch)
             TrainState.Dispose state
             result.State, result.Metrics.["loss"] :: losses) (TrainState.Init(initial, optimizer, seed), [])
-    let averaged = Training.EvaluationParameters final
-    let metrics = Training.Evaluate(loss, averaged, [ heldOut ])
+    let averaged = TrainingSteps.EvaluationParameters final
+    let metrics = TrainingSteps.Evaluate(loss, averaged, [ heldOut ])
     { Final = final; Losses = List.rev losses; Accuracy = metrics.["accuracy"] }

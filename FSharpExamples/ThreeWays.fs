@@ -5,7 +5,7 @@ module Functional.FSharpExamples.ThreeWays
 open TorchSharp
 open Functional.Core
 open Functional.Optimizers
-open Functional.Models
+open Functional.Training
 
 type Regressor = { Hidden: LinearParams; Output: LinearParams }
 type Batch = { X: torch.Tensor; Y: torch.Tensor }
@@ -24,6 +24,6 @@ let run () =
     let batches = List.init 8 (fun _ -> let x = torch.randn([| 16L; 3L |], generator = generator) in { X = x; Y = x.sum(1L, keepdim = true).sin() })
     [ for _ in 1..5 do yield! batches ]
     |> List.fold (fun (state, losses) batch ->
-        let result = Training.Step(loss, optimizer, state, batch)
+        let result = TrainingSteps.Step(loss, optimizer, state, batch)
         result.State, result.Metrics.["loss"] :: losses) (TrainState.Init(model, optimizer, 7UL), [])
     |> snd |> List.rev

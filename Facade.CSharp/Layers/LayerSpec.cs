@@ -1,6 +1,6 @@
-using Functional.Models;
 using LanguageExt;
 using TorchSharp;
+using Functional.Core;
 
 namespace Functional.Facade;
 

@@ -1,5 +1,6 @@
-using Functional.Models;
 using TorchSharp;
+using Functional.Core;
+using Functional.Training;
 
 namespace Functional.Facade;
 

@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using Functional.Core;
-using Functional.Models;
 using LanguageExt;
 using TorchSharp;
 using CoreActivation = Functional.Core.Activation;

@@ -1,4 +1,4 @@
-using Functional.Models;
+using Functional.Training;
 
 namespace Functional.Facade;
 

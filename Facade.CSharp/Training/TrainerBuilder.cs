@@ -1,13 +1,14 @@
-using Functional.Models;
 using Functional.Optimizers;
 using LanguageExt;
+using Functional.Training;
 
 namespace Functional.Facade;
 
 /// <summary>
 /// An immutable training run under construction; every method returns a new builder and sets one part of the
-/// <see cref="FitOptions"/> (or the optimizer, the seed, the validation). <see cref="Fit(TrainingData{TBatch}, int)"/>
-/// is <see cref="TrainState.Init{TParams}"/> then <see cref="Models.Fit.Run{TParams, TBatch}"/>.
+/// <see cref="FitOptions"/> (or the optimizer, the seed, the validation, an observer). <see cref="Fit(TrainingData{TBatch}, int)"/>
+/// is <see cref="TrainStateFile.ResumeOrInit{TParams}"/> then <see cref="Training.Fit.Run{TParams, TBatch}"/>. Progress
+/// bars and charts are observers of the reporting package: <c>.Observe(ProgressObserver.Console())</c>.
 /// </summary>
 /// <remarks>
 /// Nothing is checked until <see cref="Validate"/> or <c>Fit</c>, which report every error at once: no optimizer,
@@ -22,7 +23,9 @@ public sealed record TrainerBuilder<TParams, TBatch>
     OptimizerBuilder? Pipeline { get; init; }
     IGradientTransformation? CorePipeline { get; init; }
     ulong RandomSeed { get; init; }
-    FitOptions Settings { get; init; } = FitOptions.Default;
+    TimeSpan? Limit { get; init; }
+    string? LogPath { get; init; }
+    IReadOnlyList<IFitObserver> Watchers { get; init; } = [];
     (string Folder, int KeepLast)? CheckpointFolder { get; init; }
     EarlyStoppingSetting? Stopping { get; init; }
     Func<TParams, IReadOnlyDictionary<string, double>>? Validation { get; init; }
@@ -37,14 +40,15 @@ public sealed record TrainerBuilder<TParams, TBatch>
     /// <summary>The seed of the generator the model draws dropout from (<see cref="TrainState.Init{TParams}"/>); 0 by default.</summary>
     public TrainerBuilder<TParams, TBatch> Seed(ulong seed) => this with { RandomSeed = seed };
 
-    /// <summary>A progress bar on the console, redrawn in place on a terminal: <see cref="FitOptions.Progress"/>.</summary>
-    public TrainerBuilder<TParams, TBatch> ProgressBar() => ProgressBar(Console.Out, !Console.IsOutputRedirected);
+    /// <summary>
+    /// Adds an observer of the fit (a progress bar, a chart, anything that implements <see cref="IFitObserver"/>),
+    /// called after the log and the earlier observers and callbacks, before the checkpoint is saved:
+    /// <see cref="FitOptions.Observers"/>.
+    /// </summary>
+    public TrainerBuilder<TParams, TBatch> Observe(IFitObserver observer) =>
+        this with { Watchers = [.. Watchers, observer ?? throw new ArgumentNullException(nameof(observer))] };
 
-    /// <summary>A progress bar on <paramref name="output"/>: <see cref="FitOptions.Progress"/>, <see cref="FitOptions.InteractiveProgress"/>.</summary>
-    public TrainerBuilder<TParams, TBatch> ProgressBar(TextWriter output, bool interactive) =>
-        this with { Settings = Settings with { Progress = output, InteractiveProgress = interactive } };
-
-    /// <summary>Saves the whole train state in <paramref name="folder"/> after every epoch, keeping the newest 3: <see cref="FitOptions.Checkpoints"/>.</summary>
+    /// <summary>Saves the whole train state in <paramref name="folder"/> after every epoch, keeping the newest 3: <see cref="CheckpointObserver"/>.</summary>
     public TrainerBuilder<TParams, TBatch> Checkpoints(string folder) => Checkpoints(folder, keepLast: 3);
 
     /// <summary>Saves the whole train state in <paramref name="folder"/> after every epoch, keeping the newest <paramref name="keepLast"/>.</summary>
@@ -56,30 +60,26 @@ public sealed record TrainerBuilder<TParams, TBatch>
     /// </summary>
     public TrainerBuilder<TParams, TBatch> Resume() => this with { ResumeLatest = true };
 
-    /// <summary>Writes every step's metrics to a JSON-lines file: <see cref="FitOptions.LogPath"/>.</summary>
-    public TrainerBuilder<TParams, TBatch> Log(string path) => this with { Settings = Settings with { LogPath = path } };
-
-    /// <summary>Redraws a loss chart (PNG) after each epoch: <see cref="FitOptions.ChartPath"/>.</summary>
-    public TrainerBuilder<TParams, TBatch> Chart(string path) => this with { Settings = Settings with { ChartPath = path } };
+    /// <summary>Writes every step's and validation's metrics to a JSON-lines file: <see cref="MetricsLogObserver"/>, the first observer.</summary>
+    public TrainerBuilder<TParams, TBatch> Log(string path) => this with { LogPath = path };
 
     /// <summary>Stops after <paramref name="limit"/> of training: <see cref="FitOptions.TimeLimit"/>.</summary>
-    public TrainerBuilder<TParams, TBatch> TimeLimit(TimeSpan limit) => this with { Settings = Settings with { TimeLimit = limit } };
+    public TrainerBuilder<TParams, TBatch> TimeLimit(TimeSpan limit) => this with { Limit = limit };
 
-    /// <summary>Calls <paramref name="callback"/> after each epoch (it may stop the fit): <see cref="FitOptions.Callbacks"/>.</summary>
-    public TrainerBuilder<TParams, TBatch> Callback(Func<EpochReport, FitDecision> callback) =>
-        this with { Settings = Settings with { Callbacks = [.. Settings.Callbacks, callback] } };
+    /// <summary>Calls <paramref name="callback"/> after each epoch (it may stop the fit): an <see cref="EpochCallback"/> observer.</summary>
+    public TrainerBuilder<TParams, TBatch> Callback(Func<EpochReport, FitDecision> callback) => Observe(new EpochCallback(callback));
 
     /// <summary>
     /// Validates after each epoch on the batches <paramref name="batches"/> returns (called once per epoch; batches that
-    /// are <see cref="IDisposable"/> are released after use): <see cref="Training.Evaluate{TParams, TBatch}"/>.
+    /// are <see cref="IDisposable"/> are released after use): <see cref="TrainingSteps.Evaluate{TParams, TBatch}"/>.
     /// </summary>
     public TrainerBuilder<TParams, TBatch> ValidateOn(Func<IEnumerable<TBatch>> batches) =>
-        this with { Validation = parameters => Training.Evaluate(Model.Loss, parameters, batches()) };
+        this with { Validation = parameters => TrainingSteps.Evaluate(Model.Loss, parameters, batches()) };
 
-    /// <summary>Stops when the validation loss has not decreased for <paramref name="patience"/> epochs: <see cref="Models.EarlyStopping"/>.</summary>
-    public TrainerBuilder<TParams, TBatch> EarlyStopping(int patience) => EarlyStopping(Training.LossName, minimize: true, patience, minDelta: 0);
+    /// <summary>Stops when the validation loss has not decreased for <paramref name="patience"/> epochs: <see cref="Training.EarlyStopping"/>.</summary>
+    public TrainerBuilder<TParams, TBatch> EarlyStopping(int patience) => EarlyStopping(TrainingSteps.LossName, minimize: true, patience, minDelta: 0);
 
-    /// <summary>Stops when <paramref name="monitor"/> has not improved by <paramref name="minDelta"/> for <paramref name="patience"/> epochs: <see cref="Models.EarlyStopping"/>.</summary>
+    /// <summary>Stops when <paramref name="monitor"/> has not improved by <paramref name="minDelta"/> for <paramref name="patience"/> epochs: <see cref="Training.EarlyStopping"/>.</summary>
     public TrainerBuilder<TParams, TBatch> EarlyStopping(string monitor, bool minimize, int patience, double minDelta) =>
         this with { Stopping = new EarlyStoppingSetting(monitor, minimize, patience, minDelta) };
 
@@ -101,18 +101,29 @@ public sealed record TrainerBuilder<TParams, TBatch>
         return CorePipeline ?? Pipeline!.Build(Model.Parameters);
     }
 
-    /// <summary>The core fit options for <paramref name="epochs"/> epochs (creates the checkpoint folder when one is set).</summary>
+    /// <summary>
+    /// The core fit options for <paramref name="epochs"/> epochs, observers in this order: the log, the observers and
+    /// callbacks in the order they were added, the checkpoints (creates the checkpoint folder when one is set).
+    /// </summary>
     /// <exception cref="ConfigurationException">The configuration is invalid; it lists every error.</exception>
     public FitOptions Options(int epochs)
     {
         ThrowIfInvalid(epochs);
-        return Settings with
+        return new FitOptions
         {
             Epochs = epochs,
-            Checkpoints = CheckpointFolder is { } store ? new CheckpointStore(store.Folder, store.KeepLast) : null,
-            EarlyStopping = Stopping is { } stop ? new Models.EarlyStopping(stop.Monitor, stop.Minimize, stop.Patience, stop.MinDelta) : null,
+            TimeLimit = Limit,
+            EarlyStopping = Stopping is { } stop ? new Training.EarlyStopping(stop.Monitor, stop.Minimize, stop.Patience, stop.MinDelta) : null,
+            Observers =
+            [
+                .. LogPath is { } log ? [new MetricsLogObserver(log)] : Array.Empty<IFitObserver>(),
+                .. Watchers,
+                .. Store() is { } store ? [new CheckpointObserver(store)] : Array.Empty<IFitObserver>(),
+            ],
         };
     }
+
+    CheckpointStore? Store() => CheckpointFolder is { } folder ? new CheckpointStore(folder.Folder, folder.KeepLast) : null;
 
     /// <summary>
     /// Trains until <paramref name="epochs"/> epochs are done, from the model's parameters (or, with
@@ -128,9 +139,8 @@ public sealed record TrainerBuilder<TParams, TBatch>
     {
         ThrowIfInvalid(epochs);
         var (optimizer, options) = (Optimizer(), Options(epochs));
-        var start = (ResumeLatest ? TrainStateFile.LoadLatest(options.Checkpoints!, Model.Parameters, optimizer) : null)
-                    ?? TrainState.Init(Model.Parameters, optimizer, RandomSeed);
-        return Models.Fit.Run(Model.Loss, optimizer, start, data, Validation, options, cancellation);
+        var start = TrainStateFile.ResumeOrInit(ResumeLatest ? Store() : null, Model.Parameters, optimizer, RandomSeed);
+        return Training.Fit.Run(Model.Loss, optimizer, start, data, Validation, options, cancellation);
     }
 
     /// <summary>

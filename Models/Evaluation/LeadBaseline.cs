@@ -1,4 +1,5 @@
-namespace Functional.Models;
+using Functional.Models.Text;
+namespace Functional.Models.Evaluation;
 
 /// <summary>The "lead" baseline of title generation: the first characters of the article.</summary>
 public static class LeadBaseline

@@ -1,4 +1,5 @@
-namespace Functional.Models;
+using Functional.Models.Text;
+namespace Functional.Models.Evaluation;
 
 /// <summary>
 /// Character-level ROUGE, the usual measure for Chinese titles: texts are compared as sequences of characters

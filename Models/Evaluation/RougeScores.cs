@@ -1,4 +1,4 @@
-namespace Functional.Models;
+namespace Functional.Models.Evaluation;
 
 /// <summary>Character-level ROUGE F1 scores, each in [0, 1].</summary>
 /// <param name="Rouge1">F1 of shared characters (with multiplicity).</param>

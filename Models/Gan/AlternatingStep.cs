@@ -2,7 +2,7 @@ using Functional.Core;
 using Functional.Optimizers;
 using TorchSharp;
 
-namespace Functional.Models;
+namespace Functional.Models.Gan;
 
 /// <summary>
 /// The classic GAN update, for comparison with <see cref="SingleLossStep"/>: a discriminator step on

@@ -1,6 +1,8 @@
 using TorchSharp;
+using Functional.Models.Digits;
+using Functional.Training;
 
-namespace Functional.Models;
+namespace Functional.Models.Gan;
 
 /// <summary>The classifier that scores GAN samples and its held-out accuracy.</summary>
 /// <param name="Classifier">The weights used for scoring (the EMA weights of its training run).</param>
@@ -16,19 +18,13 @@ public static class ClassifierFile
 {
     /// <summary>
     /// The classifier of the run in <paramref name="checkpoints"/>, trained (or finished) first with
-    /// <paramref name="options"/>, its progress drawn on <paramref name="progress"/>; with its held-out accuracy.
+    /// <paramref name="options"/>, watched by <paramref name="observers"/> (a progress bar); with its held-out accuracy.
     /// </summary>
-    public static ScoringClassifier LoadOrTrain(string checkpoints, MnistTrainingOptions options, TextWriter progress)
+    public static ScoringClassifier LoadOrTrain(string checkpoints, MnistTrainingOptions options, IReadOnlyList<IFitObserver> observers)
     {
-        var fit = FitOptions.Default with
-        {
-            Epochs = options.Epochs,
-            Checkpoints = new CheckpointStore(checkpoints, keepLast: 1),
-            Progress = progress,
-            InteractiveProgress = !Console.IsOutputRedirected,
-        };
-        var result = MnistTraining.Run(options, fit, CancellationToken.None);
-        var classifier = Training.EvaluationParameters(result.State);
+        var fit = new FitOptions { Epochs = options.Epochs, Observers = observers };
+        var result = MnistTraining.Run(options, fit, new CheckpointStore(checkpoints, keepLast: 1), checkpointEverySteps: 0, CancellationToken.None);
+        var classifier = TrainingSteps.EvaluationParameters(result.State);
         TrainState.Dispose(result.State);
         using var split = MnistSplit.Load(options.DataDirectory, options.ValidationCount);
         return new ScoringClassifier(classifier, MnistTraining.Validation(split.Validation)(classifier)["accuracy"]);

@@ -1,7 +1,8 @@
 using Functional.Core;
 using TorchSharp;
+using Functional.Models.Digits;
 
-namespace Functional.Models;
+namespace Functional.Models.Gan;
 
 /// <summary>
 /// The discriminator of the GAN example: an MLP from a 28x28 digit (pixels in [-1, 1]) to one score,

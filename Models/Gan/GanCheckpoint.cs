@@ -3,8 +3,9 @@ using System.Text.Json;
 using Functional.Core;
 using Functional.Optimizers;
 using TorchSharp;
+using Functional.Training;
 
-namespace Functional.Models;
+namespace Functional.Models.Gan;
 
 /// <summary>A GAN checkpoint read back: the options it was trained with and its whole state.</summary>
 /// <param name="Options">The options saved with it (they fix the network sizes).</param>

@@ -1,7 +1,7 @@
 using Functional.Core;
 using Functional.Optimizers;
 
-namespace Functional.Models;
+namespace Functional.Models.Gan;
 
 /// <summary>
 /// The optimizer pipelines of the two networks. <see cref="Joint"/> is one pipeline over <see cref="GanParams"/>

@@ -1,4 +1,4 @@
-namespace Functional.Models;
+namespace Functional.Models.Gan;
 
 /// <summary>How the two networks of the GAN are updated.</summary>
 public enum GanUpdate

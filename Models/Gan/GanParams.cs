@@ -1,6 +1,6 @@
 using TorchSharp;
 
-namespace Functional.Models;
+namespace Functional.Models.Gan;
 
 /// <summary>
 /// Both networks of the GAN as one parameter tree: paths <c>generator/...</c> and <c>discriminator/...</c>, so one
@@ -19,5 +19,5 @@ public sealed record GanParams(GeneratorParams Generator, DiscriminatorParams Di
     /// <summary>Fresh networks of the sizes in <paramref name="options"/> (generator drawn first).</summary>
     public static GanParams Init(torch.Generator generator, GanOptions options, torch.Device device) =>
         new(GanGenerator.Init(generator, options.NoiseSize, options.GeneratorHidden, device),
-            Models.Discriminator.Init(generator, options.DiscriminatorHidden, options.LeakySlope, device));
+            Gan.Discriminator.Init(generator, options.DiscriminatorHidden, options.LeakySlope, device));
 }

@@ -1,4 +1,4 @@
-namespace Functional.Models;
+namespace Functional.Models.Gan;
 
 /// <summary>
 /// Everything a GAN step reads and returns: a tree (its tensors are the parameters, the optimizer state's tensors
@@ -14,7 +14,7 @@ public sealed record GanState(GanParams Parameters, object OptimizerState, Spect
     public static GanState Init(TorchSharp.torch.Generator generator, GanOptions options, GanOptimizer optimizer, TorchSharp.torch.Device device)
     {
         var parameters = GanParams.Init(generator, options, device);
-        var spectral = options.SpectralNorm ? Models.Discriminator.InitSpectral(generator, parameters.Discriminator) : null;
+        var spectral = options.SpectralNorm ? Gan.Discriminator.InitSpectral(generator, parameters.Discriminator) : null;
         return new GanState(parameters, optimizer.Init(parameters), spectral, 0);
     }
 }

@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using Functional.Core;
 using TorchSharp;
+using Functional.Models.Digits;
+using Functional.Training;
 
-namespace Functional.Models;
+namespace Functional.Models.Gan;
 
 /// <summary>Where a GAN training run writes, and for how long it may run.</summary>
 /// <param name="OutputDirectory">Holds <c>checkpoints/</c> and <c>samples/epoch-NNNN.png</c>.</param>

@@ -1,7 +1,8 @@
 using Functional.Core;
 using TorchSharp;
+using Functional.Models.Digits;
 
-namespace Functional.Models;
+namespace Functional.Models.Gan;
 
 /// <summary>
 /// The generator of the GAN example: an MLP from noise to a 28x28 digit, <c>noise -> hidden -> 2·hidden -> 784</c>

@@ -1,7 +1,7 @@
 using Functional.Core;
 using TorchSharp;
 
-namespace Functional.Models;
+namespace Functional.Models.Gan;
 
 /// <summary>The hinge losses of a GAN (Lim &amp; Ye 2017; Miyato et al. 2018), on discriminator scores [batch].</summary>
 public static class Hinge

@@ -2,7 +2,7 @@ using Functional.Core;
 using SkiaSharp;
 using TorchSharp;
 
-namespace Functional.Models;
+namespace Functional.Models.Gan;
 
 /// <summary>The size of a written grid image, in pixels.</summary>
 /// <param name="Width">Pixels across.</param>

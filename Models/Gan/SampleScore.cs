@@ -1,7 +1,8 @@
 using Functional.Core;
 using TorchSharp;
+using Functional.Models.Digits;
 
-namespace Functional.Models;
+namespace Functional.Models.Gan;
 
 /// <summary>How a digit classifier sees a set of generated samples.</summary>
 /// <param name="Samples">How many samples were scored.</param>

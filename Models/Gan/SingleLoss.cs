@@ -1,7 +1,7 @@
 using Functional.Core;
 using TorchSharp;
 
-namespace Functional.Models;
+namespace Functional.Models.Gan;
 
 /// <summary>The parts of the single GAN loss, all 0-dimensional tensors of one graph.</summary>
 /// <param name="Total">The loss to differentiate: <c>DiscriminatorLoss + λ · AddedTerm</c>.</param>

@@ -2,7 +2,7 @@ using Functional.Core;
 using Functional.Optimizers;
 using TorchSharp;
 
-namespace Functional.Models;
+namespace Functional.Models.Gan;
 
 /// <summary>
 /// One GAN update from the single loss (<see cref="SingleLoss"/>): one forward pass, one backward pass, one call of

@@ -1,6 +1,7 @@
 using TorchSharp;
+using Functional.Core;
 
-namespace Functional.Models;
+namespace Functional.Models.Gan;
 
 /// <summary>
 /// Spectral normalisation of one weight matrix [outputs, inputs] (Miyato et al. 2018, as PyTorch's

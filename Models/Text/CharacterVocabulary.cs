@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Functional.Models;
+namespace Functional.Models.Text;
 
 /// <summary>
 /// Maps characters to ids for a character-level model. Ids 0-3 are reserved: 0 padding, 1 unknown, 2 start,

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Functional.Models;
+namespace Functional.Models.Text;
 
 /// <summary>Text as a sequence of characters: Unicode scalar values, so a character outside the BMP is one symbol.</summary>
 public static class Characters

@@ -1,6 +1,8 @@
 using TorchSharp;
+using Functional.Core;
+using Functional.Models.Text;
 
-namespace Functional.Models;
+namespace Functional.Models.Titles;
 
 /// <summary>What the non-incremental reference search re-runs at every step.</summary>
 public enum PrefixRerun

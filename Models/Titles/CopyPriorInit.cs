@@ -1,6 +1,7 @@
 using TorchSharp;
+using Functional.Models.Text;
 
-namespace Functional.Models;
+namespace Functional.Models.Titles;
 
 /// <summary>
 /// A data-derived starting point for the copy prior, so that training does not spend its first steps learning

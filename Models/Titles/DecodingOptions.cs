@@ -1,4 +1,4 @@
-namespace Functional.Models;
+namespace Functional.Models.Titles;
 
 /// <summary>A decoded title.</summary>
 /// <param name="Ids">The character ids, without start and end.</param>

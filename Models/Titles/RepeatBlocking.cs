@@ -1,7 +1,7 @@
 using Functional.Core;
 using TorchSharp;
 
-namespace Functional.Models;
+namespace Functional.Models.Titles;
 
 /// <summary>
 /// No-repeat-n-gram blocking for decoding: a character is forbidden when, appended to the title so far, it would make

@@ -1,7 +1,8 @@
 using Functional.Core;
 using TorchSharp;
+using Functional.Models.Text;
 
-namespace Functional.Models;
+namespace Functional.Models.Titles;
 
 /// <summary>The attention weights of the decoder over an article, captured from a teacher-forced pass.</summary>
 public static class TitleAttention

@@ -1,7 +1,9 @@
 using Functional.Core;
 using TorchSharp;
+using Functional.Models.Text;
+using Functional.Training;
 
-namespace Functional.Models;
+namespace Functional.Models.Titles;
 
 /// <summary>A padded batch of (article, title) pairs as the title model reads it.</summary>
 /// <param name="Article">int64 [batch, articleLength]: article ids, padded with <see cref="CharacterVocabulary.Padding"/>.</param>

@@ -1,7 +1,8 @@
 using Functional.Core;
+using Functional.Models.Text;
 using TorchSharp;
 
-namespace Functional.Models;
+namespace Functional.Models.Titles;
 
 /// <summary>What one decoding step returns.</summary>
 /// <param name="LogProbabilities">[batch, vocabulary]: the log-probabilities of the next character.</param>

@@ -1,7 +1,8 @@
 using Functional.Core;
 using TorchSharp;
+using Functional.Models.Text;
 
-namespace Functional.Models;
+namespace Functional.Models.Titles;
 
 /// <summary>What the encoder hands to the decoder: everything about the article the decoder reads at each step.</summary>
 /// <param name="Memory">[batch, articleLength, 2·encoderHidden]: the encoder outputs, zeros at padding.</param>

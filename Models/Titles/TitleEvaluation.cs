@@ -1,4 +1,5 @@
-namespace Functional.Models;
+using Functional.Models.Evaluation;
+namespace Functional.Models.Titles;
 
 /// <summary>How titles are decoded for an evaluation.</summary>
 /// <param name="BeamWidth">0 for batched greedy decoding, otherwise beam search of this width.</param>

@@ -1,7 +1,9 @@
 using Functional.Core;
 using TorchSharp;
+using Functional.Models.Text;
+using Functional.Training;
 
-namespace Functional.Models;
+namespace Functional.Models.Titles;
 
 /// <summary>What decoding shares: encoding articles given as ids, and the step loop of greedy decoding and sampling.</summary>
 public static class TitleGeneration

@@ -1,7 +1,7 @@
 using Functional.Core;
 using TorchSharp;
 
-namespace Functional.Models;
+namespace Functional.Models.Titles;
 
 /// <summary>A title made for a text.</summary>
 /// <param name="Title">The title text (unknown characters read as '□').</param>

@@ -1,7 +1,7 @@
 using Functional.Core;
 using TorchSharp;
 
-namespace Functional.Models;
+namespace Functional.Models.Titles;
 
 /// <summary>The loss of a batch and the metrics computed beside it.</summary>
 /// <param name="Loss">Scalar: the mean cross-entropy over the real target tokens (title and end).</param>

@@ -1,6 +1,8 @@
 using TorchSharp;
+using Functional.Core;
+using Functional.Training;
 
-namespace Functional.Models;
+namespace Functional.Models.Titles;
 
 /// <summary>The title model as the training API sees it: a <see cref="ModelLoss{TParams, TBatch}"/> with token accuracy as a metric.</summary>
 public static class TitleModelLoss

@@ -1,4 +1,5 @@
-namespace Functional.Models;
+using Functional.Core;
+namespace Functional.Models.Titles;
 
 /// <summary>The shape of a title model (what is not a learned parameter).</summary>
 /// <param name="EmbeddingSize">Width of the character embedding shared by encoder and decoder.</param>

@@ -1,7 +1,7 @@
 using Functional.Core;
 using TorchSharp;
 
-namespace Functional.Models;
+namespace Functional.Models.Titles;
 
 /// <summary>The copy prior: a per-character scale and bias applied to the 0/1 vector of the characters present in the article.</summary>
 /// <param name="Scale">[vocabulary].</param>

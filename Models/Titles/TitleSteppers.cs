@@ -1,7 +1,7 @@
 using Functional.Core;
 using TorchSharp;
 
-namespace Functional.Models;
+namespace Functional.Models.Titles;
 
 /// <summary>
 /// Produces the next character's log-probabilities for the live hypotheses of a batch of articles. Each call names,

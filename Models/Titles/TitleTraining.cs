@@ -3,8 +3,11 @@ using System.Globalization;
 using Functional.Core;
 using Functional.Optimizers;
 using TorchSharp;
+using Functional.Models.Evaluation;
+using Functional.Models.Text;
+using Functional.Training;
 
-namespace Functional.Models;
+namespace Functional.Models.Titles;
 
 /// <summary>What a training run ends with.</summary>
 /// <param name="Model">The model with the best validation-subset ROUGE-L (also saved in the out directory).</param>
@@ -24,9 +27,16 @@ public static class TitleTraining
 {
     const string Rouge1 = "rouge1", Rouge2 = "rouge2", RougeL = "rougeL";
 
-    /// <summary>Runs training as <paramref name="options"/> say, writing progress to <paramref name="output"/>.</summary>
+    /// <summary>The metrics log of the run in <paramref name="outDirectory"/>.</summary>
+    public static string MetricsLogPath(string outDirectory) => Path.Combine(outDirectory, "metrics.jsonl");
+
+    /// <summary>
+    /// Runs training as <paramref name="options"/> say, writing what it does to <paramref name="output"/>. The run keeps
+    /// its metrics log (<c>metrics.jsonl</c>) and checkpoints in the out directory itself; <paramref name="observers"/>
+    /// (a progress bar, a chart) watch the fit between the two.
+    /// </summary>
     /// <exception cref="FileNotFoundException">The data is missing (the message says where it comes from).</exception>
-    public static TitleTrainingResult Run(TitleTrainingOptions options, TextWriter output, CancellationToken cancellation)
+    public static TitleTrainingResult Run(TitleTrainingOptions options, TextWriter output, IReadOnlyList<IFitObserver> observers, CancellationToken cancellation)
     {
         var clock = Stopwatch.StartNew();
         if (options.Threads > 0) torch.set_num_threads(options.Threads);
@@ -54,7 +64,7 @@ public static class TitleTraining
         // The copy prior starts from the training pairs' statistics (see CopyPriorInit) instead of scale 1, bias 0.
         var fresh = drawn with { CopyPrior = CopyPriorInit.FromPairs(pairs, vocabulary.Size, 0.5, torch.CPU) };
         Tree.Dispose(drawn.CopyPrior);
-        var state = TrainStateFile.LoadLatest(store, fresh, optimizer) ?? TrainState.Init(fresh, optimizer, (ulong)options.Seed);
+        var state = TrainStateFile.ResumeOrInit(store, fresh, optimizer, (ulong)options.Seed);
         if (state.Step > 0) output.WriteLine($"Resuming from the checkpoint of step {state.Step} (epoch {state.Position.Epoch + 1}, batch {state.Position.Batch}).");
         var model = TitleModelLoss.Of(options.Model);
         var data = new TrainingData<TitleBatch>(batchesPerEpoch, position =>
@@ -78,14 +88,11 @@ public static class TitleTraining
 
         // The final evaluation (all validation pairs, greedy) takes about a minute on two cores; the budget keeps room for it.
         var reserve = TimeSpan.FromMinutes(Math.Min(3, options.Minutes * 0.1));
-        var fit = FitOptions.Default with
+        var log = new MetricsLogObserver(MetricsLogPath(options.OutDirectory));
+        var fit = new FitOptions
         {
             Epochs = options.Epochs,
-            Checkpoints = store,
-            Progress = output,
-            InteractiveProgress = !Console.IsOutputRedirected,
-            LogPath = Path.Combine(options.OutDirectory, "metrics.jsonl"),
-            ChartPath = Path.Combine(options.OutDirectory, "loss.png"),
+            Observers = [log, .. observers, new CheckpointObserver(store)],
             TimeLimit = options.Minutes > 0 ? TimeSpan.FromMinutes(options.Minutes) - reserve - clock.Elapsed : null,
             EvaluateWithEma = options.Ema > 0,
         };

@@ -1,4 +1,5 @@
-namespace Functional.Models;
+using Functional.Training;
+namespace Functional.Models.Titles;
 
 /// <summary>How <c>titles train</c> runs.</summary>
 /// <param name="DataDirectory">Holds LCSTS part II's train.tsv and val.tsv.</param>

@@ -1,8 +1,10 @@
 using System.Text.Json;
 using Functional.Core;
 using TorchSharp;
+using Functional.Models.Text;
+using Functional.Training;
 
-namespace Functional.Models;
+namespace Functional.Models.Titles;
 
 /// <summary>Everything needed to title an article: the parameters, the vocabulary they were trained with, and the model's shape.</summary>
 /// <param name="Parameters">The learned parameters.</param>

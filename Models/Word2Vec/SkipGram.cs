@@ -1,6 +1,6 @@
 using TorchSharp;
 
-namespace Functional.Models;
+namespace Functional.Models.Word2Vec;
 
 /// <summary>
 /// Skip-gram with negative sampling. For a centre vector v and target vectors u_j with labels y_j (1 for the

@@ -3,7 +3,7 @@ using Functional.Core;
 using Functional.Optimizers;
 using TorchSharp;
 
-namespace Functional.Models;
+namespace Functional.Models.Word2Vec;
 
 /// <summary>
 /// The autodiff twin of <see cref="SkipGramTrainer"/>: the same examples (same sampling recipe), batched, with the

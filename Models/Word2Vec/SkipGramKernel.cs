@@ -1,7 +1,7 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
 
-namespace Functional.Models;
+namespace Functional.Models.Word2Vec;
 
 /// <summary>
 /// The hand-written skip-gram step on raw float rows, as word2vec and fastText do it: for one centre word and its

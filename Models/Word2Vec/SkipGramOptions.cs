@@ -1,4 +1,4 @@
-namespace Functional.Models;
+namespace Functional.Models.Word2Vec;
 
 /// <summary>How skip-gram with negative sampling is trained (fastText's skip-gram defaults).</summary>
 /// <param name="Dimension">Vector size.</param>

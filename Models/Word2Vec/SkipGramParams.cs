@@ -1,7 +1,7 @@
 using Functional.Core;
 using TorchSharp;
 
-namespace Functional.Models;
+namespace Functional.Models.Word2Vec;
 
 /// <summary>The two embedding tables of skip-gram: a word's vector as a centre and as a context.</summary>
 /// <param name="Input">[vocabulary, dimension]: the word vectors that are kept.</param>

@@ -1,4 +1,4 @@
-namespace Functional.Models;
+namespace Functional.Models.Word2Vec;
 
 /// <summary>
 /// The standard word2vec sampling recipe over a vocabulary: frequent-word subsampling, the unigram^0.75

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using TorchSharp;
 
-namespace Functional.Models;
+namespace Functional.Models.Word2Vec;
 
 /// <summary>Progress of a skip-gram run, reported by the first worker.</summary>
 /// <param name="Fraction">Share of all epochs' words processed, 0 to 1.</param>

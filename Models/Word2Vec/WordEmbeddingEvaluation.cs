@@ -1,8 +1,9 @@
 using System.Globalization;
 using Functional.Core;
 using TorchSharp;
+using Functional.Models.Titles;
 
-namespace Functional.Models;
+namespace Functional.Models.Word2Vec;
 
 /// <summary>Agreement of word vectors with human similarity judgements.</summary>
 /// <param name="Spearman">Spearman rank correlation between cosine and human score over the pairs used.</param>

@@ -1,7 +1,8 @@
 using System.Globalization;
 using TorchSharp;
+using Functional.Models.Titles;
 
-namespace Functional.Models;
+namespace Functional.Models.Word2Vec;
 
 /// <summary>A word and how close it is to a query.</summary>
 /// <param name="Word">The neighbour.</param>

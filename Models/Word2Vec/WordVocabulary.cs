@@ -1,4 +1,4 @@
-namespace Functional.Models;
+namespace Functional.Models.Word2Vec;
 
 /// <summary>
 /// The words of a corpus that occur at least a minimum number of times, with their counts; ids run from 0 in

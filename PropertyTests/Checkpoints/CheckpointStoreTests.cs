@@ -1,7 +1,7 @@
 using Functional.Core;
-using Functional.Models;
 using TorchSharp;
 using Xunit;
+using Functional.Training;
 
 namespace Functional.PropertyTests.Checkpoints;
 

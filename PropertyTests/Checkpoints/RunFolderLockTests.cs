@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using Functional.Models;
 using Xunit;
+using Functional.Training;
 
 namespace Functional.PropertyTests.Checkpoints;
 

@@ -1,6 +1,6 @@
-using Functional.Models;
 using TorchSharp;
 using Xunit;
+using Functional.Models.Digits;
 
 namespace Functional.PropertyTests.Digits;
 

@@ -5,6 +5,7 @@ using Functional.Optimizers;
 using TorchSharp;
 using Xunit;
 using Optimizer = Functional.Facade.Optimizer;
+using Functional.Models.Titles;
 
 namespace Functional.PropertyTests.Facade;
 

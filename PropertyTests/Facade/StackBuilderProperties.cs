@@ -1,7 +1,6 @@
 using FsCheck.Xunit;
 using Functional.Core;
 using Functional.Facade;
-using Functional.Models;
 using TorchSharp;
 using Xunit;
 

@@ -1,11 +1,12 @@
 using FsCheck.Xunit;
 using Functional.Core;
 using Functional.Facade;
-using Functional.Models;
 using Functional.Optimizers;
 using TorchSharp;
 using Xunit;
 using Optimizer = Functional.Facade.Optimizer;
+using Functional.Reporting;
+using Functional.Training;
 
 namespace Functional.PropertyTests.Facade;
 
@@ -31,22 +32,13 @@ public sealed class TrainerBuilderTests
 
     static void AssertSameOptions(FitOptions expected, FitOptions actual)
     {
-        Assert.Equal(expected with { Checkpoints = null, StatefulMetrics = [], Callbacks = [] }, actual with { Checkpoints = null, StatefulMetrics = [], Callbacks = [] }, new OptionsWithoutLists());
-        Assert.Equal(expected.Checkpoints?.Folder, actual.Checkpoints?.Folder);
-        Assert.Equal(expected.StatefulMetrics, actual.StatefulMetrics);
-        Assert.Equal(expected.Callbacks, actual.Callbacks);
+        Assert.Equal(expected with { Observers = [] }, actual with { Observers = [] });
+        Assert.Equal(expected.Observers.Select(Describe), actual.Observers.Select(Describe));
     }
 
-    /// <summary>FitOptions compared field by field once their lists are emptied (records compare lists by reference).</summary>
-    sealed class OptionsWithoutLists : IEqualityComparer<FitOptions>
-    {
-        public bool Equals(FitOptions? x, FitOptions? y) =>
-            x!.Epochs == y!.Epochs && Equals(x.EarlyStopping, y.EarlyStopping) && x.CheckpointEverySteps == y.CheckpointEverySteps
-            && ReferenceEquals(x.Progress, y.Progress) && x.InteractiveProgress == y.InteractiveProgress && x.LogPath == y.LogPath
-            && x.ChartPath == y.ChartPath && x.TimeLimit == y.TimeLimit && x.EvaluateWithEma == y.EvaluateWithEma && x.StopOnNonFiniteLoss == y.StopOnNonFiniteLoss;
-
-        public int GetHashCode(FitOptions obj) => obj.Epochs;
-    }
+    /// <summary>An observer as a comparable value: a checkpoint observer by its folder and interval (its store is a fresh object), any other as itself.</summary>
+    static object Describe(IFitObserver observer) =>
+        observer is CheckpointObserver checkpoints ? (checkpoints.Store.Folder, checkpoints.EverySteps) : observer;
 
     [Property(MaxTest = 100)]
     public void Every_trainer_expression_gives_the_hand_built_fit_options(int seed)
@@ -55,25 +47,26 @@ public sealed class TrainerBuilderTests
         var model = new Trainable<StackParams, Batch>(new StackParams([]), (_, _, _) => throw new InvalidOperationException());
         var trainer = Trainer.For(model).With(Optimizer.Sgd(0.1));
         var expected = FitOptions.Default;
-        var output = new StringWriter();
+        var progress = new ProgressObserver(new StringWriter(), interactive: false);
         var folder = Path.Combine(Path.GetTempPath(), $"facade-options-{seed}");
         Func<EpochReport, FitDecision> callback = _ => FitDecision.Continue;
+        IFitObserver? log = null, checkpoints = null;
+        var watchers = new List<IFitObserver>();
         for (var i = random.Next(7); i > 0; i--)
         {
             switch (random.Next(6))
             {
                 case 0:
-                    var interactive = random.Next(2) == 0;
-                    trainer = trainer.ProgressBar(output, interactive);
-                    expected = expected with { Progress = output, InteractiveProgress = interactive };
+                    trainer = trainer.Observe(progress);
+                    watchers.Add(progress);
                     break;
                 case 1:
                     trainer = trainer.Checkpoints(folder);
-                    expected = expected with { Checkpoints = new CheckpointStore(folder, 3) };
+                    checkpoints = new CheckpointObserver(new CheckpointStore(folder, 3));
                     break;
                 case 2:
                     trainer = trainer.Log("runs/log.jsonl");
-                    expected = expected with { LogPath = "runs/log.jsonl" };
+                    log = new MetricsLogObserver("runs/log.jsonl");
                     break;
                 case 3:
                     var patience = 1 + random.Next(4);
@@ -86,12 +79,13 @@ public sealed class TrainerBuilderTests
                     break;
                 default:
                     trainer = trainer.Callback(callback);
-                    expected = expected with { Callbacks = [.. expected.Callbacks, callback] };
+                    watchers.Add(new EpochCallback(callback));
                     break;
             }
         }
         var epochs = 1 + random.Next(5);
-        AssertSameOptions(expected with { Epochs = epochs }, trainer.Options(epochs));
+        IFitObserver[] observers = [.. log is null ? [] : new[] { log }, .. watchers, .. checkpoints is null ? [] : new[] { checkpoints }];
+        AssertSameOptions(expected with { Epochs = epochs, Observers = observers }, trainer.Options(epochs));
         Assert.Equal(Functional.Optimizers.Optimizer.Sgd(0.1), trainer.Optimizer());
         if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
     }
@@ -107,16 +101,18 @@ public sealed class TrainerBuilderTests
         try
         {
             var pipeline = Optimizer.Adam(0.03).ClipByGlobalNorm(1).WithEma(0.9);
-            var trainer = Trainer.For(model).With(pipeline).Seed(5).ProgressBar(output, interactive: false).Checkpoints(folder)
+            using var progress = new ProgressObserver(output, interactive: false);
+            var trainer = Trainer.For(model).With(pipeline).Seed(5).Observe(progress).Checkpoints(folder)
                 .ValidateOn(() => batches.Take(2));
             var fitted = trainer.Fit(batches, epochs: 6);
 
             // By hand with the core.
             var core = pipeline.Build(model.Parameters);
-            var options = FitOptions.Default with { Epochs = 6, Progress = new StringWriter(), Checkpoints = new CheckpointStore(folder + "-core", 3) };
+            using var coreProgress = new ProgressObserver(new StringWriter(), interactive: false);
+            var options = new FitOptions { Epochs = 6, Observers = [coreProgress, new CheckpointObserver(new CheckpointStore(folder + "-core", 3))] };
             var byHand = Fit.Run(model.Loss, core, TrainState.Init(model.Parameters, core, 5),
                 new TrainingData<Batch>(batches.Length, position => batches.Skip(position.Batch)),
-                parameters => Functional.Models.Training.Evaluate(model.Loss, parameters, batches.Take(2)), options, CancellationToken.None);
+                parameters => TrainingSteps.Evaluate(model.Loss, parameters, batches.Take(2)), options, CancellationToken.None);
 
             Assert.All(Tree.Leaves(byHand.State.Parameters).Zip(Tree.Leaves(fitted.State.Parameters)), pair => Assert.True(Same.Bitwise(pair.Item1, pair.Item2)));
             Assert.Equal(6, fitted.History.Count);

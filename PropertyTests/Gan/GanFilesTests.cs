@@ -1,10 +1,12 @@
 using Functional.Core;
-using Functional.Models;
 using Functional.Optimizers;
 using SkiaSharp;
 using TorchSharp;
 using Xunit;
 using static Functional.PropertyTests.Optimizers.OptimizerTesting;
+using Functional.Models.Digits;
+using Functional.Models.Gan;
+using Functional.Training;
 
 namespace Functional.PropertyTests.Gan;
 

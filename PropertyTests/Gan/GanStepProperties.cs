@@ -1,10 +1,10 @@
 using FsCheck.Xunit;
 using Functional.Core;
-using Functional.Models;
 using Functional.Optimizers;
 using TorchSharp;
 using Xunit;
 using static Functional.PropertyTests.Optimizers.OptimizerTesting;
+using Functional.Models.Gan;
 
 namespace Functional.PropertyTests.Gan;
 

@@ -1,6 +1,7 @@
 using Functional.Core;
-using Functional.Models;
 using TorchSharp;
+using Functional.Models.Digits;
+using Functional.Models.Gan;
 
 namespace Functional.PropertyTests.Gan;
 

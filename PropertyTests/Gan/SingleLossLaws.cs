@@ -1,8 +1,8 @@
 using FsCheck.Xunit;
 using Functional.Core;
-using Functional.Models;
 using TorchSharp;
 using Xunit;
+using Functional.Models.Gan;
 
 namespace Functional.PropertyTests.Gan;
 

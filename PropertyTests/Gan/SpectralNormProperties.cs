@@ -1,7 +1,8 @@
 using FsCheck.Xunit;
-using Functional.Models;
 using TorchSharp;
 using Xunit;
+using Functional.Core;
+using Functional.Models.Gan;
 
 namespace Functional.PropertyTests.Gan;
 

@@ -2,6 +2,7 @@ using Functional.Analyzers;
 using Functional.Core;
 using Functional.Optimizers;
 using Xunit;
+using Functional.Models.Titles;
 
 namespace Functional.PropertyTests.Native;
 
@@ -15,7 +16,7 @@ public sealed class ScalarSitesTests
     [
         typeof(Scalars).Assembly.Location,                                   // Core.Functional
         typeof(IGradientTransformation).Assembly.Location,                   // Optimizers
-        typeof(Functional.Models.TitleModel).Assembly.Location,              // Functional.Models
+        typeof(Functional.Models.Titles.TitleModel).Assembly.Location,              // Functional.Models
         typeof(Functional.Facade.Sequential).Assembly.Location,              // Facade.CSharp
         typeof(Functional.FSharpExamples.Quadrants.Classifier).Assembly.Location, // FSharpExamples (F#)
     ];

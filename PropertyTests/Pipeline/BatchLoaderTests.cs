@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using FsCheck.Xunit;
-using Functional.Models;
 using TorchSharp;
 using Xunit;
+using Functional.Training;
 
 namespace Functional.PropertyTests.Pipeline;
 

@@ -1,6 +1,6 @@
 using FsCheck.Xunit;
-using Functional.Models;
 using Xunit;
+using Functional.Training;
 
 namespace Functional.PropertyTests.Pipeline;
 

@@ -1,9 +1,11 @@
 using Functional.Core;
-using Functional.Models;
 using Functional.Optimizers;
 using Functional.PropertyTests.Training;
 using TorchSharp;
 using Xunit;
+using Functional.Models.Digits;
+using Functional.Reporting;
+using Functional.Training;
 
 namespace Functional.PropertyTests.Readme;
 
@@ -32,23 +34,24 @@ public sealed class ReadmeTrainingTests
         var state = TrainState.Init(model, pipeline, seed: 1);
         using (var batch = DigitBatch.Gather(train.Pixels, train.Digits, [0, 1, 2, 3]))
         {
-            var (next, metrics) = Models.Training.Step(Model, pipeline, state, batch);   // pure: (state, batch) -> (state, metrics)
+            var (next, metrics) = TrainingSteps.Step(Model, pipeline, state, batch);   // pure: (state, batch) -> (state, metrics)
             Assert.Equal(["accuracy", "loss"], metrics.Keys.Order());
             Assert.Equal(1, next.Step);
         }
 
         var store = new CheckpointStore(Path.Combine(folder, "checkpoints"), keepLast: 3);
-        var options = FitOptions.Default with
+        using var progress = new ProgressObserver(TextWriter.Null, interactive: false);
+        var options = new FitOptions
         {
-            Epochs = 4, Checkpoints = store, EarlyStopping = EarlyStopping.Default, Progress = TextWriter.Null,
-            LogPath = Path.Combine(folder, "metrics.jsonl"), ChartPath = Path.Combine(folder, "loss.png"),
+            Epochs = 4, EarlyStopping = EarlyStopping.Default,
+            Observers = [new MetricsLogObserver(Path.Combine(folder, "metrics.jsonl")), progress,
+                         new LossChartObserver(Path.Combine(folder, "loss.png")), new CheckpointObserver(store)],
         };
         var result = Fit.Run(Model, pipeline, state, MnistTraining.Data(train, 16, seed: 1, workers: 2),
             MnistTraining.Validation(validation), options, CancellationToken.None);
         Assert.Equal(4 * 6, result.State.Step);
 
-        var resumed = TrainStateFile.LoadLatest(store, model, pipeline)   // resume where a killed run stopped...
-                      ?? TrainState.Init(model, pipeline, seed: 1);       // ...or start
+        var resumed = TrainStateFile.ResumeOrInit(store, model, pipeline, seed: 1);   // where a killed run stopped, or a fresh start
         Assert.True(TrainingFixtures.SameState(result.State, resumed));
 
         using var capture = Capture.Of("logits");

@@ -1,9 +1,9 @@
 using Functional.Core;
 using Functional.Facade;
-using Functional.Models;
 using TorchSharp;
 using Xunit;
 using CoreOptimizers = Functional.Optimizers;
+using Functional.Training;
 
 namespace Functional.PropertyTests.Readme;
 

@@ -1,6 +1,6 @@
-using Functional.Models;
 using SkiaSharp;
 using Xunit;
+using Functional.Reporting;
 
 namespace Functional.PropertyTests.Reporting;
 

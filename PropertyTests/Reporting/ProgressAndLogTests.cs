@@ -1,6 +1,8 @@
 using FsCheck.Xunit;
-using Functional.Models;
 using Xunit;
+using Functional.Models.Titles;
+using Functional.Reporting;
+using Functional.Training;
 
 namespace Functional.PropertyTests.Reporting;
 

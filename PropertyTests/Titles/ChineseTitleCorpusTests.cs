@@ -1,5 +1,6 @@
-using Functional.Models;
 using Xunit;
+using Functional.Models.Evaluation;
+using Functional.Models.Titles;
 
 namespace Functional.PropertyTests.Titles;
 

@@ -1,9 +1,10 @@
 using FsCheck.Xunit;
 using Functional.Core;
-using Functional.Models;
 using TorchSharp;
 using Xunit;
 using static Functional.PropertyTests.Titles.TitleTesting;
+using Functional.Models.Text;
+using Functional.Models.Titles;
 
 namespace Functional.PropertyTests.Titles;
 

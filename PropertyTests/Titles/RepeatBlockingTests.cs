@@ -1,8 +1,9 @@
 using FsCheck.Xunit;
-using Functional.Models;
 using TorchSharp;
 using Xunit;
 using static Functional.PropertyTests.Titles.TitleTesting;
+using Functional.Models.Text;
+using Functional.Models.Titles;
 
 namespace Functional.PropertyTests.Titles;
 

@@ -1,8 +1,9 @@
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
-using Functional.Models;
 using Xunit;
+using Functional.Models.Evaluation;
+using Functional.Models.Text;
 
 namespace Functional.PropertyTests.Titles;
 

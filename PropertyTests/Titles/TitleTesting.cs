@@ -1,6 +1,6 @@
 using Functional.Core;
-using Functional.Models;
 using TorchSharp;
+using Functional.Models.Titles;
 
 namespace Functional.PropertyTests.Titles;
 

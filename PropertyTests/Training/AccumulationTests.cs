@@ -1,7 +1,7 @@
-using Functional.Models;
 using Functional.Optimizers;
 using Xunit;
 using static Functional.PropertyTests.Training.TrainingFixtures;
+using Functional.Models.Digits;
 
 namespace Functional.PropertyTests.Training;
 

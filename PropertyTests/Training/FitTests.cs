@@ -1,9 +1,11 @@
 using Functional.Core;
-using Functional.Models;
 using Functional.Optimizers;
 using TorchSharp;
 using Xunit;
 using static Functional.PropertyTests.Training.TrainingFixtures;
+using Functional.Models.Digits;
+using Functional.Reporting;
+using Functional.Training;
 
 namespace Functional.PropertyTests.Training;
 
@@ -59,7 +61,7 @@ public sealed class FitTests
         using var data = RandomDigits(16, 1);
         var seen = new List<int>();
 
-        var result = Run(data, FitOptions.Default with { Epochs = 9, Callbacks = [r => { seen.Add(r.Epoch); return r.Epoch == 2 ? FitDecision.Stop : FitDecision.Continue; }] }, null);
+        var result = Run(data, new FitOptions { Epochs = 9, Observers = [new EpochCallback(r => { seen.Add(r.Epoch); return r.Epoch == 2 ? FitDecision.Stop : FitDecision.Continue; })] }, null);
 
         Assert.Equal(FitEnd.StoppedByCallback, result.End);
         Assert.Equal([0, 1, 2], seen);
@@ -101,7 +103,7 @@ public sealed class FitTests
         using var data = RandomDigits(16, 1);
         var store = new CheckpointStore(TemporaryFolder(), keepLast: 2);
 
-        var result = Run(data, FitOptions.Default with { Epochs = 1000, TimeLimit = TimeSpan.Zero, Checkpoints = store }, MnistTraining.Validation(data));
+        var result = Run(data, new FitOptions { Epochs = 1000, TimeLimit = TimeSpan.Zero, Observers = [new CheckpointObserver(store)] }, MnistTraining.Validation(data));
 
         Assert.Equal(FitEnd.OutOfTime, result.End);
         Assert.Equal(1, result.State.Step);
@@ -133,10 +135,9 @@ public sealed class FitTests
         using var data = RandomDigits(32, 1);
         var folder = TemporaryFolder();
         var output = new StringWriter();
-        var options = FitOptions.Default with
-        {
-            Epochs = 2, Progress = output, LogPath = Path.Combine(folder, "log.jsonl"), ChartPath = Path.Combine(folder, "loss.png"),
-        };
+        var (logPath, chartPath) = (Path.Combine(folder, "log.jsonl"), Path.Combine(folder, "loss.png"));
+        using var progress = new ProgressObserver(output, interactive: false);
+        var options = new FitOptions { Epochs = 2, Observers = [new MetricsLogObserver(logPath), progress, new LossChartObserver(chartPath, logPath)] };
 
         Run(data, options, MnistTraining.Validation(data));
 
@@ -144,11 +145,11 @@ public sealed class FitTests
         Assert.Contains("Epoch 2/2", text);
         Assert.Contains("4/4 [==============================]", text);
         Assert.Contains("validation: loss", text);
-        var log = MetricsLog.Read(options.LogPath!);
+        var log = MetricsLog.Read(logPath);
         Assert.Equal(8, log.Count(r => r.Phase == "train"));
         Assert.Equal(2, log.Count(r => r.Phase == "validation"));
         Assert.Equal(Enumerable.Range(1, 8).Select(i => (long)i), log.Where(r => r.Phase == "train").Select(r => r.Step));
-        var png = File.ReadAllBytes(options.ChartPath!);
+        var png = File.ReadAllBytes(chartPath);
         Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
     }
 }

@@ -1,7 +1,8 @@
 using System.Diagnostics;
-using Functional.Models;
 using TorchSharp;
 using Xunit;
+using Functional.Models.Digits;
+using Functional.Training;
 
 namespace Functional.PropertyTests.Training;
 
@@ -48,7 +49,7 @@ public sealed class KillDuringSaveTests
 
     static Process StartTrainer(string folder)
     {
-        var executable = Path.Combine(AppContext.BaseDirectory, "Functional.Models.dll");
+        var executable = Path.Combine(AppContext.BaseDirectory, "Functional.Cli.dll");
         var host = Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
         var start = new ProcessStartInfo(host)
         {

@@ -1,8 +1,9 @@
 using Functional.Core;
-using Functional.Models;
 using Functional.Optimizers;
 using Xunit;
 using static Functional.PropertyTests.Training.TrainingFixtures;
+using Functional.Models.Digits;
+using Functional.Training;
 
 namespace Functional.PropertyTests.Training;
 
@@ -12,7 +13,7 @@ public sealed class ResumeTests
 
     static FitResult<DigitClassifier> Train(TrainState<DigitClassifier> from, DigitBatch data, CheckpointStore? store, int checkpointEvery, int workers) =>
         Fit.Run(Loss, AccumulatedAdamWithEma(), from, MnistTraining.Data(data, batchSize: 7, seed: 5, workers),
-            MnistTraining.Validation(data), FitOptions.Default with { Epochs = Epochs, Checkpoints = store, CheckpointEverySteps = checkpointEvery },
+            MnistTraining.Validation(data), new FitOptions { Epochs = Epochs, Observers = store is null ? [] : [new CheckpointObserver(store, checkpointEvery)] },
             CancellationToken.None);
 
     [Theory]

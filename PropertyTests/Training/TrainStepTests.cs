@@ -1,9 +1,10 @@
 using Functional.Core;
-using Functional.Models;
 using Functional.Optimizers;
 using TorchSharp;
 using Xunit;
 using static Functional.PropertyTests.Training.TrainingFixtures;
+using Functional.Models.Digits;
+using Functional.Training;
 
 namespace Functional.PropertyTests.Training;
 
@@ -16,8 +17,8 @@ public sealed class TrainStepTests
         var state = TrainState.Init(Model(2), AccumulatedAdamWithEma(), 3);
         var before = Tree.Leaves(state.Parameters).Select(p => p.clone()).Append(state.RandomState.clone()).Append(batch.Pixels.clone()).ToArray();
 
-        var first = Models.Training.Step(Loss, AccumulatedAdamWithEma(), state, batch);
-        var second = Models.Training.Step(Loss, AccumulatedAdamWithEma(), state, batch);
+        var first = TrainingSteps.Step(Loss, AccumulatedAdamWithEma(), state, batch);
+        var second = TrainingSteps.Step(Loss, AccumulatedAdamWithEma(), state, batch);
 
         var after = Tree.Leaves(state.Parameters).Append(state.RandomState).Append(batch.Pixels).ToArray();
         Assert.All(before.Zip(after), pair => Assert.True(SameBytes(pair.Item1, pair.Item2)));
@@ -31,7 +32,7 @@ public sealed class TrainStepTests
         using var batch = RandomDigits(8, 1);
         var state = TrainState.Init(Model(2), Optimizer.Sgd(0.1), 3) with { Position = new DataPosition(2, 5) };
 
-        var next = Models.Training.Step(Loss, Optimizer.Sgd(0.1), state, batch).State;
+        var next = TrainingSteps.Step(Loss, Optimizer.Sgd(0.1), state, batch).State;
 
         Assert.Equal(1, next.Step);
         Assert.Equal(new DataPosition(2, 6), next.Position);
@@ -46,7 +47,7 @@ public sealed class TrainStepTests
         var state = TrainState.Init(Model(2), pipeline, 3);
         for (var i = 0; i < 5; i++)
         {
-            var next = Models.Training.Step(Loss, pipeline, state, batch).State;
+            var next = TrainingSteps.Step(Loss, pipeline, state, batch).State;
             TrainState.Dispose(state);
             state = next;
         }
@@ -62,7 +63,7 @@ public sealed class TrainStepTests
         var model = Model(2);
         var state = TrainState.Init(model, Optimizer.Sgd(0.1), 3);
 
-        var metrics = Models.Training.Step(Loss, Optimizer.Sgd(0.1), state, batch).Metrics;
+        var metrics = TrainingSteps.Step(Loss, Optimizer.Sgd(0.1), state, batch).Metrics;
 
         using var noGradient = torch.no_grad();
         using var generator = new torch.Generator(0);
@@ -84,8 +85,8 @@ public sealed class TrainStepTests
         ModelLoss<DigitClassifier, DigitBatch> named = (p, b, c) =>
             new ModelOutput(DigitClassifier.Model(p, b, c).Loss, new Dictionary<string, torch.Tensor> { ["loss"] = torch.tensor(1f) });
 
-        var shape = Assert.Throws<ArgumentException>(() => Models.Training.Step(vector, Optimizer.Sgd(0.1), state, batch));
-        var reserved = Assert.Throws<ArgumentException>(() => Models.Training.Step(named, Optimizer.Sgd(0.1), state, batch));
+        var shape = Assert.Throws<ArgumentException>(() => TrainingSteps.Step(vector, Optimizer.Sgd(0.1), state, batch));
+        var reserved = Assert.Throws<ArgumentException>(() => TrainingSteps.Step(named, Optimizer.Sgd(0.1), state, batch));
 
         Assert.Contains("'logits' must be a single number, got Float32[4, 10]", shape.Message);
         Assert.Contains("reserved", reserved.Message);
@@ -97,9 +98,9 @@ public sealed class TrainStepTests
         using var batch = RandomDigits(16, 1);
         var pipeline = new Chain(Optimizer.Adam(1e-2), new ParameterEma(0.5, BiasCorrection: false));
         var state = TrainState.Init(Model(2), pipeline, 3);
-        for (var i = 0; i < 3; i++) state = Models.Training.Step(Loss, pipeline, state, batch).State;
+        for (var i = 0; i < 3; i++) state = TrainingSteps.Step(Loss, pipeline, state, batch).State;
 
-        var evaluated = Models.Training.EvaluationParameters(state);
+        var evaluated = TrainingSteps.EvaluationParameters(state);
         var average = ParameterEma.Average(state.OptimizerState, state.Parameters);
 
         Assert.All(Tree.Leaves(evaluated).Zip(Tree.Leaves(average)), pair => Assert.True(SameBytes(pair.Item1, pair.Item2)));
@@ -113,10 +114,10 @@ public sealed class TrainStepTests
         var model = Model(2, dropout: 0.9);
         DigitBatch Part(int from) => DigitBatch.Gather(data.Pixels, data.Digits, Enumerable.Range(from, 10).ToArray());
 
-        var whole = Models.Training.Evaluate(Loss, model, [Part(0), Part(10)]);
-        var first = Models.Training.Evaluate(Loss, model, [Part(0)]);
-        var second = Models.Training.Evaluate(Loss, model, [Part(10)]);
-        var again = Models.Training.Evaluate(Loss, model, [Part(0)]);
+        var whole = TrainingSteps.Evaluate(Loss, model, [Part(0), Part(10)]);
+        var first = TrainingSteps.Evaluate(Loss, model, [Part(0)]);
+        var second = TrainingSteps.Evaluate(Loss, model, [Part(10)]);
+        var again = TrainingSteps.Evaluate(Loss, model, [Part(0)]);
 
         Assert.Equal((first["loss"] + second["loss"]) / 2, whole["loss"], 12);
         Assert.Equal(first["loss"], again["loss"]);

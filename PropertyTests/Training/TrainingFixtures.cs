@@ -1,7 +1,8 @@
 using Functional.Core;
-using Functional.Models;
 using Functional.Optimizers;
 using TorchSharp;
+using Functional.Models.Digits;
+using Functional.Training;
 
 namespace Functional.PropertyTests.Training;
 

@@ -1,9 +1,9 @@
 using FsCheck.Xunit;
 using Functional.Core;
-using Functional.Models;
 using TorchSharp;
 using Functional.PropertyTests.Layers;
 using Xunit;
+using Functional.Models.Word2Vec;
 
 namespace Functional.PropertyTests.WordVectors;
 

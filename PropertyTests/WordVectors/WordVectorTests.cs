@@ -1,7 +1,7 @@
 using FsCheck.Xunit;
-using Functional.Models;
 using TorchSharp;
 using Xunit;
+using Functional.Models.Word2Vec;
 
 namespace Functional.PropertyTests.WordVectors;
 
@@ -79,12 +79,12 @@ public sealed class WordVectorTests
     [Fact]
     public void Vectors_survive_the_word2vec_text_format_and_neighbours_exclude_the_word()
     {
-        var vectors = new Functional.Models.WordVectors(["a", "b", "c"], torch.tensor(new[] { 1f, 0f, 0.9f, 0.1f, -1f, 0.5f }, [3, 2]));
+        var vectors = new Functional.Models.Word2Vec.WordVectors(["a", "b", "c"], torch.tensor(new[] { 1f, 0f, 0.9f, 0.1f, -1f, 0.5f }, [3, 2]));
         var path = Path.GetTempFileName();
         try
         {
             vectors.Save(path);
-            var loaded = Functional.Models.WordVectors.Load(path);
+            var loaded = Functional.Models.Word2Vec.WordVectors.Load(path);
 
             Assert.Equal(vectors.Words, loaded.Words);
             Assert.True(Same.Bitwise(vectors.Vectors, loaded.Vectors));
@@ -107,7 +107,7 @@ public sealed class WordVectorTests
 
         var trained = SkipGramTrainer.Train(vocabulary.Encode(corpus), vocabulary, options, _ => { });
 
-        var vectors = new Functional.Models.WordVectors(vocabulary.Words, trained.Input);
+        var vectors = new Functional.Models.Word2Vec.WordVectors(vocabulary.Words, trained.Input);
         var within = Enumerable.Range(1, 5).Average(i => vectors.Similarity("sea0", $"sea{i}")!.Value);
         var across = Enumerable.Range(0, 6).Average(i => vectors.Similarity("sea0", $"land{i}")!.Value);
         Assert.True(within > across + 0.3, $"within {within:F3}, across {across:F3}");
@@ -124,7 +124,7 @@ public sealed class WordVectorTests
 
         var trained = SkipGramAutodiffTrainer.Train(vocabulary.Encode(corpus), vocabulary, options, batchSize: 64, wordLimit: null, _ => { });
 
-        var vectors = new Functional.Models.WordVectors(vocabulary.Words, trained.Input);
+        var vectors = new Functional.Models.Word2Vec.WordVectors(vocabulary.Words, trained.Input);
         var within = Enumerable.Range(1, 5).Average(i => vectors.Similarity("sea0", $"sea{i}")!.Value);
         var across = Enumerable.Range(0, 6).Average(i => vectors.Similarity("sea0", $"land{i}")!.Value);
         Assert.True(within > across + 0.3, $"within {within:F3}, across {across:F3}");

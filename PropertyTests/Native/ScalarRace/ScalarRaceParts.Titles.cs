@@ -1,9 +1,10 @@
 using Functional.Core;
-using Functional.Models;
 using Functional.Optimizers;
 using TorchSharp;
+using Functional.Models.Text;
+using Functional.Models.Titles;
+using Functional.Training;
 // PropertyTests has a namespace Training of its own.
-using ModelTraining = Functional.Models.Training;
 
 namespace Functional.PropertyTests.Native;
 
@@ -77,7 +78,7 @@ public static partial class ScalarRaceParts
         titles.Sum(t => t.Score + t.Ids.Length + t.Ids.Select((id, k) => (double)id * (k + 1)).Sum() + (t.Finished ? 0.5 : 0));
 
     /// <summary>
-    /// One epoch of 3 batches of the title model through <see cref="ModelTraining.Step{TParams, TBatch}"/> (clip, Adam and
+    /// One epoch of 3 batches of the title model through <see cref="TrainingSteps.Step{TParams, TBatch}"/> (clip, Adam and
     /// a parameter average), the batches collated by a <see cref="BatchLoader"/> with 2 workers.
     /// </summary>
     static ScalarRacePart TrainingPart(string name)
@@ -100,8 +101,8 @@ public static partial class ScalarRaceParts
             {
                 using (batch)
                 {
-                    var step = ModelTraining.Step(loss, optimizer, state, batch);
-                    total += step.Metrics[ModelTraining.LossName] + step.Metrics[TitleModelLoss.AccuracyName];
+                    var step = TrainingSteps.Step(loss, optimizer, state, batch);
+                    total += step.Metrics[TrainingSteps.LossName] + step.Metrics[TitleModelLoss.AccuracyName];
                     state = step.State;
                 }
             }

@@ -1,4 +1,5 @@
 using TorchSharp;
+using Functional.Core;
 
 namespace Functional.PropertyTests.Native;
 

@@ -1,3 +1,4 @@
+using Functional.Models.Titles;
 namespace Functional.PropertyTests.Native;
 
 /// <summary>One failed iteration of a part of the <see cref="ScalarRaceWorkload"/>.</summary>

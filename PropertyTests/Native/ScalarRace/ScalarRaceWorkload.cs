@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Functional.Models.Titles;
 
 namespace Functional.PropertyTests.Native;
 

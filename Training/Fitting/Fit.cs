@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using System.Globalization;
+using Functional.Optimizers;
+using Functional.Core;
+
+namespace Functional.Training;
+
+/// <summary>
+/// The training loop: epochs of <see cref="TrainingSteps.Step{TParams, TBatch}"/> over restartable data, validation after
+/// each epoch (with EMA weights when the pipeline keeps them), early stopping and a time budget. Everything else (a
+/// progress bar, a metrics log, charts, checkpoints, callbacks) is an <see cref="IFitObserver"/> in
+/// <see cref="FitOptions.Observers"/>.
+/// </summary>
+public static class Fit
+{
+    /// <summary>
+    /// Trains from <paramref name="state"/> (a fresh one or one loaded from a checkpoint: it continues at its own
+    /// epoch, batch and step) until <see cref="FitOptions.Epochs"/> epochs are done or a stop condition holds.
+    /// </summary>
+    /// <param name="model">The model, whose loss is computed inside it.</param>
+    /// <param name="optimizer">The gradient-transformation pipeline (its schedules see the update count).</param>
+    /// <param name="state">The starting state; it stays the caller's and is not released.</param>
+    /// <param name="data">The training batches, restartable at a data position.</param>
+    /// <param name="validate">Validation metrics for given parameters (e.g. <see cref="TrainingSteps.Evaluate{TParams, TBatch}"/> on held-out batches, plus any decoding scores); null skips validation.</param>
+    /// <param name="options">Epochs, stopping and the observers.</param>
+    /// <param name="cancellation">Stops the fit cleanly after the current step (the state so far is returned and saved).</param>
+    /// <returns>
+    /// The final state (the caller owns it; when no step ran it shares its tensors with <paramref name="state"/>), the
+    /// epoch history and why the fit ended.
+    /// </returns>
+    /// <exception cref="InvalidOperationException">The training loss was not finite and <see cref="FitOptions.StopOnNonFiniteLoss"/> is set.</exception>
+    public static FitResult<TParams> Run<TParams, TBatch>(
+        ModelLoss<TParams, TBatch> model,
+        IGradientTransformation optimizer,
+        TrainState<TParams> state,
+        TrainingData<TBatch> data,
+        Func<TParams, IReadOnlyDictionary<string, double>>? validate,
+        FitOptions options,
+        CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(options);
+        if (data.BatchesPerEpoch < 1) throw new ArgumentOutOfRangeException(nameof(data), data.BatchesPerEpoch, "An epoch needs at least one batch.");
+        var clock = Stopwatch.StartNew();
+        var observers = options.Observers;
+        foreach (var observer in observers) observer.FitStarted(new FitStart<TParams>(state, options.Epochs, data.BatchesPerEpoch));
+        var history = new List<EpochReport>();
+        var stopping = new StoppingRule(options.EarlyStopping);
+        var current = state;
+        var ownsCurrent = false;
+        var end = FitEnd.Completed;
+
+        void Replace(TrainState<TParams> next)
+        {
+            if (ownsCurrent) TrainState.Dispose(current);
+            (current, ownsCurrent) = (next, true);
+        }
+
+        while (current.Position.Epoch < options.Epochs && end == FitEnd.Completed)
+        {
+            var epoch = current.Position.Epoch;
+            var epochClock = Stopwatch.StartNew();
+            foreach (var observer in observers) observer.EpochStarted(new EpochStart(epoch, options.Epochs, data.BatchesPerEpoch, current.Position.Batch));
+            var sums = new Dictionary<string, double>(StringComparer.Ordinal);
+            var steps = 0;
+            foreach (var batch in data.Batches(current.Position))
+            {
+                StepResult<TParams> result;
+                try
+                {
+                    result = TrainingSteps.Step(model, optimizer, current, batch);
+                }
+                finally
+                {
+                    (batch as IDisposable)?.Dispose();
+                }
+                Replace(result.State);
+                var loss = result.Metrics[TrainingSteps.LossName];
+                if (options.StopOnNonFiniteLoss && !double.IsFinite(loss))
+                    throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                        $"The training loss is {loss} at step {current.Step} (epoch {epoch}, batch {current.Position.Batch - 1}); stopping. Lower the learning rate, clip gradients, or wrap the pipeline in SkipNonFinite and turn StopOnNonFiniteLoss off."));
+                foreach (var (name, value) in result.Metrics) sums[name] = sums.GetValueOrDefault(name) + value;
+                steps++;
+                var stepEnd = new StepEnd<TParams>(current, epoch, data.BatchesPerEpoch, result.Metrics, clock.Elapsed);
+                foreach (var observer in observers) observer.StepFinished(stepEnd);
+                if (cancellation.IsCancellationRequested) { end = FitEnd.Cancelled; break; }
+                if (options.TimeLimit is { } limit && clock.Elapsed >= limit) { end = FitEnd.OutOfTime; break; }
+            }
+            var reached = current.Position.Batch;
+            if (end == FitEnd.Completed) current = current with { Position = new DataPosition(epoch + 1, 0) };
+            foreach (var observer in observers) observer.EpochStepsFinished(new EpochStepsEnd(epoch, steps, end == FitEnd.Completed ? data.BatchesPerEpoch : reached, end));
+
+            var validation = Validate(current, validate, options.EvaluateWithEma);
+            var report = new EpochReport(epoch, current.Step,
+                sums.ToDictionary(pair => pair.Key, pair => pair.Value / Math.Max(1, steps), StringComparer.Ordinal), validation, epochClock.Elapsed.TotalSeconds);
+            history.Add(report);
+            if (end == FitEnd.Completed && stopping.ShouldStop(report)) end = FitEnd.EarlyStopped;
+            var epochEnd = new EpochEnd<TParams>(current, report, end);
+            foreach (var observer in observers)
+                if (observer.EpochFinished(epochEnd) == FitDecision.Stop && end == FitEnd.Completed) end = FitEnd.StoppedByCallback;
+        }
+        return new FitResult<TParams>(current, history, end);
+    }
+
+    static IReadOnlyDictionary<string, double> Validate<TParams>(TrainState<TParams> state, Func<TParams, IReadOnlyDictionary<string, double>>? validate, bool withEma)
+    {
+        if (validate is null) return new Dictionary<string, double>();
+        var parameters = withEma ? TrainingSteps.EvaluationParameters(state) : Functional.Core.Tree.Map(state.Parameters, p => p.alias());
+        try
+        {
+            return validate(parameters);
+        }
+        finally
+        {
+            Functional.Core.Tree.Dispose(parameters);
+        }
+    }
+}

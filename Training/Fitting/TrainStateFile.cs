@@ -1,0 +1,184 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Functional.Core;
+using Functional.Optimizers;
+using TorchSharp;
+
+namespace Functional.Training;
+
+/// <summary>
+/// A whole <see cref="TrainState{TParams}"/> as one checkpoint of a <see cref="CheckpointStore"/>: the tensors
+/// (parameters under <c>parameters/</c>, optimizer state under <c>optimizer/</c>, the generator under
+/// <c>random</c>) in safetensors format, readable from Python; the step, data position and the optimizer state's
+/// structure as JSON in the file's metadata. The store provides atomic writes, the checksum and keep-last-N.
+/// </summary>
+public static class TrainStateFile
+{
+    const string Format = "functional.train-state/1";
+    const string ParametersPrefix = "parameters/";
+    const string OptimizerPrefix = "optimizer/";
+    const string RandomName = "random";
+
+    /// <summary>Writes <paramref name="state"/> as the checkpoint of its step; returns the file's path.</summary>
+    public static string Save<TParams>(CheckpointStore store, TrainState<TParams> state)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var optimizer = OptimizerStates.Encode(state.OptimizerState);
+        var tensors = Tree.Flatten(state.Parameters).Select(leaf => new NamedTensor(ParametersPrefix + leaf.Path, leaf.Value))
+            .Concat(optimizer.Tensors.Select(leaf => new NamedTensor(OptimizerPrefix + leaf.Path, leaf.Value)))
+            .Append(new NamedTensor(RandomName, state.RandomState));
+        var metadata = new Dictionary<string, string>
+        {
+            ["format"] = Format,
+            ["step"] = state.Step.ToString(CultureInfo.InvariantCulture),
+            ["epoch"] = state.Position.Epoch.ToString(CultureInfo.InvariantCulture),
+            ["batch"] = state.Position.Batch.ToString(CultureInfo.InvariantCulture),
+            ["optimizer"] = optimizer.Structure,
+        };
+        return store.Save(state.Step, tensors, metadata);
+    }
+
+    /// <summary>
+    /// The state saved at <paramref name="step"/>, checked against the model and pipeline it is loaded for:
+    /// <paramref name="template"/> gives the parameter structure, shapes and dtypes (its tensors are not used), and
+    /// <paramref name="optimizer"/> the expected optimizer-state structure.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The store has no checkpoint of that step.</exception>
+    /// <exception cref="InvalidDataException">
+    /// The file is damaged (checksum), is not a train state, or was written for another model or pipeline; the message
+    /// names the first parameter path, shape or optimizer-state entry that differs.
+    /// </exception>
+    public static TrainState<TParams> Load<TParams>(CheckpointStore store, long step, TParams template, IGradientTransformation optimizer)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var content = store.Load(step);
+        try
+        {
+            return Decode(content, template, optimizer, $"checkpoint of step {step}");
+        }
+        catch
+        {
+            foreach (var tensor in content.Tensors) tensor.Value.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Where a run starts: the newest checkpoint of <paramref name="store"/> (<see cref="LoadLatest{TParams}"/>) when it
+    /// has one, otherwise <see cref="TrainState.Init{TParams}"/> of <paramref name="fresh"/> with <paramref name="seed"/>.
+    /// A null store always starts afresh. <paramref name="fresh"/> stays the caller's (it is the template of a load, or
+    /// copied by the init).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The newest checkpoint is damaged or of another model or pipeline.</exception>
+    public static TrainState<TParams> ResumeOrInit<TParams>(CheckpointStore? store, TParams fresh, IGradientTransformation optimizer, ulong seed) =>
+        (store is null ? null : LoadLatest(store, fresh, optimizer)) ?? TrainState.Init(fresh, optimizer, seed);
+
+    /// <summary>The newest checkpoint of the store, as <see cref="Load{TParams}"/> checks it, or null when the store is empty.</summary>
+    /// <exception cref="InvalidDataException">The newest checkpoint is damaged or of another model or pipeline (older ones are left as they are; load one by step).</exception>
+    public static TrainState<TParams>? LoadLatest<TParams>(CheckpointStore store, TParams template, IGradientTransformation optimizer)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var steps = store.Steps();
+        if (steps.Count == 0) return null;
+        try
+        {
+            return Load(store, steps[^1], template, optimizer);
+        }
+        catch (InvalidDataException error) when (steps.Count > 1)
+        {
+            throw new InvalidDataException($"{error.Message} Older checkpoints are intact: steps {string.Join(", ", steps.SkipLast(1))}.", error);
+        }
+    }
+
+    static TrainState<TParams> Decode<TParams>(SafeTensorsContent content, TParams template, IGradientTransformation optimizer, string what)
+    {
+        var metadata = content.Metadata;
+        if (metadata.GetValueOrDefault("format") != Format)
+            throw new InvalidDataException($"The {what} is not a train state (format '{metadata.GetValueOrDefault("format") ?? "none"}', expected '{Format}').");
+        var parameterTensors = content.Tensors.Where(t => t.Name.StartsWith(ParametersPrefix, StringComparison.Ordinal))
+            .Select(t => new NamedTensor(t.Name[ParametersPrefix.Length..], t.Value)).ToArray();
+        TParams parameters;
+        try
+        {
+            parameters = TreeFile.Restore(template, parameterTensors);
+        }
+        catch (InvalidDataException error)
+        {
+            throw new InvalidDataException($"The {what} was written for another model: {error.Message}", error);
+        }
+
+        var stored = new EncodedState(
+            content.Tensors.Where(t => t.Name.StartsWith(OptimizerPrefix, StringComparison.Ordinal))
+                .Select(t => new TreeLeaf(t.Name[OptimizerPrefix.Length..], t.Value)).ToArray(),
+            metadata.GetValueOrDefault("optimizer") ?? throw new InvalidDataException($"The {what} has no optimizer state."));
+        CheckSamePipeline(stored, template, optimizer, what);
+        var random = content.Tensors.FirstOrDefault(t => t.Name == RandomName)?.Value
+                     ?? throw new InvalidDataException($"The {what} has no random state '{RandomName}'.");
+        return new TrainState<TParams>(parameters, OptimizerStates.Decode(stored), Number(metadata, "step", what),
+            random, new DataPosition((int)Number(metadata, "epoch", what), (int)Number(metadata, "batch", what)));
+    }
+
+    /// <summary>Compares the stored optimizer state's skeleton (record types, field names, scalar types, tensor names, dtypes and shapes) with a fresh one.</summary>
+    static void CheckSamePipeline<TParams>(EncodedState stored, TParams template, IGradientTransformation optimizer, string what)
+    {
+        var fresh = OptimizerStates.Encode(Optimizer.Init(optimizer, template));
+        try
+        {
+            var expected = Skeleton(fresh);
+            var actual = Skeleton(stored);
+            var index = Enumerable.Range(0, Math.Max(expected.Count, actual.Count))
+                .FirstOrDefault(i => i >= expected.Count || i >= actual.Count || expected[i] != actual[i], -1);
+            if (index >= 0)
+                throw new InvalidDataException(
+                    $"The {what} was written for another optimizer pipeline: the pipeline expects {expected.ElementAtOrDefault(index) ?? "nothing more"}, the checkpoint has {actual.ElementAtOrDefault(index) ?? "nothing more"}.");
+        }
+        finally
+        {
+            foreach (var leaf in fresh.Tensors) leaf.Value.Dispose();
+        }
+    }
+
+    static List<string> Skeleton(EncodedState state)
+    {
+        var shapes = state.Tensors.ToDictionary(t => t.Path, t => $"{t.Value.dtype}{Shapes.Format(t.Value.shape)}", StringComparer.Ordinal);
+        var lines = new List<string>();
+        void Walk(JsonNode? node, string at)
+        {
+            switch (node)
+            {
+                case null:
+                    lines.Add($"'{at}' = nothing");
+                    break;
+                case JsonObject o when o["tensor"] is { } name:
+                    var tensorName = name.GetValue<string>();
+                    lines.Add($"tensor '{tensorName}' {shapes.GetValueOrDefault(tensorName, "(missing)")}");
+                    break;
+                case JsonObject o when o["scalar"] is { } type:
+                    lines.Add($"'{at}' of type {ShortType(type.GetValue<string>())}");
+                    break;
+                case JsonObject o when o["list"] is not null:
+                    var items = o["items"]!.AsArray();
+                    lines.Add($"'{at}' a list of {items.Count}");
+                    for (var i = 0; i < items.Count; i++) Walk(items[i], TreePath.Join(at, i.ToString(CultureInfo.InvariantCulture)));
+                    break;
+                case JsonObject o when o["type"] is { } type:
+                    lines.Add($"'{at}' a {ShortType(type.GetValue<string>())}");
+                    foreach (var (field, value) in o["fields"]!.AsObject()) Walk(value, TreePath.Join(at, field));
+                    break;
+                default:
+                    lines.Add($"'{at}' = {node.ToJsonString()}");
+                    break;
+            }
+        }
+        Walk(JsonNode.Parse(state.Structure), "");
+        return lines;
+    }
+
+    static string ShortType(string assemblyQualified) => assemblyQualified.Split(',')[0].Split('.')[^1];
+
+    static long Number(IReadOnlyDictionary<string, string> metadata, string key, string what) =>
+        long.TryParse(metadata.GetValueOrDefault(key), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw new InvalidDataException($"The {what} has no valid '{key}' in its metadata.");
+}

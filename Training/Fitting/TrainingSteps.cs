@@ -1,0 +1,113 @@
+using Functional.Core;
+using Functional.Optimizers;
+using TorchSharp;
+
+namespace Functional.Training;
+
+/// <summary>The pure training step and evaluation of a <see cref="ModelLoss{TParams, TBatch}"/>.</summary>
+public static class TrainingSteps
+{
+    /// <summary>The metric name under which the loss is reported.</summary>
+    public const string LossName = "loss";
+
+    /// <summary>
+    /// One training step, <c>(state, batch) -> (state, metrics)</c>: the model's loss and its gradient at the state's
+    /// parameters (dropout drawn from the state's random state), one update of <paramref name="optimizer"/>, the
+    /// step count and data position advanced by one batch.
+    /// </summary>
+    /// <remarks>
+    /// Pure: <paramref name="state"/> and <paramref name="batch"/> are neither changed nor released, and the returned
+    /// state shares no tensor handle with <paramref name="state"/> (release the old one with
+    /// <see cref="TrainState.Dispose{TParams}"/> when it is no longer needed). Runs in one dispose scope: only the new
+    /// state leaves it. The same state and batch always give the same result.
+    /// </remarks>
+    /// <exception cref="ArgumentException">A metric is not a single number, or is named <c>loss</c>.</exception>
+    public static StepResult<TParams> Step<TParams, TBatch>(ModelLoss<TParams, TBatch> model, IGradientTransformation optimizer, TrainState<TParams> state, TBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        using var generator = Restore(state.RandomState);
+        var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
+        var next = Memory.Scoped(() =>
+        {
+            var (loss, gradient) = Autodiff.ValueAndGrad(parameters =>
+            {
+                var output = model(parameters, batch, new StepContext(true, generator, Capture.None));
+                Read(output.Metrics, metrics);
+                return output.Loss;
+            }, state.Parameters);
+            metrics[LossName] = loss.to(torch.float64).item<double>();
+            var (parameters, optimizerState) = Optimizer.Step(optimizer, gradient, state.OptimizerState, state.Parameters);
+            return new TrainState<TParams>(parameters, optimizerState, state.Step + 1, generator.get_state(), state.Position with { Batch = state.Position.Batch + 1 });
+        });
+        return new StepResult<TParams>(next, metrics);
+    }
+
+    /// <summary>
+    /// The mean of the loss and of each metric over <paramref name="batches"/> (each batch counts once), with the
+    /// model in evaluation mode (<see cref="StepContext.Training"/> false), without gradients. Batches that are
+    /// <see cref="IDisposable"/> are released after use. A fixed generator (seed 0) is passed for models that sample.
+    /// </summary>
+    /// <exception cref="ArgumentException">There are no batches.</exception>
+    public static IReadOnlyDictionary<string, double> Evaluate<TParams, TBatch>(ModelLoss<TParams, TBatch> model, TParams parameters, IEnumerable<TBatch> batches)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        using var generator = new torch.Generator(0);
+        var sums = new Dictionary<string, double>(StringComparer.Ordinal);
+        var count = 0;
+        foreach (var batch in batches)
+        {
+            try
+            {
+                using var scope = torch.NewDisposeScope();
+                using var noGradient = torch.no_grad();
+                var output = model(parameters, batch, new StepContext(false, generator, Capture.None));
+                var metrics = new Dictionary<string, double>(StringComparer.Ordinal) { [LossName] = ScalarValue(LossName, output.Loss) };
+                Read(output.Metrics, metrics);
+                foreach (var (name, value) in metrics) sums[name] = sums.GetValueOrDefault(name) + value;
+                count++;
+            }
+            finally
+            {
+                (batch as IDisposable)?.Dispose();
+            }
+        }
+        if (count == 0) throw new ArgumentException("Evaluation needs at least one batch.", nameof(batches));
+        return sums.ToDictionary(pair => pair.Key, pair => pair.Value / count, StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// The parameters to evaluate: the exponential moving average when the optimizer state holds a
+    /// <see cref="ParameterEma"/> (fresh tensors, debiased as configured), otherwise aliases of the parameters.
+    /// Either way the caller owns the result.
+    /// </summary>
+    public static TParams EvaluationParameters<TParams>(TrainState<TParams> state) =>
+        OptimizerStates.Find<ParameterEmaState>(state.OptimizerState) is null
+            ? Tree.Map(state.Parameters, p => p.alias())
+            : ParameterEma.Average(state.OptimizerState, state.Parameters);
+
+    /// <summary>A CPU generator in the given state.</summary>
+    internal static torch.Generator Restore(torch.Tensor randomState)
+    {
+        var generator = new torch.Generator(0);
+        generator.set_state(randomState);
+        return generator;
+    }
+
+    static void Read(IReadOnlyDictionary<string, torch.Tensor> outputs, Dictionary<string, double> into)
+    {
+        foreach (var (name, value) in outputs)
+        {
+            if (name == LossName) throw new ArgumentException($"The metric name '{LossName}' is reserved for the model's loss; rename the metric.");
+            into[name] = ScalarValue(name, value);
+        }
+    }
+
+    static double ScalarValue(string name, torch.Tensor value)
+    {
+        if (value.numel() != 1)
+            throw new ArgumentException($"The model's '{name}' must be a single number, got {Shapes.Describe(value)}.");
+        using var number = value.detach().to(torch.float64);
+        return number.item<double>();
+    }
+}
