@@ -9,134 +9,68 @@ namespace Functional.PropertyTests.Facade;
 /// <summary>
 /// The layer-stack builder against the core: a random stack has exactly the parameters the core <c>Init</c>s give
 /// when called by hand in layer order from the same seed, and the forward function of the hand-written composition;
-/// an invalid stack reports exactly its errors, all at once.
+/// an invalid stack reports exactly its errors, all at once. The stacks come from <see cref="LayerStacks"/>, so a
+/// failing stack shrinks to a short one.
 /// </summary>
 public sealed class StackBuilderProperties
 {
-    /// <summary>One layer of a random stack; a residual block holds its inner layers.</summary>
-    sealed record Op(string Kind, int A, int B, double Rate, Activation Activation, Op[] Inner)
+    static StackBuilder Add(StackBuilder stack, LayerSpec op) => op.Kind switch
     {
-        public override string ToString() => Kind switch
-        {
-            "Residual" or "Then" => $"{Kind}({string.Join(", ", Inner.Select(o => o.ToString()))})",
-            _ => $"{Kind}({A}, {B}, {Rate}, {Activation})",
-        };
-    }
-
-    static readonly Activation[] Kinds = Enum.GetValues<Activation>();
-
-    static Op RandomOp(Random random, int width, bool inBlock, bool mayBeInvalid)
-    {
-        int Size() => mayBeInvalid && random.Next(4) == 0 ? -random.Next(3) : 1 + random.Next(6);
-        double Rate() => mayBeInvalid && random.Next(4) == 0 ? new[] { 1.0, 1.5, -0.1 }[random.Next(3)] : random.Next(5) / 10.0;
-        var activation = Kinds[random.Next(Kinds.Length)];
-        return random.Next(inBlock ? 5 : 7) switch
-        {
-            0 => new Op("Linear", inBlock ? width : Size(), 0, 0, activation, []),
-            1 => new Op("Activation", 0, 0, 0, activation, []),
-            2 => new Op("Dropout", 0, 0, Rate(), activation, []),
-            3 => new Op("LayerNorm", 0, 0, 0, activation, []),
-            4 => new Op("FeedForward", Size(), inBlock ? width : Size(), 0, activation, []),
-            5 => new Op("Residual", 0, 0, 0, activation, RandomBlock(random, width, mayBeInvalid)),
-            _ => new Op("Then", 0, 0, 0, activation, RandomStack(random, width, mayBeInvalid)),
-        };
-    }
-
-    static Op[] RandomBlock(Random random, int width, bool mayBeInvalid)
-    {
-        var inner = Enumerable.Range(0, 1 + random.Next(3)).Select(_ => RandomOp(random, width, inBlock: true, mayBeInvalid)).ToList();
-        // Sometimes the block ends at another width (an error when that is allowed).
-        if (mayBeInvalid && random.Next(3) == 0) inner.Add(new Op("Linear", width + 1 + random.Next(2), 0, 0, Activation.Relu, []));
-        return inner.ToArray();
-    }
-
-    /// <summary>A reused stack (a layer made of layers): any layers but residual blocks and further stacks, starting at <paramref name="width"/>.</summary>
-    static Op[] RandomStack(Random random, int width, bool mayBeInvalid)
-    {
-        var inner = new List<Op>();
-        for (var i = random.Next(3); i >= 0; i--)
-        {
-            var op = RandomOp(random, width, inBlock: false, mayBeInvalid);
-            if (op.Kind is "Residual" or "Then") continue;
-            inner.Add(op);
-            width = Outputs(op, width);
-        }
-        return inner.ToArray();
-    }
-
-    static int Outputs(Op op, int width) => op.Kind switch
-    {
-        "Linear" => op.A,
-        "FeedForward" => op.B,
-        "Residual" or "Then" => op.Inner.Aggregate(width, (w, o) => Outputs(o, w)),
-        _ => width,
-    };
-
-    static StackBuilder Add(StackBuilder stack, Op op) => op.Kind switch
-    {
-        "Linear" => stack.Linear(op.A),
-        "Activation" => stack.Activation(op.Activation),
-        "Dropout" => stack.Dropout(op.Rate),
-        "LayerNorm" => stack.LayerNorm(),
-        "FeedForward" => stack.FeedForward(op.A, op.B, op.Activation),
-        "Residual" => stack.Residual(block => op.Inner.Aggregate(block, Add)),
+        LayerKind.Linear => stack.Linear(op.A),
+        LayerKind.Activation => stack.Activation(op.Activation),
+        LayerKind.Dropout => stack.Dropout(op.Rate),
+        LayerKind.LayerNorm => stack.LayerNorm(),
+        LayerKind.FeedForward => stack.FeedForward(op.A, op.B, op.Activation),
+        LayerKind.Residual => stack.Residual(block => op.Inner.Aggregate(block, Add)),
         _ => stack.Then(op.Inner.Aggregate(Sequential.Input(stack.Outputs), Add)),
     };
 
     // The hand-built value: the core Inits called in layer order.
-    static object HandInit(Op op, int width, torch.Generator generator) => op.Kind switch
+    static object HandInit(LayerSpec op, int width, torch.Generator generator) => op.Kind switch
     {
-        "Linear" => Linear.Init(generator, width, op.A, torch.CPU),
-        "Activation" => op.Activation,
-        "Dropout" => op.Rate,
-        "LayerNorm" => LayerNorm.Init(width, torch.CPU),
-        "FeedForward" => FeedForward.Init(generator, width, op.A, op.B, op.Activation, torch.CPU),
+        LayerKind.Linear => Linear.Init(generator, width, op.A, torch.CPU),
+        LayerKind.Activation => op.Activation,
+        LayerKind.Dropout => op.Rate,
+        LayerKind.LayerNorm => LayerNorm.Init(width, torch.CPU),
+        LayerKind.FeedForward => FeedForward.Init(generator, width, op.A, op.B, op.Activation, torch.CPU),
         _ => HandStack(op.Inner, width, generator),
     };
 
-    static StackParams HandStack(Op[] ops, int width, torch.Generator generator)
+    static StackParams HandStack(IReadOnlyList<LayerSpec> ops, int width, torch.Generator generator)
     {
         var layers = new List<object>();
         foreach (var op in ops)
         {
             layers.Add(HandInit(op, width, generator));
-            width = Outputs(op, width);
+            width = op.Outputs(width);
         }
         return new StackParams(layers);
     }
 
     // The hand-written forward: the core Applys composed.
-    static torch.Tensor HandApply(Op[] ops, StackParams parameters, torch.Tensor x, StepContext context) =>
+    static torch.Tensor HandApply(IReadOnlyList<LayerSpec> ops, StackParams parameters, torch.Tensor x, StepContext context) =>
         ops.Select((op, i) => (op, p: parameters.Layers[i])).Aggregate(x, (h, layer) => layer.op.Kind switch
         {
-            "Linear" => Linear.Apply((LinearParams)layer.p, h),
-            "Activation" => Activations.Apply(layer.op.Activation, h),
-            "Dropout" => Dropout.Apply(h, layer.op.Rate, context.Training, context.Generator),
-            "LayerNorm" => LayerNorm.Apply((LayerNormParams)layer.p, h),
-            "FeedForward" => FeedForward.Apply((FeedForwardParams)layer.p, h),
-            "Residual" => h.add(HandApply(layer.op.Inner, (StackParams)layer.p, h, context), Scalars.One),
+            LayerKind.Linear => Linear.Apply((LinearParams)layer.p, h),
+            LayerKind.Activation => Activations.Apply(layer.op.Activation, h),
+            LayerKind.Dropout => Dropout.Apply(h, layer.op.Rate, context.Training, context.Generator),
+            LayerKind.LayerNorm => LayerNorm.Apply((LayerNormParams)layer.p, h),
+            LayerKind.FeedForward => FeedForward.Apply((FeedForwardParams)layer.p, h),
+            LayerKind.Residual => h.add(HandApply(layer.op.Inner, (StackParams)layer.p, h, context), Scalars.One),
             _ => HandApply(layer.op.Inner, (StackParams)layer.p, h, context),
         });
 
-    [Property(MaxTest = 100)]
-    public void A_random_stack_is_the_core_layers_initialised_and_applied_by_hand(int seed)
+    [Property(MaxTest = 100, Arbitrary = new[] { typeof(ValidStacks) })]
+    public void A_random_stack_is_the_core_layers_initialised_and_applied_by_hand(StackCase spec)
     {
         using var scope = torch.NewDisposeScope();
-        var random = new Random(seed);
-        var inputs = 1 + random.Next(5);
-        var ops = new List<Op>();
-        var width = inputs;
-        for (var i = random.Next(6); i >= 0; i--)
-        {
-            ops.Add(RandomOp(random, width, inBlock: false, mayBeInvalid: false));
-            width = Outputs(ops[^1], width);
-        }
+        var (seed, inputs, ops) = (spec.Seed, spec.Inputs, spec.Layers);
         var stack = ops.Aggregate(Sequential.Input(inputs), Add);
         Assert.Empty(stack.Validate());
-        Assert.Equal(width, stack.Outputs);
+        Assert.Equal(spec.Outputs, stack.Outputs);
 
         var model = stack.Build(new torch.Generator((ulong)(uint)seed), torch.CPU);
-        var handBuilt = HandStack(ops.ToArray(), inputs, new torch.Generator((ulong)(uint)seed));
+        var handBuilt = HandStack(ops, inputs, new torch.Generator((ulong)(uint)seed));
         Assert.Equal(Tree.Paths(handBuilt), Tree.Paths(model.Parameters));
         Assert.All(Tree.Leaves(handBuilt).Zip(Tree.Leaves(model.Parameters)), pair => Assert.True(Same.Bitwise(pair.Item1, pair.Item2)));
 
@@ -144,45 +78,37 @@ public sealed class StackBuilderProperties
         foreach (var training in new[] { false, true })
         {
             var built = model.Forward(model.Parameters, x, new StepContext(training, new torch.Generator(11), Capture.None));
-            var expected = HandApply(ops.ToArray(), handBuilt, x, new StepContext(training, new torch.Generator(11), Capture.None));
-            Assert.True(Same.Bitwise(expected, built), $"training {training}: {string.Join(", ", ops)}");
+            var expected = HandApply(ops, handBuilt, x, new StepContext(training, new torch.Generator(11), Capture.None));
+            Assert.True(Same.Bitwise(expected, built), $"training {training}: {spec}");
         }
     }
 
-    static IEnumerable<string> ExpectedErrors(Op[] ops, int width, string prefix)
+    static IEnumerable<string> ExpectedErrors(IReadOnlyList<LayerSpec> ops, int width, string prefix)
     {
-        for (var i = 0; i < ops.Length; i++)
+        for (var i = 0; i < ops.Count; i++)
         {
             var op = ops[i];
             var at = $"{prefix}layers/{i}";
-            if (op.Kind == "Linear" && op.A < 1) yield return Pipeline.Key($"{at} Linear.outputs", op.A);
-            if (op.Kind == "Dropout" && op.Rate is not (>= 0 and < 1)) yield return Pipeline.Key($"{at} Dropout.rate", op.Rate);
-            if (op.Kind == "FeedForward" && op.A < 1) yield return Pipeline.Key($"{at} FeedForward.hidden", op.A);
-            if (op.Kind == "FeedForward" && op.B < 1) yield return Pipeline.Key($"{at} FeedForward.outputs", op.B);
-            if (op.Kind == "Residual")
+            if (op.Kind == LayerKind.Linear && op.A < 1) yield return Pipeline.Key($"{at} Linear.outputs", op.A);
+            if (op.Kind == LayerKind.Dropout && op.Rate is not (>= 0 and < 1)) yield return Pipeline.Key($"{at} Dropout.rate", op.Rate);
+            if (op.Kind == LayerKind.FeedForward && op.A < 1) yield return Pipeline.Key($"{at} FeedForward.hidden", op.A);
+            if (op.Kind == LayerKind.FeedForward && op.B < 1) yield return Pipeline.Key($"{at} FeedForward.outputs", op.B);
+            if (op.Kind == LayerKind.Residual)
             {
                 foreach (var inner in ExpectedErrors(op.Inner, width, at + "/")) yield return inner;
-                if (Outputs(op, width) != width) yield return Pipeline.Key($"{at} Residual", Outputs(op, width));
+                if (op.Outputs(width) != width) yield return Pipeline.Key($"{at} Residual", op.Outputs(width));
             }
-            if (op.Kind == "Then")
+            if (op.Kind == LayerKind.Then)
                 foreach (var inner in ExpectedErrors(op.Inner, width, at + "/")) yield return inner;
-            width = Outputs(op, width);
+            width = op.Outputs(width);
         }
     }
 
-    [Property(MaxTest = 200)]
-    public void An_invalid_stack_reports_exactly_its_errors_all_at_once(int seed)
+    [Property(MaxTest = 200, Arbitrary = new[] { typeof(PossiblyInvalidStacks) })]
+    public void An_invalid_stack_reports_exactly_its_errors_all_at_once(StackCase spec)
     {
-        var random = new Random(seed);
-        var ops = new List<Op>();
-        var width = 4;
-        for (var i = random.Next(8); i >= 0; i--)
-        {
-            ops.Add(RandomOp(random, width, inBlock: false, mayBeInvalid: true));
-            width = Outputs(ops[^1], width);
-        }
-        var stack = ops.Aggregate(Sequential.Input(4), Add);
-        var expected = ExpectedErrors(ops.ToArray(), 4, "").Order(StringComparer.Ordinal).ToList();
+        var stack = spec.Layers.Aggregate(Sequential.Input(spec.Inputs), Add);
+        var expected = ExpectedErrors(spec.Layers, spec.Inputs, "").Order(StringComparer.Ordinal).ToList();
 
         var actual = stack.Validate().Select(e => Pipeline.Key(e.Setting, e.Value)).Order(StringComparer.Ordinal).ToList();
         Assert.Equal(expected, actual);

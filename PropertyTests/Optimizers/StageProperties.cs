@@ -6,29 +6,16 @@ using Xunit;
 
 namespace Functional.PropertyTests.Optimizers;
 
-/// <summary>Laws of the stages and of Chain; purity; clipping bounds.</summary>
+/// <summary>Laws of the stages and of Chain (over the random chains of <see cref="StageChains"/>); purity; clipping bounds.</summary>
 public sealed class StageProperties
 {
-    static IGradientTransformation[] Stages(int seed)
-    {
-        var random = new Random(seed);
-        IGradientTransformation[] all =
-        [
-            new Scale(random.NextDouble() * 4 - 2), new ScaleByLearningRate(random.NextDouble()), new Trace(random.NextDouble() * 0.9, random.Next(2) == 0),
-            ScaleByRms.Default, ScaleByAdam.Default, ScaleByAdagrad.Default, new AddDecayedWeights(random.NextDouble(), ["**/bias"]),
-            new ClipByValue(random.NextDouble()), new ClipByNorm(0.1 + random.NextDouble()), new ClipByGlobalNorm(0.1 + random.NextDouble() * 3),
-            new AdaptiveClip(0.1 + random.NextDouble(), 1e-3), ScaleByTrustRatio.Instance, ScaleByLion.Default,
-        ];
-        return Enumerable.Range(0, random.Next(1, 5)).Select(_ => all[random.Next(all.Length)]).ToArray();
-    }
-
-    [Property(MaxTest = 150)]
-    public void Chain_equals_applying_the_stages_by_hand(int seed)
+    [Property(MaxTest = 150, Arbitrary = new[] { typeof(StageChains) })]
+    public void Chain_equals_applying_the_stages_by_hand(ChainCase spec)
     {
         using var scope = torch.NewDisposeScope();
-        var parameters = OptimizerTesting.RandomNet(seed, torch.float64);
-        var gradients = OptimizerTesting.RandomGradients(parameters, seed, 3);
-        var stages = Stages(seed);
+        var parameters = OptimizerTesting.RandomNet(spec.Seed, torch.float64);
+        var gradients = OptimizerTesting.RandomGradients(parameters, spec.Seed, 3);
+        var stages = spec.BuildStages();
         var chain = new Chain(stages);
 
         var chainState = Optimizer.Init(chain, parameters);
@@ -48,13 +35,13 @@ public sealed class StageProperties
         }
     }
 
-    [Property(MaxTest = 100)]
-    public void Steps_never_change_their_inputs(int seed)
+    [Property(MaxTest = 100, Arbitrary = new[] { typeof(StageChains) })]
+    public void Steps_never_change_their_inputs(ChainCase spec)
     {
         using var scope = torch.NewDisposeScope();
-        var parameters = OptimizerTesting.RandomNet(seed, torch.float32);
-        var gradient = OptimizerTesting.RandomGradients(parameters, seed, 1)[0];
-        var chain = new Chain(Stages(seed));
+        var parameters = OptimizerTesting.RandomNet(spec.Seed, torch.float32);
+        var gradient = OptimizerTesting.RandomGradients(parameters, spec.Seed, 1)[0];
+        var chain = new Chain(spec.BuildStages());
         var state = Optimizer.Init(chain, parameters);
         state = Optimizer.Step(chain, gradient, state, parameters).State;
         var before = (Tree.Map(parameters, t => t.clone()), Tree.Map(gradient, t => t.clone()), Tree.Map(state, t => t.clone()));
