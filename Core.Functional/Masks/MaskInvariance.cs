@@ -44,9 +44,10 @@ public static class MaskInvariance
 
     static MaskInvarianceViolation? RunCase<TParams>(Func<TParams, Tensor, Tensor, MaskedSequence> layer, TParams parameters, MaskInvarianceOptions options, int index)
     {
-        var generator = new Generator(unchecked((ulong)(uint)options.Seed * 1_000_003UL + (ulong)index), CPU);
+        // The case is drawn where torch makes tensors by default, then moved to the parameters' device: the same
+        // seed gives the same case on every device.
+        var generator = new Generator(unchecked((ulong)(uint)options.Seed * 1_000_003UL + (ulong)index));
         var point = Tree.Map(parameters, leaf => leaf.is_floating_point() ? leaf.detach().to(float64).clone() : leaf.detach());
-        var device = Tree.Leaves(point).FirstOrDefault()?.device ?? CPU;
         var batch = Draw(generator, 1, options.MaxBatch);
         var length = Draw(generator, 1, options.MaxLength);
         var extra = Draw(generator, 1, options.MaxExtraPadding);
@@ -58,6 +59,7 @@ public static class MaskInvariance
         var junk = randn([batch, length + extra, options.Features], dtype: float64, generator: generator).mul(JunkScale).add(JunkShift, Scalars.One);
         var paddedMask = cat([mask, zeros([batch, extra], dtype: ScalarType.Bool)], 1);
         var paddedValues = where(paddedMask.unsqueeze(-1), cat([values, zeros([batch, extra, options.Features], dtype: float64)], 1), junk);
+        var device = Tree.Leaves(point).FirstOrDefault()?.device ?? values.device;
         mask = mask.to(device);
         paddedMask = paddedMask.to(device);
         values = values.to(device);

@@ -10,9 +10,9 @@ internal static unsafe class NativeMemory
     [DllImport("LibTorchSharp")]
     static extern IntPtr THSTensor_data(IntPtr handle);
 
-    /// <summary>Whether the kernels can work on <paramref name="tensor"/> directly: float32, CPU, contiguous.</summary>
+    /// <summary>Whether the kernels can work on <paramref name="tensor"/> directly: float32, in CPU memory, contiguous.</summary>
     public static bool IsPlainFloat32(torch.Tensor tensor) =>
-        tensor.dtype == torch.float32 && tensor.device_type == DeviceType.CPU && tensor.is_contiguous();
+        tensor.dtype == torch.float32 && tensor.is_cpu() && tensor.is_contiguous();
 
     /// <summary>The first element of a plain float32 tensor.</summary>
     public static float* Pointer(torch.Tensor tensor) => (float*)THSTensor_data(tensor.Handle);

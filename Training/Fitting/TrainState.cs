@@ -11,7 +11,7 @@ namespace Functional.Training;
 /// <param name="Parameters">The parameter tree.</param>
 /// <param name="OptimizerState">The state of the optimizer pipeline (its moments, accumulators, EMA, counters).</param>
 /// <param name="Step">Training steps taken (micro-batches, whether or not an accumulating pipeline updated).</param>
-/// <param name="RandomState">The state of the generator the model draws from (a CPU <c>torch.Generator</c>'s bytes).</param>
+/// <param name="RandomState">The state of the generator the model draws from: the bytes of a <c>torch.Generator</c> on the parameters' device.</param>
 /// <param name="Position">Where in the data the next batch comes from.</param>
 public sealed record TrainState<TParams>(TParams Parameters, object OptimizerState, long Step, torch.Tensor RandomState, DataPosition Position);
 
@@ -20,11 +20,12 @@ public static class TrainState
 {
     /// <summary>
     /// The state before the first step: the given parameters (aliased, so the caller keeps its own), the pipeline's
-    /// initial state, step 0, a generator seeded with <paramref name="seed"/>, and the start of the data.
+    /// initial state, step 0, a generator seeded with <paramref name="seed"/> on the parameters' device (torch's default
+    /// generator device when the tree has no tensor), and the start of the data.
     /// </summary>
     public static TrainState<TParams> Init<TParams>(TParams parameters, IGradientTransformation optimizer, ulong seed)
     {
-        using var generator = new torch.Generator(seed);
+        using var generator = new torch.Generator(seed, TrainingSteps.DeviceOf(parameters));
         return new TrainState<TParams>(Tree.Map(parameters, p => p.alias()), Optimizer.Init(optimizer, parameters), 0, generator.get_state(), DataPosition.Start);
     }
 

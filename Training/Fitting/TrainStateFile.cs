@@ -42,7 +42,8 @@ public static class TrainStateFile
     /// <summary>
     /// The state saved at <paramref name="step"/>, checked against the model and pipeline it is loaded for:
     /// <paramref name="template"/> gives the parameter structure, shapes and dtypes (its tensors are not used), and
-    /// <paramref name="optimizer"/> the expected optimizer-state structure.
+    /// <paramref name="optimizer"/> the expected optimizer-state structure. The state comes back on the template's device:
+    /// its parameters and optimizer-state tensors there (the random state stays the generator's bytes).
     /// </summary>
     /// <exception cref="FileNotFoundException">The store has no checkpoint of that step.</exception>
     /// <exception cref="InvalidDataException">
@@ -110,13 +111,22 @@ public static class TrainStateFile
 
         var stored = new EncodedState(
             content.Tensors.Where(t => t.Name.StartsWith(OptimizerPrefix, StringComparison.Ordinal))
-                .Select(t => new TreeLeaf(t.Name[OptimizerPrefix.Length..], t.Value)).ToArray(),
+                .Select(t => new TreeLeaf(t.Name[OptimizerPrefix.Length..], OnDevice(t.Value, TrainingSteps.DeviceOf(template)))).ToArray(),
             metadata.GetValueOrDefault("optimizer") ?? throw new InvalidDataException($"The {what} has no optimizer state."));
         CheckSamePipeline(stored, template, optimizer, what);
         var random = content.Tensors.FirstOrDefault(t => t.Name == RandomName)?.Value
                      ?? throw new InvalidDataException($"The {what} has no random state '{RandomName}'.");
         return new TrainState<TParams>(parameters, OptimizerStates.Decode(stored), Number(metadata, "step", what),
             random, new DataPosition((int)Number(metadata, "epoch", what), (int)Number(metadata, "batch", what)));
+    }
+
+    /// <summary><paramref name="tensor"/> itself when it is on <paramref name="device"/>'s kind of device (or there is none), else a copy there (the original released).</summary>
+    static torch.Tensor OnDevice(torch.Tensor tensor, torch.Device? device)
+    {
+        if (device is null || tensor.device_type == device.type) return tensor;
+        var moved = tensor.to(device);
+        tensor.Dispose();
+        return moved;
     }
 
     /// <summary>Compares the stored optimizer state's skeleton (record types, field names, scalar types, tensor names, dtypes and shapes) with a fresh one.</summary>

@@ -26,7 +26,7 @@ public static class TrainingSteps
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(optimizer);
-        using var generator = Restore(state.RandomState);
+        using var generator = Restore(state.RandomState, DeviceOf(state.Parameters));
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
         var next = Memory.Scoped(() =>
         {
@@ -46,13 +46,14 @@ public static class TrainingSteps
     /// <summary>
     /// The mean of the loss and of each metric over <paramref name="batches"/> (each batch counts once), with the
     /// model in evaluation mode (<see cref="StepContext.Training"/> false), without gradients. Batches that are
-    /// <see cref="IDisposable"/> are released after use. A fixed generator (seed 0) is passed for models that sample.
+    /// <see cref="IDisposable"/> are released after use. A fixed generator (seed 0, on the parameters' device) is passed
+    /// for models that sample.
     /// </summary>
     /// <exception cref="ArgumentException">There are no batches.</exception>
     public static IReadOnlyDictionary<string, double> Evaluate<TParams, TBatch>(ModelLoss<TParams, TBatch> model, TParams parameters, IEnumerable<TBatch> batches)
     {
         ArgumentNullException.ThrowIfNull(model);
-        using var generator = new torch.Generator(0);
+        using var generator = new torch.Generator(0, DeviceOf(parameters));
         var sums = new Dictionary<string, double>(StringComparer.Ordinal);
         var count = 0;
         foreach (var batch in batches)
@@ -86,13 +87,16 @@ public static class TrainingSteps
             ? Tree.Map(state.Parameters, p => p.alias())
             : ParameterEma.Average(state.OptimizerState, state.Parameters);
 
-    /// <summary>A CPU generator in the given state.</summary>
-    internal static torch.Generator Restore(torch.Tensor randomState)
+    /// <summary>A generator on <paramref name="device"/> (null: torch's default) in the given state.</summary>
+    internal static torch.Generator Restore(torch.Tensor randomState, torch.Device? device)
     {
-        var generator = new torch.Generator(0);
+        var generator = new torch.Generator(0, device);
         generator.set_state(randomState);
         return generator;
     }
+
+    /// <summary>The device of the first tensor of <paramref name="parameters"/>, or null when the tree has none.</summary>
+    internal static torch.Device? DeviceOf<TParams>(TParams parameters) => Tree.Leaves(parameters).FirstOrDefault()?.device;
 
     static void Read(IReadOnlyDictionary<string, torch.Tensor> outputs, Dictionary<string, double> into)
     {
