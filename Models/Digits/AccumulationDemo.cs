@@ -24,15 +24,17 @@ public static class AccumulationDemo
     /// <summary>
     /// Runs both trainings for <paramref name="updates"/> updates over the first examples of <paramref name="train"/>,
     /// in order: <paramref name="optimizer"/> fed batches of <paramref name="batchSize"/>, and
-    /// <c>Accumulate(optimizer, batchSize)</c> fed single examples.
+    /// <c>Accumulate(optimizer, batchSize)</c> fed single examples. The classifier is made on the device of
+    /// <paramref name="train"/>.
     /// </summary>
     public static AccumulationComparison Run(DigitBatch train, IGradientTransformation optimizer, int hidden, int batchSize, int updates, int seed)
     {
         if (batchSize < 1 || updates < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), $"Need at least one update of at least one example, got {updates} of {batchSize}.");
         if ((long)batchSize * updates > train.Digits.shape[0])
             throw new ArgumentOutOfRangeException(nameof(updates), $"{updates} updates of {batchSize} need {batchSize * updates} examples; the data has {train.Digits.shape[0]}.");
-        using var generator = new torch.Generator((ulong)seed);
-        var initial = DigitClassifier.Init(generator, hidden, dropoutRate: 0, torch.CPU);
+        var device = train.Pixels.device;
+        using var generator = new torch.Generator((ulong)seed, device);
+        var initial = DigitClassifier.Init(generator, hidden, dropoutRate: 0, device);
         var whole = optimizer;
         var accumulated = new Accumulate(optimizer, batchSize);
         var large = TrainState.Init(initial, whole, (ulong)seed);

@@ -21,6 +21,12 @@ public sealed record MnistTrainingOptions(
 {
     /// <summary>Ten epochs of Adam with batch 64 on 9,000 digits, 1,000 held out.</summary>
     public static MnistTrainingOptions Default { get; } = new("../shared/data/mnist-t10k", 10, 64, 2e-3, 256, 0.2, 1000, 0.99, 2, 1);
+
+    /// <summary>
+    /// The device the classifier is made, trained and evaluated on (the data is moved there once); null: torch's default
+    /// device (<c>torch.get_default_device()</c>, which the application chooses). The command line sets it from <c>--device</c>.
+    /// </summary>
+    public torch.Device? Device { get; init; }
 }
 
 /// <summary>MNIST t10k split into pixels scaled to [0, 1] and digits, for training and validation.</summary>
@@ -45,6 +51,13 @@ public sealed record MnistSplit(DigitBatch Train, DigitBatch Validation) : IDisp
         data.Labels.Dispose();
         return split;
     }
+
+    /// <summary>
+    /// This split on <paramref name="device"/>: itself when its tensors are already on that kind of device, else fresh
+    /// copies there (this split is left as it is; the caller releases both).
+    /// </summary>
+    public MnistSplit To(torch.Device device) =>
+        Train.Pixels.device_type == device.type ? this : new(Train.To(device), Validation.To(device));
 
     /// <summary>Releases the tensors.</summary>
     public void Dispose()
@@ -95,16 +108,25 @@ public static class MnistTraining
     /// </summary>
     public static FitResult<DigitClassifier> Run(MnistTrainingOptions options, FitOptions fit, CheckpointStore? checkpoints, int checkpointEverySteps, CancellationToken cancellation)
     {
-        using var data = MnistSplit.Load(options.DataDirectory, options.ValidationCount);
+        var device = options.Device ?? torch.get_default_device();
+        using var data = OnDevice(MnistSplit.Load(options.DataDirectory, options.ValidationCount), device);
         var training = Data(data.Train, options.BatchSize, options.Seed, options.Workers);
         var pipeline = Pipeline(options, training.BatchesPerEpoch);
-        using var generator = new torch.Generator((ulong)options.Seed);
-        var fresh = DigitClassifier.Init(generator, options.Hidden, options.DropoutRate, torch.CPU);
+        using var generator = new torch.Generator((ulong)options.Seed, device);
+        var fresh = DigitClassifier.Init(generator, options.Hidden, options.DropoutRate, device);
         var state = TrainStateFile.ResumeOrInit(checkpoints, fresh, pipeline, (ulong)options.Seed);
         Tree.Dispose(fresh);
         if (checkpoints is not null) fit = fit with { Observers = [.. fit.Observers, new CheckpointObserver(checkpoints, checkpointEverySteps)] };
         var result = Fit.Run<DigitClassifier, DigitBatch>(DigitClassifier.Model, pipeline, state, training, Validation(data.Validation), fit, cancellation);
         if (!ReferenceEquals(result.State, state)) TrainState.Dispose(state);
         return result;
+    }
+
+    /// <summary><paramref name="split"/> on <paramref name="device"/> (the loaded one released when it was copied).</summary>
+    internal static MnistSplit OnDevice(MnistSplit split, torch.Device device)
+    {
+        var moved = split.To(device);
+        if (!ReferenceEquals(moved, split)) split.Dispose();
+        return moved;
     }
 }

@@ -26,7 +26,7 @@ public static class ClassifierFile
         var result = MnistTraining.Run(options, fit, new CheckpointStore(checkpoints, keepLast: 1), checkpointEverySteps: 0, CancellationToken.None);
         var classifier = TrainingSteps.EvaluationParameters(result.State);
         TrainState.Dispose(result.State);
-        using var split = MnistSplit.Load(options.DataDirectory, options.ValidationCount);
+        using var split = MnistTraining.OnDevice(MnistSplit.Load(options.DataDirectory, options.ValidationCount), options.Device ?? torch.get_default_device());
         return new ScoringClassifier(classifier, MnistTraining.Validation(split.Validation)(classifier)["accuracy"]);
     }
 }

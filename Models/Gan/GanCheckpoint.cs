@@ -39,22 +39,22 @@ public static class GanCheckpoint
         return store.Save(state.Step, tensors, metadata);
     }
 
-    /// <summary>The newest checkpoint of <paramref name="store"/>, or null when it has none.</summary>
+    /// <summary>The newest checkpoint of <paramref name="store"/> on <paramref name="device"/>, or null when it has none.</summary>
     /// <exception cref="InvalidDataException">The checkpoint is damaged or is not a GAN checkpoint; the message says what is missing.</exception>
-    public static GanCheckpointContent? LoadLatest(CheckpointStore store) =>
-        store.LoadLatest() is { } latest ? Read(latest.Content, latest.Step) : null;
+    public static GanCheckpointContent? LoadLatest(CheckpointStore store, torch.Device device) =>
+        store.LoadLatest() is { } latest ? Read(latest.Content, latest.Step, device) : null;
 
-    static GanCheckpointContent Read(SafeTensorsContent content, long step)
+    static GanCheckpointContent Read(SafeTensorsContent content, long step, torch.Device device)
     {
         var options = content.Metadata.TryGetValue(OptionsKey, out var json) ? JsonSerializer.Deserialize<GanOptions>(json) : null;
         if (options is null || !content.Metadata.TryGetValue(OptimizerKey, out var structure))
             throw new InvalidDataException($"Checkpoint of step {step} is not a GAN checkpoint: it lacks the '{OptionsKey}' or '{OptimizerKey}' metadata.");
-        using var generator = new torch.Generator(0);
-        var template = GanState.Init(generator, options, GanOptimizer.Adam(options), torch.CPU);
+        using var generator = new torch.Generator(0, device);
+        var template = GanState.Init(generator, options, GanOptimizer.Adam(options), device);
         var parameters = TreeFile.Restore(template.Parameters, Unprefixed("parameters", content.Tensors));
         var spectral = template.Spectral is null ? null : TreeFile.Restore(template.Spectral, Unprefixed("spectral", content.Tensors));
         var optimizer = OptimizerStates.Decode(new EncodedState(
-            Unprefixed("optimizer", content.Tensors).Select(t => new TreeLeaf(t.Name, t.Value)).ToArray(), structure));
+            Unprefixed("optimizer", content.Tensors).Select(t => new TreeLeaf(t.Name, t.Value.device_type == device.type ? t.Value : t.Value.to(device))).ToArray(), structure));
         Tree.Dispose(template);
         return new GanCheckpointContent(options, new GanState(parameters, optimizer, spectral, step));
     }

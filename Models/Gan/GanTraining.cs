@@ -13,6 +13,12 @@ namespace Functional.Models.Gan;
 /// <param name="GridColumns">Tiles per row of the per-epoch sample grid (the grid is square).</param>
 public sealed record GanRun(string OutputDirectory, bool Resume, TimeSpan TimeBudget, int GridColumns)
 {
+    /// <summary>
+    /// The device the networks are made (or loaded) and trained on, the data moved there once; null: torch's default
+    /// device (<c>torch.get_default_device()</c>, which the application chooses). The command line sets it from <c>--device</c>.
+    /// </summary>
+    public torch.Device? Device { get; init; }
+
     /// <summary><c>runs/gan</c>, no resume, no time limit to speak of, a 10x10 grid.</summary>
     public static GanRun Default { get; } = new("runs/gan", false, TimeSpan.FromDays(1), 10);
 }
@@ -51,16 +57,17 @@ public static class GanTraining
         var store = new CheckpointStore(Path.Combine(run.OutputDirectory, "checkpoints"), keepLast: 2);
         if (store.Steps().Count > 0 && !run.Resume)
             throw new IOException($"{run.OutputDirectory} already holds checkpoints (steps {string.Join(", ", store.Steps())}); resume, or choose another output directory.");
-        var resumed = run.Resume ? GanCheckpoint.LoadLatest(store) : null;
+        var device = run.Device ?? torch.get_default_device();
+        var resumed = run.Resume ? GanCheckpoint.LoadLatest(store, device) : null;
         options = (resumed is null ? options : resumed.Options with { Epochs = options.Epochs }).Validated();
         var optimizer = GanOptimizer.Adam(options);
         GanState state;
-        using (var init = new torch.Generator((ulong)options.Seed)) state = resumed?.State ?? GanState.Init(init, options, optimizer, torch.CPU);
+        using (var init = new torch.Generator((ulong)options.Seed, device)) state = resumed?.State ?? GanState.Init(init, options, optimizer, device);
 
-        using var pixels = Pixels(options.DataDirectory);
+        using var pixels = OnDevice(Pixels(options.DataDirectory), device);
         var stepsPerEpoch = (int)(pixels.shape[0] / options.BatchSize);
         if (stepsPerEpoch < 1) throw new ArgumentException($"The batch size {options.BatchSize} is larger than the data ({pixels.shape[0]} digits).");
-        using var gridGenerator = new torch.Generator((ulong)options.Seed + 7919);
+        using var gridGenerator = new torch.Generator((ulong)options.Seed + 7919, device);
         using var gridNoise = GanGenerator.Noise(state.Parameters.Generator, run.GridColumns * run.GridColumns, gridGenerator);
         using var scoreNoise = GanGenerator.Noise(state.Parameters.Generator, ScoredSamples, gridGenerator);
 
@@ -70,7 +77,7 @@ public static class GanTraining
         {
             if (budget.Elapsed + lastEpoch > run.TimeBudget) break;
             var clock = Stopwatch.StartNew();
-            using var generator = new torch.Generator((ulong)options.Seed * 1_000_003 + (ulong)epoch);
+            using var generator = new torch.Generator((ulong)options.Seed * 1_000_003 + (ulong)epoch, device);
             using var order = torch.randperm(pixels.shape[0], generator: generator);
             double discriminatorSum = 0, generatorSum = 0;
             for (var step = 0; step < stepsPerEpoch; step++)
@@ -108,6 +115,14 @@ public static class GanTraining
         data.Images.Dispose();
         data.Labels.Dispose();
         return pixels;
+    }
+
+    static torch.Tensor OnDevice(torch.Tensor tensor, torch.Device device)
+    {
+        if (tensor.device_type == device.type) return tensor;
+        var moved = tensor.to(device);
+        tensor.Dispose();
+        return moved;
     }
 
     /// <summary>The generator's images for <paramref name="noise"/>, computed without gradients.</summary>

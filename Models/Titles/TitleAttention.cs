@@ -18,8 +18,9 @@ public static class TitleAttention
         using var noGradient = torch.no_grad();
         using var capture = Capture.Of(TitleDecoder.AttentionCapture);
         var encoded = TitleGeneration.Encode(parameters, [article]);
-        var input = torch.tensor(new long[] { CharacterVocabulary.Start }.Concat(title.Select(id => (long)id)).ToArray(), [1, title.Length + 1]);
-        using var generator = new torch.Generator(0);
+        var device = parameters.Embedding.Weight.device;
+        var input = torch.tensor(new long[] { CharacterVocabulary.Start }.Concat(title.Select(id => (long)id)).ToArray(), [1, title.Length + 1], device: device);
+        using var generator = new torch.Generator(0, device);
         TitleDecoder.Apply(parameters, encoded, input, false, 0, generator, capture);
         var weights = capture[TitleDecoder.AttentionCapture][0].to(torch.float64).cpu();
         var result = new double[title.Length + 1, article.Length];

@@ -13,6 +13,13 @@ namespace Functional.Models.Titles;
 /// <param name="TargetMask">bool [batch, titleLength + 1]: true at the real target tokens (the title and its end).</param>
 public sealed record TitleBatch(torch.Tensor Article, torch.Tensor ArticleMask, torch.Tensor DecoderInput, torch.Tensor Target, torch.Tensor TargetMask) : IDisposable
 {
+    /// <summary>
+    /// This batch on <paramref name="device"/>: itself when its tensors are already on that kind of device, else fresh
+    /// copies there (this batch is left as it is; the caller releases both).
+    /// </summary>
+    public TitleBatch To(torch.Device device) =>
+        Article.device_type == device.type ? this : new(Article.to(device), ArticleMask.to(device), DecoderInput.to(device), Target.to(device), TargetMask.to(device));
+
     /// <summary>Disposes every tensor.</summary>
     public void Dispose()
     {

@@ -59,17 +59,18 @@ public static class TitleTraining
         IGradientTransformation optimizer = new Chain(new ClipByGlobalNorm(options.ClipNorm), ScaleByAdam.Default,
             new ScaleByLearningRate(new WarmupCosine(options.LearningRate, options.WarmupSteps, Math.Max(1, (long)options.Epochs * batchesPerEpoch - options.WarmupSteps), options.LearningRate / 10)));
         if (options.Ema > 0) optimizer = new Chain(optimizer, new ParameterEma(options.Ema, BiasCorrection: true));
-        using var generator = new torch.Generator((ulong)options.Seed);
-        var drawn = TitleModel.Init(generator, vocabulary.Size, options.Model, torch.CPU);
+        var device = options.Device ?? torch.get_default_device();
+        using var generator = new torch.Generator((ulong)options.Seed, device);
+        var drawn = TitleModel.Init(generator, vocabulary.Size, options.Model, device);
         // The copy prior starts from the training pairs' statistics (see CopyPriorInit) instead of scale 1, bias 0.
-        var fresh = drawn with { CopyPrior = CopyPriorInit.FromPairs(pairs, vocabulary.Size, 0.5, torch.CPU) };
+        var fresh = drawn with { CopyPrior = CopyPriorInit.FromPairs(pairs, vocabulary.Size, 0.5, device) };
         Tree.Dispose(drawn.CopyPrior);
         var state = TrainStateFile.ResumeOrInit(store, fresh, optimizer, (ulong)options.Seed);
         if (state.Step > 0) output.WriteLine($"Resuming from the checkpoint of step {state.Step} (epoch {state.Position.Epoch + 1}, batch {state.Position.Batch}).");
         var model = TitleModelLoss.Of(options.Model);
         var data = new TrainingData<TitleBatch>(batchesPerEpoch, position =>
             BatchLoader.Load(TitleBatches.Plan(pairs, options.BatchSize, options.Seed, position.Epoch),
-                indices => TitleBatches.Collate(indices.Select(i => pairs[i]).ToArray(), 1), options.Workers, prefetch: 4, position.Batch, cancellation));
+                indices => OnDevice(TitleBatches.Collate(indices.Select(i => pairs[i]).ToArray(), 1), device), options.Workers, prefetch: 4, position.Batch, cancellation));
 
         var bestPath = Path.Combine(options.OutDirectory, "best-rouge-l.txt");
         var best = File.Exists(bestPath) ? double.Parse(File.ReadAllText(bestPath), CultureInfo.InvariantCulture) : double.NegativeInfinity;
@@ -101,11 +102,18 @@ public static class TitleTraining
         if (!ReferenceEquals(result.State, state)) TrainState.Dispose(state);
         Tree.Dispose(fresh);
 
-        var trained = TrainedTitleModel.Load(options.OutDirectory, torch.CPU);
+        var trained = TrainedTitleModel.Load(options.OutDirectory, device);
         var full = TitleEvaluation.Score(trained, validation, TitleEvaluationOptions.Default);
         var lead = TitleEvaluation.Lead(validation, 18);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{result.End} at step {(result.History.Count > 0 ? result.History[^1].Step : state.Step)}. Best model (val[{subset.Length}] ROUGE-L {best:F4}) on all {validation.Count} validation pairs, greedy: ROUGE-1 {full.Rouge1:F4}  ROUGE-2 {full.Rouge2:F4}  ROUGE-L {full.RougeL:F4}; lead-18: ROUGE-1 {lead.Rouge1:F4}  ROUGE-2 {lead.Rouge2:F4}  ROUGE-L {lead.RougeL:F4}  ({clock.Elapsed.TotalMinutes:F1} min)"));
         return new TitleTrainingResult(trained, result.History, full, lead);
+    }
+
+    static TitleBatch OnDevice(TitleBatch batch, torch.Device device)
+    {
+        var moved = batch.To(device);
+        if (!ReferenceEquals(moved, batch)) batch.Dispose();
+        return moved;
     }
 }

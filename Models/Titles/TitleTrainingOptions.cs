@@ -1,4 +1,5 @@
 using Functional.Training;
+using TorchSharp;
 namespace Functional.Models.Titles;
 
 /// <summary>How <c>titles train</c> runs.</summary>
@@ -30,6 +31,12 @@ public sealed record TitleTrainingOptions(
     /// batches and their order are the same for any number. 2 by default.
     /// </summary>
     public int Workers { get; init; } = 2;
+
+    /// <summary>
+    /// The device the model is made, trained and evaluated on; null: torch's default device
+    /// (<c>torch.get_default_device()</c>, which the application chooses). The command line sets it from <c>--device</c>.
+    /// </summary>
+    public torch.Device? Device { get; init; }
 
     /// <summary>
     /// The settings of the README's main job: 30 minutes on LCSTS part II into runs/titles; characters seen at least 5

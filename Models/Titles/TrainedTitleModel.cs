@@ -42,11 +42,12 @@ public sealed record TrainedTitleModel(TitleModelParams Parameters, CharacterVoc
             ? parsed.Validate()
             : throw new InvalidDataException($"{path} has no '{OptionsKey}' metadata: it is not a title model.");
         var vocabulary = CharacterVocabulary.Load(vocabularyPath);
-        using var generator = new torch.Generator(0);
-        var template = TitleModel.Init(generator, vocabulary.Size, options, torch.CPU);
+        using var generator = new torch.Generator(0, device);
+        var template = TitleModel.Init(generator, vocabulary.Size, options, device);
         var restored = TreeFile.Restore(template, content.Tensors);
-        var parameters = Tree.Map(restored, tensor => tensor.to(device).detach());
+        var parameters = Tree.Map(restored, tensor => tensor.detach());
         Tree.Dispose(template);
+        Tree.Dispose(restored);
         return new TrainedTitleModel(parameters, vocabulary, options);
     }
 }
