@@ -36,13 +36,14 @@ public sealed class GanCommands : ICommandFamily
                    --generator-ema X (0.999: sample from an average of the generator's weights; 0: from the weights)
                    --update single|alternating (single)  --seed N (1)  --max-minutes X (none)  --resume yes|no (no)
                    --classifier DIR (runs/mnist/checkpoints: the checkpoints of `mnist --out runs/mnist`; trained there with its defaults if missing)
-                   --threads N (libtorch's default; 1 is faster on a busy machine)
+                   --threads N (libtorch's default; 1 is faster on a busy machine)  --device NAME (cpu; cuda, cuda:N where libtorch sees a GPU)
           gan sample
                    a PNG grid of samples from the newest checkpoint (its generator-weight average when it keeps one)
                    --out DIR (runs/gan)  --png FILE (OUT/sample.png)  --count N (100)  --columns N (10)  --scale N (2)  --seed N (1)
+                   --device NAME (cpu)
           gan score
                    the share of samples the digit classifier recognises with confidence > 0.9, and the digits covered
-                   --out DIR (runs/gan)  --classifier DIR (runs/mnist/checkpoints)  --count N (1000)  --seed N (1)
+                   --out DIR (runs/gan)  --classifier DIR (runs/mnist/checkpoints)  --count N (1000)  --seed N (1)  --device NAME (cpu)
         """;
 
     const string DefaultClassifier = "runs/mnist/checkpoints";
@@ -64,18 +65,20 @@ public sealed class GanCommands : ICommandFamily
                 var other => throw new ArgumentException($"--update must be single or alternating, got '{other}'."),
             },
             arguments.Integer("seed", d.Seed)).Validated();
+        var device = arguments.Device();
         var run = new GanRun(arguments.Text("out", GanRun.Default.OutputDirectory), Switch(arguments, "resume", "yes", "no", false),
-            TimeSpan.FromMinutes(arguments.Number("max-minutes", GanRun.Default.TimeBudget.TotalMinutes)), GanRun.Default.GridColumns);
+            TimeSpan.FromMinutes(arguments.Number("max-minutes", GanRun.Default.TimeBudget.TotalMinutes)), GanRun.Default.GridColumns)
+            { Device = device };
         var classifierDirectory = arguments.Text("classifier", DefaultClassifier);
         var threads = arguments.Integer("threads", 0);
         arguments.CheckAllUsed();
         if (threads > 0) torch.set_num_threads(threads);
 
-        var classifier = Classifier(classifierDirectory, options.DataDirectory);
+        var classifier = Classifier(classifierDirectory, options.DataDirectory, device);
         Say($"GAN: {options}");
         var total = Stopwatch.StartNew();
         ProgressBar? bar = null;
-        using var scoring = new torch.Generator(0);
+        using var scoring = new torch.Generator(0, device);
         GanTraining.Run(options, run, new GanReporting(
             (epoch, step, steps, metrics) =>
             {
@@ -107,10 +110,11 @@ public sealed class GanCommands : ICommandFamily
         var columns = arguments.Integer("columns", 10);
         var scale = arguments.Integer("scale", 2);
         var seed = arguments.Integer("seed", 1);
+        var device = arguments.Device();
         arguments.CheckAllUsed();
-        var checkpoint = Latest(output);
+        var checkpoint = Latest(output, device);
         var sampling = GanOptimizer.SamplingGenerator(checkpoint.State);
-        using var generator = new torch.Generator((ulong)seed);
+        using var generator = new torch.Generator((ulong)seed, device);
         using var noise = GanGenerator.Noise(sampling, count, generator);
         using var samples = GanTraining.Sample(sampling, noise);
         var size = SampleGrid.WritePng(png, samples, columns, scale);
@@ -125,25 +129,26 @@ public sealed class GanCommands : ICommandFamily
         var classifierDirectory = arguments.Text("classifier", DefaultClassifier);
         var count = arguments.Integer("count", 1000);
         var seed = arguments.Integer("seed", 1);
+        var device = arguments.Device();
         arguments.CheckAllUsed();
-        var checkpoint = Latest(output);
-        var classifier = Classifier(classifierDirectory, checkpoint.Options.DataDirectory);
+        var checkpoint = Latest(output, device);
+        var classifier = Classifier(classifierDirectory, checkpoint.Options.DataDirectory, device);
         var sampling = GanOptimizer.SamplingGenerator(checkpoint.State);
-        using var generator = new torch.Generator((ulong)seed);
+        using var generator = new torch.Generator((ulong)seed, device);
         using var noise = GanGenerator.Noise(sampling, count, generator);
         using var samples = GanTraining.Sample(sampling, noise);
         Say($"step {checkpoint.State.Step}: {SampleScoring.Score(classifier, samples, SampleScoring.DefaultThreshold, generator)}");
         return 0;
     }
 
-    static GanCheckpointContent Latest(string output) =>
-        GanCheckpoint.LoadLatest(new CheckpointStore(Path.Combine(output, "checkpoints"), keepLast: 2))
+    static GanCheckpointContent Latest(string output, torch.Device device) =>
+        GanCheckpoint.LoadLatest(new CheckpointStore(Path.Combine(output, "checkpoints"), keepLast: 2), device)
         ?? throw new FileNotFoundException($"No GAN checkpoint in {Path.Combine(output, "checkpoints")}; run `gan train --out {output}` first.");
 
-    static DigitClassifier Classifier(string directory, string data)
+    static DigitClassifier Classifier(string directory, string data, torch.Device device)
     {
         using var progress = ProgressObserver.Console();
-        var loaded = ClassifierFile.LoadOrTrain(directory, MnistTrainingOptions.Default with { DataDirectory = data }, [progress]);
+        var loaded = ClassifierFile.LoadOrTrain(directory, MnistTrainingOptions.Default with { DataDirectory = data, Device = device }, [progress]);
         Say($"digit classifier from {directory}: held-out accuracy {loaded.ValidationAccuracy:P2}");
         return loaded.Classifier;
     }

@@ -17,10 +17,10 @@ public sealed class MnistCommands : ICommandFamily
                    progress bar, metrics.jsonl, loss.png and checkpoints in --out; resumes from its newest checkpoint
                    --data DIR (../shared/data/mnist-t10k)  --out DIR (runs/mnist)  --epochs N (10)  --batch N (64)
                    --learning-rate X (0.002)  --hidden N (256)  --dropout X (0.2)  --ema X (0.99)  --workers N (2)  --seed N (1)
-                   --checkpoint-every N (0: at epoch ends only)
+                   --checkpoint-every N (0: at epoch ends only)  --device NAME (cpu; cuda, cuda:N where libtorch sees a GPU)
           mnist accumulate
                    Adam with batch B against Accumulate(Adam, B) fed one example at a time: losses, parameter distance, chart
-                   --data DIR  --batch B (100)  --updates N (30)  --out DIR (runs/mnist)
+                   --data DIR  --batch B (100)  --updates N (30)  --out DIR (runs/mnist)  --device NAME (cpu)
         """;
 
     /// <inheritdoc />
@@ -40,7 +40,8 @@ public sealed class MnistCommands : ICommandFamily
         var options = new MnistTrainingOptions(
             arguments.Text("data", d.DataDirectory), arguments.Integer("epochs", d.Epochs), arguments.Integer("batch", d.BatchSize),
             arguments.Number("learning-rate", d.LearningRate), arguments.Integer("hidden", d.Hidden), arguments.Number("dropout", d.DropoutRate),
-            d.ValidationCount, arguments.Number("ema", d.EmaDecay), arguments.Integer("workers", d.Workers), arguments.Integer("seed", d.Seed));
+            d.ValidationCount, arguments.Number("ema", d.EmaDecay), arguments.Integer("workers", d.Workers), arguments.Integer("seed", d.Seed))
+            { Device = arguments.Device() };
         var output = arguments.Text("out", "runs/mnist");
         var checkpointEvery = arguments.Integer("checkpoint-every", 0);
         arguments.CheckAllUsed();
@@ -74,8 +75,10 @@ public sealed class MnistCommands : ICommandFamily
         var batch = arguments.Integer("batch", 100);
         var updates = arguments.Integer("updates", 30);
         var output = arguments.Text("out", "runs/mnist");
+        var device = arguments.Device();
         arguments.CheckAllUsed();
-        using var split = MnistSplit.Load(data, MnistTrainingOptions.Default.ValidationCount);
+        using var loaded = MnistSplit.Load(data, MnistTrainingOptions.Default.ValidationCount);
+        using var split = loaded.To(device);
         Console.WriteLine($"Adam with batch {batch} against Accumulate(Adam, {batch}) with batch 1, {updates} updates:");
         var comparison = AccumulationDemo.Run(split.Train, Functional.Optimizers.Optimizer.Adam(1e-3), hidden: 256, batch, updates, seed: 1);
         Console.WriteLine("update  loss (batch " + batch + ")  loss (1 x " + batch + ")  max |parameter difference|");

@@ -26,18 +26,19 @@ public sealed class TitleCommands : ICommandFamily
                    --ema X (0: off; else validate and keep an average of the weights with this decay)  --workers N (2)
                    --embedding N (128)  --encoder-hidden N (64)  --encoder-layers N (1)  --decoder-hidden N (128)  --decoder-layers N (1)
                    --output-hidden N (128)  --dropout X (0)  --max-article N (100)  --max-title N (40)
+                   --device NAME (cpu; cuda, cuda:N where libtorch sees a GPU)
           titles generate
                    --model DIR (runs/titles)  --text TEXT | --file FILE (one article per line)  --beam N (4)
                    --min-length N (1)  --max-length N (40)  --normalize yes|no (yes: rank by score per token)  --article-only yes|no (no)
-                   --no-repeat N (1: no character twice; 0: off; N: no n-gram of N characters twice)
+                   --no-repeat N (1: no character twice; 0: off; N: no n-gram of N characters twice)  --device NAME (cpu)
           titles eval
                    ROUGE of greedy and beam titles beside the lead baseline on the validation pairs
                    --model DIR (runs/titles)  --data DIR (../shared/data/lcsts-part2-clge)  --beam N (4, 0: greedy only)
                    --count N (0: all)  --lead N (18)  --min-length N (1)  --normalize yes|no (yes)  --article-only yes|no (no)
-                   --no-repeat N (1)
+                   --no-repeat N (1)  --device NAME (cpu)
           titles attention
                    attention heat map (PNG) of the title generated for one article
-                   --model DIR (runs/titles)  --text TEXT  --out FILE (runs/titles/attention.png)  --beam N (4)
+                   --model DIR (runs/titles)  --text TEXT  --out FILE (runs/titles/attention.png)  --beam N (4)  --device NAME (cpu)
         """;
 
     /// <inheritdoc />
@@ -67,7 +68,7 @@ public sealed class TitleCommands : ICommandFamily
             arguments.Integer("epochs", d.Epochs), arguments.Integer("batch", d.BatchSize), arguments.Number("learning-rate", d.LearningRate),
             arguments.Integer("warmup", d.WarmupSteps), arguments.Number("clip", d.ClipNorm), arguments.Number("minutes", d.Minutes),
             arguments.Integer("val-subset", d.ValidationSubset), arguments.Integer("seed", d.Seed), arguments.Integer("threads", d.Threads))
-            { Ema = arguments.Number("ema", d.Ema), Workers = arguments.Integer("workers", d.Workers) };
+            { Ema = arguments.Number("ema", d.Ema), Workers = arguments.Integer("workers", d.Workers), Device = arguments.Device() };
         arguments.CheckAllUsed();
         using var cancel = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
@@ -81,7 +82,7 @@ public sealed class TitleCommands : ICommandFamily
     /// <summary>Prints a title for <c>--text</c>, or one title per non-empty line of <c>--file</c>.</summary>
     public static int Generate(Arguments arguments)
     {
-        var model = TrainedTitleModel.Load(arguments.Text("model", DefaultModel), torch.CPU);
+        var model = TrainedTitleModel.Load(arguments.Text("model", DefaultModel), arguments.Device());
         var text = arguments.Text("text", "");
         var file = arguments.Text("file", "");
         var beam = Beam(arguments);
@@ -109,7 +110,7 @@ public sealed class TitleCommands : ICommandFamily
     /// <summary>Prints character ROUGE of the model (greedy and/or beam) beside the lead baseline on a split.</summary>
     public static int Evaluate(Arguments arguments)
     {
-        var model = TrainedTitleModel.Load(arguments.Text("model", DefaultModel), torch.CPU);
+        var model = TrainedTitleModel.Load(arguments.Text("model", DefaultModel), arguments.Device());
         var data = arguments.Text("data", TitleTrainingOptions.Default.DataDirectory);
         var width = arguments.Integer("beam", 4);
         var count = arguments.Integer("count", 0);
@@ -136,7 +137,7 @@ public sealed class TitleCommands : ICommandFamily
     /// <summary>Writes the attention heat map (title characters by article characters) of one article's generated title as a PNG.</summary>
     public static int Attention(Arguments arguments)
     {
-        var model = TrainedTitleModel.Load(arguments.Text("model", DefaultModel), torch.CPU);
+        var model = TrainedTitleModel.Load(arguments.Text("model", DefaultModel), arguments.Device());
         var text = arguments.Text("text", "") is { Length: > 0 } given ? given : throw new ArgumentException("--text is required.");
         var output = arguments.Text("out", Path.Combine(DefaultModel, "attention.png"));
         var beam = Beam(arguments);
