@@ -14,11 +14,11 @@ type Classifier = { Hidden: LinearParams; Norm: LayerNormParams; Output: LinearP
 /// A batch: points [n, 2] and their labels [n] (0 or 1).
 type Batch = { Points: torch.Tensor; Labels: torch.Tensor }
 
-/// A fresh classifier with the given hidden width.
-let init (generator: torch.Generator) hidden =
-    { Hidden = Linear.Init(generator, 2, hidden, torch.CPU)
-      Norm = LayerNorm.Init(hidden, torch.CPU)
-      Output = Linear.Init(generator, hidden, 2, torch.CPU) }
+/// A fresh classifier with the given hidden width on the given device (the generator must be on it too).
+let init (generator: torch.Generator) (device: torch.Device) hidden =
+    { Hidden = Linear.Init(generator, 2, hidden, device)
+      Norm = LayerNorm.Init(hidden, device)
+      Output = Linear.Init(generator, hidden, 2, device) }
 
 /// The logits [n, 2]; dropout draws from the context's generator while training.
 let forward (model: Classifier) (points: torch.Tensor) (context: StepContext) =
@@ -32,10 +32,10 @@ let loss =
         let accuracy = logits.argmax(1L).eq(batch.Labels).to_type(torch.float32).mean()
         ModelOutput(torch.nn.functional.cross_entropy(logits, batch.Labels), readOnlyDict [ "accuracy", accuracy ]))
 
-/// n points drawn uniformly from [-1, 1]^2 with their quadrant-parity labels.
+/// n points drawn uniformly from [-1, 1]^2 with their quadrant-parity labels, on the generator's device.
 let batch (generator: torch.Generator) n =
-    let points = torch.rand([| n; 2L |], generator = generator).mul(Scalars.Two).sub(Scalars.One)
-    { Points = points; Labels = (points.select(1, 0L) * points.select(1, 1L)).gt(torch.zeros(1)).to_type(torch.int64) }
+    let points = torch.rand([| n; 2L |], device = generator.device, generator = generator).mul(Scalars.Two).sub(Scalars.One)
+    { Points = points; Labels = (points.select(1, 0L) * points.select(1, 1L)).gt(torch.zeros(1, device = generator.device)).to_type(torch.int64) }
 
 /// The state of signMomentum: one running average per parameter (an F# record is a state as it is).
 type SignMomentumState = { Averages: torch.Tensor array }
@@ -67,10 +67,10 @@ let optimizer =
 type Outcome = { Final: TrainState<Classifier>; Losses: float list; Accuracy: float }
 
 /// Trains with the core's pure step, one state after the other (each previous state released), then evaluates
-/// the EMA weights on a held-out batch.
-let train (seed: uint64) steps =
-    use generator = new torch.Generator(seed)
-    let initial = init generator 16
+/// the EMA weights on a held-out batch; everything on the given device.
+let train (device: torch.Device) (seed: uint64) steps =
+    use generator = new torch.Generator(seed, device)
+    let initial = init generator device 16
     let batches = List.init 8 (fun _ -> batch generator 64L)
     let heldOut = batch generator 512L
     let final, losses =

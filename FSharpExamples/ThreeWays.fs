@@ -17,11 +17,11 @@ let loss =
 
 let optimizer = Optimizer.Adam(0.03) |> Pipeline.clipByGlobalNorm 1.0 |> Pipeline.withEma 0.9
 
-/// The training loss of every step.
-let run () =
-    use generator = new torch.Generator(7UL)
-    let model = { Hidden = Linear.Init(generator, 3, 16, torch.CPU); Output = Linear.Init(generator, 16, 1, torch.CPU) }
-    let batches = List.init 8 (fun _ -> let x = torch.randn([| 16L; 3L |], generator = generator) in { X = x; Y = x.sum(1L, keepdim = true).sin() })
+/// The training loss of every step, trained on the given device.
+let run (device: torch.Device) =
+    use generator = new torch.Generator(7UL, device)
+    let model = { Hidden = Linear.Init(generator, 3, 16, device); Output = Linear.Init(generator, 16, 1, device) }
+    let batches = List.init 8 (fun _ -> let x = torch.randn([| 16L; 3L |], device = device, generator = generator) in { X = x; Y = x.sum(1L, keepdim = true).sin() })
     [ for _ in 1..5 do yield! batches ]
     |> List.fold (fun (state, losses) batch ->
         let result = TrainingSteps.Step(loss, optimizer, state, batch)

@@ -12,13 +12,13 @@ let mean (values: float list) = List.average values
 
 [<Fact>]
 let ``the quadrant classifier learns, its frozen norm stays put and its EMA weights classify held-out points`` () =
-    let outcome = Quadrants.train 3UL 120
+    let outcome = Quadrants.train torch.CPU 3UL 120
     let first = outcome.Losses |> List.take 20 |> mean
     let last = outcome.Losses |> List.skip 100 |> mean
     Assert.True(last < first / 2.0, sprintf "loss %f -> %f" first last)
     Assert.True(outcome.Accuracy > 0.9, sprintf "held-out accuracy %f" outcome.Accuracy)
     use generator = new torch.Generator(3UL)
-    let initial = Quadrants.init generator 16
+    let initial = Quadrants.init generator torch.CPU 16
     Assert.Equal<float32[]>(initial.Norm.Weight.data<float32>().ToArray(), outcome.Final.Parameters.Norm.Weight.data<float32>().ToArray())
     Assert.Equal<float32[]>(initial.Norm.Bias.data<float32>().ToArray(), outcome.Final.Parameters.Norm.Bias.data<float32>().ToArray())
 
@@ -51,7 +51,7 @@ let ``the object-expression stage keeps an F# record as its state, which checkpo
 
 [<Fact>]
 let ``the README's F# program trains: the last epoch's loss is under half the first's`` () =
-    let losses = ThreeWays.run ()
+    let losses = ThreeWays.run torch.CPU
     Assert.Equal(40, losses.Length)
     let first = losses |> List.take 8 |> mean
     let last = losses |> List.skip 32 |> mean

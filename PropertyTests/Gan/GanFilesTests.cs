@@ -33,7 +33,7 @@ public sealed class GanFilesTests : IDisposable
         var store = new CheckpointStore(folder, keepLast: 2);
 
         GanCheckpoint.Save(store, state, options);
-        var loaded = GanCheckpoint.LoadLatest(store)!;
+        var loaded = GanCheckpoint.LoadLatest(store, torch.CPU)!;
 
         Assert.Equal(options, loaded.Options);
         Assert.Equal(state.Step, loaded.State.Step);

@@ -46,7 +46,7 @@ public sealed class ThreeWaysTests
         using var scope = torch.NewDisposeScope();
         var facade = WithTheFacade().History.Select(epoch => epoch.Train["loss"]).ToArray();
         var core = WithTheCore().History.Select(epoch => epoch.Train["loss"]).ToArray();
-        var fsharp = FSharpExamples.ThreeWays.run().Chunk(8).Select(epoch => epoch.Sum() / 8).ToArray();
+        var fsharp = FSharpExamples.ThreeWays.run(torch.CPU).Chunk(8).Select(epoch => epoch.Sum() / 8).ToArray();
 
         Assert.Equal(5, facade.Length);
         Assert.True(facade[^1] < facade[0] / 2, $"loss {facade[0]} -> {facade[^1]}");
