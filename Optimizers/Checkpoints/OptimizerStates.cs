@@ -166,9 +166,35 @@ public static class OptimizerStates
         : type == typeof(char) ? text[0]
         : Convert.ChangeType(text, type, CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// Assembly names that states were written under before an assembly was renamed, and the assembly that holds those
+    /// types now: <c>Optimizers</c> became <c>Functional.Optimizers</c> (the types kept their namespaces).
+    /// </summary>
+    static readonly IReadOnlyDictionary<string, System.Reflection.Assembly> RenamedAssemblies =
+        new Dictionary<string, System.Reflection.Assembly>(StringComparer.Ordinal) { ["Optimizers"] = typeof(OptimizerStates).Assembly };
+
+    /// <summary>The type an encoded state names, reading the assembly names of <see cref="RenamedAssemblies"/> as their new ones; null when unknown.</summary>
+    static Type? FindType(string name) =>
+        Type.GetType(name,
+            assembly => RenamedAssemblies.TryGetValue(assembly.Name ?? "", out var renamed) ? renamed : LoadOrNull(assembly),
+            (assembly, typeName, ignoreCase) => assembly is null ? Type.GetType(typeName, false, ignoreCase) : assembly.GetType(typeName, false, ignoreCase),
+            throwOnError: false);
+
+    static System.Reflection.Assembly? LoadOrNull(System.Reflection.AssemblyName name)
+    {
+        try
+        {
+            return System.Reflection.Assembly.Load(name);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
     static Type ResolveType(string? name)
     {
-        var type = name is null ? null : Type.GetType(name, throwOnError: false);
+        var type = name is null ? null : FindType(name);
         if (type is null) throw new ArgumentException($"Unknown type '{name}' in the encoded state.");
         if (typeof(Delegate).IsAssignableFrom(type) || type.IsAbstract || type.IsInterface)
             throw new ArgumentException($"'{type.FullName}' cannot be part of a state.");
@@ -187,7 +213,8 @@ public static class OptimizerStates
             return ParseScalar(ResolveType(scalarType!.GetValue<string>()), json["value"]!.GetValue<string>());
         if (json.TryGetPropertyValue("list", out var elementName))
         {
-            var element = Type.GetType(elementName!.GetValue<string>(), throwOnError: true)!;
+            var elementText = elementName!.GetValue<string>();
+            var element = FindType(elementText) ?? throw new ArgumentException($"Unknown type '{elementText}' in the encoded state.");
             var items = json["items"]!.AsArray();
             var array = Array.CreateInstance(element, items.Count);
             for (var i = 0; i < items.Count; i++) array.SetValue(DecodeValue(items[i], element, tensors), i);
