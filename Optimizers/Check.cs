@@ -3,31 +3,26 @@ using TorchSharp;
 
 namespace Functional.Optimizers;
 
-/// <summary>Validation shared by the stages: hyper-parameters, states, leaf counts.</summary>
+/// <summary>
+/// Validation shared by the stages: hyper-parameters (throwing the first <see cref="Bounds"/> problem), states, leaf counts.
+/// </summary>
 internal static class Check
 {
-    public static double NonNegative(double value, string name) =>
-        value >= 0 && double.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(name, value, $"{name} must be a finite number >= 0, got {value}.");
+    public static double NonNegative(double value, string name) => Problems.OrThrow(value, Bounds.NonNegative(name, value));
 
-    public static double Positive(double value, string name) =>
-        value > 0 && double.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(name, value, $"{name} must be a finite number > 0, got {value}.");
+    public static double Positive(double value, string name) => Problems.OrThrow(value, Bounds.Positive(name, value));
 
-    public static double Finite(double value, string name) =>
-        double.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(name, value, $"{name} must be finite, got {value}.");
+    public static double Finite(double value, string name) => Problems.OrThrow(value, Bounds.Finite(name, value));
 
     /// <summary>A decay rate in [0, 1).</summary>
-    public static double Decay(double value, string name) =>
-        value is >= 0 and < 1 ? value : throw new ArgumentOutOfRangeException(name, value, $"{name} must be in [0, 1), got {value}.");
+    public static double Decay(double value, string name) => Problems.OrThrow(value, Bounds.Decay(name, value));
 
     /// <summary>An interpolation weight in [0, 1].</summary>
-    public static double Fraction(double value, string name) =>
-        value is >= 0 and <= 1 ? value : throw new ArgumentOutOfRangeException(name, value, $"{name} must be in [0, 1], got {value}.");
+    public static double Fraction(double value, string name) => Problems.OrThrow(value, Bounds.Fraction(name, value));
 
-    public static int AtLeastOne(int value, string name) =>
-        value >= 1 ? value : throw new ArgumentOutOfRangeException(name, value, $"{name} must be at least 1, got {value}.");
+    public static int AtLeastOne(int value, string name) => Problems.OrThrow(value, Bounds.AtLeastOne(name, value));
 
-    public static long NonNegative(long value, string name) =>
-        value >= 0 ? value : throw new ArgumentOutOfRangeException(name, value, $"{name} must be >= 0, got {value}.");
+    public static long NonNegative(long value, string name) => Problems.OrThrow(value, Bounds.NonNegative(name, value));
 
     public static T NotNull<T>(T? value, string name) where T : class => value ?? throw new ArgumentNullException(name);
 

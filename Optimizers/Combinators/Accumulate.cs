@@ -19,6 +19,9 @@ public sealed record Accumulate(IGradientTransformation Inner, int K) : IGradien
     /// <summary>Micro-batches per update, &gt;= 1.</summary>
     public int K { get; init => field = Check.AtLeastOne(value, nameof(K)); } = Check.AtLeastOne(K, nameof(K));
 
+    /// <summary>The problems of this count (none when <c>new Accumulate(inner, k)</c> succeeds): the bounds its constructor throws.</summary>
+    public static IReadOnlyList<Problem> Validate(int k) => Bounds.AtLeastOne(nameof(K), k);
+
     /// <inheritdoc />
     public object Init(IReadOnlyList<TreeLeaf> parameters) => new AccumulateState(0, Leafwise.ZerosLike(parameters), Inner.Init(parameters));
 

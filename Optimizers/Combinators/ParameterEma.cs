@@ -17,6 +17,9 @@ public sealed record ParameterEma(double Decay, bool BiasCorrection) : IGradient
     /// <summary>The averaging decay, in [0, 1).</summary>
     public double Decay { get; init => field = Check.Decay(value, nameof(Decay)); } = Check.Decay(Decay, nameof(Decay));
 
+    /// <summary>The problems of this decay (none when <c>new ParameterEma(decay, biasCorrection)</c> succeeds): the bounds its constructor throws.</summary>
+    public static IReadOnlyList<Problem> Validate(double decay) => Bounds.Decay(nameof(Decay), decay);
+
     /// <inheritdoc />
     public object Init(IReadOnlyList<TreeLeaf> parameters) =>
         new ParameterEmaState(0, Decay, BiasCorrection, BiasCorrection ? Leafwise.ZerosLike(parameters) : parameters.Select(p => p.Value.alias()).ToArray());

@@ -1,3 +1,5 @@
+using Functional.Core;
+
 namespace Functional.Optimizers;
 
 /// <summary>The same value at every step.</summary>
@@ -6,6 +8,9 @@ public sealed record Constant(double Rate) : ISchedule
 {
     /// <summary>The value; finite and &gt;= 0.</summary>
     public double Rate { get; init => field = Check.NonNegative(value, nameof(Rate)); } = Check.NonNegative(Rate, nameof(Rate));
+
+    /// <summary>The problems of this rate (none when <c>new Constant(rate)</c> succeeds): the bounds its constructor throws.</summary>
+    public static IReadOnlyList<Problem> Validate(double rate) => Bounds.NonNegative(nameof(Rate), rate);
 
     /// <inheritdoc />
     public double Value(long step) => Rate;

@@ -18,6 +18,9 @@ public sealed record AddDecayedWeights(double WeightDecay, IReadOnlyList<string>
     /// <summary>The decay, finite and &gt;= 0.</summary>
     public double WeightDecay { get; init => field = Check.NonNegative(value, nameof(WeightDecay)); } = Check.NonNegative(WeightDecay, nameof(WeightDecay));
 
+    /// <summary>The problems of this decay (none when <c>new AddDecayedWeights(weightDecay)</c> succeeds): the bounds its constructor throws.</summary>
+    public static IReadOnlyList<Problem> Validate(double weightDecay) => Bounds.NonNegative(nameof(WeightDecay), weightDecay);
+
     /// <summary>Path patterns that get no decay.</summary>
     public IReadOnlyList<string> Excluded { get; init; } = Check.NotNull(Excluded, nameof(Excluded)).ToArray();
 

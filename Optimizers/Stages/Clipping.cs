@@ -57,6 +57,9 @@ public sealed record ClipByGlobalNorm(double MaxNorm) : IGradientTransformation
     /// <summary>The largest global norm, &gt; 0.</summary>
     public double MaxNorm { get; init => field = Check.Positive(value, nameof(MaxNorm)); } = Check.Positive(MaxNorm, nameof(MaxNorm));
 
+    /// <summary>The problems of this bound (none when <c>new ClipByGlobalNorm(maxNorm)</c> succeeds): the bounds its constructor throws.</summary>
+    public static IReadOnlyList<Problem> Validate(double maxNorm) => Bounds.Positive(nameof(MaxNorm), maxNorm);
+
     /// <inheritdoc />
     public object Init(IReadOnlyList<TreeLeaf> parameters) => EmptyState.Instance;
 

@@ -26,6 +26,10 @@ public sealed record ScaleByAdam(double B1, double B2, double Eps) : IGradientTr
     /// <summary>Added to the root, &gt;= 0.</summary>
     public double Eps { get; init => field = Check.NonNegative(value, nameof(Eps)); } = Check.NonNegative(Eps, nameof(Eps));
 
+    /// <summary>The problems of these moments' settings (none when <c>new ScaleByAdam(b1, b2, eps)</c> succeeds): the bounds its constructor throws.</summary>
+    public static IReadOnlyList<Problem> Validate(double b1, double b2, double eps) =>
+        [.. Bounds.Decay(nameof(B1), b1), .. Bounds.Decay(nameof(B2), b2), .. Bounds.NonNegative(nameof(Eps), eps)];
+
     /// <inheritdoc />
     public object Init(IReadOnlyList<TreeLeaf> parameters) => new ScaleByAdamState(0, Leafwise.ZerosLike(parameters), Leafwise.ZerosLike(parameters));
 

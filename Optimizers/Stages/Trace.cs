@@ -14,6 +14,9 @@ public sealed record Trace(double Decay, bool Nesterov) : IGradientTransformatio
     /// <summary>The momentum, in [0, 1).</summary>
     public double Decay { get; init => field = Check.Decay(value, nameof(Decay)); } = Check.Decay(Decay, nameof(Decay));
 
+    /// <summary>The problems of this momentum (none when <c>new Trace(decay, nesterov)</c> succeeds): the bounds its constructor throws.</summary>
+    public static IReadOnlyList<Problem> Validate(double decay) => Bounds.Decay(nameof(Decay), decay);
+
     /// <inheritdoc />
     public object Init(IReadOnlyList<TreeLeaf> parameters) => new TraceState(Leafwise.ZerosLike(parameters));
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Functional.Core;
 
 namespace Functional.Training;
 
@@ -16,14 +17,14 @@ public sealed class CheckpointStore
     readonly int keepLast;
 
     /// <summary>
-    /// A store in <paramref name="directory"/> (created if missing) that keeps the newest <paramref name="keepLast"/>
+    /// A store in <paramref name="folder"/> (created if missing) that keeps the newest <paramref name="keepLast"/>
     /// checkpoints; temporary files left by an interrupted save are deleted. One process writes to a store at a time.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="keepLast"/> is below 1.</exception>
-    public CheckpointStore(string directory, int keepLast)
+    /// <exception cref="ArgumentException">A <see cref="Validate"/> problem: an empty folder, a <paramref name="keepLast"/> below 1.</exception>
+    public CheckpointStore(string folder, int keepLast)
     {
-        if (keepLast < 1) throw new ArgumentOutOfRangeException(nameof(keepLast), keepLast, "At least one checkpoint must be kept.");
-        this.directory = directory;
+        Problems.ThrowIfAny(Validate(folder, keepLast));
+        directory = folder;
         this.keepLast = keepLast;
         Directory.CreateDirectory(directory);
         // Leftovers of a write that was interrupted (a killed process): never part of a checkpoint.
@@ -32,6 +33,17 @@ public sealed class CheckpointStore
 
     /// <summary>The folder holding the checkpoints.</summary>
     public string Folder => directory;
+
+    /// <summary>
+    /// The problems of these settings (none when <c>new CheckpointStore(folder, keepLast)</c> passes its checks): the
+    /// folder must not be empty, and at least one checkpoint must be kept.
+    /// </summary>
+    public static IReadOnlyList<Problem> Validate(string? folder, int keepLast) =>
+    [
+        .. folder is null ? Bounds.NotNull(nameof(folder), folder)
+            : Problems.Unless(!string.IsNullOrWhiteSpace(folder), nameof(folder), folder, "the folder must not be empty"),
+        .. Bounds.AtLeastOne(nameof(keepLast), keepLast),
+    ];
 
     /// <summary>The folder holding the checkpoints.</summary>
     public override string ToString() => directory;

@@ -1,3 +1,5 @@
+using Functional.Core;
+
 namespace Functional.Training;
 
 /// <summary>Stops a fit when a validation metric has not improved for <paramref name="Patience"/> epochs.</summary>
@@ -8,13 +10,29 @@ namespace Functional.Training;
 public sealed record EarlyStopping(string Monitor, bool Minimize, int Patience, double MinDelta)
 {
     /// <summary>The metric watched.</summary>
-    public string Monitor { get; init; } = !string.IsNullOrEmpty(Monitor) ? Monitor : throw new ArgumentException("Name the metric to monitor.", nameof(Monitor));
+    public string Monitor { get; init; } = Problems.OrThrow(Monitor, ValidateMonitor(Monitor));
 
     /// <summary>Epochs without improvement tolerated.</summary>
-    public int Patience { get; init; } = Patience >= 1 ? Patience : throw new ArgumentOutOfRangeException(nameof(Patience), Patience, "Patience is at least one epoch.");
+    public int Patience { get; init; } = Problems.OrThrow(Patience, ValidatePatience(Patience));
 
     /// <summary>The least improvement.</summary>
-    public double MinDelta { get; init; } = MinDelta >= 0 ? MinDelta : throw new ArgumentOutOfRangeException(nameof(MinDelta), MinDelta, "The least improvement is not negative.");
+    public double MinDelta { get; init; } = Problems.OrThrow(MinDelta, ValidateMinDelta(MinDelta));
+
+    /// <summary>
+    /// The problems of these settings (none when <c>new EarlyStopping(monitor, minimize, patience, minDelta)</c>
+    /// succeeds), the checks its constructor throws: a monitor that is not empty, a patience of at least 1, a finite
+    /// least improvement &gt;= 0.
+    /// </summary>
+    public static IReadOnlyList<Problem> Validate(string? monitor, int patience, double minDelta) =>
+        [.. ValidateMonitor(monitor), .. ValidatePatience(patience), .. ValidateMinDelta(minDelta)];
+
+    static IReadOnlyList<Problem> ValidateMonitor(string? monitor) =>
+        monitor is null ? Bounds.NotNull(nameof(Monitor), monitor)
+            : Problems.Unless(!string.IsNullOrWhiteSpace(monitor), nameof(Monitor), monitor, "name the metric to monitor");
+
+    static IReadOnlyList<Problem> ValidatePatience(int patience) => Bounds.AtLeastOne(nameof(Patience), patience);
+
+    static IReadOnlyList<Problem> ValidateMinDelta(double minDelta) => Bounds.NonNegative(nameof(MinDelta), minDelta);
 
     /// <summary>Validation loss, patience 3, any decrease.</summary>
     public static EarlyStopping Default { get; } = new(TrainingSteps.LossName, true, 3, 0);

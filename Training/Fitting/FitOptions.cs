@@ -1,3 +1,5 @@
+using Functional.Core;
+
 namespace Functional.Training;
 
 /// <summary>
@@ -14,7 +16,7 @@ public sealed record FitOptions
     public int Epochs
     {
         get;
-        init => field = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(Epochs), value, "A fit runs at least one epoch.");
+        init => field = Problems.OrThrow(value, ValidateEpochs(value));
     } = 1;
 
     /// <summary>Stop when a validation metric stops improving; null (the default) never stops early.</summary>
@@ -25,9 +27,15 @@ public sealed record FitOptions
     public TimeSpan? TimeLimit
     {
         get;
-        init => field = value is not { } limit || limit >= TimeSpan.Zero ? value
-            : throw new ArgumentOutOfRangeException(nameof(TimeLimit), value, "A time limit is not negative.");
+        init => field = Problems.OrThrow(value, ValidateTimeLimit(value));
     }
+
+    /// <summary>The problems of an epoch count (none when <c>Epochs = epochs</c> succeeds): it must be at least 1.</summary>
+    public static IReadOnlyList<Problem> ValidateEpochs(int epochs) => Bounds.AtLeastOne(nameof(Epochs), epochs);
+
+    /// <summary>The problems of a time limit (none when <c>TimeLimit = limit</c> succeeds): null or not negative.</summary>
+    public static IReadOnlyList<Problem> ValidateTimeLimit(TimeSpan? limit) =>
+        Problems.Unless(limit is not { } span || span >= TimeSpan.Zero, nameof(TimeLimit), limit, "must not be negative");
 
     /// <summary>Validate with the pipeline's parameter EMA when it keeps one (default true).</summary>
     public bool EvaluateWithEma { get; init; } = true;
