@@ -8,14 +8,22 @@ namespace Functional.Optimizers;
 /// <param name="Multiplier">The learning-rate multiplier, finite and &gt;= 0; 0 freezes.</param>
 public sealed record PathRule(string Pattern, double Multiplier)
 {
-    /// <summary>The path glob.</summary>
-    public string Pattern { get; init; } = Check.NotNull(Pattern, nameof(Pattern));
+    /// <summary>The path glob, not empty.</summary>
+    public string Pattern { get; init => field = Problems.OrThrow(value, ValidatePattern(value)); } = Problems.OrThrow(Pattern, ValidatePattern(Pattern));
 
     /// <summary>The multiplier, finite and &gt;= 0.</summary>
     public double Multiplier { get; init => field = Check.NonNegative(value, nameof(Multiplier)); } = Check.NonNegative(Multiplier, nameof(Multiplier));
 
     /// <summary>A rule that freezes the matching parameters (multiplier 0).</summary>
     public static PathRule Freeze(string pattern) => new(pattern, 0);
+
+    /// <summary>The problems of a rule (none when <c>new PathRule(pattern, multiplier)</c> succeeds): the checks its constructor throws.</summary>
+    public static IReadOnlyList<Problem> Validate(string? pattern, double multiplier) =>
+        [.. ValidatePattern(pattern), .. Bounds.NonNegative(nameof(Multiplier), multiplier)];
+
+    static IReadOnlyList<Problem> ValidatePattern(string? pattern) =>
+        pattern is null ? Bounds.NotNull(nameof(Pattern), pattern)
+            : Problems.Unless(!string.IsNullOrWhiteSpace(pattern), nameof(Pattern), pattern, "a path pattern must not be empty");
 }
 
 /// <summary>Which rule each parameter got.</summary>
@@ -33,23 +41,37 @@ public sealed record PathRuleReport(IReadOnlyList<PathRuleMatch> Matches)
 
     /// <summary>
     /// Matches every path against <paramref name="patterns"/>: each path gets the one rule that matches it or the
-    /// default (-1). A path matched by two rules, or a rule that matches no path, is an <see cref="ArgumentException"/>.
+    /// default (-1). A path matched by two rules, or a rule that matches no path, is an <see cref="ArgumentException"/>
+    /// listing every <see cref="Validate"/> problem.
     /// </summary>
     public static PathRuleReport Resolve(IReadOnlyList<string> patterns, IReadOnlyList<string> paths)
     {
-        var used = new bool[patterns.Count];
-        var matches = paths.Select(path =>
+        var problems = Validate(patterns, paths);
+        if (problems.Count > 0) throw new ArgumentException(string.Join(" ", problems.Select(p => p.Message(patterns))));
+        return new PathRuleReport(paths.Select(path =>
         {
-            var hits = Enumerable.Range(0, patterns.Count).Where(r => PathPattern.Matches(patterns[r], path)).ToArray();
-            if (hits.Length > 1)
-                throw new ArgumentException($"Parameter '{TreePath.Display(path)}' is matched by several rules: {string.Join(", ", hits.Select(h => $"'{patterns[h]}'"))}; make the rules disjoint.");
-            if (hits.Length == 1) used[hits[0]] = true;
-            return hits.Length == 1 ? new PathRuleMatch(path, patterns[hits[0]], hits[0]) : new PathRuleMatch(path, "(default)", -1);
-        }).ToArray();
-        var unused = Enumerable.Range(0, patterns.Count).Where(r => !used[r]).ToArray();
-        if (unused.Length > 0)
-            throw new ArgumentException($"Rule {string.Join(", ", unused.Select(r => $"'{patterns[r]}'"))} matches no parameter; the paths are: {string.Join(", ", paths)}.");
-        return new PathRuleReport(matches);
+            var rule = Enumerable.Range(0, patterns.Count).FirstOrDefault(r => PathPattern.Matches(patterns[r], path), -1);
+            return new PathRuleMatch(path, rule < 0 ? "(default)" : patterns[rule], rule);
+        }).ToArray());
+    }
+
+    /// <summary>
+    /// Everything <see cref="Resolve"/> rejects, returned instead of thrown (empty when it would succeed): first each
+    /// rule that matches none of <paramref name="paths"/>, in rule order, then each pair of rules that match some
+    /// path together, with the paths they share.
+    /// </summary>
+    public static IReadOnlyList<PathRuleProblem> Validate(IReadOnlyList<string> patterns, IReadOnlyList<string> paths)
+    {
+        var matched = patterns.Select(pattern => paths.Where(path => PathPattern.Matches(pattern, path)).ToArray()).ToArray();
+        var unknown = Enumerable.Range(0, patterns.Count).Where(r => matched[r].Length == 0)
+            .Select(r => new PathRuleProblem([r], [], $"matches no parameter; the paths are: {string.Join(", ", paths)}"));
+        var overlaps =
+            from i in Enumerable.Range(0, patterns.Count)
+            from j in Enumerable.Range(i + 1, patterns.Count - i - 1)
+            let shared = matched[i].Intersect(matched[j]).ToArray()
+            where shared.Length > 0
+            select new PathRuleProblem([i, j], shared, "both rules match these parameters; a parameter gets one rule (make the patterns disjoint)");
+        return unknown.Concat(overlaps).ToArray();
     }
 
     /// <summary>Equal lines in order.</summary>
