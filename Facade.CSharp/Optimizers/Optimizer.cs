@@ -24,11 +24,11 @@ public static class Optimizer
 
     /// <summary>Heavy-ball momentum, <see cref="Aliases.Momentum"/>.</summary>
     public static OptimizerBuilder Momentum(double learningRate, double momentum) =>
-        new(new BaseOptimizer(Rate("Momentum", learningRate) + Checks.Decay("Momentum.momentum", momentum), () => Aliases.Momentum(learningRate, momentum)));
+        new(new BaseOptimizer(Rate("Momentum", learningRate) + Checks.As("Momentum.momentum", Trace.Validate(momentum)), () => Aliases.Momentum(learningRate, momentum)));
 
     /// <summary>Nesterov momentum, <see cref="Aliases.Nesterov"/>.</summary>
     public static OptimizerBuilder Nesterov(double learningRate, double momentum) =>
-        new(new BaseOptimizer(Rate("Nesterov", learningRate) + Checks.Decay("Nesterov.momentum", momentum), () => Aliases.Nesterov(learningRate, momentum)));
+        new(new BaseOptimizer(Rate("Nesterov", learningRate) + Checks.As("Nesterov.momentum", Trace.Validate(momentum)), () => Aliases.Nesterov(learningRate, momentum)));
 
     /// <summary>Adam with <see cref="ScaleByAdam.Default"/>, <see cref="Aliases.Adam(double)"/>.</summary>
     public static OptimizerBuilder Adam(double learningRate) =>
@@ -36,7 +36,7 @@ public static class Optimizer
 
     /// <summary>Adam with its moments' settings, <see cref="Aliases.Adam(ISchedule, ScaleByAdam)"/> with a constant rate.</summary>
     public static OptimizerBuilder Adam(double learningRate, double b1, double b2, double eps) =>
-        new(new BaseOptimizer(Rate("Adam", learningRate) + Moments("Adam", b1, b2, eps), () => Aliases.Adam(new Constant(learningRate), new ScaleByAdam(b1, b2, eps))));
+        new(new BaseOptimizer(Rate("Adam", learningRate) + Checks.Of("Adam", ScaleByAdam.Validate(b1, b2, eps)), () => Aliases.Adam(new Constant(learningRate), new ScaleByAdam(b1, b2, eps))));
 
     /// <summary>Adam with a learning-rate schedule and <see cref="ScaleByAdam.Default"/>.</summary>
     public static OptimizerBuilder Adam(ISchedule learningRate) =>
@@ -44,26 +44,27 @@ public static class Optimizer
 
     /// <summary>AdamW with <see cref="ScaleByAdam.Default"/> and decay on every parameter, <see cref="Aliases.AdamW(double, double)"/>.</summary>
     public static OptimizerBuilder AdamW(double learningRate, double weightDecay) =>
-        new(new BaseOptimizer(Rate("AdamW", learningRate) + Checks.NonNegative("AdamW.weightDecay", weightDecay), () => Aliases.AdamW(learningRate, weightDecay)));
+        new(new BaseOptimizer(Rate("AdamW", learningRate) + Decay("AdamW", weightDecay), () => Aliases.AdamW(learningRate, weightDecay)));
 
     /// <summary>LAMB with <see cref="ScaleByAdam.Default"/>, <see cref="Aliases.Lamb"/> with a constant rate.</summary>
     public static OptimizerBuilder Lamb(double learningRate, double weightDecay) =>
-        new(new BaseOptimizer(Rate("Lamb", learningRate) + Checks.NonNegative("Lamb.weightDecay", weightDecay),
+        new(new BaseOptimizer(Rate("Lamb", learningRate) + Decay("Lamb", weightDecay),
             () => Aliases.Lamb(new Constant(learningRate), ScaleByAdam.Default, new AddDecayedWeights(weightDecay))));
 
     /// <summary>Lion with <see cref="ScaleByLion.Default"/>, <see cref="Aliases.Lion"/> with a constant rate.</summary>
     public static OptimizerBuilder Lion(double learningRate, double weightDecay) =>
-        new(new BaseOptimizer(Rate("Lion", learningRate) + Checks.NonNegative("Lion.weightDecay", weightDecay),
+        new(new BaseOptimizer(Rate("Lion", learningRate) + Decay("Lion", weightDecay),
             () => Aliases.Lion(new Constant(learningRate), ScaleByLion.Default, new AddDecayedWeights(weightDecay))));
 
     /// <summary>Any core chain as the start of a pipeline (already validated by its own constructors).</summary>
     public static OptimizerBuilder From(Chain chain) =>
         new(new BaseOptimizer(Checks.NotNull("From.chain", chain), () => chain));
 
-    static Seq<ConfigurationError> Rate(string alias, double learningRate) => Checks.NonNegative($"{alias}.learningRate", learningRate);
+    /// <summary>A constant learning rate's errors: those of <see cref="Constant.Validate"/>.</summary>
+    static Seq<ConfigurationError> Rate(string alias, double learningRate) => Checks.As($"{alias}.learningRate", Constant.Validate(learningRate));
 
-    static Seq<ConfigurationError> Moments(string alias, double b1, double b2, double eps) =>
-        Checks.Decay($"{alias}.b1", b1) + Checks.Decay($"{alias}.b2", b2) + Checks.NonNegative($"{alias}.eps", eps);
+    /// <summary>A weight decay's errors: those of <see cref="AddDecayedWeights.Validate"/>.</summary>
+    static Seq<ConfigurationError> Decay(string alias, double weightDecay) => Checks.As($"{alias}.weightDecay", AddDecayedWeights.Validate(weightDecay));
 }
 
 /// <summary>The start of a pipeline: the errors of its arguments, and the core chain they make when there are none.</summary>

@@ -7,10 +7,9 @@ namespace Functional.Facade;
 
 /// <summary>
 /// An immutable optimizer pipeline under construction: every method returns a new builder. <see cref="Build()"/>
-/// makes the core value, always in this order whatever the order of the calls:
+/// makes the core value in the core's order, whatever the order of the calls (<see cref="PipelineParts.Assemble"/>):
 /// <c>Accumulate(Chain(ClipByGlobalNorm, ..alias stages, PathMultipliers(rules), ParameterEma), k)</c>, each part
-/// only when asked for. Clipping sees the (mean) gradient, the rules scale the final updates, the average sees the
-/// new parameters, and with accumulation all of them advance only on real updates.
+/// only when asked for.
 /// </summary>
 /// <remarks>
 /// Nothing is checked until <see cref="Validate()"/> or <c>Build</c>, which report every error at once
@@ -50,9 +49,9 @@ public sealed record OptimizerBuilder
     /// <summary>Every error of the configuration that needs no parameter tree (empty when it is valid).</summary>
     public Seq<ConfigurationError> Validate() =>
         Start.Errors
-        + (MaxGlobalNorm is { } norm ? Checks.Positive("ClipByGlobalNorm.maxNorm", norm) : [])
-        + (MicroBatches is { } k ? Checks.AtLeastOne("AccumulateEvery.k", k) : [])
-        + (Ema is { } ema ? Checks.Decay("WithEma.decay", ema.Decay) : [])
+        + (MaxGlobalNorm is { } norm ? Checks.As("ClipByGlobalNorm.maxNorm", Functional.Optimizers.ClipByGlobalNorm.Validate(norm)) : [])
+        + (MicroBatches is { } k ? Checks.As("AccumulateEvery.k", Accumulate.Validate(k)) : [])
+        + (Ema is { } ema ? Checks.As("WithEma.decay", ParameterEma.Validate(ema.Decay)) : [])
         + Rules.ToSeq().Bind(rule => rule.Errors())
         + RuleChecks.SamePatterns(Rules);
 
@@ -83,15 +82,13 @@ public sealed record OptimizerBuilder
     Validation<ConfigurationError, IGradientTransformation> Checked(Seq<ConfigurationError> errors) =>
         errors.IsEmpty ? Prelude.Success<ConfigurationError, IGradientTransformation>(Assemble()) : Prelude.Fail<ConfigurationError, IGradientTransformation>(errors);
 
-    IGradientTransformation Assemble()
-    {
-        IEnumerable<IGradientTransformation> stages = Start.Create().Stages;
-        if (MaxGlobalNorm is { } norm) stages = stages.Prepend(new Functional.Optimizers.ClipByGlobalNorm(norm));
-        if (!Rules.IsEmpty) stages = stages.Append(new PathMultipliers(Rules.Select(rule => rule.ToCore()).ToArray()));
-        if (Ema is { } ema) stages = stages.Append(new ParameterEma(ema.Decay, ema.BiasCorrection));
-        var chain = new Chain(stages.ToArray());
-        return MicroBatches is { } k ? new Accumulate(chain, k) : chain;
-    }
+    IGradientTransformation Assemble() =>
+        new PipelineParts(
+            Start.Create(),
+            MaxGlobalNorm is { } norm ? new Functional.Optimizers.ClipByGlobalNorm(norm) : null,
+            Rules.IsEmpty ? null : new PathMultipliers(Rules.Select(rule => rule.ToCore()).ToArray()),
+            Ema is { } ema ? new ParameterEma(ema.Decay, ema.BiasCorrection) : null,
+            MicroBatches).Assemble();
 }
 
 /// <summary>The averaging asked for by <see cref="OptimizerBuilder.WithEma(double, bool)"/>.</summary>

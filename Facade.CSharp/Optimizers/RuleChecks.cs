@@ -20,26 +20,21 @@ internal static class RuleChecks
             .ToSeq();
 
     /// <summary>
-    /// Each pattern that matches none of <paramref name="paths"/> (an unknown path), then each pair of different
-    /// patterns that match a parameter together, with the paths they share; a pattern given to several rules counts
-    /// once (<see cref="SamePatterns"/> reports that) and is named by all of them.
+    /// The problems of <see cref="PathRuleReport.Validate"/> for the rules' distinct patterns: each pattern that
+    /// matches none of <paramref name="paths"/> (an unknown path), then each pair of different patterns that match a
+    /// parameter together, with the paths they share; a pattern given to several rules counts once
+    /// (<see cref="SamePatterns"/> reports that) and is named by all of them.
     /// </summary>
     public static Seq<ConfigurationError> AgainstPaths(ImmutableList<RuleSetting> rules, IReadOnlyList<string> paths)
     {
         var patterns = rules.Where(rule => !string.IsNullOrWhiteSpace(rule.Pattern))
             .GroupBy(rule => rule.Pattern)
-            .Select(group => (Pattern: group.Key, Rules: string.Join(" and ", group.Select(rule => rule.ToString()).Distinct()),
-                Matched: paths.Where(path => PathPattern.Matches(group.Key, path)).ToArray()))
+            .Select(group => (Pattern: group.Key, Rules: string.Join(" and ", group.Select(rule => rule.ToString()).Distinct())))
             .ToArray();
-        var unknown = patterns.Where(p => p.Matched.Length == 0)
-            .Select(p => new ConfigurationError(p.Rules, p.Pattern, $"matches no parameter; the paths are: {string.Join(", ", paths)}"));
-        var overlaps =
-            from i in Enumerable.Range(0, patterns.Length)
-            from j in Enumerable.Range(i + 1, patterns.Length - i - 1)
-            let shared = patterns[i].Matched.Intersect(patterns[j].Matched).ToArray()
-            where shared.Length > 0
-            select new ConfigurationError($"{patterns[i].Rules} and {patterns[j].Rules}", shared,
-                "both rules match these parameters; a parameter gets one rule (make the patterns disjoint)");
-        return unknown.Concat(overlaps).ToSeq();
+        return PathRuleReport.Validate(patterns.Select(p => p.Pattern).ToArray(), paths)
+            .Select(problem => problem.Paths.Count == 0
+                ? new ConfigurationError(patterns[problem.Rules[0]].Rules, patterns[problem.Rules[0]].Pattern, problem.Text)
+                : new ConfigurationError(string.Join(" and ", problem.Rules.Select(r => patterns[r].Rules)), problem.Paths, problem.Text))
+            .ToSeq();
     }
 }

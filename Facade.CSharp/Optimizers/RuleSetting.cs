@@ -12,9 +12,10 @@ internal sealed record RuleSetting(string Call, string Pattern, double Multiplie
     /// <summary>How messages name the rule: <c>Freeze('embedding/*')</c>.</summary>
     public override string ToString() => $"{Call}('{Pattern}')";
 
+    /// <summary>The errors of <see cref="PathRule.Validate"/>, named <c>Freeze.pattern</c> or <c>ScaleLearningRate('x').multiplier</c>.</summary>
     public Seq<ConfigurationError> Errors() =>
-        Checks.Pattern($"{Call}.pattern", Pattern)
-        + (Call == nameof(OptimizerBuilder.Freeze) ? [] : Checks.NonNegative($"{this}.multiplier", Multiplier));
+        PathRule.Validate(Pattern, Multiplier).ToSeq().Bind(problem => Checks.As(
+            problem.Parameter == nameof(PathRule.Pattern) ? $"{Call}.pattern" : $"{this}.multiplier", [problem]));
 
     public PathRule ToCore() => Call == nameof(OptimizerBuilder.Freeze) ? PathRule.Freeze(Pattern) : new PathRule(Pattern, Multiplier);
 }

@@ -13,7 +13,9 @@ namespace Functional.Facade;
 /// <remarks>
 /// Nothing is checked until <see cref="Validate"/> or <c>Fit</c>, which report every error at once: no optimizer,
 /// the optimizer's own errors against the model's parameter tree (unknown and overlapping rule paths included), an
-/// epoch count below 1, an empty checkpoint folder or a <c>keepLast</c> below 1, an early-stopping patience below 1.
+/// epoch count below 1, a negative time limit, an empty checkpoint folder or a <c>keepLast</c> below 1, an early-stopping
+/// patience below 1 — each found by the core's own check (<see cref="FitOptions.ValidateEpochs"/>,
+/// <see cref="CheckpointStore.Validate"/>, <see cref="Training.EarlyStopping.Validate"/>).
 /// </remarks>
 public sealed record TrainerBuilder<TParams, TBatch>
 {
@@ -85,13 +87,13 @@ public sealed record TrainerBuilder<TParams, TBatch>
 
     /// <summary>Every configuration error of a fit of <paramref name="epochs"/> epochs (empty when valid).</summary>
     public Seq<ConfigurationError> Validate(int epochs) =>
-        Checks.AtLeastOne("Fit.epochs", epochs)
+        Checks.As("Fit.epochs", FitOptions.ValidateEpochs(epochs))
+        + Checks.As("TimeLimit.limit", FitOptions.ValidateTimeLimit(Limit))
         + (Pipeline is null && CorePipeline is null ? Prelude.Seq1(new ConfigurationError("With", null, "no optimizer: call With(...)")) : [])
         + (Pipeline?.Validate(Model.Parameters) ?? [])
-        + (CheckpointFolder is { } store ? Checks.Pattern("Checkpoints.folder", store.Folder).Map(e => e with { Problem = "the folder must not be empty" }) + Checks.AtLeastOne("Checkpoints.keepLast", store.KeepLast) : [])
+        + (CheckpointFolder is { } store ? Checks.Of("Checkpoints", CheckpointStore.Validate(store.Folder, store.KeepLast)) : [])
         + (ResumeLatest && CheckpointFolder is null ? Prelude.Seq1(new ConfigurationError("Resume", null, "there is nothing to resume from: call Checkpoints(folder) too")) : [])
-        + (Stopping is { } stop ? Checks.Pattern("EarlyStopping.monitor", stop.Monitor).Map(e => e with { Problem = "name the metric to monitor" })
-                                  + Checks.AtLeastOne("EarlyStopping.patience", stop.Patience) + Checks.NonNegative("EarlyStopping.minDelta", stop.MinDelta) : []);
+        + (Stopping is { } stop ? Checks.Of("EarlyStopping", Training.EarlyStopping.Validate(stop.Monitor, stop.Patience, stop.MinDelta)) : []);
 
     /// <summary>The core optimizer pipeline.</summary>
     /// <exception cref="ConfigurationException">The configuration is invalid; it lists every error.</exception>

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Functional.Facade;
 
 /// <summary>One configuration error found by a builder: which setting, the offending value, and what was expected.</summary>
@@ -11,13 +9,6 @@ public sealed record ConfigurationError(string Setting, object? Value, string Pr
     /// <summary><c>Setting = value: problem</c>, numbers written invariantly.</summary>
     public override string ToString() => $"{Setting} = {Show(Value)}: {Problem}";
 
-    /// <summary>A value as it appears in messages: numbers in invariant culture, strings quoted, lists bracketed.</summary>
-    public static string Show(object? value) => value switch
-    {
-        null => "null",
-        string text => $"'{text}'",
-        IFormattable number => number.ToString(null, CultureInfo.InvariantCulture),
-        System.Collections.IEnumerable items => $"[{string.Join(", ", items.Cast<object?>().Select(Show))}]",
-        _ => value.ToString() ?? "",
-    };
+    /// <summary>A value as it appears in messages: numbers in invariant culture, strings quoted, lists bracketed (<see cref="Functional.Core.Problem.Show"/>).</summary>
+    public static string Show(object? value) => Functional.Core.Problem.Show(value);
 }

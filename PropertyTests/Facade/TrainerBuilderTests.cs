@@ -129,6 +129,24 @@ public sealed class TrainerBuilderTests
     }
 
     [Fact]
+    public void The_trainer_reports_the_core_checks_of_fit_options_early_stopping_and_checkpoints()
+    {
+        // A negative time limit is FitOptions' error: reported with the others, not thrown by Options.
+        var error = Assert.Throws<ConfigurationException>(() =>
+            Trainer.For(Regression(3)).With(Optimizer.Sgd(0.1)).TimeLimit(TimeSpan.FromSeconds(-1)).EarlyStopping("loss", true, 1, double.PositiveInfinity).Options(1));
+        Assert.Equal(new[]
+        {
+            "TimeLimit.limit = -00:00:01: must not be negative",
+            "EarlyStopping.minDelta = Infinity: must be a finite number >= 0",
+        }, error.Errors.Select(e => e.ToString()).ToArray());
+        // The same values make the core constructors throw the same problems.
+        Assert.Contains("must not be negative", Assert.Throws<ArgumentOutOfRangeException>(() => new FitOptions { TimeLimit = TimeSpan.FromSeconds(-1) }).Message);
+        Assert.Equal("MinDelta", Assert.Throws<ArgumentOutOfRangeException>(() => new EarlyStopping("loss", true, 1, double.PositiveInfinity)).ParamName);
+        Assert.Equal("folder", Assert.Throws<ArgumentException>(() => new CheckpointStore(" ", 1)).ParamName);
+        Assert.Equal(EarlyStopping.Validate("", 0, -1).Select(p => p.Text), new[] { "name the metric to monitor", "must be at least 1", "must be a finite number >= 0" });
+    }
+
+    [Fact]
     public void Every_configuration_error_of_a_trainer_comes_at_once()
     {
         var model = Regression(3);
