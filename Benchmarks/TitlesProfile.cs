@@ -29,7 +29,7 @@ public static class TitlesProfile
         var parameters = TitleModel.Init(generator, Vocabulary, options, CPU);
         using var batch = TitleBatches.Collate(TitlesRace.RandomPairs(), 1);
         using var peer = new NnTitleModel(parameters, options);
-        var optimizer = Optimizer.Adam(1e-3);
+        var optimizer = Optimizer.FusedAdam(1e-3);
         var model = TitleModelLoss.Of(options);
         var state = TrainState.Init(parameters, optimizer, Seed);
         var torchOptimizer = optim.Adam(peer.parameters(), 1e-3);

@@ -26,7 +26,7 @@ public static class TrainingLoopRace
         using var generator = new Generator(1);
         var pixels = rand([4096, DigitClassifier.Pixels], generator: generator);
         var digits = randint(0, 10, [4096], generator: generator);
-        var pipeline = new Chain(Optimizer.Adam(1e-3), new ParameterEma(0.999, BiasCorrection: true));
+        var pipeline = Optimizer.FusedAdam(1e-3) with { Average = new ParameterEma(0.999, BiasCorrection: true) };
         var state = TrainState.Init(DigitClassifier.Init(generator, 256, 0.2, CPU), pipeline, 1);
 
         DigitBatch BatchAt(long step) => DigitBatch.Gather(pixels, digits, Enumerable.Range((int)(step * Batch % (4096 - Batch)), Batch).ToArray());

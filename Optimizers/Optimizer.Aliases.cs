@@ -30,6 +30,16 @@ public static partial class Optimizer
     public static Chain Adam(double learningRate) => Adam(new Constant(learningRate), ScaleByAdam.Default);
 
     /// <summary>
+    /// Adam on the fused kernel: <see cref="Functional.Optimizers.FusedAdam"/> without clip or average, whose updates
+    /// and states equal <see cref="Adam(ISchedule, ScaleByAdam)"/>'s (its <see cref="Functional.Optimizers.FusedAdam.Staged"/>
+    /// pipeline); add a clip or an average with <c>with { Clip = ..., Average = ... }</c> or the record's constructor.
+    /// </summary>
+    public static Functional.Optimizers.FusedAdam FusedAdam(ISchedule learningRate, ScaleByAdam moments) => new(null, moments, new ScaleByLearningRate(learningRate), null);
+
+    /// <summary>Adam on the fused kernel with a constant learning rate and <see cref="ScaleByAdam.Default"/>: the fused twin of <see cref="Adam(double)"/>.</summary>
+    public static Functional.Optimizers.FusedAdam FusedAdam(double learningRate) => FusedAdam(new Constant(learningRate), ScaleByAdam.Default);
+
+    /// <summary>
     /// AdamW: <c>Chain(ScaleByAdam, AddDecayedWeights(wd), ScaleByLearningRate(lr))</c>; <c>torch.optim.AdamW</c>
     /// (decay <c>p * (1 - lr * wd)</c> from the old parameters).
     /// </summary>

@@ -41,14 +41,17 @@ public static partial class Optimizer
     /// unchanged, so dispose an old state only through its own handles.
     /// </summary>
     /// <remarks>
-    /// For the pipeline <c>[ClipByGlobalNorm] ScaleByAdam ScaleByLearningRate [ParameterEma]</c> (the Adam alias,
-    /// optionally clipped and averaged) on float32 CPU trees of at least 65536 elements, the step runs as one fused
-    /// pass over the elements; it agrees with the stage-by-stage result up to float32 rounding.
+    /// Every transformation runs stage by stage, except a <see cref="Functional.Optimizers.FusedAdam"/> given here itself: on float32 CPU
+    /// trees of at least <see cref="Functional.Optimizers.FusedAdam.MinimumElements"/> elements its step runs as one fused pass over the
+    /// elements, which agrees with the stage-by-stage result up to float32 rounding. Which kernel runs depends on the
+    /// transformation asked for, never on the shape of a chain.
     /// </remarks>
     public static OptimizerStep<TParams> Step<TParams>(IGradientTransformation transformation, TParams gradients, object state, TParams parameters)
     {
         // The fused path allocates only the tensors it returns, so it needs no dispose scope of its own.
-        var fused = FusedAdamStep.TryStep(Check.NotNull(transformation, nameof(transformation)), Tree.Flatten(gradients), state, Tree.Flatten(parameters));
+        var fused = Check.NotNull(transformation, nameof(transformation)) is Functional.Optimizers.FusedAdam adam
+            ? FusedAdamStep.TryStep(adam, Tree.Flatten(gradients), state, Tree.Flatten(parameters))
+            : null;
         if (fused is { } result) return new OptimizerStep<TParams>(Tree.Unflatten(parameters, result.Parameters), result.State);
         return Memory.Scoped(() =>
         {

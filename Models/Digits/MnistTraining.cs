@@ -73,13 +73,13 @@ public sealed record MnistSplit(DigitBatch Train, DigitBatch Validation) : IDisp
 /// </summary>
 public static class MnistTraining
 {
-    /// <summary>The optimizer pipeline: Adam on a warm-up + cosine schedule over the whole run, then the parameter EMA.</summary>
+    /// <summary>The optimizer pipeline: Adam on a warm-up + cosine schedule over the whole run, then the parameter EMA, on the fused kernel (<see cref="FusedAdam"/>).</summary>
     public static IGradientTransformation Pipeline(MnistTrainingOptions options, int stepsPerEpoch)
     {
         var total = (long)options.Epochs * stepsPerEpoch;
         var warmup = Math.Max(1, stepsPerEpoch / 10);
         var schedule = new WarmupCosine(options.LearningRate, warmup, Math.Max(1, total - warmup), options.LearningRate / 20);
-        return new Chain(Optimizer.Adam(schedule, ScaleByAdam.Default), new ParameterEma(options.EmaDecay, BiasCorrection: true));
+        return Optimizer.FusedAdam(schedule, ScaleByAdam.Default) with { Average = new ParameterEma(options.EmaDecay, BiasCorrection: true) };
     }
 
     /// <summary>Shuffled batches of <paramref name="train"/> (a fresh permutation per epoch from <paramref name="seed"/>) made by <paramref name="workers"/> threads.</summary>

@@ -8,28 +8,27 @@ using TorchSharp;
 namespace Functional.Optimizers;
 
 /// <summary>
-/// The fast path of <see cref="Optimizer.Step{TParams}(IGradientTransformation, TParams, object, TParams)"/> for the
-/// common pipeline <c>[ClipByGlobalNorm] ScaleByAdam ScaleByLearningRate [ParameterEma]</c> (in any nesting of
-/// chains) on large float32 CPU trees: one pass per element over all leaves (SIMD, both cores) that reads the
-/// parameters, gradients and moments and writes fresh parameters, moments and average — instead of a dozen
-/// tensor operations. Inputs are only read; every output is a tensor allocated here. The result equals the
-/// stage-by-stage path up to float32 rounding (a few units in the last place; tested).
+/// The fused kernel of <see cref="FusedAdam"/> on large float32 CPU trees: one pass per element over all leaves
+/// (SIMD, both cores) that reads the parameters, gradients and moments and writes fresh parameters, moments and
+/// average — instead of a dozen tensor operations. Inputs are only read; every output is a tensor allocated here. The
+/// result equals the stage-by-stage path up to float32 rounding (a few units in the last place; tested).
 /// </summary>
 internal static unsafe class FusedAdamStep
 {
-    /// <summary>Below this many elements the stage-by-stage path is used (its per-call overhead no longer matters).</summary>
-    public const long MinimumElements = 1 << 16;
-
     const long ChunkElements = 1 << 15;
 
     sealed record Plan(ClipByGlobalNorm? Clip, ScaleByAdam Adam, ScaleByAdamState AdamState, ScaleByLearningRate Rate, CountState RateState,
-        ParameterEma? Ema, ParameterEmaState? EmaState, List<(IGradientTransformation Stage, object State)> Stages);
+        ParameterEma? Ema, ParameterEmaState? EmaState);
 
-    /// <summary>The new parameters and state, or null when the pipeline or the tensors do not fit the fast path.</summary>
-    public static (torch.Tensor[] Parameters, object State)? TryStep(IGradientTransformation transformation, IReadOnlyList<TreeLeaf> gradients,
+    /// <summary>
+    /// The new parameters and state, or null when the tensors do not fit the kernel (not plain float32 on the CPU,
+    /// fewer than <see cref="FusedAdam.MinimumElements"/> elements, a state that is not <paramref name="adam"/>'s) or
+    /// the schedule gives an invalid rate; the caller then runs the staged path, which reports such errors.
+    /// </summary>
+    public static (torch.Tensor[] Parameters, object State)? TryStep(FusedAdam adam, IReadOnlyList<TreeLeaf> gradients,
         object state, IReadOnlyList<TreeLeaf> parameters)
     {
-        var plan = Match(transformation, state);
+        var plan = Match(adam, state);
         var shapes = plan is null ? null : Fits(plan, gradients, parameters);
         if (plan is null || shapes is null) return null;
         var rate = plan.Rate.Schedule.Value(plan.RateState.Count);
@@ -43,15 +42,15 @@ internal static unsafe class FusedAdamStep
             if (norm > clipStage.MaxNorm) clip = clipStage.MaxNorm / norm;
         }
         var count = plan.AdamState.Count + 1;
-        var adam = plan.Adam;
+        var moments = plan.Adam;
         var kernel = new AdamKernel
         {
             Clip = (float)clip,
-            B1 = (float)adam.B1, OneMinusB1 = (float)(1 - adam.B1),
-            B2 = (float)adam.B2, OneMinusB2 = (float)(1 - adam.B2),
-            InverseCorrection1 = (float)(1 / (1 - Math.Pow(adam.B1, count))),
-            InverseRootCorrection2 = (float)(1 / Math.Sqrt(1 - Math.Pow(adam.B2, count))),
-            Eps = (float)adam.Eps,
+            B1 = (float)moments.B1, OneMinusB1 = (float)(1 - moments.B1),
+            B2 = (float)moments.B2, OneMinusB2 = (float)(1 - moments.B2),
+            InverseCorrection1 = (float)(1 / (1 - Math.Pow(moments.B1, count))),
+            InverseRootCorrection2 = (float)(1 / Math.Sqrt(1 - Math.Pow(moments.B2, count))),
+            Eps = (float)moments.Eps,
             MinusRate = (float)-rate,
             EmaDecay = (float)(plan.Ema?.Decay ?? 0), OneMinusEmaDecay = (float)(1 - (plan.Ema?.Decay ?? 0)),
         };
@@ -79,51 +78,28 @@ internal static unsafe class FusedAdamStep
             kernel.Run(leaves[leaf], start, length);
         });
 
-        var newStates = new Queue<object>();
-        foreach (var (stage, _) in plan.Stages)
-            newStates.Enqueue(stage switch
-            {
-                ClipByGlobalNorm => EmptyState.Instance,
-                ScaleByAdam => new ScaleByAdamState(count, mu, nu),
-                ScaleByLearningRate => new CountState(plan.RateState.Count + 1),
-                _ => new ParameterEmaState(plan.EmaState!.Count + 1, plan.Ema!.Decay, plan.Ema.BiasCorrection, average!),
-            });
-        return (newParameters, Rebuild(transformation, newStates));
+        // The state of the staged chain Clip?, Moments, Rate, Average?.
+        object[] states =
+        [
+            .. plan.Clip is null ? Array.Empty<object>() : [EmptyState.Instance],
+            new ScaleByAdamState(count, mu, nu),
+            new CountState(plan.RateState.Count + 1),
+            .. plan.Ema is null ? Array.Empty<object>() : [new ParameterEmaState(plan.EmaState!.Count + 1, plan.Ema.Decay, plan.Ema.BiasCorrection, average!)],
+        ];
+        return (newParameters, new ChainState(states));
     }
 
-    static Plan? Match(IGradientTransformation transformation, object state)
+    /// <summary>The stages of <paramref name="adam"/> with their parts of <paramref name="state"/>, or null when the state is not its staged chain's.</summary>
+    static Plan? Match(FusedAdam adam, object state)
     {
-        var stages = new List<(IGradientTransformation Stage, object State)>();
-        if (!Flatten(transformation, state, stages)) return null;
-        var position = 0;
-        ClipByGlobalNorm? clip = null;
-        if (position < stages.Count && stages[position].Stage is ClipByGlobalNorm c) (clip, position) = (c, position + 1);
-        if (position + 2 > stages.Count || stages[position].Stage is not ScaleByAdam adam || stages[position].State is not ScaleByAdamState adamState
-            || stages[position + 1].Stage is not ScaleByLearningRate rate || stages[position + 1].State is not CountState rateState)
-            return null;
-        position += 2;
-        ParameterEma? ema = null;
+        var expected = (adam.Clip is null ? 0 : 1) + 2 + (adam.Average is null ? 0 : 1);
+        if (state is not ChainState { States: var states } || states.Count != expected) return null;
+        var position = adam.Clip is null ? 0 : 1;
+        if (states[position] is not ScaleByAdamState adamState || states[position + 1] is not CountState rateState) return null;
         ParameterEmaState? emaState = null;
-        if (position < stages.Count && stages[position].Stage is ParameterEma e && stages[position].State is ParameterEmaState es)
-            (ema, emaState, position) = (e, es, position + 1);
-        return position == stages.Count ? new Plan(clip, adam, adamState, rate, rateState, ema, emaState, stages) : null;
+        if (adam.Average is not null && (emaState = states[position + 2] as ParameterEmaState) is null) return null;
+        return new Plan(adam.Clip, adam.Moments, adamState, adam.Rate, rateState, adam.Average, emaState);
     }
-
-    static bool Flatten(IGradientTransformation transformation, object state, List<(IGradientTransformation, object)> stages)
-    {
-        if (transformation is not Chain chain)
-        {
-            stages.Add((transformation, state));
-            return true;
-        }
-        if (state is not ChainState chainState || chainState.States.Count != chain.Stages.Count) return false;
-        for (var i = 0; i < chain.Stages.Count; i++)
-            if (!Flatten(chain.Stages[i], chainState.States[i], stages)) return false;
-        return true;
-    }
-
-    static object Rebuild(IGradientTransformation transformation, Queue<object> states) =>
-        transformation is Chain chain ? new ChainState(chain.Stages.Select(stage => Rebuild(stage, states)).ToArray()) : states.Dequeue();
 
     /// <summary>The leaf shapes when every tensor is plain float32 and the gradients have the parameters' shapes; else null.</summary>
     static long[][]? Fits(Plan plan, IReadOnlyList<TreeLeaf> gradients, IReadOnlyList<TreeLeaf> parameters)
@@ -143,7 +119,7 @@ internal static unsafe class FusedAdamStep
             if (!Plain(plan.AdamState.Mu[i], size) || !Plain(plan.AdamState.Nu[i], size) || plan.EmaState is { } ema && !Plain(ema.Average[i], size)) return null;
             total += size;
         }
-        return total >= MinimumElements ? shapes : null;
+        return total >= FusedAdam.MinimumElements ? shapes : null;
     }
 
     static bool Plain(torch.Tensor tensor, long size) => NativeMemory.IsPlainFloat32(tensor) && tensor.numel() == size;
