@@ -42,6 +42,20 @@ public static class Optimizer
     public static OptimizerBuilder Adam(ISchedule learningRate) =>
         new(new BaseOptimizer(Checks.NotNull("Adam.learningRate", learningRate), () => Aliases.Adam(learningRate, ScaleByAdam.Default)));
 
+    /// <summary>
+    /// Adam on the fused kernel, <see cref="Aliases.FusedAdam(double)"/>: the same updates and states as
+    /// <see cref="Adam(double)"/> (with <see cref="OptimizerBuilder.ClipByGlobalNorm"/> and
+    /// <see cref="OptimizerBuilder.WithEma(double)"/> folded into the kernel), one pass per element on float32 CPU
+    /// parameters. Per-path rules and accumulation are configuration errors here: start from <see cref="Adam(double)"/> for them.
+    /// </summary>
+    public static OptimizerBuilder FusedAdam(double learningRate) =>
+        new(new BaseOptimizer(Rate("FusedAdam", learningRate), () => Aliases.FusedAdam(learningRate).Staged, () => Aliases.FusedAdam(learningRate)));
+
+    /// <summary>Adam with a learning-rate schedule on the fused kernel, <see cref="Aliases.FusedAdam(ISchedule, ScaleByAdam)"/>; as <see cref="FusedAdam(double)"/>.</summary>
+    public static OptimizerBuilder FusedAdam(ISchedule learningRate) =>
+        new(new BaseOptimizer(Checks.NotNull("FusedAdam.learningRate", learningRate),
+            () => Aliases.FusedAdam(learningRate, ScaleByAdam.Default).Staged, () => Aliases.FusedAdam(learningRate, ScaleByAdam.Default)));
+
     /// <summary>AdamW with <see cref="ScaleByAdam.Default"/> and decay on every parameter, <see cref="Aliases.AdamW(double, double)"/>.</summary>
     public static OptimizerBuilder AdamW(double learningRate, double weightDecay) =>
         new(new BaseOptimizer(Rate("AdamW", learningRate) + Decay("AdamW", weightDecay), () => Aliases.AdamW(learningRate, weightDecay)));
@@ -70,4 +84,8 @@ public static class Optimizer
 /// <summary>The start of a pipeline: the errors of its arguments, and the core chain they make when there are none.</summary>
 /// <param name="Errors">The arguments' errors (empty when valid).</param>
 /// <param name="Create">Calls the core alias; only called when <paramref name="Errors"/> is empty.</param>
-internal sealed record BaseOptimizer(Seq<ConfigurationError> Errors, Func<Chain> Create);
+/// <param name="CreateFused">
+/// For a fused start (<see cref="Optimizer.FusedAdam(double)"/>): the core <see cref="Functional.Optimizers.FusedAdam"/>
+/// the pipeline is built from, its clip and average then set by the builder; null for a staged start.
+/// </param>
+internal sealed record BaseOptimizer(Seq<ConfigurationError> Errors, Func<Chain> Create, Func<Functional.Optimizers.FusedAdam>? CreateFused = null);

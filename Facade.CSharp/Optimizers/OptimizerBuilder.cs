@@ -53,7 +53,13 @@ public sealed record OptimizerBuilder
         + (MicroBatches is { } k ? Checks.As("AccumulateEvery.k", Accumulate.Validate(k)) : [])
         + (Ema is { } ema ? Checks.As("WithEma.decay", ParameterEma.Validate(ema.Decay)) : [])
         + Rules.ToSeq().Bind(rule => rule.Errors())
-        + RuleChecks.SamePatterns(Rules);
+        + RuleChecks.SamePatterns(Rules)
+        + (Start.CreateFused is not null && MicroBatches is { } every
+            ? Prelude.Seq1(new ConfigurationError("AccumulateEvery.k", every, "the fused Adam kernel takes only ClipByGlobalNorm and WithEma: start from Adam(...) to accumulate"))
+            : [])
+        + (Start.CreateFused is not null && !Rules.IsEmpty
+            ? Prelude.Seq1(new ConfigurationError($"{Rules[0].Call}.pattern", Rules[0].Pattern, "the fused Adam kernel takes only ClipByGlobalNorm and WithEma: start from Adam(...) for per-path rules"))
+            : []);
 
     /// <summary>
     /// Every error of the configuration for a model with these <paramref name="parameters"/>: those of
@@ -83,7 +89,13 @@ public sealed record OptimizerBuilder
         errors.IsEmpty ? Prelude.Success<ConfigurationError, IGradientTransformation>(Assemble()) : Prelude.Fail<ConfigurationError, IGradientTransformation>(errors);
 
     IGradientTransformation Assemble() =>
-        new PipelineParts(
+        Start.CreateFused is { } fused
+            ? fused() with
+            {
+                Clip = MaxGlobalNorm is { } clip ? new Functional.Optimizers.ClipByGlobalNorm(clip) : null,
+                Average = Ema is { } average ? new ParameterEma(average.Decay, average.BiasCorrection) : null,
+            }
+            : new PipelineParts(
             Start.Create(),
             MaxGlobalNorm is { } norm ? new Functional.Optimizers.ClipByGlobalNorm(norm) : null,
             Rules.IsEmpty ? null : new PathMultipliers(Rules.Select(rule => rule.ToCore()).ToArray()),
