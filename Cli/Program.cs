@@ -1,35 +1,103 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
+
 namespace Functional.Cli;
 
-/// <summary>The command line of the example models: each model's commands are an <see cref="ICommandFamily"/>.</summary>
+/// <summary>
+/// The command line of the example models: each model's commands are an <see cref="ICommandFamily"/>, collected under
+/// one root. Exit codes: <see cref="Success"/>, <see cref="Failure"/>, <see cref="UsageError"/>, <see cref="Interrupted"/>.
+/// </summary>
 public static class Program
 {
-    /// <summary>The usage page: every family's usage lines, in name order.</summary>
-    public static string Usage =>
-        "usage: Functional.Cli <command> [--option value ...]\n\ncommands:\n" + string.Join("", CommandFamilies.All.Select(family => family.Usage));
+    /// <summary>The work was done (or help or the version was printed).</summary>
+    public const int Success = 0;
 
-    /// <summary>Runs the command named by the first arguments; returns 0 on success, 2 on bad usage, 1 on failure.</summary>
+    /// <summary>The work failed while running: one line on standard error (the stack trace too with <c>--verbose</c>).</summary>
+    public const int Failure = 1;
+
+    /// <summary>The command line means nothing: the error names the flag and what it accepts; no work was started.</summary>
+    public const int UsageError = 2;
+
+    /// <summary>Ctrl-C stopped the work (after the clean stop: a training keeps its last checkpoint).</summary>
+    public const int Interrupted = 130;
+
+    /// <summary>The program's description, the root of the help.</summary>
+    public const string Description = "Train, evaluate and sample the example models of Functional (deep learning as pure functions on TorchSharp).";
+
+    /// <summary>Runs the command line with the console's streams; Ctrl-C cancels the running command cleanly.</summary>
     public static int Main(string[] args)
     {
-        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        using var stop = new CancellationTokenSource();
+        void OnCancel(object? sender, ConsoleCancelEventArgs e)
         {
-            Console.WriteLine(Usage);
-            return args.Length == 0 ? 2 : 0;
+            e.Cancel = true; // let the command stop at its next step and write what it has
+            stop.Cancel();
         }
+        Console.CancelKeyPress += OnCancel;
+        try { return Run(args, Console.Out, Console.Error, stop.Token); }
+        finally { Console.CancelKeyPress -= OnCancel; }
+    }
+
+    /// <summary>
+    /// Parses and runs <paramref name="args"/>, writing results and help to <paramref name="output"/> and errors to
+    /// <paramref name="error"/>; returns the exit code. Usage errors are found before any work starts.
+    /// </summary>
+    public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken stop = default)
+    {
+        var parsed = Parse(args, new CommandContext(output, error, stop));
+        var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
+        if (parsed.Errors.Count > 0 && parsed.Action is ParseErrorAction)
+        {
+            foreach (var line in UsageErrors.Lines(parsed)) error.WriteLine(line);
+            return UsageError;
+        }
+        var verbose = parsed.RootCommandResult.Command.Options.OfType<Option<bool>>().First(o => o.Name == VerboseName) is var flag && parsed.GetValue(flag);
         try
         {
-            var (run, rest) = CommandFamilies.Find(args) ?? throw new ArgumentException($"Unknown command '{string.Join(' ', args.Take(2))}'.");
-            return run(new Arguments(rest));
+            var code = parsed.Invoke(configuration);
+            return stop.IsCancellationRequested ? Stopped(error) : code;
         }
-        catch (ArgumentException error)
+        catch (Exception thrown)
         {
-            Console.Error.WriteLine(error.Message);
-            Console.Error.WriteLine(Usage);
-            return 2;
-        }
-        catch (Exception error) when (error is IOException or InvalidDataException)
-        {
-            Console.Error.WriteLine(error.Message);
-            return 1;
+            var problem = Unwrap(thrown);
+            if (problem is OperationCanceledException && stop.IsCancellationRequested) return Stopped(error);
+            error.WriteLine(problem is UsageException ? $"{problem.Message} See '{UsageErrors.Path(parsed)} --help'." : $"error: {OneLine(problem.Message)}");
+            if (verbose) error.WriteLine(thrown);
+            else if (problem is not UsageException) error.WriteLine("(--verbose shows where)");
+            return problem is UsageException ? UsageError : Failure;
         }
     }
+
+    /// <summary>
+    /// The parse of <paramref name="args"/> against the whole command tree, with every option's validator run (no
+    /// action is invoked): for tests and for tools that want the values without running the command.
+    /// </summary>
+    public static ParseResult Parse(IReadOnlyList<string> args, CommandContext? context = null) =>
+        Root(context ?? new CommandContext(TextWriter.Null, TextWriter.Null, CancellationToken.None)).Parse(args);
+
+    /// <summary>The command tree: the root (with <c>--help</c>, <c>--version</c>, <c>--verbose</c>) and every family.</summary>
+    public static RootCommand Root(CommandContext context)
+    {
+        var root = new RootCommand(Description) { new Option<bool>(VerboseName) { Description = "on an error, print its stack trace too", Recursive = true } };
+        foreach (var family in CommandFamilies.All) root.Add(family.Build(context));
+        return root;
+    }
+
+    /// <summary>The option, on every command, with which a runtime error prints its stack trace too.</summary>
+    public const string VerboseName = "--verbose";
+
+    static int Stopped(TextWriter error)
+    {
+        error.WriteLine("stopped by Ctrl-C.");
+        return Interrupted;
+    }
+
+    static Exception Unwrap(Exception thrown) => thrown switch
+    {
+        AggregateException { InnerExceptions.Count: 1 } many => Unwrap(many.InnerExceptions[0]),
+        System.Reflection.TargetInvocationException { InnerException: { } inner } => Unwrap(inner),
+        _ => thrown,
+    };
+
+    static string OneLine(string message) => string.Join(" ", message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }

@@ -1,5 +1,7 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using Functional.Core;
 using TorchSharp;
 using Functional.Models.Digits;
 using Functional.Models.Gan;
@@ -11,82 +13,101 @@ namespace Functional.Cli;
 /// <summary>The <c>gan</c> commands: train, sample, score.</summary>
 public sealed class GanCommands : ICommandFamily
 {
-    /// <inheritdoc />
-    public string Name => "gan";
+    /// <summary>The digit classifier's checkpoints: those of <c>mnist --out runs/mnist</c>.</summary>
+    public static readonly string DefaultClassifier = Path.Combine(MnistCommands.DefaultOutDirectory, "checkpoints");
+
+    /// <summary>Samples in the grid of <c>gan sample</c>.</summary>
+    public const int SampleCount = 100;
+
+    /// <summary>Pixels per MNIST pixel in the grid of <c>gan sample</c>.</summary>
+    public const int SampleScale = 2;
 
     /// <inheritdoc />
-    public IReadOnlyDictionary<string, Func<Arguments, int>> Commands { get; } = new Dictionary<string, Func<Arguments, int>>
-    {
-        ["train"] = Train,
-        ["sample"] = Sample,
-        ["score"] = Score,
-    };
+    public Command Build(CommandContext context) =>
+        new("gan", "an MLP hinge GAN on MNIST t10k trained with one loss through stop-gradient") { Train(context), Sample(context), Score(context) };
 
-    /// <inheritdoc />
-    public string Usage => UsageText;
+    static Option<string> Output(string description) => Flags.Folder("--out", GanRun.Default.OutputDirectory, description);
 
-    /// <summary>The usage lines of the <c>gan</c> commands.</summary>
-    const string UsageText = """
-          gan train
-                   an MLP hinge GAN on MNIST t10k trained with one loss through stop-gradient (or alternating steps);
-                   each epoch a progress bar, a checkpoint, OUT/samples/epoch-NNNN.png and a classifier score of 1000 samples
-                   --data DIR (../shared/data/mnist-t10k)  --out DIR (runs/gan)  --epochs N (40)  --batch N (64)
-                   --noise N (64)  --g-hidden N (128)  --d-hidden N (128)  --spectral-norm on|off (on)
-                   --g-learning-rate X (2e-4)  --d-learning-rate X (4e-4)  --b1 X (0.5)  --b2 X (0.999)  --lambda X (1)
-                   --generator-ema X (0.999: sample from an average of the generator's weights; 0: from the weights)
-                   --update single|alternating (single)  --seed N (1)  --max-minutes X (none)  --resume yes|no (no)
-                   --classifier DIR (runs/mnist/checkpoints: the checkpoints of `mnist --out runs/mnist`; trained there with its defaults if missing)
-                   --threads N (libtorch's default; 1 is faster on a busy machine)  --device NAME (cpu; cuda, cuda:N where libtorch sees a GPU)
-          gan sample
-                   a PNG grid of samples from the newest checkpoint (its generator-weight average when it keeps one)
-                   --out DIR (runs/gan)  --png FILE (OUT/sample.png)  --count N (100)  --columns N (10)  --scale N (2)  --seed N (1)
-                   --device NAME (cpu)
-          gan score
-                   the share of samples the digit classifier recognises with confidence > 0.9, and the digits covered
-                   --out DIR (runs/gan)  --classifier DIR (runs/mnist/checkpoints)  --count N (1000)  --seed N (1)  --device NAME (cpu)
-        """;
+    static Option<string> Classifier() =>
+        Flags.Folder("--classifier", DefaultClassifier, "the digit classifier's checkpoints (trained there with mnist's defaults if missing)");
 
-    const string DefaultClassifier = "runs/mnist/checkpoints";
+    static readonly string[] UpdateNames = ["single", "alternating"];
 
-    /// <summary>Trains the GAN (see <see cref="UsageText"/>).</summary>
-    public static int Train(Arguments arguments)
+    static string Name(GanUpdate update) => update == GanUpdate.SingleLoss ? UpdateNames[0] : UpdateNames[1];
+
+    /// <summary><c>gan train</c>: trains the GAN, resuming from the newest checkpoint in <c>--out</c> unless <c>--restart</c>.</summary>
+    static Command Train(CommandContext context)
     {
         var d = GanOptions.Default;
-        var options = new GanOptions(
-            arguments.Text("data", d.DataDirectory), arguments.Integer("epochs", d.Epochs), arguments.Integer("batch", d.BatchSize),
-            arguments.Integer("noise", d.NoiseSize), arguments.Integer("g-hidden", d.GeneratorHidden), arguments.Integer("d-hidden", d.DiscriminatorHidden),
-            d.LeakySlope, Switch(arguments, "spectral-norm", "on", "off", d.SpectralNorm),
-            arguments.Number("g-learning-rate", d.GeneratorLearningRate), arguments.Number("d-learning-rate", d.DiscriminatorLearningRate),
-            arguments.Number("b1", d.B1), arguments.Number("b2", d.B2), arguments.Number("lambda", d.Lambda), arguments.Number("generator-ema", d.GeneratorEma),
-            arguments.Text("update", "single") switch
-            {
-                "single" => GanUpdate.SingleLoss,
-                "alternating" => GanUpdate.Alternating,
-                var other => throw new ArgumentException($"--update must be single or alternating, got '{other}'."),
-            },
-            arguments.Integer("seed", d.Seed)).Validated();
-        var device = arguments.Device();
-        var run = new GanRun(arguments.Text("out", GanRun.Default.OutputDirectory), Switch(arguments, "resume", "yes", "no", false),
-            TimeSpan.FromMinutes(arguments.Number("max-minutes", GanRun.Default.TimeBudget.TotalMinutes)), GanRun.Default.GridColumns)
-            { Device = device };
-        var classifierDirectory = arguments.Text("classifier", DefaultClassifier);
-        var threads = arguments.Integer("threads", 0);
-        arguments.CheckAllUsed();
-        if (threads > 0) torch.set_num_threads(threads);
+        var data = Flags.InputFolder("--data", d.DataDirectory, "the MNIST t10k folder");
+        var output = Output("receives checkpoints/ and samples/epoch-NNNN.png; a run there is resumed (its checkpoint fixes the networks)");
+        var epochs = Flags.Count("--epochs", d.Epochs, "passes over the 10,000 digits (in all, counting the epochs of a resumed run)");
+        var batch = Flags.Count("--batch", d.BatchSize, "real digits (and generated ones) per step");
+        var noise = Flags.Count("--noise", d.NoiseSize, "noise values per sample");
+        var generatorHidden = Flags.Count("--g-hidden", d.GeneratorHidden, "generator widths: N, then 2N");
+        var discriminatorHidden = Flags.Count("--d-hidden", d.DiscriminatorHidden, "discriminator widths: 2N, then N");
+        var spectral = Flags.Switch("--spectral-norm", d.SpectralNorm, "spectrally normalise the discriminator's weights");
+        var generatorRate = Flags.Number("--g-learning-rate", d.GeneratorLearningRate, "Adam step size of the generator", Bounds.Positive);
+        var discriminatorRate = Flags.Number("--d-learning-rate", d.DiscriminatorLearningRate, "Adam step size of the discriminator", Bounds.Positive);
+        var b1 = Flags.Number("--b1", d.B1, "Adam first-moment decay", Bounds.Decay);
+        var b2 = Flags.Number("--b2", d.B2, "Adam second-moment decay", Bounds.Decay);
+        var lambda = Flags.Number("--lambda", d.Lambda, "weight of the generator's term in the single loss", Bounds.Positive);
+        var generatorEma = Flags.Number("--generator-ema", d.GeneratorEma, "sample from an average of the generator's weights with this decay (0: from the weights)", Bounds.Decay);
+        var update = Flags.Choice("--update", Name(d.Update), "one loss per step, or a discriminator step then a generator step", UpdateNames);
+        var seed = Flags.Seed(d.Seed, "seeds initialisation, shuffling and noise");
+        var minutes = Flags.Minutes(GanRun.Default.TimeBudget.TotalMinutes, "no epoch is started that would end after this budget");
+        var restart = Flags.Switch("--restart", false, "delete the checkpoints in --out and start over instead of resuming");
+        var classifier = Classifier();
+        var threads = Flags.Threads(0, "libtorch threads (0: libtorch's default; 1 is faster on a busy machine)");
+        var device = Devices.Option();
+        var command = new Command("train", "train the GAN; each epoch a checkpoint, OUT/samples/epoch-NNNN.png and the digit classifier's score of 1000 samples")
+        {
+            data, output, epochs, batch, noise, generatorHidden, discriminatorHidden, spectral, generatorRate, discriminatorRate, b1, b2, lambda,
+            generatorEma, update, seed, minutes, restart, classifier, threads, device,
+        };
+        Flags.CheckPaths(command, data, output, classifier);
+        command.SetAction(parsed =>
+        {
+            var options = new GanOptions(
+                parsed.GetValue(data)!, parsed.GetValue(epochs), parsed.GetValue(batch), parsed.GetValue(noise), parsed.GetValue(generatorHidden),
+                parsed.GetValue(discriminatorHidden), d.LeakySlope, parsed.GetValue(spectral), parsed.GetValue(generatorRate), parsed.GetValue(discriminatorRate),
+                parsed.GetValue(b1), parsed.GetValue(b2), parsed.GetValue(lambda), parsed.GetValue(generatorEma),
+                parsed.GetValue(update) == UpdateNames[0] ? GanUpdate.SingleLoss : GanUpdate.Alternating, parsed.GetValue(seed)).Validated();
+            var targetDevice = Devices.Parse(parsed.GetValue(device)!);
+            var budget = parsed.GetValue(minutes) is > 0 and var m ? TimeSpan.FromMinutes(m) : TimeSpan.MaxValue;
+            var run = new GanRun(parsed.GetValue(output)!, Resume: true, budget, GanRun.Default.GridColumns) { Device = targetDevice };
+            MnistCommands.SetThreads(parsed.GetValue(threads));
+            if (parsed.GetValue(restart)) Restart(context, run.OutputDirectory);
+            var scorer = LoadClassifier(context, parsed.GetValue(classifier)!, options.DataDirectory, targetDevice);
+            Run(context, options, run, scorer, targetDevice);
+        });
+        return command;
+    }
 
-        var classifier = Classifier(classifierDirectory, options.DataDirectory, device);
-        Say($"GAN: {options}");
+    /// <summary>Deletes the checkpoints of <paramref name="folder"/> (refused while another run holds the folder).</summary>
+    static void Restart(CommandContext context, string folder)
+    {
+        var checkpoints = Path.Combine(folder, "checkpoints");
+        if (!Directory.Exists(checkpoints)) return;
+        using (RunFolderLock.Acquire(folder)) Directory.Delete(checkpoints, recursive: true);
+        context.Output.WriteLine($"--restart: deleted {checkpoints}");
+    }
+
+    static void Run(CommandContext context, GanOptions options, GanRun run, DigitClassifier classifier, torch.Device device)
+    {
+        Say(context, $"GAN: {options}");
         var total = Stopwatch.StartNew();
         ProgressBar? bar = null;
         using var scoring = new torch.Generator(0, device);
         GanTraining.Run(options, run, new GanReporting(
             (epoch, step, steps, metrics) =>
             {
+                context.Stop.ThrowIfCancellationRequested(); // the last finished epoch's checkpoint is the clean state to resume from
                 if (step == 1)
                 {
-                    Say($"epoch {epoch}/{options.Epochs}");
+                    Say(context, $"epoch {epoch}/{options.Epochs}");
                     var clock = Stopwatch.StartNew();
-                    bar = new ProgressBar(steps, Console.Out, interactive: !Console.IsOutputRedirected, TimeSpan.FromSeconds(10), () => clock.Elapsed);
+                    bar = new ProgressBar(steps, context.Output, interactive: !Console.IsOutputRedirected, TimeSpan.FromSeconds(10), () => clock.Elapsed);
                 }
                 bar!.Update(step, new Dictionary<string, double> { ["d_loss"] = metrics.DiscriminatorLoss, ["g_loss"] = metrics.GeneratorLoss }, new Dictionary<string, double>());
             },
@@ -94,69 +115,82 @@ public sealed class GanCommands : ICommandFamily
             {
                 bar?.Finish();
                 var score = SampleScoring.Score(classifier, epoch.Samples, SampleScoring.DefaultThreshold, scoring);
-                Say($"epoch {epoch.Epoch} (step {epoch.Step}, {epoch.Seconds:F1} s, {total.Elapsed.TotalMinutes:F1} min in all): d_loss {epoch.DiscriminatorLoss:F4}  g_loss {epoch.GeneratorLoss:F4}  wrote {epoch.GridPath}");
-                Say($"  score: {score}");
+                Say(context, $"epoch {epoch.Epoch} (step {epoch.Step}, {epoch.Seconds:F1} s, {total.Elapsed.TotalMinutes:F1} min in all): d_loss {epoch.DiscriminatorLoss:F4}  g_loss {epoch.GeneratorLoss:F4}  wrote {epoch.GridPath}");
+                Say(context, $"  score: {score}");
             }));
-        Say($"trained in {total.Elapsed.TotalMinutes:F1} min; checkpoints in {Path.Combine(run.OutputDirectory, "checkpoints")}");
-        return 0;
+        Say(context, $"trained in {total.Elapsed.TotalMinutes:F1} min; checkpoints in {Path.Combine(run.OutputDirectory, "checkpoints")}");
     }
 
-    /// <summary>Writes a grid of samples from the newest checkpoint.</summary>
-    public static int Sample(Arguments arguments)
+    /// <summary><c>gan sample</c>: a grid of samples from the newest checkpoint.</summary>
+    static Command Sample(CommandContext context)
     {
-        var output = arguments.Text("out", GanRun.Default.OutputDirectory);
-        var png = arguments.Text("png", Path.Combine(output, "sample.png"));
-        var count = arguments.Integer("count", 100);
-        var columns = arguments.Integer("columns", 10);
-        var scale = arguments.Integer("scale", 2);
-        var seed = arguments.Integer("seed", 1);
-        var device = arguments.Device();
-        arguments.CheckAllUsed();
-        var checkpoint = Latest(output, device);
-        var sampling = GanOptimizer.SamplingGenerator(checkpoint.State);
-        using var generator = new torch.Generator((ulong)seed, device);
-        using var noise = GanGenerator.Noise(sampling, count, generator);
-        using var samples = GanTraining.Sample(sampling, noise);
-        var size = SampleGrid.WritePng(png, samples, columns, scale);
-        Say($"wrote {png} ({size.Width}x{size.Height} px, {count} samples of step {checkpoint.State.Step})");
-        return 0;
+        var output = Output("the training's folder (its checkpoints/)");
+        var png = Flags.OutputFile("--png", Path.Combine(GanRun.Default.OutputDirectory, "sample.png"), "the PNG written (in the --out folder when --out is given and --png is not)");
+        var count = Flags.Count("--count", SampleCount, "samples drawn");
+        var columns = Flags.Count("--columns", GanRun.Default.GridColumns, "tiles per row");
+        var scale = Flags.Count("--scale", SampleScale, "pixels per MNIST pixel");
+        var seed = Flags.Seed(1, "seeds the noise");
+        var device = Devices.Option();
+        var command = new Command("sample", "a PNG grid of samples from the newest checkpoint (its generator-weight average when it keeps one)")
+        {
+            output, png, count, columns, scale, seed, device,
+        };
+        Flags.CheckPaths(command, output);
+        command.SetAction(parsed =>
+        {
+            var folder = parsed.GetValue(output)!;
+            var file = parsed.GetResult(png) is { Implicit: false } ? parsed.GetValue(png)! : Path.Combine(folder, "sample.png");
+            var n = parsed.GetValue(count);
+            var targetDevice = Devices.Parse(parsed.GetValue(device)!);
+            var checkpoint = Latest(folder, targetDevice);
+            var sampling = GanOptimizer.SamplingGenerator(checkpoint.State);
+            using var generator = new torch.Generator((ulong)parsed.GetValue(seed), targetDevice);
+            using var noise = GanGenerator.Noise(sampling, n, generator);
+            using var samples = GanTraining.Sample(sampling, noise);
+            var size = SampleGrid.WritePng(file, samples, parsed.GetValue(columns), parsed.GetValue(scale));
+            Say(context, $"wrote {file} ({size.Width}x{size.Height} px, {n} samples of step {checkpoint.State.Step})");
+        });
+        return command;
     }
 
-    /// <summary>Scores samples from the newest checkpoint with the digit classifier.</summary>
-    public static int Score(Arguments arguments)
+    /// <summary><c>gan score</c>: the digit classifier's score of samples from the newest checkpoint.</summary>
+    static Command Score(CommandContext context)
     {
-        var output = arguments.Text("out", GanRun.Default.OutputDirectory);
-        var classifierDirectory = arguments.Text("classifier", DefaultClassifier);
-        var count = arguments.Integer("count", 1000);
-        var seed = arguments.Integer("seed", 1);
-        var device = arguments.Device();
-        arguments.CheckAllUsed();
-        var checkpoint = Latest(output, device);
-        var classifier = Classifier(classifierDirectory, checkpoint.Options.DataDirectory, device);
-        var sampling = GanOptimizer.SamplingGenerator(checkpoint.State);
-        using var generator = new torch.Generator((ulong)seed, device);
-        using var noise = GanGenerator.Noise(sampling, count, generator);
-        using var samples = GanTraining.Sample(sampling, noise);
-        Say($"step {checkpoint.State.Step}: {SampleScoring.Score(classifier, samples, SampleScoring.DefaultThreshold, generator)}");
-        return 0;
+        var output = Output("the training's folder (its checkpoints/)");
+        var classifier = Classifier();
+        var count = Flags.Count("--count", GanTraining.ScoredSamples, "samples scored");
+        var seed = Flags.Seed(1, "seeds the noise");
+        var device = Devices.Option();
+        var command = new Command("score", "the share of samples the digit classifier recognises with confidence > 0.9, and the digits covered")
+        {
+            output, classifier, count, seed, device,
+        };
+        Flags.CheckPaths(command, output, classifier);
+        command.SetAction(parsed =>
+        {
+            var targetDevice = Devices.Parse(parsed.GetValue(device)!);
+            var checkpoint = Latest(parsed.GetValue(output)!, targetDevice);
+            var scorer = LoadClassifier(context, parsed.GetValue(classifier)!, checkpoint.Options.DataDirectory, targetDevice);
+            var sampling = GanOptimizer.SamplingGenerator(checkpoint.State);
+            using var generator = new torch.Generator((ulong)parsed.GetValue(seed), targetDevice);
+            using var noise = GanGenerator.Noise(sampling, parsed.GetValue(count), generator);
+            using var samples = GanTraining.Sample(sampling, noise);
+            Say(context, $"step {checkpoint.State.Step}: {SampleScoring.Score(scorer, samples, SampleScoring.DefaultThreshold, generator)}");
+        });
+        return command;
     }
 
     static GanCheckpointContent Latest(string output, torch.Device device) =>
         GanCheckpoint.LoadLatest(new CheckpointStore(Path.Combine(output, "checkpoints"), keepLast: 2), device)
         ?? throw new FileNotFoundException($"No GAN checkpoint in {Path.Combine(output, "checkpoints")}; run `gan train --out {output}` first.");
 
-    static DigitClassifier Classifier(string directory, string data, torch.Device device)
+    static DigitClassifier LoadClassifier(CommandContext context, string directory, string data, torch.Device device)
     {
         using var progress = ProgressObserver.Console();
         var loaded = ClassifierFile.LoadOrTrain(directory, MnistTrainingOptions.Default with { DataDirectory = data, Device = device }, [progress]);
-        Say($"digit classifier from {directory}: held-out accuracy {loaded.ValidationAccuracy:P2}");
+        Say(context, $"digit classifier from {directory}: held-out accuracy {loaded.ValidationAccuracy:P2}");
         return loaded.Classifier;
     }
 
-    static bool Switch(Arguments arguments, string name, string yes, string no, bool fallback) =>
-        arguments.Text(name, fallback ? yes : no) is var text && text == yes ? true
-        : text == no ? false
-        : throw new ArgumentException($"--{name} must be {yes} or {no}, got '{text}'.");
-
-    static void Say(FormattableString line) => Console.WriteLine(line.ToString(CultureInfo.InvariantCulture));
+    static void Say(CommandContext context, FormattableString line) => context.Output.WriteLine(line.ToString(CultureInfo.InvariantCulture));
 }

@@ -1,97 +1,128 @@
+using System.CommandLine;
 using System.Globalization;
+using Functional.Core;
 using Functional.Models.Digits;
 using Functional.Reporting;
 using Functional.Training;
+using TorchSharp;
 
 namespace Functional.Cli;
 
-/// <summary>The <c>mnist</c> commands.</summary>
+/// <summary>The <c>mnist</c> commands: the fit-loop demo itself, and <c>mnist accumulate</c>.</summary>
 public sealed class MnistCommands : ICommandFamily
 {
-    /// <inheritdoc />
-    public string Name => "mnist";
+    /// <summary>Where <c>mnist</c> writes by default (and where <c>gan</c> finds the digit classifier's checkpoints).</summary>
+    public const string DefaultOutDirectory = "runs/mnist";
+
+    /// <summary>The batch size of <c>mnist accumulate</c>: one batch of it against batch 1 accumulated this many times.</summary>
+    public const int AccumulateBatch = 100;
+
+    /// <summary>The updates <c>mnist accumulate</c> compares.</summary>
+    public const int AccumulateUpdates = 30;
 
     /// <inheritdoc />
-    public string Usage => """
-          mnist    train a digit classifier on MNIST t10k with the fit loop (Adam, warm-up + cosine, EMA validation);
-                   progress bar, metrics.jsonl, loss.png and checkpoints in --out; resumes from its newest checkpoint
-                   --data DIR (../shared/data/mnist-t10k)  --out DIR (runs/mnist)  --epochs N (10)  --batch N (64)
-                   --learning-rate X (0.002)  --hidden N (256)  --dropout X (0.2)  --ema X (0.99)  --workers N (2)  --seed N (1)
-                   --checkpoint-every N (0: at epoch ends only)  --device NAME (cpu; cuda, cuda:N where libtorch sees a GPU)
-          mnist accumulate
-                   Adam with batch B against Accumulate(Adam, B) fed one example at a time: losses, parameter distance, chart
-                   --data DIR  --batch B (100)  --updates N (30)  --out DIR (runs/mnist)  --device NAME (cpu)
-        """;
-
-    /// <inheritdoc />
-    public IReadOnlyDictionary<string, Func<Arguments, int>> Commands { get; } = new Dictionary<string, Func<Arguments, int>>
+    public Command Build(CommandContext context)
     {
-            [""] = Train,
-            ["accumulate"] = Accumulate,
-    };
+        var d = MnistTrainingOptions.Default;
+        var data = Data();
+        var output = Flags.Folder("--out", DefaultOutDirectory, "receives metrics.jsonl, loss.png and checkpoints/; a run there resumes from its newest checkpoint");
+        var epochs = Flags.Count("--epochs", d.Epochs, "passes over the training digits");
+        var batch = Flags.Count("--batch", d.BatchSize, "examples per step");
+        var learningRate = Flags.Number("--learning-rate", d.LearningRate, "Adam's peak learning rate (warm-up, then cosine decay to a twentieth)", Bounds.Positive);
+        var hidden = Flags.Count("--hidden", d.Hidden, "width of the hidden layers");
+        var dropout = Flags.Number("--dropout", d.DropoutRate, "share of features dropped in training", Bounds.Decay);
+        var ema = Flags.Number("--ema", d.EmaDecay, "decay of the weight average used for validation", Bounds.Decay);
+        var workers = Flags.Count("--workers", d.Workers, "threads that gather batches ahead of the step");
+        var seed = Flags.Seed(d.Seed, "seeds initialisation, shuffling and dropout");
+        var checkpointEvery = Flags.Integer("--checkpoint-every", 0, "a checkpoint every N steps too (0: at epoch ends only)", 0);
+        var threads = Flags.Threads(0, "libtorch threads (0: libtorch's default; 1 is faster on a busy machine)");
+        var device = Devices.Option();
+        var command = new Command("mnist", "train a digit classifier on MNIST t10k with the fit loop (Adam, warm-up + cosine, EMA validation); resumes from its newest checkpoint in --out")
+        {
+            data, output, epochs, batch, learningRate, hidden, dropout, ema, workers, seed, checkpointEvery, threads, device, Accumulate(context),
+        };
+        Flags.CheckPaths(command, data, output);
+        command.SetAction(parsed =>
+        {
+            var options = new MnistTrainingOptions(
+                parsed.GetValue(data)!, parsed.GetValue(epochs), parsed.GetValue(batch), parsed.GetValue(learningRate), parsed.GetValue(hidden),
+                parsed.GetValue(dropout), d.ValidationCount, parsed.GetValue(ema), parsed.GetValue(workers), parsed.GetValue(seed))
+            { Device = Devices.Parse(parsed.GetValue(device)!) };
+            SetThreads(parsed.GetValue(threads));
+            Train(context, options, parsed.GetValue(output)!, parsed.GetValue(checkpointEvery));
+        });
+        return command;
+    }
+
+    static Option<string> Data() => Flags.InputFolder("--data", MnistTrainingOptions.Default.DataDirectory, "the MNIST t10k folder");
+
+    /// <summary>Sets libtorch's intra-op threads when <paramref name="threads"/> is above 0 (the application's choice, never a library's).</summary>
+    internal static void SetThreads(int threads)
+    {
+        if (threads > 0) torch.set_num_threads(threads);
+    }
 
     /// <summary>
     /// Trains the digit classifier with the fit loop: progress bar, JSON-lines log, loss chart and checkpoints in
     /// the output folder. A folder that already holds checkpoints is resumed from its newest.
     /// </summary>
-    public static int Train(Arguments arguments)
+    static void Train(CommandContext context, MnistTrainingOptions options, string output, int checkpointEvery)
     {
-        var d = MnistTrainingOptions.Default;
-        var options = new MnistTrainingOptions(
-            arguments.Text("data", d.DataDirectory), arguments.Integer("epochs", d.Epochs), arguments.Integer("batch", d.BatchSize),
-            arguments.Number("learning-rate", d.LearningRate), arguments.Integer("hidden", d.Hidden), arguments.Number("dropout", d.DropoutRate),
-            d.ValidationCount, arguments.Number("ema", d.EmaDecay), arguments.Integer("workers", d.Workers), arguments.Integer("seed", d.Seed))
-            { Device = arguments.Device() };
-        var output = arguments.Text("out", "runs/mnist");
-        var checkpointEvery = arguments.Integer("checkpoint-every", 0);
-        arguments.CheckAllUsed();
         using var runLock = RunFolderLock.Acquire(output);
         var store = new CheckpointStore(Path.Combine(output, "checkpoints"), keepLast: 3);
         var resumed = store.Steps() is { Count: > 0 } steps ? $", resuming from step {steps[^1]}" : "";
-        Console.WriteLine($"Training a digit classifier on {options.DataDirectory} ({options.Epochs} epoch{(options.Epochs == 1 ? "" : "s")}, batch {options.BatchSize}{resumed}).");
+        context.Output.WriteLine($"Training a digit classifier on {options.DataDirectory} ({options.Epochs} epoch{(options.Epochs == 1 ? "" : "s")}, batch {options.BatchSize}{resumed}).");
         var logPath = Path.Combine(output, "metrics.jsonl");
         var chartPath = Path.Combine(output, "loss.png");
         var log = new MetricsLogObserver(logPath);
         using var progress = ProgressObserver.Console();
         var fit = new FitOptions { Epochs = options.Epochs, Observers = [log, progress, new LossChartObserver(chartPath, logPath)] };
-        using var cancel = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
-        var result = MnistTraining.Run(options, fit, store, checkpointEvery, cancel.Token);
-        if (result.History.Count == 0) Console.WriteLine($"Nothing to do: the checkpoint in {store.Folder} has finished {options.Epochs} epochs.");
+        var result = MnistTraining.Run(options, fit, store, checkpointEvery, context.Stop);
+        if (result.History.Count == 0) context.Output.WriteLine($"Nothing to do: the checkpoint in {store.Folder} has finished {options.Epochs} epochs.");
         else
         {
             var last = result.History[^1];
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            context.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{result.End} after step {result.State.Step}: validation accuracy {last.Validation["accuracy"]:P2} (EMA weights); log {logPath}, chart {chartPath}, checkpoints {store.Folder}."));
         }
         TrainState.Dispose(result.State);
-        return 0;
     }
 
-    /// <summary>Prints and charts batch-of-B training against batch-of-1 training accumulated B times.</summary>
-    public static int Accumulate(Arguments arguments)
+    /// <summary><c>mnist accumulate</c>: batch-of-B training against batch-of-1 training accumulated B times, printed and charted.</summary>
+    static Command Accumulate(CommandContext context)
     {
-        var data = arguments.Text("data", MnistTrainingOptions.Default.DataDirectory);
-        var batch = arguments.Integer("batch", 100);
-        var updates = arguments.Integer("updates", 30);
-        var output = arguments.Text("out", "runs/mnist");
-        var device = arguments.Device();
-        arguments.CheckAllUsed();
-        using var loaded = MnistSplit.Load(data, MnistTrainingOptions.Default.ValidationCount);
-        using var split = loaded.To(device);
-        Console.WriteLine($"Adam with batch {batch} against Accumulate(Adam, {batch}) with batch 1, {updates} updates:");
-        var comparison = AccumulationDemo.Run(split.Train, Functional.Optimizers.Optimizer.Adam(1e-3), hidden: 256, batch, updates, seed: 1);
-        Console.WriteLine("update  loss (batch " + batch + ")  loss (1 x " + batch + ")  max |parameter difference|");
-        for (var u = 0; u < updates; u++)
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{u + 1,6}  {comparison.LargeBatchLoss[u],16:F6}  {comparison.AccumulatedLoss[u],16:F6}  {comparison.MaxParameterDifference[u],12:0.00E+00}"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"largest change of a parameter over the run {comparison.ParameterMovement:F4}"));
-        Directory.CreateDirectory(output);
-        var chart = Path.Combine(output, "accumulation.png");
-        var x = Enumerable.Range(1, updates).Select(u => (double)u).ToArray();
-        Charts.Lines(chart, $"Batch {batch} vs batch 1 accumulated {batch} times", "update", "loss",
-            [new ChartSeries($"batch {batch}", x, comparison.LargeBatchLoss), new ChartSeries($"1 x {batch} accumulated", x, comparison.AccumulatedLoss)]);
-        Console.WriteLine($"chart {chart}");
-        return 0;
+        var data = Data();
+        var batch = Flags.Count("--batch", AccumulateBatch, "B: the large batch, and the micro-batches accumulated");
+        var updates = Flags.Count("--updates", AccumulateUpdates, "updates compared");
+        var output = Flags.Folder("--out", DefaultOutDirectory, "receives accumulation.png");
+        var threads = Flags.Threads(0, "libtorch threads (0: libtorch's default)");
+        var device = Devices.Option();
+        var command = new Command("accumulate", "Adam with batch B against Accumulate(Adam, B) fed one example at a time: losses, parameter distance, chart")
+        {
+            data, batch, updates, output, threads, device,
+        };
+        Flags.CheckPaths(command, data, output);
+        command.SetAction(parsed =>
+        {
+            var (b, n, folder) = (parsed.GetValue(batch), parsed.GetValue(updates), parsed.GetValue(output)!);
+            SetThreads(parsed.GetValue(threads));
+            using var loaded = MnistSplit.Load(parsed.GetValue(data)!, MnistTrainingOptions.Default.ValidationCount);
+            using var split = loaded.To(Devices.Parse(parsed.GetValue(device)!));
+            var say = context.Output;
+            say.WriteLine($"Adam with batch {b} against Accumulate(Adam, {b}) with batch 1, {n} updates:");
+            var comparison = AccumulationDemo.Run(split.Train, Functional.Optimizers.Optimizer.Adam(1e-3), hidden: MnistTrainingOptions.Default.Hidden, b, n, seed: 1);
+            say.WriteLine("update  loss (batch " + b + ")  loss (1 x " + b + ")  max |parameter difference|");
+            for (var u = 0; u < n; u++)
+                say.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{u + 1,6}  {comparison.LargeBatchLoss[u],16:F6}  {comparison.AccumulatedLoss[u],16:F6}  {comparison.MaxParameterDifference[u],12:0.00E+00}"));
+            say.WriteLine(string.Create(CultureInfo.InvariantCulture, $"largest change of a parameter over the run {comparison.ParameterMovement:F4}"));
+            Directory.CreateDirectory(folder);
+            var chart = Path.Combine(folder, "accumulation.png");
+            var x = Enumerable.Range(1, n).Select(u => (double)u).ToArray();
+            Charts.Lines(chart, $"Batch {b} vs batch 1 accumulated {b} times", "update", "loss",
+                [new ChartSeries($"batch {b}", x, comparison.LargeBatchLoss), new ChartSeries($"1 x {b} accumulated", x, comparison.AccumulatedLoss)]);
+            say.WriteLine($"chart {chart}");
+        });
+        return command;
     }
 }

@@ -1,200 +1,258 @@
+using System.CommandLine;
 using System.Globalization;
 using Functional.Core;
-using TorchSharp;
 using Functional.Models.Evaluation;
 using Functional.Models.Titles;
 using Functional.Reporting;
 
 namespace Functional.Cli;
 
-/// <summary>The <c>titles</c> commands: train, generate, eval and attention.</summary>
+/// <summary>The <c>titles</c> commands: baseline, train, generate, eval and attention.</summary>
 public sealed class TitleCommands : ICommandFamily
 {
     /// <inheritdoc />
-    public string Name => "titles";
-
-    /// <inheritdoc />
-    public string Usage => """
-          titles baseline
-                   character ROUGE of the lead baseline (the first N characters of each article) on LCSTS
-                   --data DIR (../shared/data/lcsts-part2-clge)  --split train|validation (validation)  --lead N (18)
-          titles train
-                   train the seq2seq title model (resumes a run in --out; the best model by validation ROUGE-L is kept)
-                   --data DIR (../shared/data/lcsts-part2-clge)  --out DIR (runs/titles)  --minutes X (30, 0: no budget)
-                   --epochs N (10)  --batch N (32)  --learning-rate X (0.003)  --warmup N (50)  --clip X (1)
-                   --min-count N (5)  --val-subset N (200)  --seed N (1)  --threads N (0: libtorch default)
-                   --ema X (0: off; else validate and keep an average of the weights with this decay)  --workers N (2)
-                   --embedding N (128)  --encoder-hidden N (64)  --encoder-layers N (1)  --decoder-hidden N (128)  --decoder-layers N (1)
-                   --output-hidden N (128)  --dropout X (0)  --max-article N (100)  --max-title N (40)
-                   --device NAME (cpu; cuda, cuda:N where libtorch sees a GPU)
-          titles generate
-                   --model DIR (runs/titles)  --text TEXT | --file FILE (one article per line)  --beam N (4)
-                   --min-length N (1)  --max-length N (40)  --normalize yes|no (yes: rank by score per token)  --article-only yes|no (no)
-                   --no-repeat N (1: no character twice; 0: off; N: no n-gram of N characters twice)  --device NAME (cpu)
-          titles eval
-                   ROUGE of greedy and beam titles beside the lead baseline on the validation pairs
-                   --model DIR (runs/titles)  --data DIR (../shared/data/lcsts-part2-clge)  --beam N (4, 0: greedy only)
-                   --count N (0: all)  --lead N (18)  --min-length N (1)  --normalize yes|no (yes)  --article-only yes|no (no)
-                   --no-repeat N (1)  --device NAME (cpu)
-          titles attention
-                   attention heat map (PNG) of the title generated for one article
-                   --model DIR (runs/titles)  --text TEXT  --out FILE (runs/titles/attention.png)  --beam N (4)  --device NAME (cpu)
-        """;
-
-    /// <inheritdoc />
-    public IReadOnlyDictionary<string, Func<Arguments, int>> Commands { get; } = new Dictionary<string, Func<Arguments, int>>
-    {
-            ["baseline"] = Baseline,
-            ["train"] = Train,
-            ["generate"] = Generate,
-            ["eval"] = Evaluate,
-            ["attention"] = Attention,
-    };
-
-    const string DefaultModel = "runs/titles";
-
-    /// <summary>Trains the title model (resuming a run in the out directory) and prints validation ROUGE.</summary>
-    public static int Train(Arguments arguments)
-    {
-        var d = TitleTrainingOptions.Default;
-        var m = d.Model;
-        var model = new TitleModelOptions(
-            arguments.Integer("embedding", m.EmbeddingSize), arguments.Integer("encoder-hidden", m.EncoderHidden),
-            arguments.Integer("encoder-layers", m.EncoderLayers), arguments.Integer("decoder-hidden", m.DecoderHidden),
-            arguments.Integer("decoder-layers", m.DecoderLayers), arguments.Integer("output-hidden", m.OutputHidden),
-            arguments.Number("dropout", m.Dropout), arguments.Integer("max-article", m.MaxArticleLength), arguments.Integer("max-title", m.MaxTitleLength)).Validate();
-        var options = new TitleTrainingOptions(
-            arguments.Text("data", d.DataDirectory), arguments.Text("out", d.OutDirectory), model, arguments.Integer("min-count", d.MinCount),
-            arguments.Integer("epochs", d.Epochs), arguments.Integer("batch", d.BatchSize), arguments.Number("learning-rate", d.LearningRate),
-            arguments.Integer("warmup", d.WarmupSteps), arguments.Number("clip", d.ClipNorm), arguments.Number("minutes", d.Minutes),
-            arguments.Integer("val-subset", d.ValidationSubset), arguments.Integer("seed", d.Seed), arguments.Integer("threads", d.Threads))
-            { Ema = arguments.Number("ema", d.Ema), Workers = arguments.Integer("workers", d.Workers), Device = arguments.Device() };
-        arguments.CheckAllUsed();
-        using var cancel = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
-        using var progress = ProgressObserver.Console();
-        var chart = new LossChartObserver(Path.Combine(options.OutDirectory, "loss.png"), TitleTraining.MetricsLogPath(options.OutDirectory));
-        TitleTraining.Run(options, Console.Out, [progress, chart], cancel.Token);
-        Console.WriteLine($"wrote the model to {options.OutDirectory} (model.safetensors, vocabulary.txt), the loss chart to {Path.Combine(options.OutDirectory, "loss.png")}");
-        return 0;
-    }
-
-    /// <summary>Prints a title for <c>--text</c>, or one title per non-empty line of <c>--file</c>.</summary>
-    public static int Generate(Arguments arguments)
-    {
-        var model = TrainedTitleModel.Load(arguments.Text("model", DefaultModel), arguments.Device());
-        var text = arguments.Text("text", "");
-        var file = arguments.Text("file", "");
-        var beam = Beam(arguments);
-        arguments.CheckAllUsed();
-        if ((text.Length > 0) == (file.Length > 0)) throw new ArgumentException("Give exactly one of --text TEXT or --file FILE.");
-        if (text.Length > 0)
+    public Command Build(CommandContext context) =>
+        new("titles", "the seq2seq Chinese title generator on LCSTS")
         {
-            Print(TitleGenerator.Generate(model, text, beam), model);
-            return 0;
-        }
-        var failures = 0;
-        foreach (var (line, number) in File.ReadLines(file).Select((line, i) => (line, i + 1)))
-        {
-            try { Print(TitleGenerator.Generate(model, line, beam), model); }
-            catch (ArgumentException error)
-            {
-                Console.Error.WriteLine($"{file} line {number}: {error.Message}");
-                Console.WriteLine();
-                failures++;
-            }
-        }
-        return failures == 0 ? 0 : 1;
-    }
-
-    /// <summary>Prints character ROUGE of the model (greedy and/or beam) beside the lead baseline on a split.</summary>
-    public static int Evaluate(Arguments arguments)
-    {
-        var model = TrainedTitleModel.Load(arguments.Text("model", DefaultModel), arguments.Device());
-        var data = arguments.Text("data", TitleTrainingOptions.Default.DataDirectory);
-        var width = arguments.Integer("beam", 4);
-        var count = arguments.Integer("count", 0);
-        var lead = arguments.Integer("lead", 18);
-        var minLength = arguments.Integer("min-length", TitleEvaluationOptions.Default.MinLength);
-        var normalize = YesNo(arguments, "normalize", BeamSearchOptions.Default.NormalizeByLength);
-        var copyOnly = YesNo(arguments, "article-only");
-        var noRepeat = arguments.Integer("no-repeat", TitleEvaluationOptions.Default.NoRepeatNgram);
-        arguments.CheckAllUsed();
-        var evaluation = TitleEvaluationOptions.Default with { MinLength = minLength, NormalizeByLength = normalize, ArticleCharactersOnly = copyOnly, NoRepeatNgram = noRepeat };
-        var pairs = ChineseTitleCorpus.Load(data, Split.Validation);
-        if (count > 0) pairs = pairs.Take(count).ToArray();
-        Report($"lead-{lead}", TitleEvaluation.Lead(pairs, lead), pairs.Count);
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        Report("greedy", TitleEvaluation.Score(model, pairs, evaluation), pairs.Count, clock);
-        if (width > 0)
-        {
-            clock.Restart();
-            Report($"beam {width}{(normalize ? " (per token)" : "")}{(copyOnly ? " (article characters only)" : "")}", TitleEvaluation.Score(model, pairs, evaluation with { BeamWidth = width }), pairs.Count, clock);
-        }
-        return 0;
-    }
-
-    /// <summary>Writes the attention heat map (title characters by article characters) of one article's generated title as a PNG.</summary>
-    public static int Attention(Arguments arguments)
-    {
-        var model = TrainedTitleModel.Load(arguments.Text("model", DefaultModel), arguments.Device());
-        var text = arguments.Text("text", "") is { Length: > 0 } given ? given : throw new ArgumentException("--text is required.");
-        var output = arguments.Text("out", Path.Combine(DefaultModel, "attention.png"));
-        var beam = Beam(arguments);
-        arguments.CheckAllUsed();
-        var title = TitleGenerator.Generate(model, text, beam);
-        var article = TitleGenerator.EncodeArticle(model, text).Take(model.Options.MaxArticleLength).ToArray();
-        var weights = TitleAttention.Weights(model.Parameters, article, title.Decoded.Ids);
-        var articleLabels = article.Select(id => model.Vocabulary.Decode([id])).ToArray();
-        var titleLabels = title.Decoded.Ids.Select(id => model.Vocabulary.Decode([id])).Append("</s>").ToArray();
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
-        Charts.Heatmap(output, $"Attention: {title.Title}", weights, titleLabels, articleLabels);
-        Console.WriteLine($"{title.Title}\nwrote {output} ({titleLabels.Length} title steps x {articleLabels.Length} article characters)");
-        return 0;
-    }
-
-    static BeamSearchOptions Beam(Arguments arguments)
-    {
-        var d = BeamSearchOptions.Default;
-        return new BeamSearchOptions(arguments.Integer("beam", d.Width), arguments.Integer("min-length", d.MinLength),
-            arguments.Integer("max-length", d.MaxLength), YesNo(arguments, "normalize", d.NormalizeByLength))
-        { ArticleCharactersOnly = YesNo(arguments, "article-only"), NoRepeatNgram = arguments.Integer("no-repeat", d.NoRepeatNgram) }.Validate();
-    }
-
-    static bool YesNo(Arguments arguments, string name, bool byDefault = false) => arguments.Text(name, byDefault ? "yes" : "no") switch
-    {
-        "yes" => true,
-        "no" => false,
-        var other => throw new ArgumentException($"--{name} must be yes or no, got '{other}'."),
-    };
-
-    static void Print(GeneratedTitle title, TrainedTitleModel model)
-    {
-        Console.WriteLine(title.Title);
-        if (title.UsedCharacters < title.ArticleCharacters)
-            Console.Error.WriteLine($"(the article has {title.ArticleCharacters} characters; the model read the first {model.Options.MaxArticleLength})");
-    }
-
-    static void Report(string name, RougeScores scores, int count, System.Diagnostics.Stopwatch? clock = null) =>
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{name,-8} on {count} validation pairs: ROUGE-1 {scores.Rouge1:F4}  ROUGE-2 {scores.Rouge2:F4}  ROUGE-L {scores.RougeL:F4}{(clock is null ? "" : $"  ({clock.Elapsed.TotalSeconds:F1} s)")}"));
-
-    /// <summary>Prints the lead baseline's ROUGE on a split.</summary>
-    public static int Baseline(Arguments arguments)
-    {
-        var directory = arguments.Text("data", "../shared/data/lcsts-part2-clge");
-        var split = arguments.Text("split", "validation") switch
-        {
-            "train" => Split.Train,
-            "validation" => Split.Validation,
-            var other => throw new ArgumentException($"--split must be train or validation, got '{other}'."),
+            Baseline(context), Train(context), Generate(context), Evaluate(context), Attention(context),
         };
-        var lead = arguments.Integer("lead", 18);
-        arguments.CheckAllUsed();
-        var pairs = ChineseTitleCorpus.Load(directory, split);
-        var scores = Rouge.Mean(pairs.Select(p => (LeadBaseline.Title(p.Content, lead), p.Title)));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"lead-{lead} on {pairs.Count} {split} pairs: ROUGE-1 {scores.Rouge1:F4}  ROUGE-2 {scores.Rouge2:F4}  ROUGE-L {scores.RougeL:F4}"));
-        return 0;
+
+    static readonly TitleTrainingOptions Defaults = TitleTrainingOptions.Default;
+
+    static Option<string> Data() => Flags.InputFolder("--data", Defaults.DataDirectory, "the LCSTS part II folder (train.tsv, val.tsv)");
+
+    static Option<string> Model() => Flags.Folder("--model", Defaults.OutDirectory, "the trained model's folder (the --out of titles train)");
+
+    static Option<int> Lead() => Flags.Count("--lead", LeadBaseline.DefaultLength, "characters of the lead baseline (the article's first N)");
+
+    /// <summary><c>titles baseline</c>: the lead baseline's ROUGE on a split.</summary>
+    static Command Baseline(CommandContext context)
+    {
+        var data = Data();
+        var split = Flags.Choice("--split", "validation", "the split scored", "train", "validation");
+        var lead = Lead();
+        var command = new Command("baseline", "character ROUGE of the lead baseline (the first N characters of each article) on LCSTS") { data, split, lead };
+        command.SetAction(parsed =>
+        {
+            var chosen = parsed.GetValue(split) == "train" ? Split.Train : Split.Validation;
+            var n = parsed.GetValue(lead);
+            var pairs = ChineseTitleCorpus.Load(parsed.GetValue(data)!, chosen);
+            var scores = Rouge.Mean(pairs.Select(p => (LeadBaseline.Title(p.Content, n), p.Title)));
+            context.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"lead-{n} on {pairs.Count} {chosen} pairs: ROUGE-1 {scores.Rouge1:F4}  ROUGE-2 {scores.Rouge2:F4}  ROUGE-L {scores.RougeL:F4}"));
+        });
+        Flags.CheckPaths(command, data);
+        return command;
     }
+
+    /// <summary><c>titles train</c>: trains the title model (resuming a run in <c>--out</c>) and prints validation ROUGE.</summary>
+    static Command Train(CommandContext context)
+    {
+        var d = Defaults;
+        var m = d.Model;
+        var data = Data();
+        var output = Flags.Folder("--out", d.OutDirectory, "receives the model, checkpoints, metrics.jsonl and loss.png; a run there is resumed");
+        var minutes = Flags.Minutes(d.Minutes, "wall-time budget of this run, final evaluation included");
+        var epochs = Flags.Count("--epochs", d.Epochs, "passes over the training pairs (planned for the learning-rate schedule)");
+        var batch = Flags.Count("--batch", d.BatchSize, "pairs per step");
+        var learningRate = Flags.Number("--learning-rate", d.LearningRate, "Adam's peak learning rate (after warm-up; cosine decay to a tenth)", Bounds.Positive);
+        var warmup = Flags.Integer("--warmup", d.WarmupSteps, "steps of linear warm-up", 0);
+        var clip = Flags.Number("--clip", d.ClipNorm, "gradients are clipped to this global norm", Bounds.Positive);
+        var minCount = Flags.Count("--min-count", d.MinCount, "characters seen fewer times read as unknown");
+        var validationSubset = Flags.Integer("--val-subset", d.ValidationSubset, "validation pairs scored after each epoch (0: none)", 0);
+        var seed = Flags.Seed(d.Seed, "seeds initialisation, batch order and dropout");
+        var threads = Flags.Threads(d.Threads, "libtorch threads (0: libtorch's default; 1 is faster on a busy machine)");
+        var ema = Flags.Number("--ema", d.Ema, "decay of an average of the weights used for validation and the kept model (0: none)", Bounds.Decay);
+        var workers = Flags.Count("--workers", d.Workers, "threads that collate batches ahead of the step");
+        var embedding = Flags.Count("--embedding", m.EmbeddingSize, "width of the character embedding");
+        var encoderHidden = Flags.Count("--encoder-hidden", m.EncoderHidden, "units per direction of the encoder LSTM");
+        var encoderLayers = Flags.Count("--encoder-layers", m.EncoderLayers, "layers of the encoder LSTM");
+        var decoderHidden = Flags.Count("--decoder-hidden", m.DecoderHidden, "units of the decoder LSTM");
+        var decoderLayers = Flags.Count("--decoder-layers", m.DecoderLayers, "layers of the decoder LSTM");
+        var outputHidden = Flags.Count("--output-hidden", m.OutputHidden, "width of the layer before the vocabulary logits");
+        var dropout = Flags.Number("--dropout", m.Dropout, "dropout rate on embeddings and output features", Bounds.Decay);
+        var maxArticle = Flags.Count("--max-article", m.MaxArticleLength, "articles are cut to this many characters");
+        var maxTitle = Flags.Count("--max-title", m.MaxTitleLength, "titles are cut to this many characters");
+        var device = Devices.Option();
+        var command = new Command("train", "train the seq2seq title model (resumes a run in --out; keeps the best model by validation ROUGE-L)")
+        {
+            data, output, minutes, epochs, batch, learningRate, warmup, clip, minCount, validationSubset, seed, threads, ema, workers,
+            embedding, encoderHidden, encoderLayers, decoderHidden, decoderLayers, outputHidden, dropout, maxArticle, maxTitle, device,
+        };
+        Flags.CheckPaths(command, data, output);
+        command.SetAction(parsed =>
+        {
+            var model = new TitleModelOptions(
+                parsed.GetValue(embedding), parsed.GetValue(encoderHidden), parsed.GetValue(encoderLayers), parsed.GetValue(decoderHidden),
+                parsed.GetValue(decoderLayers), parsed.GetValue(outputHidden), parsed.GetValue(dropout), parsed.GetValue(maxArticle),
+                parsed.GetValue(maxTitle)).Validate();
+            var options = new TitleTrainingOptions(
+                parsed.GetValue(data)!, parsed.GetValue(output)!, model, parsed.GetValue(minCount), parsed.GetValue(epochs), parsed.GetValue(batch),
+                parsed.GetValue(learningRate), parsed.GetValue(warmup), parsed.GetValue(clip), parsed.GetValue(minutes),
+                parsed.GetValue(validationSubset), parsed.GetValue(seed), parsed.GetValue(threads))
+            { Ema = parsed.GetValue(ema), Workers = parsed.GetValue(workers), Device = Devices.Parse(parsed.GetValue(device)!) };
+            using var progress = ProgressObserver.Console();
+            var chart = new LossChartObserver(Path.Combine(options.OutDirectory, "loss.png"), TitleTraining.MetricsLogPath(options.OutDirectory));
+            TitleTraining.Run(options, context.Output, [progress, chart], context.Stop);
+            context.Output.WriteLine($"wrote the model to {options.OutDirectory} (model.safetensors, vocabulary.txt), the loss chart to {Path.Combine(options.OutDirectory, "loss.png")}");
+        });
+        return command;
+    }
+
+    /// <summary><c>titles generate</c>: a title for <c>--text</c>, or one per line of <c>--file</c>.</summary>
+    static Command Generate(CommandContext context)
+    {
+        var model = Model();
+        var text = Flags.Text("--text", "the article (give --text or --file)");
+        var file = Flags.InputFile("--file", null, "a UTF-8 text file, one article per line (give --text or --file)");
+        var decoding = new DecodingFlags();
+        var device = Devices.Option();
+        var command = new Command("generate", "a title for an article (--text), or for each line of a file (--file)") { model, text, file, device };
+        decoding.AddTo(command);
+        Flags.CheckPaths(command, model);
+        command.Validators.Add(result =>
+        {
+            if ((result.GetResult(text) is null) == (result.GetResult(file) is null)) result.AddError("Give exactly one of --text TEXT or --file FILE.");
+        });
+        command.SetAction(parsed =>
+        {
+            var beam = decoding.Beam(parsed);
+            var trained = TrainedTitleModel.Load(parsed.GetValue(model)!, Devices.Parse(parsed.GetValue(device)!));
+            if (parsed.GetValue(text) is { } article)
+            {
+                Print(context, TitleGenerator.Generate(trained, article, beam), trained);
+                return Program.Success;
+            }
+            var path = parsed.GetValue(file)!;
+            var failures = 0;
+            foreach (var (line, number) in Utf8Lines.Read(path, bad => context.Error.WriteLine($"warning: {path} line {bad} is not valid UTF-8; its bad bytes read as U+FFFD.")))
+            {
+                context.Stop.ThrowIfCancellationRequested();
+                try { Print(context, TitleGenerator.Generate(trained, line, beam), trained); }
+                catch (ArgumentException error)
+                {
+                    context.Error.WriteLine($"{path} line {number}: {error.Message}");
+                    context.Output.WriteLine();
+                    failures++;
+                }
+            }
+            return failures == 0 ? Program.Success : Program.Failure;
+        });
+        return command;
+    }
+
+    /// <summary><c>titles eval</c>: ROUGE of greedy and beam titles beside the lead baseline on the validation pairs.</summary>
+    static Command Evaluate(CommandContext context)
+    {
+        var e = TitleEvaluationOptions.Default;
+        var b = BeamSearchOptions.Default;
+        var model = Model();
+        var data = Data();
+        var width = Flags.Count("--beam", b.Width, "beams kept per step for the beam row (1 decodes greedily)");
+        var greedyOnly = Flags.Switch("--greedy-only", false, "score greedy titles only, no beam row");
+        var count = Flags.Integer("--count", 0, "validation pairs scored (0: all)", 0);
+        var lead = Lead();
+        var minLength = Flags.Integer("--min-length", e.MinLength, "the end is forbidden before this many characters", 0);
+        var normalize = Flags.Switch("--normalize", b.NormalizeByLength, "rank finished beams by score per token instead of total score");
+        var articleOnly = Flags.Switch("--article-only", b.ArticleCharactersOnly, "beam titles use only characters of their article");
+        var noRepeat = Flags.Integer("--no-repeat", e.NoRepeatNgram, "no n-gram of this size twice in a title (1: no character twice; 0: off)", 0);
+        var device = Devices.Option();
+        var command = new Command("eval", "ROUGE of greedy and beam titles beside the lead baseline on the validation pairs")
+        {
+            model, data, width, greedyOnly, count, lead, minLength, normalize, articleOnly, noRepeat, device,
+        };
+        Flags.CheckPaths(command, model, data);
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(minLength) > e.MaxLength) result.AddError($"--min-length must be in [0, {e.MaxLength}] (the longest title decoded), got {result.GetValue(minLength)}.");
+        });
+        command.SetAction(parsed =>
+        {
+            var trained = TrainedTitleModel.Load(parsed.GetValue(model)!, Devices.Parse(parsed.GetValue(device)!));
+            var beam = parsed.GetValue(width);
+            var evaluation = e with
+            {
+                MinLength = parsed.GetValue(minLength), NormalizeByLength = parsed.GetValue(normalize),
+                ArticleCharactersOnly = parsed.GetValue(articleOnly), NoRepeatNgram = parsed.GetValue(noRepeat),
+            };
+            IReadOnlyList<TitlePair> pairs = ChineseTitleCorpus.Load(parsed.GetValue(data)!, Split.Validation);
+            if (parsed.GetValue(count) is > 0 and var n) pairs = pairs.Take(n).ToArray();
+            var leadLength = parsed.GetValue(lead);
+            Report(context, $"lead-{leadLength}", TitleEvaluation.Lead(pairs, leadLength), pairs.Count);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            Report(context, "greedy", TitleEvaluation.Score(trained, pairs, evaluation), pairs.Count, clock);
+            if (parsed.GetValue(greedyOnly)) return;
+            context.Stop.ThrowIfCancellationRequested();
+            clock.Restart();
+            Report(context, $"beam {beam}{(evaluation.NormalizeByLength ? " (per token)" : "")}{(evaluation.ArticleCharactersOnly ? " (article characters only)" : "")}",
+                TitleEvaluation.Score(trained, pairs, evaluation with { BeamWidth = beam }), pairs.Count, clock);
+        });
+        return command;
+    }
+
+    /// <summary><c>titles attention</c>: the attention heat map of one article's generated title, as a PNG.</summary>
+    static Command Attention(CommandContext context)
+    {
+        var model = Model();
+        var text = Flags.Text("--text", "the article", required: true);
+        var png = Flags.OutputFile("--png", Path.Combine(Defaults.OutDirectory, "attention.png"), "the PNG written");
+        var decoding = new DecodingFlags();
+        var device = Devices.Option();
+        var command = new Command("attention", "attention heat map (PNG) of the title generated for one article") { model, text, png, device };
+        decoding.AddTo(command);
+        Flags.CheckPaths(command, model, png);
+        command.SetAction(parsed =>
+        {
+            var beam = decoding.Beam(parsed);
+            var trained = TrainedTitleModel.Load(parsed.GetValue(model)!, Devices.Parse(parsed.GetValue(device)!));
+            var article = parsed.GetValue(text)!;
+            var output = parsed.GetValue(png)!;
+            var title = TitleGenerator.Generate(trained, article, beam);
+            var ids = TitleGenerator.EncodeArticle(trained, article).Take(trained.Options.MaxArticleLength).ToArray();
+            var weights = TitleAttention.Weights(trained.Parameters, ids, title.Decoded.Ids);
+            var articleLabels = ids.Select(id => trained.Vocabulary.Decode([id])).ToArray();
+            var titleLabels = title.Decoded.Ids.Select(id => trained.Vocabulary.Decode([id])).Append("</s>").ToArray();
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
+            Charts.Heatmap(output, $"Attention: {title.Title}", weights, titleLabels, articleLabels);
+            context.Output.WriteLine($"{title.Title}\nwrote {output} ({titleLabels.Length} title steps x {articleLabels.Length} article characters)");
+        });
+        return command;
+    }
+
+    /// <summary>The beam-search options of <c>generate</c> and <c>attention</c>, defaults from <see cref="BeamSearchOptions.Default"/>.</summary>
+    sealed class DecodingFlags
+    {
+        static readonly BeamSearchOptions D = BeamSearchOptions.Default;
+        readonly Option<int> width = Flags.Count("--beam", D.Width, "beams kept per step (1 decodes greedily)");
+        readonly Option<int> minLength = Flags.Integer("--min-length", D.MinLength, "the end is forbidden before this many characters", 0);
+        readonly Option<int> maxLength = Flags.Count("--max-length", D.MaxLength, "at most this many characters");
+        readonly Option<bool> normalize = Flags.Switch("--normalize", D.NormalizeByLength, "rank finished beams by score per token instead of total score");
+        readonly Option<bool> articleOnly = Flags.Switch("--article-only", D.ArticleCharactersOnly, "titles use only characters of their article");
+        readonly Option<int> noRepeat = Flags.Integer("--no-repeat", D.NoRepeatNgram, "no n-gram of this size twice in a title (1: no character twice; 0: off)", 0);
+
+        public void AddTo(Command command)
+        {
+            foreach (var option in new Option[] { width, minLength, maxLength, normalize, articleOnly, noRepeat }) command.Add(option);
+            command.Validators.Add(result =>
+            {
+                var (min, max) = (result.GetValue(minLength), result.GetValue(maxLength));
+                if (min > max) result.AddError($"--min-length must be in [0, {max}] (--max-length), got {min}.");
+            });
+        }
+
+        public BeamSearchOptions Beam(ParseResult parsed) =>
+            new BeamSearchOptions(parsed.GetValue(width), parsed.GetValue(minLength), parsed.GetValue(maxLength), parsed.GetValue(normalize))
+            { ArticleCharactersOnly = parsed.GetValue(articleOnly), NoRepeatNgram = parsed.GetValue(noRepeat) }.Validate();
+    }
+
+    static void Print(CommandContext context, GeneratedTitle title, TrainedTitleModel model)
+    {
+        context.Output.WriteLine(title.Title);
+        if (title.UsedCharacters < title.ArticleCharacters)
+            context.Error.WriteLine($"(the article has {title.ArticleCharacters} characters; the model read the first {model.Options.MaxArticleLength})");
+    }
+
+    static void Report(CommandContext context, string name, RougeScores scores, int count, System.Diagnostics.Stopwatch? clock = null) =>
+        context.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{name,-8} on {count} validation pairs: ROUGE-1 {scores.Rouge1:F4}  ROUGE-2 {scores.Rouge2:F4}  ROUGE-L {scores.RougeL:F4}{(clock is null ? "" : $"  ({clock.Elapsed.TotalSeconds:F1} s)")}"));
 }
