@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using System.CommandLine.Invocation;
 
 namespace Functional.Cli;
@@ -20,6 +21,9 @@ public static class Program
 
     /// <summary>Ctrl-C stopped the work (after the clean stop: a training keeps its last checkpoint).</summary>
     public const int Interrupted = 130;
+
+    /// <summary>The program's name, as the help and the errors show it.</summary>
+    public const string Name = "Functional.Cli";
 
     /// <summary>The program's description, the root of the help.</summary>
     public const string Description = "Train, evaluate and sample the example models of Functional (deep learning as pure functions on TorchSharp).";
@@ -63,7 +67,6 @@ public static class Program
             if (problem is OperationCanceledException && stop.IsCancellationRequested) return Stopped(error);
             error.WriteLine(problem is UsageException ? $"{problem.Message} See '{UsageErrors.Path(parsed)} --help'." : $"error: {OneLine(problem.Message)}");
             if (verbose) error.WriteLine(thrown);
-            else if (problem is not UsageException) error.WriteLine("(--verbose shows where)");
             return problem is UsageException ? UsageError : Failure;
         }
     }
@@ -76,9 +79,15 @@ public static class Program
         Root(context ?? new CommandContext(TextWriter.Null, TextWriter.Null, CancellationToken.None)).Parse(args);
 
     /// <summary>The command tree: the root (with <c>--help</c>, <c>--version</c>, <c>--verbose</c>) and every family.</summary>
-    public static RootCommand Root(CommandContext context)
+    public static Command Root(CommandContext context)
     {
-        var root = new RootCommand(Description) { new Option<bool>(VerboseName) { Description = "on an error, print its stack trace too", Recursive = true } };
+        // A plain command named after the program rather than RootCommand, whose name (and so the help's usage line)
+        // would be the host's: "testhost" under a test runner, "dotnet" in some launches.
+        var root = new Command(Name, Description)
+        {
+            new HelpOption(), new VersionOption(),
+            new Option<bool>(VerboseName) { Description = "on an error, print its stack trace too", Recursive = true },
+        };
         foreach (var family in CommandFamilies.All) root.Add(family.Build(context));
         return root;
     }

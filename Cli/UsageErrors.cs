@@ -32,7 +32,7 @@ public static class UsageErrors
     {
         var names = new List<string>();
         for (var result = parsed.CommandResult; result is not null; result = result.Parent as CommandResult)
-            names.Add(result.Parent is null ? "Functional.Cli" : result.Command.Name);
+            names.Add(result.Command.Name);
         names.Reverse();
         return string.Join(' ', names);
     }

@@ -18,8 +18,8 @@ public static partial class Devices
         option.DefaultValueFactory = _ => "cpu";
         option.Validators.Add(result =>
         {
-            if (result.Tokens.Count == 0 || result.Errors.Any()) return;
-            if (Problem(result.GetValueOrDefault<string>() ?? "") is { } problem) result.AddError(problem);
+            if (result.Tokens.Count == 0 || !Flags.TryValue<string>(result, out var name)) return;
+            if (Problem(name ?? "") is { } problem) result.AddError(problem);
         });
         return option;
     }

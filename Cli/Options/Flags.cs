@@ -25,8 +25,7 @@ public static class Flags
         var option = Once(new Option<int>(name) { Description = description, DefaultValueFactory = _ => byDefault, HelpName = "N" });
         option.Validators.Add(result =>
         {
-            if (result.Tokens.Count == 0 || result.Errors.Any()) return;
-            var value = result.GetValueOrDefault<int>();
+            if (result.Tokens.Count == 0 || !TryValue<int>(result, out var value)) return;
             if (value < min || value > max)
                 result.AddError($"{name} must be {Accepted(min, max)}, got {value.ToString(CultureInfo.InvariantCulture)}.");
         });
@@ -45,8 +44,7 @@ public static class Flags
         var option = Once(new Option<double>(name) { Description = description, DefaultValueFactory = _ => byDefault, HelpName = "X" });
         option.Validators.Add(result =>
         {
-            if (result.Tokens.Count == 0 || result.Errors.Any()) return;
-            var value = result.GetValueOrDefault<double>();
+            if (result.Tokens.Count == 0 || !TryValue<double>(result, out var value)) return;
             var problems = bound(name, value);
             if (problems.Count > 0) result.AddError($"{name} {problems[0].Text}, got {Show(value)}.");
             else if (value > max) result.AddError($"{name} must be at most {Show(max)}, got {Show(value)}.");
@@ -136,8 +134,8 @@ public static class Flags
         KindTable.Add(option, kind);
         option.Validators.Add(result =>
         {
-            if (result.Tokens.Count == 0 || result.Errors.Any()) return;
-            if (Problem(name, result.GetValueOrDefault<string>() ?? "", kind) is { } problem) result.AddError(problem);
+            if (result.Tokens.Count == 0 || !TryValue<string>(result, out var path)) return;
+            if (Problem(name, path ?? "", kind) is { } problem) result.AddError(problem);
         });
         return option;
     }
@@ -169,6 +167,21 @@ public static class Flags
                 result.AddError($"{option.Name} is missing its value ('{value}' is an option).");
         });
         return option;
+    }
+
+    /// <summary>The parsed value, false when the text did not convert (System.CommandLine reports that itself).</summary>
+    internal static bool TryValue<T>(OptionResult result, out T? value)
+    {
+        try
+        {
+            value = result.GetValueOrDefault<T>();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            value = default;
+            return false;
+        }
     }
 
     /// <summary>Whether <paramref name="word"/> names an option of the command <paramref name="result"/> belongs to (or help, version, verbose).</summary>
