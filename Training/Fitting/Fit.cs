@@ -38,6 +38,31 @@ public static class Fit
         FitOptions options,
         CancellationToken cancellation)
     {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        return RunSteps<TParams, TBatch>((current, batch) => TrainingSteps.Step(model, optimizer, current, batch), state, data, validate, options, cancellation);
+    }
+
+    /// <summary>
+    /// The loop of <see cref="Run{TParams, TBatch}"/> with another step function in place of <see cref="TrainingSteps.Step{TParams, TBatch}"/> (a data-parallel step, for
+    /// one); everything else is the same loop.
+    /// </summary>
+    /// <param name="step">The training step; it must not change or release the state or batch it is given.</param>
+    /// <param name="state">The starting state; it stays the caller's and is not released.</param>
+    /// <param name="data">The training batches, restartable at a data position.</param>
+    /// <param name="validate">Validation metrics for given parameters; null skips validation.</param>
+    /// <param name="options">Epochs, stopping and the observers.</param>
+    /// <param name="cancellation">Stops the fit cleanly after the current step.</param>
+    /// <returns>The final state (the caller owns it), the epoch history and why the fit ended.</returns>
+    public static FitResult<TParams> RunSteps<TParams, TBatch>(
+        TrainStep<TParams, TBatch> step,
+        TrainState<TParams> state,
+        TrainingData<TBatch> data,
+        Func<TParams, IReadOnlyDictionary<string, double>>? validate,
+        FitOptions options,
+        CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(step);
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(options);
         if (data.BatchesPerEpoch < 1) throw new ArgumentOutOfRangeException(nameof(data), data.BatchesPerEpoch, "An epoch needs at least one batch.");
@@ -68,7 +93,7 @@ public static class Fit
                 StepResult<TParams> result;
                 try
                 {
-                    result = TrainingSteps.Step(model, optimizer, current, batch);
+                    result = step(current, batch);
                 }
                 finally
                 {

@@ -1,0 +1,119 @@
+using Functional.Core;
+using Functional.Optimizers;
+using Functional.Training;
+using TorchSharp;
+
+namespace Functional.Distributed;
+
+/// <summary>
+/// Data-parallel training: every rank holds the same train state, takes its own shard of each global batch
+/// (<see cref="Shard"/>), and the gradients are averaged over the ranks by one all-reduce before the optimizer
+/// pipeline, so every rank makes the same update — the update of one process on the whole global batch.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Why a step and not a gradient-transformation stage: the one all-reduce also carries the loss, the model's metrics
+/// and the ranks' stop requests (<see cref="DataParallelFit"/>), which a stage never sees; the optimizer state keeps
+/// exactly its single-process structure (checkpoints of both load the same way) and an explicit
+/// <see cref="FusedAdam"/> keeps its fused kernel; and transformations stay pure functions without communication.
+/// </para>
+/// <para>
+/// The equivalence: the averaged gradient is <c>(g_0 + ... + g_{R-1}) / R</c>, the mean of the ranks' mean-loss
+/// gradients. It equals the gradient of the mean loss over the global batch when the loss is a mean over examples and
+/// every shard holds the same number of examples (a global batch divisible by the rank count). A loss that is a mean
+/// over tokens of varying count per shard, or shards of unequal size, weight the ranks equally instead. Algebraically
+/// this is <see cref="Accumulate"/> with <c>K = R</c> over the shards, and with two ranks it is that bitwise (each sum is
+/// <c>a + b</c>); against one step on the global batch it agrees up to float rounding (sums taken in another order).
+/// </para>
+/// </remarks>
+public static class DataParallel
+{
+    /// <summary>
+    /// One data-parallel step on this rank's <paramref name="shard"/>: <see cref="TrainingSteps.Step{TParams, TBatch}"/>
+    /// with the gradients, the loss and the metrics averaged over all ranks by one all-reduce. Every rank must call it
+    /// with the same state (and model, pipeline and metric names); every rank gets the same new state.
+    /// </summary>
+    /// <remarks>
+    /// Pure like <see cref="TrainingSteps.Step{TParams, TBatch}"/> (inputs neither changed nor released). Randomness
+    /// (dropout): the state's generator draws one seed per rank and rank <c>r</c>'s model draws from a generator seeded
+    /// with the <c>r</c>-th, so shards get independent masks while the state's random state stays the same on every rank.
+    /// The gradient leaves must share one dtype (float32 or float64).
+    /// </remarks>
+    /// <exception cref="MpiException">The all-reduce failed (the message names the rank).</exception>
+    public static StepResult<TParams> Step<TParams, TBatch>(Communicator communicator, ModelLoss<TParams, TBatch> model, IGradientTransformation optimizer, TrainState<TParams> state, TBatch shard) =>
+        Exchange(communicator, model, optimizer, state, shard, stopRequested: false).Result;
+
+    /// <summary>
+    /// The step, also agreeing on whether to stop: the result says whether any rank asked to stop
+    /// (<paramref name="stopRequested"/>) at this step, so that all ranks stop after the same one.
+    /// </summary>
+    internal static (StepResult<TParams> Result, bool Stop) Exchange<TParams, TBatch>(
+        Communicator communicator, ModelLoss<TParams, TBatch> model, IGradientTransformation optimizer, TrainState<TParams> state, TBatch shard, bool stopRequested)
+    {
+        ArgumentNullException.ThrowIfNull(communicator);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        var device = Tree.Leaves(state.Parameters).FirstOrDefault()?.device;
+        using var shared = new torch.Generator(0, device);
+        shared.set_state(state.RandomState);
+        using var local = RankGenerator(shared, communicator, device);
+        var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
+        var stop = false;
+        var next = Memory.Scoped(() =>
+        {
+            var named = new SortedDictionary<string, torch.Tensor>(StringComparer.Ordinal);
+            var (loss, gradient) = Autodiff.ValueAndGrad(parameters =>
+            {
+                var output = model(parameters, shard, new StepContext(true, local, Capture.None));
+                foreach (var (name, value) in output.Metrics) named[name] = Checked(name, value).detach();
+                return output.Loss;
+            }, state.Parameters);
+            if (named.ContainsKey(TrainingSteps.LossName))
+                throw new ArgumentException($"The metric name '{TrainingSteps.LossName}' is reserved for the model's loss; rename the metric.");
+            var reduced = GradientBuffer.AllReduceMean(communicator, Tree.Leaves(gradient), [Checked(TrainingSteps.LossName, loss).detach(), .. named.Values], stopRequested);
+            stop = reduced.Stop;
+            metrics[TrainingSteps.LossName] = reduced.Scalars[0];
+            foreach (var (name, i) in named.Keys.Select((name, i) => (name, i))) metrics[name] = reduced.Scalars[i + 1];
+            var mean = Tree.Unflatten(gradient, reduced.Gradients);
+            var (parameters, optimizerState) = Optimizer.Step(optimizer, mean, state.OptimizerState, state.Parameters);
+            return new TrainState<TParams>(parameters, optimizerState, state.Step + 1, shared.get_state(), state.Position with { Batch = state.Position.Batch + 1 });
+        });
+        return (new StepResult<TParams>(next, metrics), stop);
+    }
+
+    /// <summary>
+    /// This rank's examples of a global batch: the contiguous slice <c>[n·r/R, n·(r+1)/R)</c> of <paramref name="batch"/>
+    /// (n examples, rank r of R). The slices of all ranks, in rank order, are the batch; their sizes differ by at most
+    /// one and are equal when R divides n.
+    /// </summary>
+    /// <exception cref="ArgumentException">The batch has fewer examples than there are ranks (a shard would be empty).</exception>
+    public static int[] Shard(int[] batch, int rank, int ranks)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentOutOfRangeException.ThrowIfLessThan(ranks, 1);
+        if (rank < 0 || rank >= ranks) throw new ArgumentOutOfRangeException(nameof(rank), rank, $"Ranks are 0 .. {ranks - 1}.");
+        if (batch.Length < ranks)
+            throw new ArgumentException($"A batch of {batch.Length} examples cannot be split over {ranks} ranks (a shard would be empty); choose a batch size (and an example count) that leave every batch at least {ranks} examples.", nameof(batch));
+        var start = (int)((long)batch.Length * rank / ranks);
+        var end = (int)((long)batch.Length * (rank + 1) / ranks);
+        return batch[start..end];
+    }
+
+    /// <summary>This rank's shard (<see cref="Shard"/>) of every batch of <paramref name="plan"/>, in plan order.</summary>
+    public static IReadOnlyList<int[]> ShardPlan(IReadOnlyList<int[]> plan, int rank, int ranks)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        return plan.Select(batch => Shard(batch, rank, ranks)).ToArray();
+    }
+
+    // Every rank draws the same seeds from the shared generator (so its state advances alike) and keeps its own.
+    static torch.Generator RankGenerator(torch.Generator shared, Communicator communicator, torch.Device? device)
+    {
+        using var seeds = torch.randint(long.MaxValue, [communicator.Size], dtype: torch.int64, device: device, generator: shared);
+        using var mine = seeds[communicator.Rank];
+        return new torch.Generator(unchecked((ulong)mine.item<long>()), device);
+    }
+
+    static torch.Tensor Checked(string name, torch.Tensor value) =>
+        value.numel() == 1 ? value : throw new ArgumentException($"The model's '{name}' must be a single number, got {Shapes.Describe(value)}.");
+}

@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using Functional.Optimizers;
+using Functional.Training;
+
+namespace Functional.Distributed;
+
+/// <summary>
+/// <see cref="Fit.RunSteps{TParams, TBatch}"/>
+/// on every rank of a job with <see cref="DataParallel.Step{TParams, TBatch}"/>, arranged so that the ranks can never
+/// wait for one another forever: they start from the same state (checked), stop after the same step, and a failure on
+/// one rank ends the whole job.
+/// </summary>
+public static class DataParallelFit
+{
+    /// <summary>
+    /// Trains on every rank from <paramref name="state"/>, which must be the same on every rank (make it so with
+    /// <see cref="StateSync.Broadcast{TParams}"/>; it is checked with <see cref="StateSync.Verify{TParams}"/>).
+    /// </summary>
+    /// <param name="communicator">The job.</param>
+    /// <param name="model">The model, whose loss is computed inside it.</param>
+    /// <param name="optimizer">The pipeline; it sees the averaged gradients.</param>
+    /// <param name="state">The common starting state; it stays the caller's.</param>
+    /// <param name="shards">This rank's shards of the global batches (<see cref="DataParallel.ShardPlan"/>), one per global batch, the same count on every rank.</param>
+    /// <param name="validate">Runs on every rank and must give every rank the same numbers (a deterministic evaluation of the same data does), since early stopping depends on it; null skips validation.</param>
+    /// <param name="options">
+    /// As for a single process. The observers run on rank 0 only (<see cref="RootObserver"/>). The time limit and
+    /// <paramref name="cancellation"/> of any rank stop every rank after the same step: the request travels in that
+    /// step's all-reduce.
+    /// </param>
+    /// <param name="cancellation">Asks this rank's job to stop after the current step.</param>
+    /// <remarks>
+    /// An exception on one rank (an observer's full disk, a model error) would leave the others waiting in the next
+    /// all-reduce, so when the job has more than one rank the failing rank writes the error to standard error and ends
+    /// the job with <c>MPI_Abort</c> (exit code 1 on every rank). The loss and metrics reported are means over the ranks.
+    /// </remarks>
+    /// <returns>The final state (the same on every rank; the caller owns it), the history and why the fit ended.</returns>
+    public static FitResult<TParams> Run<TParams, TBatch>(
+        Communicator communicator,
+        ModelLoss<TParams, TBatch> model,
+        IGradientTransformation optimizer,
+        TrainState<TParams> state,
+        TrainingData<TBatch> shards,
+        Func<TParams, IReadOnlyDictionary<string, double>>? validate,
+        FitOptions options,
+        CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(communicator);
+        ArgumentNullException.ThrowIfNull(shards);
+        ArgumentNullException.ThrowIfNull(options);
+        StateSync.Verify(communicator, state);
+        var clock = Stopwatch.StartNew();
+        using var local = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        if (options.TimeLimit is { } limit) local.CancelAfter(limit);
+        using var agreed = new CancellationTokenSource();
+        TrainStep<TParams, TBatch> step = (current, batch) =>
+        {
+            var (result, stop) = DataParallel.Exchange(communicator, model, optimizer, current, batch, local.IsCancellationRequested);
+            if (stop) agreed.Cancel();
+            return result;
+        };
+        var distributed = options with { TimeLimit = null, Observers = [new RootObserver(communicator, options.Observers)] };
+        try
+        {
+            var result = Fit.RunSteps(step, state, shards, validate, distributed, agreed.Token);
+            var outOfTime = result.End == FitEnd.Cancelled && options.TimeLimit is { } budget && clock.Elapsed >= budget && !cancellation.IsCancellationRequested;
+            return outOfTime ? result with { End = FitEnd.OutOfTime } : result;
+        }
+        catch (Exception error) when (communicator.Size > 1)
+        {
+            Console.Error.WriteLine($"rank {communicator.Rank} of {communicator.Size}: the data-parallel fit failed; ending the job (MPI_Abort).{Environment.NewLine}{error}");
+            Console.Error.Flush();
+            communicator.Abort(1);
+            throw;
+        }
+    }
+}

@@ -1,0 +1,119 @@
+using System.Globalization;
+using System.Text;
+using Functional.Core;
+using Functional.Optimizers;
+using Functional.Training;
+using TorchSharp;
+
+namespace Functional.Distributed;
+
+/// <summary>Making the ranks' train states identical, and checking that they are.</summary>
+public static class StateSync
+{
+    /// <summary>
+    /// Rank <paramref name="root"/>'s train state on every rank, as fresh tensors the caller owns (<paramref name="state"/>
+    /// is neither changed nor released). The other ranks' <paramref name="state"/> gives only the structure: the same model
+    /// and pipeline, e.g. a fresh <see cref="TrainState.Init{TParams}"/>, so only the root needs the checkpoint (no shared
+    /// file system). Parameters, optimizer-state tensors, random state, step, data position and the optimizer state's
+    /// scalars (step counters) all come from the root.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The ranks' states differ in structure (another model or pipeline).</exception>
+    public static TrainState<TParams> Broadcast<TParams>(Communicator communicator, TrainState<TParams> state, int root = 0)
+    {
+        ArgumentNullException.ThrowIfNull(communicator);
+        ArgumentNullException.ThrowIfNull(state);
+        var encoded = OptimizerStates.Encode(state.OptimizerState);
+        var tensors = Tree.Leaves(state.Parameters).Concat(encoded.Tensors.Select(t => t.Value)).Append(state.RandomState).ToArray();
+        var shapes = string.Join(";", tensors.Select(t => $"{t.dtype}[{string.Join(",", t.shape)}]"));
+        if (!Agree(communicator, [Fingerprint(shapes)], root))
+            throw new InvalidOperationException($"Rank {communicator.Rank}: the ranks' train states differ in structure (tensor dtypes and shapes); every rank must build the same model and pipeline.");
+
+        var copies = tensors.Select(HostCopy).ToArray();
+        foreach (var copy in copies) communicator.Broadcast(copy, root);
+        var structure = BroadcastText(communicator, encoded.Structure, root);
+        var numbers = new long[] { state.Step, state.Position.Epoch, state.Position.Batch };
+        communicator.Broadcast(numbers, root);
+
+        var placed = copies.Select((copy, i) => Place(copy, tensors[i].device)).ToArray();
+        var leafCount = Tree.LeafCount(state.Parameters);
+        var parameters = Tree.Unflatten(state.Parameters, placed[..leafCount]);
+        var optimizerTensors = encoded.Tensors.Select((t, i) => new TreeLeaf(t.Path, placed[leafCount + i])).ToArray();
+        var optimizerState = OptimizerStates.Decode(new EncodedState(optimizerTensors, structure));
+        return new TrainState<TParams>(parameters, optimizerState, numbers[0], placed[^1], new DataPosition((int)numbers[1], (int)numbers[2]));
+    }
+
+    /// <summary>
+    /// Throws on every rank unless all ranks hold the same state: a checksum of every parameter, optimizer-state tensor
+    /// and the random state (sum and sum of squares in float64), the step and the data position, compared with the root's.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Some rank's state differs; the message says which part on this rank.</exception>
+    public static void Verify<TParams>(Communicator communicator, TrainState<TParams> state, int root = 0)
+    {
+        ArgumentNullException.ThrowIfNull(communicator);
+        ArgumentNullException.ThrowIfNull(state);
+        var sums = Checksum(state);
+        if (!Agree(communicator, sums, root))
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                $"The ranks' train states differ (rank {communicator.Rank}: step {state.Step}, epoch {state.Position.Epoch}, batch {state.Position.Batch}, parameter checksum {sums[3]:R}); start every rank from the root's state (StateSync.Broadcast)."));
+    }
+
+    /// <summary>Per-part checksums of a state: step, epoch, batch, then sum and sum of squares of each tensor in float64.</summary>
+    public static double[] Checksum<TParams>(TrainState<TParams> state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var tensors = Tree.Leaves(state.Parameters).Concat(OptimizerStates.Tensors(state.OptimizerState)).Append(state.RandomState);
+        var values = new List<double> { state.Step, state.Position.Epoch, state.Position.Batch };
+        foreach (var tensor in tensors)
+        {
+            using var scope = torch.NewDisposeScope();
+            var wide = tensor.detach().to(torch.float64);
+            values.Add(wide.sum().item<double>());
+            values.Add(wide.pow(Scalars.Two).sum().item<double>());
+        }
+        return values.ToArray();
+    }
+
+    /// <summary>Whether every rank's <paramref name="values"/> equal the root's bit for bit (all ranks get the same answer).</summary>
+    internal static bool Agree(Communicator communicator, double[] values, int root)
+    {
+        using var mine = torch.tensor(values, dtype: torch.float64);
+        using var roots = mine.clone();
+        communicator.Broadcast(roots, root);
+        var differs = !mine.data<double>().ToArray().Select(BitConverter.DoubleToInt64Bits).SequenceEqual(roots.data<double>().ToArray().Select(BitConverter.DoubleToInt64Bits));
+        Span<double> count = [differs ? 1 : 0];
+        communicator.AllReduceSum(count);
+        return count[0] == 0;
+    }
+
+    static torch.Tensor HostCopy(torch.Tensor tensor)
+    {
+        using var detached = tensor.detach();
+        return detached.device_type == DeviceType.CPU ? detached.clone() : detached.cpu();
+    }
+
+    static torch.Tensor Place(torch.Tensor copy, torch.Device device)
+    {
+        if (copy.device_type == device.type) return copy;
+        var moved = copy.to(device);
+        copy.Dispose();
+        return moved;
+    }
+
+    static string BroadcastText(Communicator communicator, string text, int root)
+    {
+        var bytes = Encoding.UTF8.GetBytes(text);
+        Span<long> length = [bytes.Length];
+        communicator.Broadcast(length, root);
+        using var buffer = communicator.Rank == root ? torch.tensor(bytes, dtype: torch.uint8) : torch.zeros(length[0], dtype: torch.uint8);
+        communicator.Broadcast(buffer, root);
+        return Encoding.UTF8.GetString(buffer.data<byte>().ToArray());
+    }
+
+    static double Fingerprint(string text)
+    {
+        // FNV-1a, 52 bits so that the double holds it exactly.
+        var hash = 14695981039346656037UL;
+        foreach (var b in Encoding.UTF8.GetBytes(text)) hash = (hash ^ b) * 1099511628211UL;
+        return hash & ((1UL << 52) - 1);
+    }
+}
