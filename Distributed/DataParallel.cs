@@ -61,16 +61,17 @@ public static class DataParallel
         var stop = false;
         var next = Memory.Scoped(() =>
         {
-            var named = new SortedDictionary<string, torch.Tensor>(StringComparer.Ordinal);
+            var named = new SortedDictionary<string, double>(StringComparer.Ordinal);
             var (loss, gradient) = Autodiff.ValueAndGrad(parameters =>
             {
                 var output = model(parameters, shard, new StepContext(true, local, Capture.None));
-                foreach (var (name, value) in output.Metrics) named[name] = Checked(name, value).detach();
+                foreach (var (name, value) in output.Metrics) named[name] = Number(name, value);
                 return output.Loss;
             }, state.Parameters);
             if (named.ContainsKey(TrainingSteps.LossName))
                 throw new ArgumentException($"The metric name '{TrainingSteps.LossName}' is reserved for the model's loss; rename the metric.");
-            var reduced = GradientBuffer.AllReduceMean(communicator, Tree.Leaves(gradient), [Checked(TrainingSteps.LossName, loss).detach(), .. named.Values], stopRequested);
+            var values = torch.tensor(named.Values.ToArray(), dtype: torch.float64);
+            var reduced = GradientBuffer.AllReduceMean(communicator, Tree.Leaves(gradient), [loss, values], stopRequested);
             stop = reduced.Stop;
             metrics[TrainingSteps.LossName] = reduced.Scalars[0];
             foreach (var (name, i) in named.Keys.Select((name, i) => (name, i))) metrics[name] = reduced.Scalars[i + 1];
@@ -114,6 +115,10 @@ public static class DataParallel
         return new torch.Generator(unchecked((ulong)mine.item<long>()), device);
     }
 
-    static torch.Tensor Checked(string name, torch.Tensor value) =>
-        value.numel() == 1 ? value : throw new ArgumentException($"The model's '{name}' must be a single number, got {Shapes.Describe(value)}.");
+    static double Number(string name, torch.Tensor value)
+    {
+        if (value.numel() != 1) throw new ArgumentException($"The model's '{name}' must be a single number, got {Shapes.Describe(value)}.");
+        using var number = value.detach().to(torch.float64);
+        return number.item<double>();
+    }
 }

@@ -11,7 +11,7 @@ internal static class GradientBuffer
 {
     /// <summary>What the all-reduce gives back.</summary>
     /// <param name="Gradients">The mean gradient per leaf (views of one fresh buffer, on the leaves' device).</param>
-    /// <param name="Scalars">The mean of each scalar, in the order given.</param>
+    /// <param name="Scalars">The mean of each element of the scalar tensors, in the order given.</param>
     /// <param name="Stop">Whether any rank raised the stop flag.</param>
     public sealed record Result(IReadOnlyList<torch.Tensor> Gradients, IReadOnlyList<double> Scalars, bool Stop);
 
@@ -36,8 +36,6 @@ internal static class GradientBuffer
         var packed = torch.cat(parts, 0);
         var host = packed.device_type == DeviceType.CPU ? packed : packed.cpu();
         communicator.AllReduceSum(host);
-        using var flagSum = host[host.numel() - 1];
-        var anyStop = flagSum.item<double>() > 0;
         using var ranks = communicator.Size.ToScalar();
         var mean = host.div(ranks);
         var onDevice = mean.device_type == device.type ? mean : mean.to(device);
@@ -49,8 +47,8 @@ internal static class GradientBuffer
             leaves[i] = onDevice.narrow(0, offset, count).view(gradients[i].shape);
             offset += count;
         }
-        using var tail = mean.narrow(0, offset, scalars.Count).to(torch.float64);
+        using var tail = mean.narrow(0, offset, scalars.Sum(s => s.numel()) + 1).to(torch.float64);
         var values = tail.data<double>().ToArray();
-        return new Result(leaves, values, anyStop);
+        return new Result(leaves, values[..^1], values[^1] > 0);
     }
 }
