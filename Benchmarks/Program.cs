@@ -18,7 +18,8 @@ public static class Program
     /// (<see cref="MaskedLstmBenchmark.Interleaved"/>), <c>word2vec-race</c>, <c>train-loop [steps]</c>
     /// (<see cref="TrainingLoopRace"/>), <c>gan-race</c> (<see cref="GanRace"/>), <c>titles-race [rounds]</c>
     /// (<see cref="TitlesRace"/>), <c>titles-profile [rounds] [name filters]</c> (<see cref="TitlesProfile"/>),
-    /// <c>scalar-race [iterations] [parts...]</c> (<see cref="ScalarRace"/>).
+    /// <c>scalar-race [iterations] [parts...]</c> (<see cref="ScalarRace"/>), <c>scaling [steps] [global batch]</c>
+    /// (<see cref="DataParallelScaling"/>: 2 MPI ranks against 1 process with 1 and 2 threads).
     /// </summary>
     public static int Main(string[] args)
     {
@@ -28,6 +29,8 @@ public static class Program
         if (args.FirstOrDefault() == "titles-race") return TitlesRace.Run(args[1..]);
         if (args.FirstOrDefault() == "titles-profile") return TitlesProfile.Run(args[1..]);
         if (args.FirstOrDefault() == "scalar-race") return ScalarRace.Run(args[1..]);
+        if (args.FirstOrDefault() == "scaling") return DataParallelScaling.Run(args[1..]);
+        if (args.FirstOrDefault() == "scaling-worker") return DataParallelScaling.Worker(args[1..]);
         if (args.Contains("--side-by-side"))
         {
             SideBySide.Run();

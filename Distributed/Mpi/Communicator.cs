@@ -39,6 +39,12 @@ public sealed class Communicator : IDisposable
     /// <summary>The number of processes in the job.</summary>
     public int Size { get; }
 
+    /// <summary>
+    /// Wall time this communicator has spent inside <c>MPI_Allreduce</c> so far (waiting for slower ranks included): what
+    /// a step pays for communication plus imbalance. A per-communicator statistic, for benchmarks and logs.
+    /// </summary>
+    public TimeSpan AllReduceTime { get; private set; }
+
     /// <summary>Whether this is rank 0, the one that writes checkpoints, logs and charts.</summary>
     public bool IsRoot => Rank == 0;
 
@@ -135,8 +141,10 @@ public sealed class Communicator : IDisposable
     void AllReduce(IntPtr data, long count, IntPtr type, int width)
     {
         ThrowIfDisposed();
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         Chunks(data, count, width, (start, n) =>
             MpiLibrary.Check(MpiLibrary.MPI_Allreduce(MpiLibrary.InPlace, start, n, type, sum, world), "MPI_Allreduce", Rank));
+        AllReduceTime += System.Diagnostics.Stopwatch.GetElapsedTime(started);
     }
 
     // MPI counts are ints: larger buffers go in pieces.

@@ -1,4 +1,5 @@
 using Functional.Core;
+using Functional.Distributed;
 using Functional.Optimizers;
 using TorchSharp;
 using Functional.Training;
@@ -83,12 +84,19 @@ public static class MnistTraining
     }
 
     /// <summary>Shuffled batches of <paramref name="train"/> (a fresh permutation per epoch from <paramref name="seed"/>) made by <paramref name="workers"/> threads.</summary>
-    public static TrainingData<DigitBatch> Data(DigitBatch train, int batchSize, int seed, int workers)
+    public static TrainingData<DigitBatch> Data(DigitBatch train, int batchSize, int seed, int workers) => ShardedData(train, batchSize, seed, workers, rank: 0, ranks: 1);
+
+    /// <summary>
+    /// Rank <paramref name="rank"/>'s shards (<see cref="DataParallel.Shard"/>) of the global batches <see cref="Data"/>
+    /// makes: each global batch of <paramref name="batchSize"/> cut into <paramref name="ranks"/> contiguous slices.
+    /// One rank gets the global batches themselves.
+    /// </summary>
+    public static TrainingData<DigitBatch> ShardedData(DigitBatch train, int batchSize, int seed, int workers, int rank, int ranks)
     {
         var count = (int)train.Digits.shape[0];
         var perEpoch = (count + batchSize - 1) / batchSize;
         return new TrainingData<DigitBatch>(perEpoch, position =>
-            BatchLoader.Load(BatchPlan.Shuffled(count, batchSize, seed, position.Epoch),
+            BatchLoader.Load(DataParallel.ShardPlan(BatchPlan.Shuffled(count, batchSize, seed, position.Epoch), rank, ranks),
                 indices => DigitBatch.Gather(train.Pixels, train.Digits, indices), workers, prefetch: 4, position.Batch, CancellationToken.None));
     }
 
@@ -106,8 +114,20 @@ public static class MnistTraining
     /// (the run then continues exactly where it stopped), saving there after every epoch and every
     /// <paramref name="checkpointEverySteps"/> steps (0: epoch ends only).
     /// </summary>
-    public static FitResult<DigitClassifier> Run(MnistTrainingOptions options, FitOptions fit, CheckpointStore? checkpoints, int checkpointEverySteps, CancellationToken cancellation)
+    public static FitResult<DigitClassifier> Run(MnistTrainingOptions options, FitOptions fit, CheckpointStore? checkpoints, int checkpointEverySteps, CancellationToken cancellation) =>
+        Run(options, fit, checkpoints, checkpointEverySteps, null, cancellation);
+
+    /// <summary>
+    /// As the single-process <c>Run</c>, or, with a <paramref name="communicator"/>, data-parallel over its ranks
+    /// (<see cref="DataParallelFit"/>): <see cref="MnistTrainingOptions.BatchSize"/> is the global batch, each rank takes its
+    /// shard; rank 0 alone reads the newest checkpoint (its state is broadcast), runs the observers and saves; a folder
+    /// trained with another rank count is refused (<see cref="RankCount"/>); every rank returns the same final state.
+    /// </summary>
+    public static FitResult<DigitClassifier> Run(MnistTrainingOptions options, FitOptions fit, CheckpointStore? checkpoints, int checkpointEverySteps, Communicator? communicator, CancellationToken cancellation)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(fit);
+        if (communicator is not null) return RunDataParallel(options, fit, checkpoints, checkpointEverySteps, communicator, cancellation);
         var device = options.Device ?? torch.get_default_device();
         using var data = OnDevice(MnistSplit.Load(options.DataDirectory, options.ValidationCount), device);
         var training = Data(data.Train, options.BatchSize, options.Seed, options.Workers);
@@ -118,6 +138,26 @@ public static class MnistTraining
         Tree.Dispose(fresh);
         if (checkpoints is not null) fit = fit with { Observers = [.. fit.Observers, new CheckpointObserver(checkpoints, checkpointEverySteps)] };
         var result = Fit.Run<DigitClassifier, DigitBatch>(DigitClassifier.Model, pipeline, state, training, Validation(data.Validation), fit, cancellation);
+        if (!ReferenceEquals(result.State, state)) TrainState.Dispose(state);
+        return result;
+    }
+
+    static FitResult<DigitClassifier> RunDataParallel(MnistTrainingOptions options, FitOptions fit, CheckpointStore? checkpoints, int checkpointEverySteps, Communicator communicator, CancellationToken cancellation)
+    {
+        var store = communicator.IsRoot ? checkpoints : null;
+        RankCount.CheckAndRecord(communicator, store?.Folder, hasCheckpoints: store?.Steps().Count > 0);
+        var device = options.Device ?? torch.get_default_device();
+        using var data = OnDevice(MnistSplit.Load(options.DataDirectory, options.ValidationCount), device);
+        var shards = ShardedData(data.Train, options.BatchSize, options.Seed, options.Workers, communicator.Rank, communicator.Size);
+        var pipeline = Pipeline(options, shards.BatchesPerEpoch);
+        using var generator = new torch.Generator((ulong)options.Seed, device);
+        var fresh = DigitClassifier.Init(generator, options.Hidden, options.DropoutRate, device);
+        var mine = TrainStateFile.ResumeOrInit(store, fresh, pipeline, (ulong)options.Seed);
+        Tree.Dispose(fresh);
+        var state = StateSync.Broadcast(communicator, mine);
+        TrainState.Dispose(mine);
+        if (store is not null) fit = fit with { Observers = [.. fit.Observers, new CheckpointObserver(store, checkpointEverySteps)] };
+        var result = DataParallelFit.Run<DigitClassifier, DigitBatch>(communicator, DigitClassifier.Model, pipeline, state, shards, Validation(data.Validation), fit, cancellation);
         if (!ReferenceEquals(result.State, state)) TrainState.Dispose(state);
         return result;
     }
