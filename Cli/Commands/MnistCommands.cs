@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Functional.Core;
+using Functional.Distributed;
 using Functional.Models.Digits;
 using Functional.Reporting;
 using Functional.Training;
@@ -64,25 +65,31 @@ public sealed class MnistCommands : ICommandFamily
 
     /// <summary>
     /// Trains the digit classifier with the fit loop: progress bar, JSON-lines log, loss chart and checkpoints in
-    /// the output folder. A folder that already holds checkpoints is resumed from its newest.
+    /// the output folder. A folder that already holds checkpoints is resumed from its newest. Launched by
+    /// <c>mpirun -np R</c>, the R processes train data-parallel (<see cref="Communicator"/>): rank 0 holds the run
+    /// folder's lock, writes the files and shows the progress; the others only compute.
     /// </summary>
     static void Train(CommandContext context, MnistTrainingOptions options, string output, int checkpointEvery)
     {
-        using var runLock = RunFolderLock.Acquire(output);
+        using var communicator = Communicator.LaunchedByMpirun ? Communicator.World() : null;
+        var root = communicator is null || communicator.IsRoot;
+        var say = root ? context.Output : TextWriter.Null;
+        using var runLock = root ? RunFolderLock.Acquire(output) : null;
         var store = new CheckpointStore(Path.Combine(output, "checkpoints"), keepLast: 3);
         var resumed = store.Steps() is { Count: > 0 } steps ? $", resuming from step {steps[^1]}" : "";
-        context.Output.WriteLine($"Training a digit classifier on {options.DataDirectory} ({options.Epochs} epoch{(options.Epochs == 1 ? "" : "s")}, batch {options.BatchSize}{resumed}).");
+        var ranks = communicator is { Size: var size } ? $", {size} processes" : "";
+        say.WriteLine($"Training a digit classifier on {options.DataDirectory} ({options.Epochs} epoch{(options.Epochs == 1 ? "" : "s")}, batch {options.BatchSize}{ranks}{resumed}).");
         var logPath = Path.Combine(output, "metrics.jsonl");
         var chartPath = Path.Combine(output, "loss.png");
-        var log = new MetricsLogObserver(logPath);
         using var progress = ProgressObserver.Console();
-        var fit = new FitOptions { Epochs = options.Epochs, Observers = [log, progress, new LossChartObserver(chartPath, logPath)] };
-        var result = MnistTraining.Run(options, fit, store, checkpointEvery, context.Stop);
-        if (result.History.Count == 0) context.Output.WriteLine($"Nothing to do: the checkpoint in {store.Folder} has finished {options.Epochs} epochs.");
+        IFitObserver[] observers = root ? [new MetricsLogObserver(logPath), progress, new LossChartObserver(chartPath, logPath)] : [];
+        var fit = new FitOptions { Epochs = options.Epochs, Observers = observers };
+        var result = MnistTraining.Run(options, fit, store, checkpointEvery, communicator, context.Stop);
+        if (result.History.Count == 0) say.WriteLine($"Nothing to do: the checkpoint in {store.Folder} has finished {options.Epochs} epochs.");
         else
         {
             var last = result.History[^1];
-            context.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            say.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{result.End} after step {result.State.Step}: validation accuracy {last.Validation["accuracy"]:P2} (EMA weights); log {logPath}, chart {chartPath}, checkpoints {store.Folder}."));
         }
         TrainState.Dispose(result.State);
