@@ -40,7 +40,10 @@ public sealed class SafeTensorsProperties
     {
         var bytes = SafeTensors.Serialize([new NamedTensor("a", torch.tensor(new[] { 1f, 2f }))], new Dictionary<string, string>());
 
-        const string header = "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}";
+        // The writer adds the file's own SHA-256 (of the canonical header without it, then the data) to the metadata.
+        var checksum = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+            Encoding.UTF8.GetBytes("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}").Concat(BitConverter.GetBytes(1f)).Concat(BitConverter.GetBytes(2f)).ToArray()));
+        var header = "{\"__metadata__\":{\"sha256\":\"" + checksum + "\"},\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}";
         var padded = (header.Length + 7) / 8 * 8;
         Assert.Equal((ulong)padded, BitConverter.ToUInt64(bytes, 0));
         Assert.Equal(header.PadRight(padded), Encoding.UTF8.GetString(bytes, 8, padded));
