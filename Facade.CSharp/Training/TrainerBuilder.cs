@@ -141,7 +141,7 @@ public sealed record TrainerBuilder<TParams, TBatch>
     {
         ThrowIfInvalid(epochs);
         var (optimizer, options) = (Optimizer(), Options(epochs));
-        var start = TrainStateFile.ResumeOrInit(ResumeLatest ? Store() : null, Model.Parameters, optimizer, RandomSeed);
+        var start = TrainStateFile.ResumeOrInit(ResumeLatest ? Store() : null, Model.Parameters, optimizer, RandomSeed, restart: false).State;
         return Training.Fit.Run(Model.Loss, optimizer, start, data, Validation, options, cancellation);
     }
 

@@ -134,8 +134,9 @@ public static class MnistTraining
         var pipeline = Pipeline(options, training.BatchesPerEpoch);
         using var generator = new torch.Generator((ulong)options.Seed, device);
         var fresh = DigitClassifier.Init(generator, options.Hidden, options.DropoutRate, device);
-        var state = TrainStateFile.ResumeOrInit(checkpoints, fresh, pipeline, (ulong)options.Seed);
+        var state = TrainStateFile.ResumeOrInit(checkpoints, fresh, pipeline, (ulong)options.Seed, restart: false).State;
         Tree.Dispose(fresh);
+        if (checkpoints is not null) TrainStateFile.RequireRoom(checkpoints, state, extraBytes: 0);
         if (checkpoints is not null) fit = fit with { Observers = [.. fit.Observers, new CheckpointObserver(checkpoints, checkpointEverySteps)] };
         var result = Fit.Run<DigitClassifier, DigitBatch>(DigitClassifier.Model, pipeline, state, training, Validation(data.Validation), fit, cancellation);
         if (!ReferenceEquals(result.State, state)) TrainState.Dispose(state);

@@ -51,7 +51,7 @@ public sealed class ReadmeTrainingTests
             MnistTraining.Validation(validation), options, CancellationToken.None);
         Assert.Equal(4 * 6, result.State.Step);
 
-        var resumed = TrainStateFile.ResumeOrInit(store, model, pipeline, seed: 1);   // where a killed run stopped, or a fresh start
+        var resumed = TrainStateFile.ResumeOrInit(store, model, pipeline, seed: 1, restart: false).State;   // where a killed run stopped, or a fresh start
         Assert.True(TrainingFixtures.SameState(result.State, resumed));
 
         using var capture = Capture.Of("logits");

@@ -38,7 +38,7 @@ public sealed class KillDuringSaveTests
             trainer.WaitForExit();
 
             var steps = store.Steps();
-            var latest = TrainStateFile.LoadLatest(store, template, pipeline);
+            var latest = TrainStateFile.LoadLatest(store, template, pipeline)?.State;
             Assert.NotNull(latest);
             Assert.Equal(steps[^1], latest.Step);
             Assert.True(latest.Step > before, $"Round {round}: the resumed trainer did not get past step {before}.");

@@ -39,7 +39,7 @@ public sealed class ResumeTests
     }
 
     [Fact]
-    public void A_bit_flip_or_a_truncation_is_refused_naming_the_file_and_the_older_checkpoints_still_load()
+    public void A_bit_flip_or_a_truncation_is_refused_naming_the_file_and_resuming_takes_the_newest_intact_checkpoint()
     {
         using var data = RandomDigits(30, 11);
         var store = new CheckpointStore(TemporaryFolder(), keepLast: 5);
@@ -50,17 +50,24 @@ public sealed class ResumeTests
 
         bytes[bytes.Length / 2] ^= 0x10;
         File.WriteAllBytes(newest, bytes);
-        var flipped = Assert.Throws<InvalidDataException>(() => TrainStateFile.LoadLatest(store, Model(2), AccumulatedAdamWithEma()));
+        var flipped = Assert.Throws<InvalidDataException>(() => TrainStateFile.Load(store, steps[^1], Model(2), AccumulatedAdamWithEma()));
+        var afterFlip = TrainStateFile.LoadLatest(store, Model(2), AccumulatedAdamWithEma())!;
         File.WriteAllBytes(newest, bytes[..(bytes.Length / 3)]);
-        var truncated = Assert.Throws<InvalidDataException>(() => TrainStateFile.LoadLatest(store, Model(2), AccumulatedAdamWithEma()));
+        var truncated = Assert.Throws<InvalidDataException>(() => TrainStateFile.Load(store, steps[^1], Model(2), AccumulatedAdamWithEma()));
+        var afterTruncation = TrainStateFile.LoadLatest(store, Model(2), AccumulatedAdamWithEma())!;
 
         foreach (var error in new[] { flipped, truncated })
         {
             Assert.Contains($"Checkpoint of step {steps[^1]} is damaged", error.Message);
             Assert.Contains(newest, error.Message);
-            Assert.Contains($"Older checkpoints are intact: steps {string.Join(", ", steps.SkipLast(1))}", error.Message);
         }
-        Assert.Equal(steps[^2], TrainStateFile.Load(store, steps[^2], Model(2), AccumulatedAdamWithEma()).Step);
+        foreach (var resumed in new[] { afterFlip, afterTruncation })
+        {
+            Assert.Equal(steps[^2], resumed.State.Step);
+            Assert.Equal([steps[^1]], resumed.Skipped);
+            Assert.Contains($"Passed over the checkpoint of step {steps[^1]}: Checkpoint of step {steps[^1]} is damaged", resumed.Describe());
+            TrainState.Dispose(resumed.State);
+        }
     }
 
     [Fact]

@@ -7,8 +7,9 @@ namespace Functional.Training;
 
 /// <summary>
 /// A folder of numbered checkpoints: for each step a safetensors file and a small JSON manifest holding its
-/// SHA-256. Writes are atomic (temporary file, flush to disk, rename; the manifest last, so a checkpoint exists only
-/// once both are complete); only the newest <c>keepLast</c> checkpoints are kept, and an older one is deleted only
+/// SHA-256 (the file also carries its own, <see cref="SafeTensors.ChecksumKey"/>). Writes are atomic
+/// (<see cref="AtomicFile"/>: temporary file, flush to disk, rename; the manifest last, so a checkpoint is complete only
+/// once both are written) and checked for free space first; only the newest <c>keepLast</c> checkpoints are kept, and an older one is deleted only
 /// after a newer one is complete. Loading checks the checksum, so a damaged file is reported, never half-read.
 /// </summary>
 public sealed class CheckpointStore
@@ -28,6 +29,7 @@ public sealed class CheckpointStore
         this.keepLast = keepLast;
         Directory.CreateDirectory(directory);
         // Leftovers of a write that was interrupted (a killed process): never part of a checkpoint.
+        AtomicFile.RemoveLeftovers(directory);
         foreach (var temporary in Directory.EnumerateFiles(directory, "step-*.tmp")) File.Delete(temporary);
     }
 
@@ -50,66 +52,142 @@ public sealed class CheckpointStore
 
     sealed record Manifest(long Step, string File, string Sha256);
 
-    /// <summary>Writes the checkpoint of <paramref name="step"/>, then deletes checkpoints beyond the newest <c>keepLast</c>; returns the tensor file's path.</summary>
+    /// <summary>
+    /// Writes the checkpoint of <paramref name="step"/>, then deletes checkpoints beyond the newest <c>keepLast</c>;
+    /// returns the tensor file's path. The disk's free space is checked first; when it is short, or the write fails,
+    /// nothing is left of the new checkpoint (no temporary file) and the older checkpoints are untouched.
+    /// </summary>
+    /// <exception cref="NotEnoughSpaceException">The disk has less free space than the checkpoint needs.</exception>
+    /// <exception cref="IOException">The write failed (the disk filled up meanwhile).</exception>
     public string Save(long step, IEnumerable<NamedTensor> tensors, IReadOnlyDictionary<string, string> metadata)
     {
         var bytes = SafeTensors.Serialize(tensors, metadata);
         var tensorFile = Name(step) + ".safetensors";
-        WriteAtomically(Path.Combine(directory, tensorFile), bytes);
+        // Room for the file, its manifest and the file system's own blocks.
+        DiskSpace.Require(directory, bytes.Length + (64 << 10), $"the checkpoint of step {step}");
+        var tensorPath = Path.Combine(directory, tensorFile);
+        AtomicFile.WriteAllBytes(tensorPath, bytes);
         var manifest = new Manifest(step, tensorFile, Convert.ToHexStringLower(SHA256.HashData(bytes)));
-        WriteAtomically(Path.Combine(directory, Name(step) + ".json"), JsonSerializer.SerializeToUtf8Bytes(manifest));
-        foreach (var old in Steps().SkipLast(keepLast))
+        try
         {
-            File.Delete(Path.Combine(directory, Name(old) + ".json"));
-            File.Delete(Path.Combine(directory, Name(old) + ".safetensors"));
+            AtomicFile.WriteAllBytes(Path.Combine(directory, Name(step) + ".json"), JsonSerializer.SerializeToUtf8Bytes(manifest));
         }
-        return Path.Combine(directory, tensorFile);
+        catch (IOException)
+        {
+            File.Delete(tensorPath);
+            throw;
+        }
+        foreach (var old in AllSteps().SkipLast(keepLast)) Delete(old);
+        return tensorPath;
     }
 
     /// <summary>The steps of the complete checkpoints (those with a manifest), oldest first.</summary>
-    public IReadOnlyList<long> Steps() =>
-        Directory.EnumerateFiles(directory, "step-*.json")
+    public IReadOnlyList<long> Steps() => StepsOf("json");
+
+    /// <summary>
+    /// The steps of every checkpoint file, with a manifest or without (a process killed between writing the file and its
+    /// manifest, or a manifest deleted by hand), oldest first.
+    /// </summary>
+    public IReadOnlyList<long> AllSteps() => StepsOf("json").Union(StepsOf("safetensors")).Order().ToArray();
+
+    IReadOnlyList<long> StepsOf(string extension) =>
+        Directory.EnumerateFiles(directory, "step-*." + extension)
             .Select(path => long.TryParse(Path.GetFileNameWithoutExtension(path)["step-".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var step) ? step : -1)
             .Where(step => step >= 0).Order().ToArray();
 
-    /// <summary>The checkpoint of <paramref name="step"/>.</summary>
-    /// <exception cref="FileNotFoundException">There is no complete checkpoint of that step.</exception>
-    /// <exception cref="InvalidDataException">Its file does not match its manifest's checksum, or is not safetensors.</exception>
+    /// <summary>
+    /// The checkpoint of <paramref name="step"/>, checked against its manifest's SHA-256 and the file's own. A file
+    /// without a manifest loads when it carries its own checksum (<see cref="SafeTensors.ChecksumKey"/>) and that
+    /// checksum matches; its manifest is then written again.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">There is no checkpoint file of that step.</exception>
+    /// <exception cref="InvalidDataException">
+    /// The checkpoint is damaged: its manifest is empty or not a manifest, its file is missing, does not match a checksum
+    /// or is not safetensors, or it has no manifest and no checksum of its own. The message names the file.
+    /// </exception>
     public SafeTensorsContent Load(long step)
     {
         var manifestPath = Path.Combine(directory, Name(step) + ".json");
+        var tensorPath = Path.Combine(directory, Name(step) + ".safetensors");
         if (!File.Exists(manifestPath))
-            throw new FileNotFoundException($"No checkpoint of step {step} in {directory}; it has steps [{string.Join(", ", Steps())}].", manifestPath);
-        var manifest = JsonSerializer.Deserialize<Manifest>(File.ReadAllBytes(manifestPath))
-                       ?? throw new InvalidDataException($"{manifestPath} is not a checkpoint manifest.");
-        var tensorPath = Path.Combine(directory, manifest.File);
+        {
+            if (!File.Exists(tensorPath))
+                throw new FileNotFoundException($"No checkpoint of step {step} in {directory}; it has steps [{string.Join(", ", AllSteps())}].", manifestPath);
+            var orphan = File.ReadAllBytes(tensorPath);
+            var content = Deserialize(orphan, tensorPath, step);
+            if (content.Checksum is null)
+            {
+                foreach (var tensor in content.Tensors) tensor.Value.Dispose();
+                throw new InvalidDataException($"Checkpoint of step {step} is damaged: its manifest {manifestPath} is missing and {tensorPath} has no checksum of its own, so it cannot be verified.");
+            }
+            AtomicFile.WriteAllBytes(manifestPath, JsonSerializer.SerializeToUtf8Bytes(new Manifest(step, Path.GetFileName(tensorPath), Convert.ToHexStringLower(SHA256.HashData(orphan)))));
+            return content;
+        }
+        var manifest = ReadManifest(manifestPath, step);
+        tensorPath = Path.Combine(directory, manifest.File);
+        if (!File.Exists(tensorPath))
+            throw new InvalidDataException($"Checkpoint of step {step} is damaged: its manifest {manifestPath} names {tensorPath}, which is missing.");
         var bytes = File.ReadAllBytes(tensorPath);
         var actual = Convert.ToHexStringLower(SHA256.HashData(bytes));
         if (actual != manifest.Sha256)
             throw new InvalidDataException($"Checkpoint of step {step} is damaged: {tensorPath} has SHA-256 {actual}, its manifest says {manifest.Sha256}.");
-        return SafeTensors.Deserialize(bytes, tensorPath);
+        return Deserialize(bytes, tensorPath, step);
     }
 
     /// <summary>The newest checkpoint and its step, or null when there is none.</summary>
     public (long Step, SafeTensorsContent Content)? LoadLatest() => Steps() is { Count: > 0 } steps ? (steps[^1], Load(steps[^1])) : null;
 
-    static string Name(long step) => string.Create(CultureInfo.InvariantCulture, $"step-{step:D10}");
-
-    static void WriteAtomically(string path, byte[] content)
+    /// <summary>
+    /// Moves the files of the checkpoint of <paramref name="step"/> aside (renamed to <c>*.damaged</c>, kept for
+    /// inspection but no longer a checkpoint), so a run that resumed from an older one does not meet it again.
+    /// </summary>
+    public void SetAside(long step)
     {
-        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
-        try
+        foreach (var extension in new[] { ".json", ".safetensors" })
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
-            {
-                stream.Write(content);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temporary)) File.Delete(temporary);
+            var path = Path.Combine(directory, Name(step) + extension);
+            if (File.Exists(path)) File.Move(path, path + ".damaged", overwrite: true);
         }
     }
+
+    /// <summary>Deletes every checkpoint file (a run that starts afresh on purpose); returns how many checkpoints there were.</summary>
+    public int Clear()
+    {
+        var count = AllSteps().Count;
+        foreach (var file in Directory.EnumerateFiles(directory, "step-*")) File.Delete(file);
+        return count;
+    }
+
+    void Delete(long step)
+    {
+        File.Delete(Path.Combine(directory, Name(step) + ".json"));
+        File.Delete(Path.Combine(directory, Name(step) + ".safetensors"));
+    }
+
+    Manifest ReadManifest(string path, long step)
+    {
+        try
+        {
+            var manifest = JsonSerializer.Deserialize<Manifest>(File.ReadAllBytes(path));
+            if (manifest is { File: { Length: > 0 } file, Sha256: { Length: 64 } } && manifest.Step == step && Path.GetFileName(file) == file) return manifest;
+        }
+        catch (JsonException)
+        {
+        }
+        throw new InvalidDataException($"Checkpoint of step {step} is damaged: its manifest {path} is empty, truncated or not a checkpoint manifest.");
+    }
+
+    static SafeTensorsContent Deserialize(byte[] bytes, string path, long step)
+    {
+        try
+        {
+            return SafeTensors.Deserialize(bytes, path);
+        }
+        catch (InvalidDataException error)
+        {
+            throw new InvalidDataException($"Checkpoint of step {step} is damaged: {error.Message}", error);
+        }
+    }
+
+    static string Name(long step) => string.Create(CultureInfo.InvariantCulture, $"step-{step:D10}");
 }

@@ -39,6 +39,27 @@ public static class TrainStateFile
         return store.Save(state.Step, tensors, metadata);
     }
 
+    /// <summary>The bytes of the tensor data a checkpoint of <paramref name="state"/> holds (the file adds a small header).</summary>
+    public static long SizeOf<TParams>(TrainState<TParams> state) =>
+        Tree.Flatten(state.Parameters).Select(leaf => leaf.Value)
+            .Concat(OptimizerStates.Encode(state.OptimizerState).Tensors.Select(leaf => leaf.Value))
+            .Append(state.RandomState)
+            .Sum(tensor => tensor.numel() * tensor.element_size());
+
+    /// <summary>
+    /// Checks, before training, that the disk of <paramref name="store"/> has room for two checkpoints of
+    /// <paramref name="state"/> (a new one is complete before the older is deleted) and <paramref name="extraBytes"/> more
+    /// (an exported model), so that a full disk stops the run at once instead of at its first save.
+    /// </summary>
+    /// <exception cref="NotEnoughSpaceException">There is less room; the message says how much is needed and free.</exception>
+    public static void RequireRoom<TParams>(CheckpointStore store, TrainState<TParams> state, long extraBytes)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var checkpoint = SizeOf(state) + (64 << 10);
+        DiskSpace.Require(store.Folder, 2 * checkpoint + extraBytes,
+            $"two checkpoints of {DiskSpace.Format(checkpoint)}{(extraBytes > 0 ? $" and {DiskSpace.Format(extraBytes)} more (the model)" : "")}");
+    }
+
     /// <summary>
     /// The state saved at <paramref name="step"/>, checked against the model and pipeline it is loaded for:
     /// <paramref name="template"/> gives the parameter structure, shapes and dtypes (its tensors are not used), and
@@ -66,30 +87,66 @@ public static class TrainStateFile
     }
 
     /// <summary>
-    /// Where a run starts: the newest checkpoint of <paramref name="store"/> (<see cref="LoadLatest{TParams}"/>) when it
-    /// has one, otherwise <see cref="TrainState.Init{TParams}"/> of <paramref name="fresh"/> with <paramref name="seed"/>.
-    /// A null store always starts afresh. <paramref name="fresh"/> stays the caller's (it is the template of a load, or
-    /// copied by the init).
+    /// Where a run starts. With <paramref name="restart"/>, afresh (<see cref="TrainState.Init{TParams}"/> of
+    /// <paramref name="fresh"/> with <paramref name="seed"/>), deleting the store's checkpoints so that they cannot mix
+    /// with the new run's. Otherwise from the newest checkpoint that loads (<see cref="LoadLatest{TParams}"/>): newer
+    /// ones that are damaged are set aside (<see cref="CheckpointStore.SetAside"/>) and named in the notes; afresh when
+    /// the store has no checkpoint file at all. A null store always starts afresh. <paramref name="fresh"/> stays the
+    /// caller's (it is the template of a load, or copied by the init).
     /// </summary>
-    /// <exception cref="InvalidDataException">The newest checkpoint is damaged or of another model or pipeline.</exception>
-    public static TrainState<TParams> ResumeOrInit<TParams>(CheckpointStore? store, TParams fresh, IGradientTransformation optimizer, ulong seed) =>
-        (store is null ? null : LoadLatest(store, fresh, optimizer)) ?? TrainState.Init(fresh, optimizer, seed);
+    /// <exception cref="InvalidDataException">
+    /// The store has checkpoint files but none loads (all damaged, unverifiable, or of another model or pipeline): the
+    /// run refuses to start over silently; the message gives each checkpoint's problem and says to restart explicitly.
+    /// </exception>
+    public static Resumption<TParams> ResumeOrInit<TParams>(CheckpointStore? store, TParams fresh, IGradientTransformation optimizer, ulong seed, bool restart)
+    {
+        if (store is null) return new Resumption<TParams>(TrainState.Init(fresh, optimizer, seed), null, [], []);
+        if (restart)
+        {
+            var deleted = store.Clear();
+            return new Resumption<TParams>(TrainState.Init(fresh, optimizer, seed), null, [],
+                deleted > 0 ? [$"Restarting as asked: deleted the {deleted} checkpoint{(deleted == 1 ? "" : "s")} in {store.Folder}."] : []);
+        }
+        if (LoadLatest(store, fresh, optimizer) is not { } resumed) return new Resumption<TParams>(TrainState.Init(fresh, optimizer, seed), null, [], []);
+        foreach (var step in resumed.Skipped) store.SetAside(step);
+        return resumed.Skipped.Count == 0 ? resumed
+            : resumed with { Notes = [.. resumed.Notes, $"Set aside the checkpoint{(resumed.Skipped.Count == 1 ? "" : "s")} of step {string.Join(", ", resumed.Skipped)} as *.damaged in {store.Folder}."] };
+    }
 
-    /// <summary>The newest checkpoint of the store, as <see cref="Load{TParams}"/> checks it, or null when the store is empty.</summary>
-    /// <exception cref="InvalidDataException">The newest checkpoint is damaged or of another model or pipeline (older ones are left as they are; load one by step).</exception>
-    public static TrainState<TParams>? LoadLatest<TParams>(CheckpointStore store, TParams template, IGradientTransformation optimizer)
+    /// <summary>
+    /// The newest checkpoint of the store that loads (as <see cref="Load{TParams}"/> checks it), or null when the store
+    /// has no checkpoint file. Checkpoint files without a manifest count (a process killed between the two writes, a
+    /// manifest deleted): they load when their own checksum verifies. Newer checkpoints that do not load are passed over
+    /// and named, with their problem, in <see cref="Resumption{TParams}.Notes"/>; the store is not changed (except that a
+    /// verified file's missing manifest is written again).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The store has checkpoint files but none loads; the message gives each one's problem.</exception>
+    public static Resumption<TParams>? LoadLatest<TParams>(CheckpointStore store, TParams template, IGradientTransformation optimizer)
     {
         ArgumentNullException.ThrowIfNull(store);
-        var steps = store.Steps();
+        var complete = store.Steps().ToHashSet();
+        var steps = store.AllSteps();
         if (steps.Count == 0) return null;
-        try
+        var notes = new List<string>();
+        var skipped = new List<long>();
+        foreach (var step in steps.Reverse())
         {
-            return Load(store, steps[^1], template, optimizer);
+            try
+            {
+                var state = Load(store, step, template, optimizer);
+                if (!complete.Contains(step))
+                    notes.Add($"The checkpoint of step {step} had no manifest; its own checksum verifies, so its manifest was written again.");
+                return new Resumption<TParams>(state, step, skipped, notes);
+            }
+            catch (InvalidDataException error)
+            {
+                skipped.Add(step);
+                notes.Add($"Passed over the checkpoint of step {step}: {error.Message}");
+            }
         }
-        catch (InvalidDataException error) when (steps.Count > 1)
-        {
-            throw new InvalidDataException($"{error.Message} Older checkpoints are intact: steps {string.Join(", ", steps.SkipLast(1))}.", error);
-        }
+        throw new InvalidDataException(
+            $"{store.Folder} has checkpoints (steps {string.Join(", ", steps)}) but none can be loaded: {string.Join(" ", notes)} "
+            + "Training will not start over silently: restart explicitly (the option Restart, on the command line --restart) to delete them and begin at step 0.");
     }
 
     static TrainState<TParams> Decode<TParams>(SafeTensorsContent content, TParams template, IGradientTransformation optimizer, string what)
