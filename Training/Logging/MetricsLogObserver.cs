@@ -3,7 +3,9 @@ namespace Functional.Training;
 /// <summary>
 /// Appends every training step's metrics (phase <c>train</c>) and every validation (phase <c>validation</c>) to the
 /// <see cref="MetricsLog"/> file at <see cref="Path"/>. The file is opened and closed around each record, so the
-/// observer holds nothing between calls and a fit that ends by an exception leaves no open handle.
+/// observer holds nothing between calls and a fit that ends by an exception leaves no open handle. When the fit starts,
+/// the log is cut to the steps up to the starting state's (<see cref="MetricsLog.TruncateAfter"/>): a run resumed from
+/// an older checkpoint than the last step logged, or restarted, holds each step once.
 /// </summary>
 public sealed record MetricsLogObserver : IFitObserver
 {
@@ -16,6 +18,12 @@ public sealed record MetricsLogObserver : IFitObserver
 
     /// <summary>The log file.</summary>
     public string Path { get; }
+
+    /// <summary>Where the log says what it drops when a fit starts (a torn last line, records after the resumed step); nothing by default.</summary>
+    public TextWriter Warnings { get; init; } = TextWriter.Null;
+
+    /// <inheritdoc />
+    public void FitStarted<TParams>(FitStart<TParams> start) => MetricsLog.TruncateAfter(Path, start.State.Step, Warnings);
 
     /// <inheritdoc />
     public void StepFinished<TParams>(StepEnd<TParams> step) => MetricsLog.Append(Path, new MetricRecord(step.State.Step, step.Epoch, "train", step.Metrics));
