@@ -57,8 +57,8 @@ public sealed class CharacterVocabulary
         string.Concat(ids.TakeWhile(id => id != End).Where(id => id is not (Padding or Start)).Select(id =>
             id == Unknown ? "□" : id >= Reserved && id < Size ? characters[id - Reserved] : throw new ArgumentOutOfRangeException(nameof(ids), id, $"Id {id} is outside the vocabulary (size {Size}).")));
 
-    /// <summary>Writes the vocabulary as UTF-8 text, one character per line in id order (ids 4, 5, ...).</summary>
-    public void Save(string path) => File.WriteAllLines(path, characters.Select(EscapeLine));
+    /// <summary>Writes the vocabulary as UTF-8 text, one character per line in id order (ids 4, 5, ...), atomically (<see cref="Functional.Training.AtomicFile"/>).</summary>
+    public void Save(string path) => Functional.Training.AtomicFile.WriteAllText(path, string.Concat(characters.Select(c => EscapeLine(c) + Environment.NewLine)));
 
     /// <summary>Reads a vocabulary written by <see cref="Save"/>.</summary>
     /// <exception cref="InvalidDataException">A line is not a single character, or a character appears twice.</exception>

@@ -43,12 +43,15 @@ public static class TitleTraining
         var train = ChineseTitleCorpus.Load(options.DataDirectory, Split.Train);
         var validation = ChineseTitleCorpus.Load(options.DataDirectory, Split.Validation);
         using var runLock = RunFolderLock.Acquire(options.OutDirectory);
+        foreach (var leftover in AtomicFile.RemoveLeftovers(options.OutDirectory))
+            output.WriteLine($"Removed {leftover}, the temporary file of a write that was interrupted.");
         var store = new CheckpointStore(Path.Combine(options.OutDirectory, "checkpoints"), keepLast: 2);
+        var bestPath = Path.Combine(options.OutDirectory, "best-rouge-l.txt");
+        if (options.Restart) File.Delete(bestPath);
         // The vocabulary of a run is fixed by its first invocation (a resumed run must not rebuild it).
         var vocabularyPath = Path.Combine(options.OutDirectory, "train-vocabulary.txt");
-        var vocabulary = File.Exists(vocabularyPath) && store.Steps().Count > 0
-            ? CharacterVocabulary.Load(vocabularyPath)
-            : CharacterVocabulary.Build(train.SelectMany(p => new[] { p.Title, p.Content }), options.MinCount);
+        var vocabulary = !options.Restart && store.AllSteps().Count > 0 ? ReadVocabulary(vocabularyPath, output) : null;
+        vocabulary ??= CharacterVocabulary.Build(train.SelectMany(p => new[] { p.Title, p.Content }), options.MinCount);
         vocabulary.Save(vocabularyPath);
         var pairs = train.Select(p => TitleBatches.Encode(p, vocabulary, options.Model)).ToArray();
         var subset = validation.Take(options.ValidationSubset).ToArray();
@@ -66,15 +69,18 @@ public static class TitleTraining
         // The copy prior starts from the training pairs' statistics (see CopyPriorInit) instead of scale 1, bias 0.
         var fresh = drawn with { CopyPrior = CopyPriorInit.FromPairs(pairs, vocabulary.Size, 0.5, device) };
         Tree.Dispose(drawn.CopyPrior);
-        var state = TrainStateFile.ResumeOrInit(store, fresh, optimizer, (ulong)options.Seed);
-        if (state.Step > 0) output.WriteLine($"Resuming from the checkpoint of step {state.Step} (epoch {state.Position.Epoch + 1}, batch {state.Position.Batch}).");
+        var start = TrainStateFile.ResumeOrInit(store, fresh, optimizer, (ulong)options.Seed, options.Restart);
+        var state = start.State;
+        if (start.FromStep is not null || start.Notes.Count > 0)
+            output.WriteLine(start.Describe() + (start.FromStep is not null ? $" It continues at epoch {state.Position.Epoch + 1}, batch {state.Position.Batch}." : ""));
+        // Room for two checkpoints and the kept model, before any work that a full disk would lose.
+        TrainStateFile.RequireRoom(store, state, Tree.Flatten(state.Parameters).Sum(leaf => leaf.Value.numel() * leaf.Value.element_size()) + (64 << 10));
         var model = TitleModelLoss.Of(options.Model);
         var data = new TrainingData<TitleBatch>(batchesPerEpoch, position =>
             BatchLoader.Load(TitleBatches.Plan(pairs, options.BatchSize, options.Seed, position.Epoch),
                 indices => OnDevice(TitleBatches.Collate(indices.Select(i => pairs[i]).ToArray(), 1), device), options.Workers, prefetch: 4, position.Batch, cancellation));
 
-        var bestPath = Path.Combine(options.OutDirectory, "best-rouge-l.txt");
-        var best = File.Exists(bestPath) ? double.Parse(File.ReadAllText(bestPath), CultureInfo.InvariantCulture) : double.NegativeInfinity;
+        var best = ReadBest(bestPath, output);
         IReadOnlyDictionary<string, double> Validate(TitleModelParams parameters)
         {
             var current = new TrainedTitleModel(parameters, vocabulary, options.Model);
@@ -83,18 +89,19 @@ public static class TitleTraining
             {
                 best = scores.RougeL;
                 current.Save(options.OutDirectory);
-                File.WriteAllText(bestPath, best.ToString("R", CultureInfo.InvariantCulture));
+                AtomicFile.WriteAllText(bestPath, best.ToString("R", CultureInfo.InvariantCulture));
             }
             return new Dictionary<string, double> { [Rouge1] = scores.Rouge1, [Rouge2] = scores.Rouge2, [RougeL] = scores.RougeL };
         }
 
         // The final evaluation (all validation pairs, greedy) takes about a minute on two cores; the budget keeps room for it.
         var reserve = TimeSpan.FromMinutes(Math.Min(3, options.Minutes * 0.1));
-        var log = new MetricsLogObserver(MetricsLogPath(options.OutDirectory));
+        // Cut to the starting step when the fit starts, saying so: each step is logged once after a resume.
+        var log = new MetricsLogObserver(MetricsLogPath(options.OutDirectory)) { Warnings = output };
         var fit = new FitOptions
         {
             Epochs = options.Epochs,
-            Observers = [log, .. observers, new CheckpointObserver(store)],
+            Observers = [log, .. observers, new CheckpointObserver(store, options.CheckpointEverySteps)],
             TimeLimit = options.Minutes > 0 ? TimeSpan.FromMinutes(options.Minutes) - reserve - clock.Elapsed : null,
             EvaluateWithEma = options.Ema > 0,
         };
@@ -109,6 +116,32 @@ public static class TitleTraining
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{result.End} at step {(result.History.Count > 0 ? result.History[^1].Step : state.Step)}. Best model (val[{subset.Length}] ROUGE-L {best:F4}) on all {validation.Count} validation pairs, greedy: ROUGE-1 {full.Rouge1:F4}  ROUGE-2 {full.Rouge2:F4}  ROUGE-L {full.RougeL:F4}; lead-18: ROUGE-1 {lead.Rouge1:F4}  ROUGE-2 {lead.Rouge2:F4}  ROUGE-L {lead.RougeL:F4}  ({clock.Elapsed.TotalMinutes:F1} min)"));
         return new TitleTrainingResult(trained, result.History, full, lead);
+    }
+
+    /// <summary>The best validation ROUGE-L so far from <paramref name="path"/>; an empty or unreadable file counts as none, with a warning.</summary>
+    static double ReadBest(string path, TextWriter output)
+    {
+        if (!File.Exists(path)) return double.NegativeInfinity;
+        var text = File.ReadAllText(path).Trim();
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var best) && double.IsFinite(best)) return best;
+        output.WriteLine($"Warning: {path} is {(text.Length == 0 ? "empty" : $"not a number ('{(text.Length > 40 ? text[..40] + "..." : text)}')")}; it is treated as absent, so the next validation's model is kept as the best.");
+        return double.NegativeInfinity;
+    }
+
+    /// <summary>The run's vocabulary from <paramref name="path"/>, or null (rebuilt from the data, which gives the same one for the same options) when it is missing, empty or damaged, with a warning.</summary>
+    static CharacterVocabulary? ReadVocabulary(string path, TextWriter output)
+    {
+        try
+        {
+            var vocabulary = File.Exists(path) ? CharacterVocabulary.Load(path) : null;
+            if (vocabulary is { Size: > 4 }) return vocabulary; // 4: the reserved ids only
+            output.WriteLine($"Warning: {path} is {(vocabulary is null ? "missing" : "empty")}; the vocabulary is built again from the training pairs.");
+        }
+        catch (InvalidDataException error)
+        {
+            output.WriteLine($"Warning: {error.Message} The vocabulary is built again from the training pairs.");
+        }
+        return null;
     }
 
     static TitleBatch OnDevice(TitleBatch batch, torch.Device device)

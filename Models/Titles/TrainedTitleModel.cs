@@ -16,20 +16,29 @@ public sealed record TrainedTitleModel(TitleModelParams Parameters, CharacterVoc
     const string VocabularyFile = "vocabulary.txt";
     const string OptionsKey = "title-model-options";
 
-    /// <summary>Writes <c>model.safetensors</c> (parameters by tree path, the options as metadata) and <c>vocabulary.txt</c> into <paramref name="directory"/> (created if missing).</summary>
+    /// <summary>
+    /// Writes <c>vocabulary.txt</c> and <c>model.safetensors</c> (parameters by tree path, the options as metadata, the
+    /// file's SHA-256 in its metadata) into <paramref name="directory"/> (created if missing), each atomically
+    /// (<see cref="AtomicFile"/>): a crash leaves the previous model or the new one, never a torn file.
+    /// </summary>
     public void Save(string directory)
     {
         Directory.CreateDirectory(directory);
         var bytes = SafeTensors.Serialize(TreeFile.Tensors(Parameters), new Dictionary<string, string> { [OptionsKey] = JsonSerializer.Serialize(Options) });
-        var path = Path.Combine(directory, ParametersFile);
-        File.WriteAllBytes(path + ".tmp", bytes);
-        File.Move(path + ".tmp", path, overwrite: true);
         Vocabulary.Save(Path.Combine(directory, VocabularyFile));
+        AtomicFile.WriteAllBytes(Path.Combine(directory, ParametersFile), bytes);
     }
 
-    /// <summary>Reads a model written by <see cref="Save"/> onto <paramref name="device"/>.</summary>
+    /// <summary>
+    /// Reads a model written by <see cref="Save"/> onto <paramref name="device"/>, verifying the checksum it carries: a
+    /// damaged file (a flipped bit, a truncation), a malformed header or metadata field, or a tensor holding NaN or an
+    /// infinity is refused naming the file and the field.
+    /// </summary>
     /// <exception cref="FileNotFoundException">A file is missing; the message says how to make one.</exception>
-    /// <exception cref="InvalidDataException">The files do not fit together (shapes, vocabulary size, options).</exception>
+    /// <exception cref="InvalidDataException">
+    /// "not a valid model file: &lt;path&gt;: &lt;field&gt; ...": the model file is damaged or malformed, has no checksum,
+    /// holds non-finite values, or does not fit its vocabulary or options.
+    /// </exception>
     public static TrainedTitleModel Load(string directory, torch.Device device)
     {
         var path = Path.Combine(directory, ParametersFile);
@@ -38,16 +47,70 @@ public sealed record TrainedTitleModel(TitleModelParams Parameters, CharacterVoc
             if (!File.Exists(file))
                 throw new FileNotFoundException($"No title model at {directory}: {file} is missing. Train one with 'titles train --out {directory}'.", file);
         var content = SafeTensors.Deserialize(File.ReadAllBytes(path), path);
-        var options = content.Metadata.TryGetValue(OptionsKey, out var json) && JsonSerializer.Deserialize<TitleModelOptions>(json) is { } parsed
-            ? parsed.Validate()
-            : throw new InvalidDataException($"{path} has no '{OptionsKey}' metadata: it is not a title model.");
-        var vocabulary = CharacterVocabulary.Load(vocabularyPath);
-        using var generator = new torch.Generator(0, device);
-        var template = TitleModel.Init(generator, vocabulary.Size, options, device);
-        var restored = TreeFile.Restore(template, content.Tensors);
-        var parameters = Tree.Map(restored, tensor => tensor.detach());
-        Tree.Dispose(template);
-        Tree.Dispose(restored);
-        return new TrainedTitleModel(parameters, vocabulary, options);
+        try
+        {
+            if (content.Checksum is null)
+                throw Bad(path, $"{SafeTensors.ChecksumKey}: the metadata has no checksum (a model written before models carried one, or a damaged key); it cannot be verified. Train or save it again");
+            var options = ReadOptions(content.Metadata, path);
+            var notFinite = content.Tensors.FirstOrDefault(t => !AllFinite(t.Value));
+            if (notFinite is not null) throw Bad(path, $"'{notFinite.Name}': holds NaN or infinite values (the training diverged or the file was edited)");
+            var vocabulary = CharacterVocabulary.Load(vocabularyPath);
+            using var generator = new torch.Generator(0, device);
+            TitleModelParams template;
+            try
+            {
+                template = TitleModel.Init(generator, vocabulary.Size, options, device);
+            }
+            catch (ArgumentException error)
+            {
+                throw Bad(path, $"tensors: do not fit the vocabulary {vocabularyPath} ({vocabulary.Size} ids): {error.Message}");
+            }
+            try
+            {
+                var restored = TreeFile.Restore(template, content.Tensors);
+                var parameters = Tree.Map(restored, tensor => tensor.detach());
+                Tree.Dispose(restored);
+                return new TrainedTitleModel(parameters, vocabulary, options);
+            }
+            catch (InvalidDataException error)
+            {
+                throw Bad(path, $"tensors: do not fit the vocabulary {vocabularyPath} ({vocabulary.Size} ids) and the options: {error.Message}");
+            }
+            finally
+            {
+                Tree.Dispose(template);
+            }
+        }
+        finally
+        {
+            foreach (var tensor in content.Tensors) tensor.Value.Dispose();
+        }
     }
+
+    static TitleModelOptions ReadOptions(IReadOnlyDictionary<string, string> metadata, string path)
+    {
+        if (!metadata.TryGetValue(OptionsKey, out var json)) throw Bad(path, $"metadata '{OptionsKey}': missing, so it is not a title model");
+        try
+        {
+            return (JsonSerializer.Deserialize<TitleModelOptions>(json) ?? throw Bad(path, $"metadata '{OptionsKey}': null")).Validate();
+        }
+        catch (JsonException error)
+        {
+            throw Bad(path, $"metadata '{OptionsKey}': not valid JSON ({error.Message})");
+        }
+        catch (ArgumentException error)
+        {
+            throw Bad(path, $"metadata '{OptionsKey}': {error.Message}");
+        }
+    }
+
+    static bool AllFinite(torch.Tensor tensor)
+    {
+        if (!tensor.is_floating_point()) return true;
+        using var finite = tensor.isfinite();
+        using var all = finite.all();
+        return all.item<bool>();
+    }
+
+    static InvalidDataException Bad(string path, string problem) => new($"not a valid model file: {path}: {problem}.");
 }
