@@ -37,10 +37,11 @@ public sealed class MnistCommands : ICommandFamily
         var seed = Flags.Seed(d.Seed, "seeds initialisation, shuffling and dropout");
         var checkpointEvery = Flags.Integer("--checkpoint-every", 0, "a checkpoint every N steps too (0: at epoch ends only)", 0);
         var threads = Flags.Threads(0, "libtorch threads (0: libtorch's default; 1 is faster on a busy machine)");
+        var restart = Flags.Switch("--restart", d.Restart, "delete the checkpoints in --out and start over instead of resuming");
         var device = Devices.Option();
         var command = new Command("mnist", "train a digit classifier on MNIST t10k with the fit loop (Adam, warm-up + cosine, EMA validation); resumes from its newest checkpoint in --out")
         {
-            data, output, epochs, batch, learningRate, hidden, dropout, ema, workers, seed, checkpointEvery, threads, device, Accumulate(context),
+            data, output, epochs, batch, learningRate, hidden, dropout, ema, workers, seed, checkpointEvery, threads, restart, device, Accumulate(context),
         };
         Flags.CheckPaths(command, data, output);
         command.SetAction(parsed =>
@@ -48,7 +49,7 @@ public sealed class MnistCommands : ICommandFamily
             var options = new MnistTrainingOptions(
                 parsed.GetValue(data)!, parsed.GetValue(epochs), parsed.GetValue(batch), parsed.GetValue(learningRate), parsed.GetValue(hidden),
                 parsed.GetValue(dropout), d.ValidationCount, parsed.GetValue(ema), parsed.GetValue(workers), parsed.GetValue(seed))
-            { Device = Devices.Parse(parsed.GetValue(device)!) };
+            { Device = Devices.Parse(parsed.GetValue(device)!), Restart = parsed.GetValue(restart) };
             SetThreads(parsed.GetValue(threads));
             Train(context, options, parsed.GetValue(output)!, parsed.GetValue(checkpointEvery));
         });
@@ -76,15 +77,14 @@ public sealed class MnistCommands : ICommandFamily
         var say = root ? context.Output : TextWriter.Null;
         using var runLock = root ? RunFolderLock.Acquire(output) : null;
         var store = new CheckpointStore(Path.Combine(output, "checkpoints"), keepLast: 3);
-        var resumed = store.Steps() is { Count: > 0 } steps ? $", resuming from step {steps[^1]}" : "";
         var ranks = communicator is { Size: var size } ? $", {size} processes" : "";
-        say.WriteLine($"Training a digit classifier on {options.DataDirectory} ({options.Epochs} epoch{(options.Epochs == 1 ? "" : "s")}, batch {options.BatchSize}{ranks}{resumed}).");
+        say.WriteLine($"Training a digit classifier on {options.DataDirectory} ({options.Epochs} epoch{(options.Epochs == 1 ? "" : "s")}, batch {options.BatchSize}{ranks}).");
         var logPath = Path.Combine(output, "metrics.jsonl");
         var chartPath = Path.Combine(output, "loss.png");
         using var progress = ProgressObserver.Console();
         IFitObserver[] observers = root ? [new MetricsLogObserver(logPath), progress, new LossChartObserver(chartPath, logPath)] : [];
         var fit = new FitOptions { Epochs = options.Epochs, Observers = observers };
-        var result = MnistTraining.Run(options, fit, store, checkpointEvery, communicator, context.Stop);
+        var result = MnistTraining.Run(options, fit, store, checkpointEvery, communicator, context.Stop, say.WriteLine);
         if (result.History.Count == 0) say.WriteLine($"Nothing to do: the checkpoint in {store.Folder} has finished {options.Epochs} epochs.");
         else
         {

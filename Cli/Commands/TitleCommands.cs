@@ -73,11 +73,14 @@ public sealed class TitleCommands : ICommandFamily
         var dropout = Flags.Number("--dropout", m.Dropout, "dropout rate on embeddings and output features", Bounds.Decay);
         var maxArticle = Flags.Count("--max-article", m.MaxArticleLength, "articles are cut to this many characters");
         var maxTitle = Flags.Count("--max-title", m.MaxTitleLength, "titles are cut to this many characters");
+        var checkpointEvery = Flags.Integer("--checkpoint-every", d.CheckpointEverySteps, "a checkpoint every N steps too (0: at epoch ends only)", 0);
+        var restart = Flags.Switch("--restart", d.Restart, "delete the checkpoints in --out and start over instead of resuming");
         var device = Devices.Option();
         var command = new Command("train", "train the seq2seq title model (resumes a run in --out; keeps the best model by validation ROUGE-L)")
         {
             data, output, minutes, epochs, batch, learningRate, warmup, clip, minCount, validationSubset, seed, threads, ema, workers,
-            embedding, encoderHidden, encoderLayers, decoderHidden, decoderLayers, outputHidden, dropout, maxArticle, maxTitle, device,
+            embedding, encoderHidden, encoderLayers, decoderHidden, decoderLayers, outputHidden, dropout, maxArticle, maxTitle,
+            checkpointEvery, restart, device,
         };
         Flags.CheckPaths(command, data, output);
         command.SetAction(parsed =>
@@ -90,7 +93,10 @@ public sealed class TitleCommands : ICommandFamily
                 parsed.GetValue(data)!, parsed.GetValue(output)!, model, parsed.GetValue(minCount), parsed.GetValue(epochs), parsed.GetValue(batch),
                 parsed.GetValue(learningRate), parsed.GetValue(warmup), parsed.GetValue(clip), parsed.GetValue(minutes),
                 parsed.GetValue(validationSubset), parsed.GetValue(seed), parsed.GetValue(threads))
-            { Ema = parsed.GetValue(ema), Workers = parsed.GetValue(workers), Device = Devices.Parse(parsed.GetValue(device)!) };
+            {
+                Ema = parsed.GetValue(ema), Workers = parsed.GetValue(workers), Device = Devices.Parse(parsed.GetValue(device)!),
+                CheckpointEverySteps = parsed.GetValue(checkpointEvery), Restart = parsed.GetValue(restart),
+            };
             using var progress = ProgressObserver.Console();
             var chart = new LossChartObserver(Path.Combine(options.OutDirectory, "loss.png"), TitleTraining.MetricsLogPath(options.OutDirectory));
             TitleTraining.Run(options, context.Output, [progress, chart], context.Stop);

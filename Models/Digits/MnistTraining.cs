@@ -28,6 +28,12 @@ public sealed record MnistTrainingOptions(
     /// device (<c>torch.get_default_device()</c>, which the application chooses). The command line sets it from <c>--device</c>.
     /// </summary>
     public torch.Device? Device { get; init; }
+
+    /// <summary>
+    /// Start over at step 0 even when the checkpoint folder holds checkpoints (they are deleted first); false (the
+    /// default) resumes from the newest intact one and refuses to start over silently when none can be read.
+    /// </summary>
+    public bool Restart { get; init; }
 }
 
 /// <summary>MNIST t10k split into pixels scaled to [0, 1] and digits, for training and validation.</summary>
@@ -122,19 +128,23 @@ public static class MnistTraining
     /// (<see cref="DataParallelFit"/>): <see cref="MnistTrainingOptions.BatchSize"/> is the global batch, each rank takes its
     /// shard; rank 0 alone reads the newest checkpoint (its state is broadcast), runs the observers and saves; a folder
     /// trained with another rank count is refused (<see cref="RankCount"/>); every rank returns the same final state.
+    /// <c>onStart</c>, when given, is told on rank 0 where the run starts (<see cref="Resumption{TParams}.Describe"/>:
+    /// the step resumed from, a fallback to an older checkpoint).
     /// </summary>
-    public static FitResult<DigitClassifier> Run(MnistTrainingOptions options, FitOptions fit, CheckpointStore? checkpoints, int checkpointEverySteps, Communicator? communicator, CancellationToken cancellation)
+    public static FitResult<DigitClassifier> Run(MnistTrainingOptions options, FitOptions fit, CheckpointStore? checkpoints, int checkpointEverySteps, Communicator? communicator, CancellationToken cancellation, Action<string>? onStart = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(fit);
-        if (communicator is not null) return RunDataParallel(options, fit, checkpoints, checkpointEverySteps, communicator, cancellation);
+        if (communicator is not null) return RunDataParallel(options, fit, checkpoints, checkpointEverySteps, communicator, cancellation, onStart);
         var device = options.Device ?? torch.get_default_device();
         using var data = OnDevice(MnistSplit.Load(options.DataDirectory, options.ValidationCount), device);
         var training = Data(data.Train, options.BatchSize, options.Seed, options.Workers);
         var pipeline = Pipeline(options, training.BatchesPerEpoch);
         using var generator = new torch.Generator((ulong)options.Seed, device);
         var fresh = DigitClassifier.Init(generator, options.Hidden, options.DropoutRate, device);
-        var state = TrainStateFile.ResumeOrInit(checkpoints, fresh, pipeline, (ulong)options.Seed, restart: false).State;
+        var start = TrainStateFile.ResumeOrInit(checkpoints, fresh, pipeline, (ulong)options.Seed, options.Restart);
+        onStart?.Invoke(start.Describe());
+        var state = start.State;
         Tree.Dispose(fresh);
         if (checkpoints is not null) TrainStateFile.RequireRoom(checkpoints, state, extraBytes: 0);
         if (checkpoints is not null) fit = fit with { Observers = [.. fit.Observers, new CheckpointObserver(checkpoints, checkpointEverySteps)] };
@@ -143,7 +153,7 @@ public static class MnistTraining
         return result;
     }
 
-    static FitResult<DigitClassifier> RunDataParallel(MnistTrainingOptions options, FitOptions fit, CheckpointStore? checkpoints, int checkpointEverySteps, Communicator communicator, CancellationToken cancellation)
+    static FitResult<DigitClassifier> RunDataParallel(MnistTrainingOptions options, FitOptions fit, CheckpointStore? checkpoints, int checkpointEverySteps, Communicator communicator, CancellationToken cancellation, Action<string>? onStart)
     {
         var store = communicator.IsRoot ? checkpoints : null;
         RankCount.CheckAndRecord(communicator, store?.Folder, hasCheckpoints: store?.Steps().Count > 0);
@@ -153,8 +163,11 @@ public static class MnistTraining
         var pipeline = Pipeline(options, shards.BatchesPerEpoch);
         using var generator = new torch.Generator((ulong)options.Seed, device);
         var fresh = DigitClassifier.Init(generator, options.Hidden, options.DropoutRate, device);
-        var mine = TrainStateFile.ResumeOrInit(store, fresh, pipeline, (ulong)options.Seed);
+        var start = TrainStateFile.ResumeOrInit(store, fresh, pipeline, (ulong)options.Seed, options.Restart && store is not null);
+        if (communicator.IsRoot) onStart?.Invoke(start.Describe());
+        var mine = start.State;
         Tree.Dispose(fresh);
+        if (store is not null) TrainStateFile.RequireRoom(store, mine, extraBytes: 0);
         var state = StateSync.Broadcast(communicator, mine);
         TrainState.Dispose(mine);
         if (store is not null) fit = fit with { Observers = [.. fit.Observers, new CheckpointObserver(store, checkpointEverySteps)] };
