@@ -106,7 +106,8 @@ public static class Fit
                         $"The training loss is {loss} at step {current.Step} (epoch {epoch}, batch {current.Position.Batch - 1}); stopping. Lower the learning rate, clip gradients, or wrap the pipeline in SkipNonFinite and turn StopOnNonFiniteLoss off."));
                 foreach (var (name, value) in result.Metrics) sums[name] = sums.GetValueOrDefault(name) + value;
                 steps++;
-                var stepEnd = new StepEnd<TParams>(current, epoch, data.BatchesPerEpoch, result.Metrics, clock.Elapsed);
+                var stepEnd = new StepEnd<TParams>(current, epoch, data.BatchesPerEpoch, result.Metrics, clock.Elapsed)
+                    { LearningRate = Optimizer.LearningRate(optimizer, current.OptimizerState) };
                 foreach (var observer in observers) observer.StepFinished(stepEnd);
                 if (cancellation.IsCancellationRequested) { end = FitEnd.Cancelled; break; }
                 if (options.TimeLimit is { } limit && clock.Elapsed >= limit) { end = FitEnd.OutOfTime; break; }

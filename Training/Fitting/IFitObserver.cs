@@ -49,7 +49,14 @@ public sealed record EpochStart(int Epoch, int Epochs, int BatchesPerEpoch, int 
 /// <param name="BatchesPerEpoch">Steps in a full epoch.</param>
 /// <param name="Metrics">The step's metrics (<see cref="TrainingSteps.LossName"/> and the model's own).</param>
 /// <param name="Elapsed">Time since the fit started.</param>
-public sealed record StepEnd<TParams>(TrainState<TParams> State, int Epoch, int BatchesPerEpoch, IReadOnlyDictionary<string, double> Metrics, TimeSpan Elapsed);
+public sealed record StepEnd<TParams>(TrainState<TParams> State, int Epoch, int BatchesPerEpoch, IReadOnlyDictionary<string, double> Metrics, TimeSpan Elapsed)
+{
+    /// <summary>
+    /// The learning rate of the pipeline's next update (<see cref="Functional.Optimizers.Optimizer.LearningRate"/>), or
+    /// null when the pipeline has no learning-rate schedule the fit can read.
+    /// </summary>
+    public double? LearningRate { get; init; }
+}
 
 /// <summary>The end of an epoch's steps.</summary>
 /// <param name="Epoch">The 0-based epoch.</param>
