@@ -9,6 +9,11 @@ public interface IProgressDisplay : IDisposable
     /// <summary>The running value of a metric.</summary>
     double Value(string name);
 
-    /// <summary>Draws the final state of the epoch (as complete) and releases the display.</summary>
-    void Finish();
+    /// <summary>
+    /// Draws the final state at step <paramref name="reached"/> (the total when the epoch completed; fewer when it was
+    /// stopped, and then the display stays there rather than jumping to 100%) and releases the display.
+    /// </summary>
+    /// <param name="reached">The position reached (1-based count of steps of the epoch done).</param>
+    /// <param name="stopReason">Why the steps stopped early (shown as <c>stopped: ...</c>), or null when they completed.</param>
+    void Finish(int reached, string? stopReason);
 }

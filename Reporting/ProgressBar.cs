@@ -4,11 +4,14 @@ using System.Text;
 namespace Functional.Reporting;
 
 /// <summary>
-/// A Keras-style progress line for one epoch: <c>37/100 [=======>......] - ETA 0:00:12 - loss: 0.4123 - lr: 0.001</c>.
+/// A Keras-style progress line for one epoch:
+/// <c>187/271 [====================&gt;.........] - ETA 0:41 - 4.52 step/s - loss:     2.345 - lr: 1.000e-04</c>.
 /// Averaged metrics (a loss) show their mean over the epoch's steps so far; stateful metrics (a learning rate, an
-/// accuracy the caller already accumulates) show their last value as is. On a terminal the line is redrawn in place
+/// accuracy the caller already accumulates) show their last value as is; every number has the fixed width of
+/// <see cref="MetricFormat.Number"/>. The rate counts the steps of this run since the bar started (a resumed epoch's
+/// earlier steps are not in it), and the ETA is the steps left at that rate. On a terminal the line is redrawn in place
 /// (at most ten times a second); when the output is redirected it is written as plain lines, every
-/// <c>plainInterval</c> and at the end, so logs stay readable.
+/// <c>plainInterval</c> and at the end, so logs stay readable. The last line shows the position really reached.
 /// </summary>
 public sealed class ProgressBar : IProgressDisplay
 {
@@ -22,7 +25,8 @@ public sealed class ProgressBar : IProgressDisplay
     readonly TimeSpan start;
     readonly RunningMetrics metrics = new();
     TimeSpan? lastDrawn;
-    int step;
+    int step, updates;
+    bool finished;
 
     /// <summary>A bar for <paramref name="total"/> steps writing to <paramref name="output"/>.</summary>
     /// <param name="total">Steps in the epoch.</param>
@@ -30,6 +34,7 @@ public sealed class ProgressBar : IProgressDisplay
     /// <param name="interactive">Redraw in place (a terminal) or write plain lines (<c>!Console.IsOutputRedirected</c>).</param>
     /// <param name="plainInterval">How often plain lines are written.</param>
     /// <param name="clock">The time since some fixed start (a stopwatch's elapsed time).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="total"/> is below 1.</exception>
     public ProgressBar(int total, TextWriter output, bool interactive, TimeSpan plainInterval, Func<TimeSpan> clock)
     {
         if (total < 1) throw new ArgumentOutOfRangeException(nameof(total), total, "An epoch has at least one step.");
@@ -37,16 +42,20 @@ public sealed class ProgressBar : IProgressDisplay
         start = clock();
     }
 
+    /// <summary>The last line drawn (without the carriage return of a terminal), empty before the first.</summary>
+    public string LastLine { get; private set; } = "";
+
     /// <summary>Records step <paramref name="done"/> (1-based) with its metrics and redraws when due.</summary>
     public void Update(int done, IReadOnlyDictionary<string, double> averagedMetrics, IReadOnlyDictionary<string, double> statefulMetrics)
     {
         step = Math.Clamp(done, 0, total);
+        updates++;
         metrics.Add(averagedMetrics, statefulMetrics);
         var now = clock();
         var due = lastDrawn is not { } last || now - last >= (interactive ? TimeSpan.FromMilliseconds(100) : plainInterval);
         if (step == total || !due) return;
         lastDrawn = now;
-        Draw(final: false);
+        Draw(now, null);
     }
 
     /// <summary>The mean of an averaged metric over the steps so far, or its last value if stateful.</summary>
@@ -55,32 +64,39 @@ public sealed class ProgressBar : IProgressDisplay
     /// <summary>Nothing to release: the bar only writes to its writer.</summary>
     public void Dispose() { }
 
-    /// <summary>Writes the final line of the epoch (as complete), with its duration.</summary>
-    public void Finish()
+    /// <summary>Writes the final line of a completed epoch: <see cref="Finish(int, string)"/> at the total.</summary>
+    public void Finish() => Finish(total, null);
+
+    /// <summary>Writes the final line of the epoch at the position reached, with its duration (and why it stopped early).</summary>
+    public void Finish(int reached, string? stopReason)
     {
-        step = total;
-        Draw(final: true);
+        if (finished) return;
+        finished = true;
+        step = Math.Clamp(reached, 0, total);
+        Draw(clock(), stopReason ?? "");
     }
 
-    void Draw(bool final)
+    /// <summary>The line for the current state; <paramref name="final"/> is null while running, else the stop reason ("" when complete).</summary>
+    void Draw(TimeSpan now, string? final)
     {
         var line = new StringBuilder();
         var digits = total.ToString(CultureInfo.InvariantCulture).Length;
         line.Append(CultureInfo.InvariantCulture, $"{step.ToString(CultureInfo.InvariantCulture).PadLeft(digits)}/{total} [");
         var filled = Width * step / total;
-        line.Append('=', Math.Max(0, filled - (step < total ? 1 : 0))).Append(step < total ? ">" : "").Append('.', Width - filled).Append(']');
-        var elapsed = clock() - start;
-        line.Append(final || step == 0 ? $" - {Format(elapsed)}" : $" - ETA {Format(elapsed / step * (total - step))}");
-        foreach (var name in metrics.Names) line.Append($" - {name}: {Number(Value(name))}");
-        if (interactive) output.Write("\r" + line + (final ? Environment.NewLine : ""));
-        else output.WriteLine(line);
+        var head = step < total && step > 0 ? 1 : 0;
+        line.Append('=', filled - (filled > 0 ? head : 0)).Append(head == 1 && filled > 0 ? ">" : "").Append('.', Width - filled).Append(']');
+        var elapsed = now - start;
+        if (final is not null) line.Append(" - ").Append(MetricFormat.Duration(elapsed));
+        else if (updates == 0 || elapsed <= TimeSpan.Zero) line.Append(" - ETA -:--");
+        else line.Append(" - ETA ").Append(MetricFormat.Duration(elapsed / updates * (total - step)));
+        line.Append(" - ").Append(MetricFormat.Rate(updates, elapsed));
+        foreach (var name in metrics.Names) line.Append(" - ").Append(name).Append(": ").Append(MetricFormat.Number(Value(name)));
+        if (final is { Length: > 0 }) line.Append(" - stopped: ").Append(final);
+        // A shorter line than the one before must cover it on a terminal.
+        var width = LastLine.Length;
+        LastLine = line.ToString();
+        if (interactive) output.Write("\r" + LastLine.PadRight(width) + (final is not null ? Environment.NewLine : ""));
+        else output.WriteLine(LastLine);
         output.Flush();
     }
-
-    /// <summary>A metric value as the bars show it: four significant digits, thousands separated when large.</summary>
-    internal static string Number(double value) =>
-        value.ToString(Math.Abs(value) >= 1e4 && Math.Abs(value) < 1e15 ? "N0" : "G4", CultureInfo.InvariantCulture);
-
-    /// <summary>A duration as m:ss, or h:mm:ss from an hour on.</summary>
-    internal static string Format(TimeSpan time) => time.ToString(time.TotalHours >= 1 ? @"h\:mm\:ss" : @"m\:ss", CultureInfo.InvariantCulture);
 }

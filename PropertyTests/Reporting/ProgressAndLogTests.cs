@@ -36,14 +36,14 @@ public sealed class ProgressAndLogTests
         var bar = new ProgressBar(10, output, interactive: false, TimeSpan.FromSeconds(3), Ticking());
 
         for (var step = 1; step <= 10; step++) bar.Update(step, new Dictionary<string, double> { ["loss"] = step }, new Dictionary<string, double>());
-        bar.Finish();
+        bar.Finish(10, null);
 
         var lines = output.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
         Assert.DoesNotContain('\r', output.ToString());
         Assert.InRange(lines.Length, 3, 6);
         Assert.Contains("ETA", lines[0]);
         Assert.StartsWith("10/10 [==============================]", lines[^1]);
-        Assert.EndsWith("loss: 5.5", lines[^1]);
+        Assert.EndsWith("loss:     5.500", lines[^1]);
     }
 
     [Fact]
@@ -53,10 +53,11 @@ public sealed class ProgressAndLogTests
         var bar = new ProgressBar(4, output, interactive: true, TimeSpan.FromSeconds(3), Ticking());
 
         for (var step = 1; step <= 4; step++) bar.Update(step, new Dictionary<string, double>(), new Dictionary<string, double> { ["acc"] = 0.5 });
-        bar.Finish();
+        bar.Finish(4, null);
 
         Assert.Equal(4, output.ToString().Count(c => c == '\r'));
-        Assert.EndsWith("acc: 0.5" + Environment.NewLine, output.ToString());
+        Assert.EndsWith(Environment.NewLine, output.ToString());
+        Assert.EndsWith("acc:    0.5000", output.ToString().TrimEnd());
     }
 
     [Fact]
@@ -88,15 +89,16 @@ public sealed class ProgressAndLogTests
     public void The_live_bar_shows_the_title_the_running_metrics_and_completion()
     {
         var output = new StringWriter();
-        var bar = new LiveProgressBar(10, "Epoch 3/7", output);
+        var bar = new LiveProgressBar(10, "Epoch 3/7", output, 0);
 
         for (var step = 1; step <= 10; step++)
             bar.Update(step, new Dictionary<string, double> { ["loss"] = step }, new Dictionary<string, double> { ["lr"] = 0.5 / step });
-        bar.Finish();
+        bar.Finish(10, null);
 
         var text = output.ToString();
-        Assert.Contains("Epoch 3/7  loss 5.5  lr 0.05", text);
-        Assert.Contains("100%", text);
+        Assert.Contains("Epoch 3/7 ", text);
+        Assert.Contains("loss:     5.500 - lr:   0.05000", text);
+        Assert.Contains("10/10", text);
         Assert.Equal(5.5, bar.Value("loss"));
     }
 }
