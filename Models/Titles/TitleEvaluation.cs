@@ -1,4 +1,6 @@
+using System.Globalization;
 using Functional.Models.Evaluation;
+using Functional.Training;
 namespace Functional.Models.Titles;
 
 /// <summary>How titles are decoded for an evaluation.</summary>
@@ -26,26 +28,48 @@ public sealed record TitleEvaluationOptions(int BeamWidth, int MinLength, int Ma
 public static class TitleEvaluation
 {
     /// <summary>The model's title for each pair's content (articles cut to the model's maximum), in order.</summary>
-    public static IReadOnlyList<string> Titles(TrainedTitleModel model, IReadOnlyList<TitlePair> pairs, TitleEvaluationOptions options)
+    /// <param name="model">The model.</param>
+    /// <param name="pairs">The pairs whose contents are decoded.</param>
+    /// <param name="options">How titles are decoded.</param>
+    /// <param name="progress">Told the article count, then each decoded batch; null reports nothing.</param>
+    public static IReadOnlyList<string> Titles(TrainedTitleModel model, IReadOnlyList<TitlePair> pairs, TitleEvaluationOptions options, ITaskProgress? progress = null)
     {
         var articles = pairs.Select(p => model.Vocabulary.Encode(p.Content).Take(model.Options.MaxArticleLength).ToArray()).ToArray();
-        if (options.BeamWidth > 0)
+        progress?.Start(string.Create(CultureInfo.InvariantCulture, $"Decoding {articles.Length} titles ({(options.BeamWidth > 0 ? $"beam {options.BeamWidth}" : "greedy")})"), articles.Length);
+        try
         {
-            var beam = new BeamSearchOptions(options.BeamWidth, options.MinLength, options.MaxLength, options.NormalizeByLength)
-                { ArticleCharactersOnly = options.ArticleCharactersOnly, NoRepeatNgram = options.NoRepeatNgram };
-            return articles.Chunk(Math.Max(1, options.GreedyBatch / options.BeamWidth))
-                .SelectMany(chunk => BeamSearch.DecodeMany(model.Parameters, chunk, beam))
+            IEnumerable<DecodedTitle> Reported(int[][] chunk, Func<int[][], IEnumerable<DecodedTitle>> decode)
+            {
+                var decoded = decode(chunk).ToArray();
+                progress?.Advance(chunk.Length);
+                return decoded;
+            }
+            if (options.BeamWidth > 0)
+            {
+                var beam = new BeamSearchOptions(options.BeamWidth, options.MinLength, options.MaxLength, options.NormalizeByLength)
+                    { ArticleCharactersOnly = options.ArticleCharactersOnly, NoRepeatNgram = options.NoRepeatNgram };
+                return articles.Chunk(Math.Max(1, options.GreedyBatch / options.BeamWidth))
+                    .SelectMany(chunk => Reported(chunk, c => BeamSearch.DecodeMany(model.Parameters, c, beam)))
+                    .Select(decoded => model.Vocabulary.Decode(decoded.Ids)).ToArray();
+            }
+            var greedy = new GreedyOptions(options.MinLength, options.MaxLength) { NoRepeatNgram = options.NoRepeatNgram };
+            return articles.Chunk(Math.Max(1, options.GreedyBatch))
+                .SelectMany(chunk => Reported(chunk, c => GreedyDecoding.Decode(model.Parameters, c, greedy)))
                 .Select(decoded => model.Vocabulary.Decode(decoded.Ids)).ToArray();
         }
-        var greedy = new GreedyOptions(options.MinLength, options.MaxLength) { NoRepeatNgram = options.NoRepeatNgram };
-        return articles.Chunk(Math.Max(1, options.GreedyBatch))
-            .SelectMany(chunk => GreedyDecoding.Decode(model.Parameters, chunk, greedy))
-            .Select(decoded => model.Vocabulary.Decode(decoded.Ids)).ToArray();
+        finally
+        {
+            progress?.Finish();
+        }
     }
 
     /// <summary>Mean character ROUGE-1, ROUGE-2 and ROUGE-L F1 of the model's titles against the pairs' titles.</summary>
-    public static RougeScores Score(TrainedTitleModel model, IReadOnlyList<TitlePair> pairs, TitleEvaluationOptions options) =>
-        Rouge.Mean(Titles(model, pairs, options).Zip(pairs, (candidate, pair) => (candidate, pair.Title)));
+    /// <param name="model">The model.</param>
+    /// <param name="pairs">The pairs to score on.</param>
+    /// <param name="options">How titles are decoded.</param>
+    /// <param name="progress">Told how the decoding goes (<see cref="Titles"/>); null reports nothing.</param>
+    public static RougeScores Score(TrainedTitleModel model, IReadOnlyList<TitlePair> pairs, TitleEvaluationOptions options, ITaskProgress? progress = null) =>
+        Rouge.Mean(Titles(model, pairs, options, progress).Zip(pairs, (candidate, pair) => (candidate, pair.Title)));
 
     /// <summary>The same scores for the lead baseline (the first <paramref name="lead"/> characters of each article).</summary>
     public static RougeScores Lead(IReadOnlyList<TitlePair> pairs, int lead) =>

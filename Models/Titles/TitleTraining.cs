@@ -35,8 +35,13 @@ public static class TitleTraining
     /// its metrics log (<c>metrics.jsonl</c>) and checkpoints in the out directory itself; <paramref name="observers"/>
     /// (a progress bar, a chart) watch the fit between the two.
     /// </summary>
+    /// <param name="options">What to train and how.</param>
+    /// <param name="output">Where the run's messages go.</param>
+    /// <param name="observers">Observers of the fit (a progress bar, charts, TensorBoard).</param>
+    /// <param name="cancellation">Stops the fit cleanly after the current step.</param>
+    /// <param name="progress">Shown the decoding of each epoch's validation subset and of the final scoring on all validation pairs; null shows nothing.</param>
     /// <exception cref="FileNotFoundException">The data is missing (the message says where it comes from).</exception>
-    public static TitleTrainingResult Run(TitleTrainingOptions options, TextWriter output, IReadOnlyList<IFitObserver> observers, CancellationToken cancellation)
+    public static TitleTrainingResult Run(TitleTrainingOptions options, TextWriter output, IReadOnlyList<IFitObserver> observers, CancellationToken cancellation, ITaskProgress? progress = null)
     {
         var clock = Stopwatch.StartNew();
         if (options.Threads > 0) torch.set_num_threads(options.Threads);
@@ -84,7 +89,7 @@ public static class TitleTraining
         IReadOnlyDictionary<string, double> Validate(TitleModelParams parameters)
         {
             var current = new TrainedTitleModel(parameters, vocabulary, options.Model);
-            var scores = TitleEvaluation.Score(current, subset, TitleEvaluationOptions.Default);
+            var scores = TitleEvaluation.Score(current, subset, TitleEvaluationOptions.Default, progress);
             if (scores.RougeL > best)
             {
                 best = scores.RougeL;
@@ -111,7 +116,7 @@ public static class TitleTraining
         Tree.Dispose(fresh);
 
         var trained = TrainedTitleModel.Load(options.OutDirectory, device);
-        var full = TitleEvaluation.Score(trained, validation, TitleEvaluationOptions.Default);
+        var full = TitleEvaluation.Score(trained, validation, TitleEvaluationOptions.Default, progress);
         var lead = TitleEvaluation.Lead(validation, 18);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{result.End} at step {(result.History.Count > 0 ? result.History[^1].Step : state.Step)}. Best model (val[{subset.Length}] ROUGE-L {best:F4}) on all {validation.Count} validation pairs, greedy: ROUGE-1 {full.Rouge1:F4}  ROUGE-2 {full.Rouge2:F4}  ROUGE-L {full.RougeL:F4}; lead-18: ROUGE-1 {lead.Rouge1:F4}  ROUGE-2 {lead.Rouge2:F4}  ROUGE-L {lead.RougeL:F4}  ({clock.Elapsed.TotalMinutes:F1} min)"));
