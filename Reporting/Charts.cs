@@ -42,8 +42,8 @@ public static class Charts
     }
 
     /// <summary>
-    /// Writes a line chart of <paramref name="series"/> to <paramref name="path"/>; with more than one series the legend
-    /// sits to the right, outside the data area, so it never hides a point.
+    /// Writes a line chart of <paramref name="series"/> to <paramref name="path"/>; the legend sits to the right, outside
+    /// the data area, so it never hides a point.
     /// </summary>
     public static void Lines(string path, string title, string xLabel, string yLabel, IReadOnlyList<ChartSeries> series)
     {
@@ -62,10 +62,13 @@ public static class Charts
         if (shown.Length == 0) throw new ArgumentException("No panel has a series to draw.", nameof(panels));
         var multiplot = new Multiplot();
         var texts = new List<string>();
-        foreach (var panel in shown)
+        for (var i = 0; i < shown.Length; i++)
         {
-            multiplot.AddPlot(LinePlot(panel.Title, panel.XLabel, panel.YLabel, panel.Series));
-            texts.AddRange(Texts(panel.Title, panel.XLabel, panel.YLabel, panel.Series));
+            var plot = LinePlot(shown[i].Title, shown[i].XLabel, shown[i].YLabel, shown[i].Series);
+            // A new multiplot holds one empty plot: the first panel replaces it.
+            if (i == 0) multiplot.Reset(plot);
+            else multiplot.AddPlot(plot);
+            texts.AddRange(Texts(shown[i].Title, shown[i].XLabel, shown[i].YLabel, shown[i].Series));
         }
         if (NeedsCjk(texts) && CjkFont is { } font)
             foreach (var plot in multiplot.GetPlots()) plot.Font.Set(font);
@@ -87,7 +90,7 @@ public static class Charts
         plot.Title(title);
         plot.XLabel(xLabel);
         plot.YLabel(yLabel);
-        if (series.Count > 1) plot.ShowLegend(Edge.Right);
+        if (series.Count > 0) plot.ShowLegend(Edge.Right);
         return plot;
     }
 

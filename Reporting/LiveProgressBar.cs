@@ -26,6 +26,7 @@ public sealed class LiveProgressBar : IProgressDisplay
     readonly TaskCompletionSource finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     readonly Task display;
     readonly int width;
+    readonly string unit;
     int step;
     string? stopReason;
     bool final, done;
@@ -35,9 +36,11 @@ public sealed class LiveProgressBar : IProgressDisplay
     /// <param name="title">The text before the bar (<c>Epoch 3/7</c>).</param>
     /// <param name="output">The terminal.</param>
     /// <param name="first">The position the bar starts at (a resumed epoch's first batch); the speed counts from there.</param>
+    /// <param name="unit">What is counted, for the speed (<c>step</c>: <c>4.52 step/s</c>).</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="total"/> is below 1.</exception>
-    public LiveProgressBar(int total, string title, TextWriter output, int first)
+    public LiveProgressBar(int total, string title, TextWriter output, int first, string unit)
     {
+        this.unit = unit ?? throw new ArgumentNullException(nameof(unit));
         if (total < 1) throw new ArgumentOutOfRangeException(nameof(total), total, "An epoch has at least one step.");
         (this.title, this.total, this.first, step) = (title, total, Math.Clamp(first, 0, total), Math.Clamp(first, 0, total));
         var console = AnsiConsole.Create(new AnsiConsoleSettings
@@ -105,7 +108,7 @@ public sealed class LiveProgressBar : IProgressDisplay
             var time = MetricFormat.Duration(elapsed);
             if (!final)
                 time += "<" + (step > first && elapsed > TimeSpan.Zero ? MetricFormat.Duration(elapsed / (step - first) * (total - step)) : "-:--");
-            var tail = $"{count} {MetricFormat.Rate(step - first, elapsed).TrimStart()} {time}";
+            var tail = $"{count} {MetricFormat.Rate(step - first, elapsed, unit).TrimStart()} {time}";
             var barWidth = Math.Clamp(width - title.Length - tail.Length - 3, 10, 40);
             var filled = barWidth * step / total;
             var colour = final && step < total ? "yellow" : final ? "green" : "magenta";

@@ -43,16 +43,18 @@ public static class MetricFormat
         (time < TimeSpan.Zero ? TimeSpan.Zero : time).ToString(time.TotalHours >= 1 ? @"h\:mm\:ss" : @"m\:ss", CultureInfo.InvariantCulture);
 
     /// <summary>
-    /// The speed of <paramref name="steps"/> steps in <paramref name="elapsed"/>: <c>12.3 step/s</c>, or <c>4.56 s/step</c>
-    /// when slower than one step a second; <c>- step/s</c> before anything is measured. Always 11 characters wide.
+    /// The speed of <paramref name="count"/> units (steps, items) in <paramref name="elapsed"/>: <c>12.3 step/s</c>, or
+    /// <c>4.56 s/step</c> when slower than one a second; <c>- step/s</c> before anything is measured. Always
+    /// <c>7 + unit.Length</c> characters wide.
     /// </summary>
-    public static string Rate(int steps, TimeSpan elapsed)
+    public static string Rate(int count, TimeSpan elapsed, string unit)
     {
-        if (steps <= 0 || elapsed <= TimeSpan.Zero) return "   - step/s";
-        var perSecond = steps / elapsed.TotalSeconds;
+        var width = 7 + unit.Length;
+        if (count <= 0 || elapsed <= TimeSpan.Zero) return $"- {unit}/s".PadLeft(width);
+        var perSecond = count / elapsed.TotalSeconds;
         return perSecond >= 1
-            ? (Short(perSecond) + " step/s").PadLeft(11)
-            : (Short(1 / perSecond) + " s/step").PadLeft(11);
+            ? $"{Short(perSecond)} {unit}/s".PadLeft(width)
+            : $"{Short(1 / perSecond)} s/{unit}".PadLeft(width);
     }
 
     /// <summary>Three significant figures in at most four characters (<c>0.52</c>, <c>4.56</c>, <c>12.3</c>, <c>123</c>, <c>1.2k</c>).</summary>

@@ -8,8 +8,8 @@ namespace Functional.Reporting;
 /// <c>187/271 [====================&gt;.........] - ETA 0:41 - 4.52 step/s - loss:     2.345 - lr: 1.000e-04</c>.
 /// Averaged metrics (a loss) show their mean over the epoch's steps so far; stateful metrics (a learning rate, an
 /// accuracy the caller already accumulates) show their last value as is; every number has the fixed width of
-/// <see cref="MetricFormat.Number"/>. The rate counts the steps of this run since the bar started (a resumed epoch's
-/// earlier steps are not in it), and the ETA is the steps left at that rate. On a terminal the line is redrawn in place
+/// <see cref="MetricFormat.Number"/>. The rate counts the steps of this run since the bar started (from its first
+/// position: a resumed epoch's earlier steps are not in it), and the ETA is the steps left at that rate. On a terminal the line is redrawn in place
 /// (at most ten times a second); when the output is redirected it is written as plain lines, every
 /// <c>plainInterval</c> and at the end, so logs stay readable. The last line shows the position really reached.
 /// </summary>
@@ -23,12 +23,14 @@ public sealed class ProgressBar : IProgressDisplay
     readonly TimeSpan plainInterval;
     readonly Func<TimeSpan> clock;
     readonly TimeSpan start;
+    readonly int first;
+    readonly string unit;
     readonly RunningMetrics metrics = new();
     TimeSpan? lastDrawn;
-    int step, updates;
+    int step;
     bool finished;
 
-    /// <summary>A bar for <paramref name="total"/> steps writing to <paramref name="output"/>.</summary>
+    /// <summary>A bar for <paramref name="total"/> steps from the start, writing to <paramref name="output"/>.</summary>
     /// <param name="total">Steps in the epoch.</param>
     /// <param name="output">Where to write (<see cref="Console.Out"/>).</param>
     /// <param name="interactive">Redraw in place (a terminal) or write plain lines (<c>!Console.IsOutputRedirected</c>).</param>
@@ -36,9 +38,23 @@ public sealed class ProgressBar : IProgressDisplay
     /// <param name="clock">The time since some fixed start (a stopwatch's elapsed time).</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="total"/> is below 1.</exception>
     public ProgressBar(int total, TextWriter output, bool interactive, TimeSpan plainInterval, Func<TimeSpan> clock)
+        : this(total, output, interactive, plainInterval, clock, 0, "step") { }
+
+    /// <summary>A bar for <paramref name="total"/> units starting at <paramref name="first"/>, writing to <paramref name="output"/>.</summary>
+    /// <param name="total">Units (steps, items) in the task.</param>
+    /// <param name="output">Where to write.</param>
+    /// <param name="interactive">Redraw in place (a terminal) or write plain lines.</param>
+    /// <param name="plainInterval">How often plain lines are written.</param>
+    /// <param name="clock">The time since some fixed start (a stopwatch's elapsed time).</param>
+    /// <param name="first">The position the bar starts at (a resumed epoch's first batch): the speed and ETA count from there.</param>
+    /// <param name="unit">What is counted, for the speed (<c>step</c>: <c>4.52 step/s</c>).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="total"/> is below 1.</exception>
+    public ProgressBar(int total, TextWriter output, bool interactive, TimeSpan plainInterval, Func<TimeSpan> clock, int first, string unit)
     {
         if (total < 1) throw new ArgumentOutOfRangeException(nameof(total), total, "An epoch has at least one step.");
         (this.total, this.output, this.interactive, this.plainInterval, this.clock) = (total, output, interactive, plainInterval, clock);
+        this.first = step = Math.Clamp(first, 0, total);
+        this.unit = unit ?? throw new ArgumentNullException(nameof(unit));
         start = clock();
     }
 
@@ -49,7 +65,6 @@ public sealed class ProgressBar : IProgressDisplay
     public void Update(int done, IReadOnlyDictionary<string, double> averagedMetrics, IReadOnlyDictionary<string, double> statefulMetrics)
     {
         step = Math.Clamp(done, 0, total);
-        updates++;
         metrics.Add(averagedMetrics, statefulMetrics);
         var now = clock();
         var due = lastDrawn is not { } last || now - last >= (interactive ? TimeSpan.FromMilliseconds(100) : plainInterval);
@@ -87,9 +102,9 @@ public sealed class ProgressBar : IProgressDisplay
         line.Append('=', filled - (filled > 0 ? head : 0)).Append(head == 1 && filled > 0 ? ">" : "").Append('.', Width - filled).Append(']');
         var elapsed = now - start;
         if (final is not null) line.Append(" - ").Append(MetricFormat.Duration(elapsed));
-        else if (updates == 0 || elapsed <= TimeSpan.Zero) line.Append(" - ETA -:--");
-        else line.Append(" - ETA ").Append(MetricFormat.Duration(elapsed / updates * (total - step)));
-        line.Append(" - ").Append(MetricFormat.Rate(updates, elapsed));
+        else if (step <= first || elapsed <= TimeSpan.Zero) line.Append(" - ETA -:--");
+        else line.Append(" - ETA ").Append(MetricFormat.Duration(elapsed / (step - first) * (total - step)));
+        line.Append(" - ").Append(MetricFormat.Rate(step - first, elapsed, unit));
         foreach (var name in metrics.Names) line.Append(" - ").Append(name).Append(": ").Append(MetricFormat.Number(Value(name)));
         if (final is { Length: > 0 }) line.Append(" - stopped: ").Append(final);
         // A shorter line than the one before must cover it on a terminal.

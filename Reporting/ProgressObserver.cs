@@ -55,8 +55,8 @@ public sealed class ProgressObserver : IFitObserver, IDisposable
         var title = $"Epoch {start.Epoch + 1}/{start.Epochs}";
         if (!interactive) output.WriteLine(start.FirstBatch > 0 ? $"{title} (resumed at step {start.FirstBatch})" : title);
         bar = interactive
-            ? new LiveProgressBar(start.BatchesPerEpoch, title, output, start.FirstBatch)
-            : new ProgressBar(start.BatchesPerEpoch, output, interactive: false, plainInterval, () => clock.Elapsed);
+            ? new LiveProgressBar(start.BatchesPerEpoch, title, output, start.FirstBatch, "step")
+            : new ProgressBar(start.BatchesPerEpoch, output, interactive: false, plainInterval, () => clock.Elapsed, start.FirstBatch, "step");
     }
 
     /// <inheritdoc />

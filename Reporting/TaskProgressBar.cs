@@ -39,8 +39,8 @@ public sealed class TaskProgressBar : ITaskProgress, IDisposable
         if (total < 1) return;
         if (!interactive) output.WriteLine(name);
         bar = interactive
-            ? new LiveProgressBar(total, name, output, 0)
-            : new ProgressBar(total, output, interactive: false, plainInterval, () => clock.Elapsed);
+            ? new LiveProgressBar(total, name, output, 0, "item")
+            : new ProgressBar(total, output, interactive: false, plainInterval, () => clock.Elapsed, 0, "item");
     }
 
     /// <inheritdoc />

@@ -40,9 +40,10 @@ public sealed class MetricFormatTests
     [Fact]
     public void The_speed_reads_steps_per_second_or_seconds_per_step_at_one_width()
     {
-        Assert.Equal(" 4.50 step/s", " " + MetricFormat.Rate(9, TimeSpan.FromSeconds(2)));
-        Assert.Equal("2.00 s/step", MetricFormat.Rate(1, TimeSpan.FromSeconds(2)));
-        Assert.All(new[] { MetricFormat.Rate(1, TimeSpan.FromSeconds(2)), MetricFormat.Rate(12345, TimeSpan.FromSeconds(1)), MetricFormat.Rate(0, TimeSpan.Zero) },
+        Assert.Equal("4.50 step/s", MetricFormat.Rate(9, TimeSpan.FromSeconds(2), "step"));
+        Assert.Equal("2.00 s/step", MetricFormat.Rate(1, TimeSpan.FromSeconds(2), "step"));
+        Assert.Equal(" 12k item/s", MetricFormat.Rate(12345, TimeSpan.FromSeconds(1), "item"));
+        Assert.All(new[] { MetricFormat.Rate(1, TimeSpan.FromSeconds(2), "step"), MetricFormat.Rate(123, TimeSpan.FromSeconds(1), "step"), MetricFormat.Rate(0, TimeSpan.Zero, "step") },
             rate => Assert.Equal(11, rate.Length));
     }
 }

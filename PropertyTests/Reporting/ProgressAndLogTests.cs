@@ -89,7 +89,7 @@ public sealed class ProgressAndLogTests
     public void The_live_bar_shows_the_title_the_running_metrics_and_completion()
     {
         var output = new StringWriter();
-        var bar = new LiveProgressBar(10, "Epoch 3/7", output, 0);
+        var bar = new LiveProgressBar(10, "Epoch 3/7", output, 0, "step");
 
         for (var step = 1; step <= 10; step++)
             bar.Update(step, new Dictionary<string, double> { ["loss"] = step }, new Dictionary<string, double> { ["lr"] = 0.5 / step });

@@ -112,6 +112,16 @@ public sealed class ProgressTruthTests
     }
 
     [Fact]
+    public void A_resumed_bar_counts_its_speed_and_eta_from_where_it_started()
+    {
+        var bar = new ProgressBar(100, TextWriter.Null, interactive: false, TimeSpan.Zero, Ticking(), 50, "step");
+
+        bar.Update(60, None, None); // ten steps in the one second since the bar started
+
+        Assert.StartsWith(" 60/100 [=================>............] - ETA 0:04 - 10.0 step/s", bar.LastLine);
+    }
+
+    [Fact]
     public void A_task_bar_finished_early_stays_at_the_count_reached()
     {
         var output = new StringWriter();
