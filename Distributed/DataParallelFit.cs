@@ -61,7 +61,7 @@ public static class DataParallelFit
         var distributed = options with { TimeLimit = null, Observers = [new RootObserver(communicator, options.Observers)] };
         try
         {
-            var result = Fit.RunSteps(step, state, shards, validate, distributed, agreed.Token);
+            var result = Fit.RunSteps(step, optimizer, state, shards, validate, distributed, agreed.Token);
             var outOfTime = result.End == FitEnd.Cancelled && options.TimeLimit is { } budget && clock.Elapsed >= budget && !cancellation.IsCancellationRequested;
             return outOfTime ? result with { End = FitEnd.OutOfTime } : result;
         }

@@ -38,10 +38,11 @@ public sealed class MnistCommands : ICommandFamily
         var checkpointEvery = Flags.Integer("--checkpoint-every", 0, "a checkpoint every N steps too (0: at epoch ends only)", 0);
         var threads = Flags.Threads(0, "libtorch threads (0: libtorch's default; 1 is faster on a busy machine)");
         var restart = Flags.Switch("--restart", d.Restart, "delete the checkpoints in --out and start over instead of resuming");
+        var tensorBoard = Flags.OptionalFolder("--tensorboard", "also write TensorBoard scalars (train/*, validation/*) to this folder");
         var device = Devices.Option();
         var command = new Command("mnist", "train a digit classifier on MNIST t10k with the fit loop (Adam, warm-up + cosine, EMA validation); resumes from its newest checkpoint in --out")
         {
-            data, output, epochs, batch, learningRate, hidden, dropout, ema, workers, seed, checkpointEvery, threads, restart, device, Accumulate(context),
+            data, output, epochs, batch, learningRate, hidden, dropout, ema, workers, seed, checkpointEvery, threads, restart, tensorBoard, device, Accumulate(context),
         };
         Flags.CheckPaths(command, data, output);
         command.SetAction(parsed =>
@@ -51,7 +52,7 @@ public sealed class MnistCommands : ICommandFamily
                 parsed.GetValue(dropout), d.ValidationCount, parsed.GetValue(ema), parsed.GetValue(workers), parsed.GetValue(seed))
             { Device = Devices.Parse(parsed.GetValue(device)!), Restart = parsed.GetValue(restart) };
             SetThreads(parsed.GetValue(threads));
-            Train(context, options, parsed.GetValue(output)!, parsed.GetValue(checkpointEvery));
+            Train(context, options, parsed.GetValue(output)!, parsed.GetValue(checkpointEvery), parsed.GetValue(tensorBoard));
         });
         return command;
     }
@@ -70,7 +71,7 @@ public sealed class MnistCommands : ICommandFamily
     /// <c>mpirun -np R</c>, the R processes train data-parallel (<see cref="Communicator"/>): rank 0 holds the run
     /// folder's lock, writes the files and shows the progress; the others only compute.
     /// </summary>
-    static void Train(CommandContext context, MnistTrainingOptions options, string output, int checkpointEvery)
+    static void Train(CommandContext context, MnistTrainingOptions options, string output, int checkpointEvery, string? tensorBoard)
     {
         using var communicator = Communicator.LaunchedByMpirun ? Communicator.World() : null;
         var root = communicator is null || communicator.IsRoot;
@@ -82,7 +83,10 @@ public sealed class MnistCommands : ICommandFamily
         var logPath = Path.Combine(output, "metrics.jsonl");
         var chartPath = Path.Combine(output, "loss.png");
         using var progress = ProgressObserver.Console();
-        IFitObserver[] observers = root ? [new MetricsLogObserver(logPath), progress, new LossChartObserver(chartPath, logPath)] : [];
+        using var board = root && tensorBoard is not null ? new TensorBoardObserver(tensorBoard) : null;
+        IFitObserver[] observers = root
+            ? [new MetricsLogObserver(logPath), new ModelSummaryObserver(say), progress, new LossChartObserver(chartPath, logPath), .. board is null ? [] : new IFitObserver[] { board }]
+            : [];
         var fit = new FitOptions { Epochs = options.Epochs, Observers = observers };
         var result = MnistTraining.Run(options, fit, store, checkpointEvery, communicator, context.Stop, say.WriteLine);
         if (result.History.Count == 0) say.WriteLine($"Nothing to do: the checkpoint in {store.Folder} has finished {options.Epochs} epochs.");

@@ -2,8 +2,10 @@ using System.CommandLine;
 using System.Globalization;
 using Functional.Core;
 using Functional.Models.Evaluation;
+using Functional.Models.Text;
 using Functional.Models.Titles;
 using Functional.Reporting;
+using Functional.Training;
 
 namespace Functional.Cli;
 
@@ -75,12 +77,13 @@ public sealed class TitleCommands : ICommandFamily
         var maxTitle = Flags.Count("--max-title", m.MaxTitleLength, "titles are cut to this many characters");
         var checkpointEvery = Flags.Integer("--checkpoint-every", d.CheckpointEverySteps, "a checkpoint every N steps too (0: at epoch ends only)", 0);
         var restart = Flags.Switch("--restart", d.Restart, "delete the checkpoints in --out and start over instead of resuming");
+        var tensorBoard = Flags.OptionalFolder("--tensorboard", "also write TensorBoard scalars (train/*, validation/*) to this folder");
         var device = Devices.Option();
         var command = new Command("train", "train the seq2seq title model (resumes a run in --out; keeps the best model by validation ROUGE-L)")
         {
             data, output, minutes, epochs, batch, learningRate, warmup, clip, minCount, validationSubset, seed, threads, ema, workers,
             embedding, encoderHidden, encoderLayers, decoderHidden, decoderLayers, outputHidden, dropout, maxArticle, maxTitle,
-            checkpointEvery, restart, device,
+            checkpointEvery, restart, tensorBoard, device,
         };
         Flags.CheckPaths(command, data, output);
         command.SetAction(parsed =>
@@ -98,8 +101,11 @@ public sealed class TitleCommands : ICommandFamily
                 CheckpointEverySteps = parsed.GetValue(checkpointEvery), Restart = parsed.GetValue(restart),
             };
             using var progress = ProgressObserver.Console();
+            using var tasks = TaskProgressBar.Console();
+            using var board = parsed.GetValue(tensorBoard) is { } boardFolder ? new TensorBoardObserver(boardFolder) : null;
             var chart = new LossChartObserver(Path.Combine(options.OutDirectory, "loss.png"), TitleTraining.MetricsLogPath(options.OutDirectory));
-            TitleTraining.Run(options, context.Output, [progress, chart], context.Stop);
+            IFitObserver[] observers = [new ModelSummaryObserver(context.Output), progress, chart, .. board is null ? [] : new IFitObserver[] { board }];
+            TitleTraining.Run(options, context.Output, observers, context.Stop, tasks);
             context.Output.WriteLine($"wrote the model to {options.OutDirectory} (model.safetensors, vocabulary.txt), the loss chart to {Path.Combine(options.OutDirectory, "loss.png")}");
         });
         return command;
@@ -186,12 +192,13 @@ public sealed class TitleCommands : ICommandFamily
             var leadLength = parsed.GetValue(lead);
             Report(context, $"lead-{leadLength}", TitleEvaluation.Lead(pairs, leadLength), pairs.Count);
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            Report(context, "greedy", TitleEvaluation.Score(trained, pairs, evaluation), pairs.Count, clock);
+            using var tasks = TaskProgressBar.Console();
+            Report(context, "greedy", TitleEvaluation.Score(trained, pairs, evaluation, tasks), pairs.Count, clock);
             if (parsed.GetValue(greedyOnly)) return;
             context.Stop.ThrowIfCancellationRequested();
             clock.Restart();
             Report(context, $"beam {beam}{(evaluation.NormalizeByLength ? " (per token)" : "")}{(evaluation.ArticleCharactersOnly ? " (article characters only)" : "")}",
-                TitleEvaluation.Score(trained, pairs, evaluation with { BeamWidth = beam }), pairs.Count, clock);
+                TitleEvaluation.Score(trained, pairs, evaluation with { BeamWidth = beam }, tasks), pairs.Count, clock);
         });
         return command;
     }
@@ -216,8 +223,9 @@ public sealed class TitleCommands : ICommandFamily
             var title = TitleGenerator.Generate(trained, article, beam);
             var ids = TitleGenerator.EncodeArticle(trained, article).Take(trained.Options.MaxArticleLength).ToArray();
             var weights = TitleAttention.Weights(trained.Parameters, ids, title.Decoded.Ids);
-            var articleLabels = ids.Select(id => trained.Vocabulary.Decode([id])).ToArray();
-            var titleLabels = title.Decoded.Ids.Select(id => trained.Vocabulary.Decode([id])).Append("</s>").ToArray();
+            string Label(int id) => id == CharacterVocabulary.Unknown ? Charts.UnknownLabel : trained.Vocabulary.Decode([id]);
+            var articleLabels = ids.Select(Label).ToArray();
+            var titleLabels = title.Decoded.Ids.Select(Label).Append("</s>").ToArray();
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
             Charts.Heatmap(output, $"Attention: {title.Title}", weights, titleLabels, articleLabels);
             context.Output.WriteLine($"{title.Title}\nwrote {output} ({titleLabels.Length} title steps x {articleLabels.Length} article characters)");

@@ -99,6 +99,10 @@ public static class Flags
     public static Option<string> Folder(string name, string byDefault, string description) =>
         Path(name, byDefault, description, PathKind.OutputFolder, "DIR");
 
+    /// <summary>An optional output folder (no default: the feature is off unless the option is given); an existing file of that name is refused.</summary>
+    public static Option<string> OptionalFolder(string name, string description) =>
+        Path(name, null, description, PathKind.OutputFolder, "DIR");
+
     /// <summary>A file that must exist and be a file (not a folder); no default when <paramref name="byDefault"/> is null.</summary>
     public static Option<string> InputFile(string name, string? byDefault, string description) =>
         Path(name, byDefault, description, PathKind.InputFile, "FILE");

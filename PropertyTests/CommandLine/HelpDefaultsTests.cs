@@ -123,7 +123,7 @@ public sealed partial class HelpDefaultsTests
     [Fact]
     public void Every_valued_option_of_every_command_shows_a_default_or_is_one_without()
     {
-        string[] without = ["--text", "--file", "--word", "--help", "--version", "--verbose"];
+        string[] without = ["--text", "--file", "--word", "--tensorboard", "--help", "--version", "--verbose"];
         foreach (var path in CommandPaths)
         {
             var help = CommandLineRun.Of([.. path.Split(' '), "--help"]).Output;

@@ -40,7 +40,7 @@ public static class Fit
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(optimizer);
-        return RunSteps<TParams, TBatch>((current, batch) => TrainingSteps.Step(model, optimizer, current, batch), state, data, validate, options, cancellation);
+        return RunSteps<TParams, TBatch>((current, batch) => TrainingSteps.Step(model, optimizer, current, batch), optimizer, state, data, validate, options, cancellation);
     }
 
     /// <summary>
@@ -48,6 +48,7 @@ public static class Fit
     /// one); everything else is the same loop.
     /// </summary>
     /// <param name="step">The training step; it must not change or release the state or batch it is given.</param>
+    /// <param name="optimizer">The step's pipeline, only read for the learning rate the observers see (<see cref="StepEnd{TParams}.LearningRate"/>); null shows none.</param>
     /// <param name="state">The starting state; it stays the caller's and is not released.</param>
     /// <param name="data">The training batches, restartable at a data position.</param>
     /// <param name="validate">Validation metrics for given parameters; null skips validation.</param>
@@ -56,6 +57,7 @@ public static class Fit
     /// <returns>The final state (the caller owns it), the epoch history and why the fit ended.</returns>
     public static FitResult<TParams> RunSteps<TParams, TBatch>(
         TrainStep<TParams, TBatch> step,
+        IGradientTransformation? optimizer,
         TrainState<TParams> state,
         TrainingData<TBatch> data,
         Func<TParams, IReadOnlyDictionary<string, double>>? validate,
@@ -107,7 +109,7 @@ public static class Fit
                 foreach (var (name, value) in result.Metrics) sums[name] = sums.GetValueOrDefault(name) + value;
                 steps++;
                 var stepEnd = new StepEnd<TParams>(current, epoch, data.BatchesPerEpoch, result.Metrics, clock.Elapsed)
-                    { LearningRate = Optimizer.LearningRate(optimizer, current.OptimizerState) };
+                    { LearningRate = optimizer is null ? null : Optimizer.LearningRate(optimizer, current.OptimizerState) };
                 foreach (var observer in observers) observer.StepFinished(stepEnd);
                 if (cancellation.IsCancellationRequested) { end = FitEnd.Cancelled; break; }
                 if (options.TimeLimit is { } limit && clock.Elapsed >= limit) { end = FitEnd.OutOfTime; break; }
