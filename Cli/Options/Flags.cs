@@ -160,9 +160,16 @@ public static class Flags
         };
     }
 
-    /// <summary>Adds the check that <paramref name="option"/> is given at most once.</summary>
+    /// <summary>The one-letter aliases, the same in every command: <c>-e</c> epochs, <c>-b</c> batch, <c>-o</c> out, <c>-m</c> minutes.</summary>
+    public static IReadOnlyDictionary<string, string> ShortNames { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["--epochs"] = "-e", ["--batch"] = "-b", ["--out"] = "-o", ["--minutes"] = "-m",
+    };
+
+    /// <summary>Adds the check that <paramref name="option"/> is given at most once (under any of its names), and its one-letter alias.</summary>
     static Option<T> Once<T>(Option<T> option)
     {
+        if (ShortNames.TryGetValue(option.Name, out var alias)) option.Aliases.Add(alias);
         option.Validators.Add(result =>
         {
             if (result.IdentifierTokenCount > 1)

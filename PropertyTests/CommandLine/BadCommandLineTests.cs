@@ -15,6 +15,8 @@ public sealed class BadCommandLineTests
     public static TheoryData<string[], string> UsageErrors => new()
     {
         { ["mnist", "--batch", "0"], "--batch must be at least 1, got 0." },
+        { ["mnist", "-b", "0"], "--batch must be at least 1, got 0." },
+        { ["titles", "train", "-e", "2", "--epochs", "3"], "expects a single argument but 2 were provided." },
         { ["mnist", "--learning-rate", "-1"], "--learning-rate must be a finite number > 0, got -1." },
         { ["mnist", "--epochs", "abc"], "Cannot parse argument 'abc' for option '--epochs'" },
         { ["mnist", "--threads", "100000"], Threads },
@@ -114,7 +116,7 @@ public sealed class BadCommandLineTests
     public void Equals_and_space_forms_are_the_same_and_version_is_printed()
     {
         using var data = new TemporaryFolder();
-        foreach (var epochs in new[] { new[] { "--epochs=1" }, ["--epochs", "1"] })
+        foreach (var epochs in new[] { new[] { "--epochs=1" }, ["--epochs", "1"], ["-e", "1"], ["-e=1"] })
         {
             var parsed = Program.Parse(["titles", "train", "--data", data.Path, .. epochs, "--minutes=0.5"]);
             Assert.Empty(parsed.Errors);
