@@ -32,7 +32,8 @@ public sealed record TrainedTitleModel(TitleModelParams Parameters, CharacterVoc
     /// <summary>
     /// Reads a model written by <see cref="Save"/> onto <paramref name="device"/>, verifying the checksum it carries: a
     /// damaged file (a flipped bit, a truncation), a malformed header or metadata field, or a tensor holding NaN or an
-    /// infinity is refused naming the file and the field.
+    /// infinity is refused naming the file and the field. A file from before the recurrent weights were named as PyTorch's
+    /// state dict loads too (<see cref="RecurrentPaths.FromLegacy"/>).
     /// </summary>
     /// <exception cref="FileNotFoundException">A file is missing; the message says how to make one.</exception>
     /// <exception cref="InvalidDataException">
@@ -67,7 +68,8 @@ public sealed record TrainedTitleModel(TitleModelParams Parameters, CharacterVoc
             }
             try
             {
-                var restored = TreeFile.Restore(template, content.Tensors);
+                // Files written before the recurrent weights had PyTorch's names (encoder/layers/0/forward/inputWeight) load under today's (encoder/weight_ih_l0).
+                var restored = TreeFile.Restore(template, content.Tensors.Select(t => t with { Name = RecurrentPaths.FromLegacy(t.Name) }).ToArray());
                 var parameters = Tree.Map(restored, tensor => tensor.detach());
                 Tree.Dispose(restored);
                 return new TrainedTitleModel(parameters, vocabulary, options);

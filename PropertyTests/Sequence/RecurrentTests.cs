@@ -203,14 +203,61 @@ public sealed class RecurrentTests
     }
 
     [Fact]
-    public void Parameter_paths_follow_the_records()
+    public void Parameter_paths_are_pytorch_state_dict_names()
     {
         using var scope = torch.NewDisposeScope();
         var p = Gru.Init(Rng(0), 3, 2, 1, true, Cpu);
         Assert.Equal(
-            ["layers/0/forward/inputWeight", "layers/0/forward/hiddenWeight", "layers/0/forward/inputBias", "layers/0/forward/hiddenBias",
-             "layers/0/backward/inputWeight", "layers/0/backward/hiddenWeight", "layers/0/backward/inputBias", "layers/0/backward/hiddenBias"],
+            ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0",
+             "weight_ih_l0_reverse", "weight_hh_l0_reverse", "bias_ih_l0_reverse", "bias_hh_l0_reverse"],
             Tree.Paths(p));
         Assert.Equal(new long[] { 6, 3 }, p.Layers[0].Forward.InputWeight.shape);
+    }
+
+    [Fact]
+    public void Tree_paths_and_shapes_equal_the_state_dict_of_torch_nn_modules()
+    {
+        using var scope = torch.NewDisposeScope();
+        foreach (var bidirectional in new[] { false, true })
+        {
+            var lstm = Lstm.Init(Rng(1), 5, 3, 2, bidirectional, Cpu);
+            using var lstmModule = torch.nn.LSTM(5, 3, 2, batchFirst: true, bidirectional: bidirectional);
+            AssertSameStateDict(lstmModule.state_dict(), Tree.Flatten(lstm));
+            var gru = Gru.Init(Rng(2), 5, 3, 2, bidirectional, Cpu);
+            using var gruModule = torch.nn.GRU(5, 3, 2, batchFirst: true, bidirectional: bidirectional);
+            AssertSameStateDict(gruModule.state_dict(), Tree.Flatten(gru));
+        }
+    }
+
+    [Fact]
+    public void Rebuilding_a_recurrent_tree_from_its_leaves_gives_the_same_tensors_in_place()
+    {
+        using var scope = torch.NewDisposeScope();
+        var lstm = Lstm.Init(Rng(3), 4, 2, 3, true, Cpu);
+        var copy = Tree.Map(lstm, t => t.clone());
+        Assert.Equal(3, copy.Layers.Length);
+        for (var k = 0; k < 3; k++)
+        {
+            Assert.True(copy.Layers[k].Forward.HiddenBias.eq(lstm.Layers[k].Forward.HiddenBias).all().item<bool>());
+            Assert.True(copy.Layers[k].Backward!.InputWeight.eq(lstm.Layers[k].Backward!.InputWeight).all().item<bool>());
+        }
+        var uni = Gru.Init(Rng(4), 4, 2, 2, false, Cpu);
+        Assert.All(Tree.Map(uni, t => t.clone()).Layers, layer => Assert.Null(layer.Backward));
+    }
+
+    [Theory]
+    [InlineData("encoder/layers/0/forward/inputWeight", "encoder/weight_ih_l0")]
+    [InlineData("encoder/layers/1/backward/hiddenBias", "encoder/bias_hh_l1_reverse")]
+    [InlineData("layers/2/forward/hiddenWeight", "weight_hh_l2")]
+    [InlineData("decoder/layers/0/backward/inputBias", "decoder/bias_ih_l0_reverse")]
+    [InlineData("encoder/layers/0/weight", "encoder/layers/0/weight")]
+    [InlineData("hidden/bias", "hidden/bias")]
+    public void Legacy_recurrent_paths_map_to_pytorch_names(string legacy, string current) =>
+        Assert.Equal(current, RecurrentPaths.FromLegacy(legacy));
+
+    static void AssertSameStateDict(IDictionary<string, torch.Tensor> stateDict, IReadOnlyList<TreeLeaf> leaves)
+    {
+        Assert.Equal(stateDict.Keys.ToArray(), leaves.Select(leaf => leaf.Path).ToArray());
+        foreach (var leaf in leaves) Assert.Equal(stateDict[leaf.Path].shape, leaf.Value.shape);
     }
 }

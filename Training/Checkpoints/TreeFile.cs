@@ -22,7 +22,7 @@ public static class TreeFile
         var restored = leaves.Select(leaf =>
         {
             if (!byName.TryGetValue(leaf.Path, out var value))
-                throw new InvalidDataException($"The checkpoint has no '{leaf.Path}' ({Shapes.Describe(leaf.Value)} in the model); it has: {string.Join(", ", byName.Keys.Order())}.");
+                throw new InvalidDataException($"The checkpoint has no '{leaf.Path}' ({Shapes.Describe(leaf.Value)} in the model); it has: {string.Join(", ", byName.Keys.Order())}.{LegacyHint(byName.Keys)}");
             if (!value.shape.SequenceEqual(leaf.Value.shape) || value.dtype != leaf.Value.dtype)
                 throw new InvalidDataException($"'{leaf.Path}' is {value.dtype}{Shapes.Format(value.shape)} in the checkpoint but {leaf.Value.dtype}{Shapes.Format(leaf.Value.shape)} in the model.");
             return value.to(leaf.Value.device);
@@ -31,4 +31,11 @@ public static class TreeFile
             throw new InvalidDataException($"The checkpoint has tensors the model does not: {string.Join(", ", extra)}.");
         return Tree.Unflatten(template, restored);
     }
+
+    /// <summary>What to say when the stored names are recurrent weights' names from before the PyTorch names.</summary>
+    static string LegacyHint(IEnumerable<string> names) =>
+        names.Any(RecurrentPaths.IsLegacy)
+            ? " It was written before recurrent weights were named as PyTorch's state dict (layers/0/forward/inputWeight is now weight_ih_l0): " +
+              "a model file (titles) still loads, but a training checkpoint of that age cannot be resumed; start the run in a fresh --out folder."
+            : "";
 }
