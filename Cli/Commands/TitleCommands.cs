@@ -14,14 +14,15 @@ public sealed class TitleCommands : ICommandFamily
 {
     /// <inheritdoc />
     public Command Build(CommandContext context) =>
-        new("titles", "the seq2seq Chinese title generator on LCSTS")
+        new("titles", "the seq2seq title generator (LCSTS by default, or your own corpus)")
         {
             Baseline(context), Train(context), Generate(context), Evaluate(context), Attention(context),
         };
 
     static readonly TitleTrainingOptions Defaults = TitleTrainingOptions.Default;
 
-    static Option<string> Data() => Flags.InputFolder("--data", Defaults.DataDirectory, "the LCSTS part II folder (train.tsv, val.tsv)");
+    static Option<string> Data() => Flags.InputPath("--data", Defaults.DataDirectory,
+        "the corpus: a folder with train.tsv (+ val.tsv) or train.jsonl (+ val.jsonl), or one .tsv/.jsonl file (LCSTS part II by default)");
 
     static Option<string> Model() => Flags.Folder("--model", Defaults.OutDirectory, "the trained model's folder (the --out of titles train)");
 
@@ -33,12 +34,15 @@ public sealed class TitleCommands : ICommandFamily
         var data = Data();
         var split = Flags.Choice("--split", "validation", "the split scored", "train", "validation");
         var lead = Lead();
-        var command = new Command("baseline", "character ROUGE of the lead baseline (the first N characters of each article) on LCSTS") { data, split, lead };
+        var corpus = new CorpusFlags();
+        var command = new Command("baseline", "character ROUGE of the lead baseline (the first N characters of each article) on a corpus") { data, split, lead };
+        corpus.AddTo(command);
         command.SetAction(parsed =>
         {
             var chosen = parsed.GetValue(split) == "train" ? Split.Train : Split.Validation;
             var n = parsed.GetValue(lead);
-            var pairs = ChineseTitleCorpus.Load(parsed.GetValue(data)!, chosen);
+            var loaded = TitleCorpus.Load(parsed.GetValue(data)!, corpus.Options(parsed));
+            var pairs = chosen == Split.Train ? loaded.Train : loaded.Validation;
             var scores = Rouge.Mean(pairs.Select(p => (LeadBaseline.Title(p.Content, n), p.Title)));
             context.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"lead-{n} on {pairs.Count} {chosen} pairs: ROUGE-1 {scores.Rouge1:F4}  ROUGE-2 {scores.Rouge2:F4}  ROUGE-L {scores.RougeL:F4}"));
@@ -79,12 +83,14 @@ public sealed class TitleCommands : ICommandFamily
         var restart = Flags.Switch("--restart", d.Restart, "delete the checkpoints in --out and start over instead of resuming");
         var tensorBoard = Flags.OptionalFolder("--tensorboard", "also write TensorBoard scalars (train/*, validation/*) to this folder");
         var device = Devices.Option();
+        var corpus = new CorpusFlags();
         var command = new Command("train", "train the seq2seq title model (resumes a run in --out; keeps the best model by validation ROUGE-L)")
         {
             data, output, minutes, epochs, batch, learningRate, warmup, clip, minCount, validationSubset, seed, threads, ema, workers,
             embedding, encoderHidden, encoderLayers, decoderHidden, decoderLayers, outputHidden, dropout, maxArticle, maxTitle,
             checkpointEvery, restart, tensorBoard, device,
         };
+        corpus.AddTo(command);
         Flags.CheckPaths(command, data, output);
         command.SetAction(parsed =>
         {
@@ -98,7 +104,7 @@ public sealed class TitleCommands : ICommandFamily
                 parsed.GetValue(validationSubset), parsed.GetValue(seed), parsed.GetValue(threads))
             {
                 Ema = parsed.GetValue(ema), Workers = parsed.GetValue(workers), Device = Devices.Parse(parsed.GetValue(device)!),
-                CheckpointEverySteps = parsed.GetValue(checkpointEvery), Restart = parsed.GetValue(restart),
+                CheckpointEverySteps = parsed.GetValue(checkpointEvery), Restart = parsed.GetValue(restart), Corpus = corpus.Options(parsed),
             };
             using var progress = ProgressObserver.Console();
             using var tasks = TaskProgressBar.Console();
@@ -169,10 +175,12 @@ public sealed class TitleCommands : ICommandFamily
         var articleOnly = Flags.Switch("--article-only", b.ArticleCharactersOnly, "beam titles use only characters of their article");
         var noRepeat = Flags.Integer("--no-repeat", e.NoRepeatNgram, "no n-gram of this size twice in a title (1: no character twice; 0: off)", 0);
         var device = Devices.Option();
-        var command = new Command("eval", "ROUGE of greedy and beam titles beside the lead baseline on the validation pairs")
+        var corpus = new CorpusFlags();
+        var command = new Command("eval", "ROUGE of greedy and beam titles beside the lead baseline on a corpus's validation pairs")
         {
             model, data, width, greedyOnly, count, lead, minLength, normalize, articleOnly, noRepeat, device,
         };
+        corpus.AddTo(command);
         Flags.CheckPaths(command, model, data);
         command.Validators.Add(result =>
         {
@@ -187,7 +195,9 @@ public sealed class TitleCommands : ICommandFamily
                 MinLength = parsed.GetValue(minLength), NormalizeByLength = parsed.GetValue(normalize),
                 ArticleCharactersOnly = parsed.GetValue(articleOnly), NoRepeatNgram = parsed.GetValue(noRepeat),
             };
-            IReadOnlyList<TitlePair> pairs = ChineseTitleCorpus.Load(parsed.GetValue(data)!, Split.Validation);
+            var loaded = TitleCorpus.Load(parsed.GetValue(data)!, corpus.Options(parsed));
+            context.Output.WriteLine(loaded.Report.Describe());
+            var pairs = loaded.Validation;
             if (parsed.GetValue(count) is > 0 and var n) pairs = pairs.Take(n).ToArray();
             var leadLength = parsed.GetValue(lead);
             Report(context, $"lead-{leadLength}", TitleEvaluation.Lead(pairs, leadLength), pairs.Count);
@@ -231,6 +241,37 @@ public sealed class TitleCommands : ICommandFamily
             context.Output.WriteLine($"{title.Title}\nwrote {output} ({titleLabels.Length} title steps x {articleLabels.Length} article characters)");
         });
         return command;
+    }
+
+    /// <summary>How <c>train</c>, <c>eval</c> and <c>baseline</c> read a corpus, defaults from <see cref="TitleCorpusOptions.Default"/>.</summary>
+    sealed class CorpusFlags
+    {
+        static readonly TitleCorpusOptions D = TitleCorpusOptions.Default;
+        static readonly Dictionary<string, TitleCorpusFormat> Formats = new() { ["auto"] = TitleCorpusFormat.Auto, ["tsv"] = TitleCorpusFormat.Tsv, ["jsonl"] = TitleCorpusFormat.JsonLines };
+        readonly Option<string> format = Flags.Choice("--format", Formats.Single(f => f.Value == D.Format).Key,
+            "the corpus lines: title<TAB>content (tsv), JSON objects (jsonl), or by extension / first line (auto)", [.. Formats.Keys]);
+        readonly Option<string> titleField = Flags.Text("--title-field", "the JSON field holding the title", helpName: "NAME");
+        readonly Option<string> contentField = Flags.Text("--content-field", "the JSON field holding the article", helpName: "NAME");
+        readonly Option<double> validationShare = Flags.Number("--validation-share", D.ValidationShare,
+            $"without a validation file, the share held out for validation (at least {D.MinValidationPairs} pairs when that is at most a fifth)", Bounds.OpenFraction);
+
+        public CorpusFlags()
+        {
+            titleField.DefaultValueFactory = _ => D.TitleField;
+            contentField.DefaultValueFactory = _ => D.ContentField;
+        }
+
+        public void AddTo(Command command)
+        {
+            // Equal field names are refused by TitleCorpusOptions.Validate (the core owns the rule).
+            foreach (var option in new Option[] { format, titleField, contentField, validationShare }) command.Add(option);
+        }
+
+        public TitleCorpusOptions Options(ParseResult parsed) => (D with
+        {
+            Format = Formats[parsed.GetValue(format)!], TitleField = parsed.GetValue(titleField)!, ContentField = parsed.GetValue(contentField)!,
+            ValidationShare = parsed.GetValue(validationShare),
+        }).Validate();
     }
 
     /// <summary>The beam-search options of <c>generate</c> and <c>attention</c>, defaults from <see cref="BeamSearchOptions.Default"/>.</summary>

@@ -95,6 +95,10 @@ public static class Flags
     public static Option<string> InputFolder(string name, string byDefault, string description) =>
         Path(name, byDefault, description, PathKind.InputFolder, "DIR");
 
+    /// <summary>A file or folder that must exist (a corpus: a folder of files, or one file).</summary>
+    public static Option<string> InputPath(string name, string byDefault, string description) =>
+        Path(name, byDefault, description, PathKind.InputPath, "PATH");
+
     /// <summary>A folder that may not exist yet (an output, created when missing; or a model whose absence the command explains); an existing file of that name is refused.</summary>
     public static Option<string> Folder(string name, string byDefault, string description) =>
         Path(name, byDefault, description, PathKind.OutputFolder, "DIR");
@@ -127,7 +131,7 @@ public static class Flags
         });
 
     /// <summary>The kind of path an option names.</summary>
-    enum PathKind { InputFolder, OutputFolder, InputFile, OutputFile }
+    enum PathKind { InputFolder, OutputFolder, InputFile, OutputFile, InputPath }
 
     static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Option, object> KindTable = [];
 
@@ -153,6 +157,7 @@ public static class Flags
             PathKind.InputFolder when File.Exists(path) => $"{name} must be a folder, but '{path}' is a file.",
             PathKind.InputFolder when !Directory.Exists(path) => $"{name}: the folder '{path}' does not exist.",
             PathKind.OutputFolder when File.Exists(path) => $"{name} must be a folder, but '{path}' is a file.",
+            PathKind.InputPath when !File.Exists(path) && !Directory.Exists(path) => $"{name}: there is no file or folder '{path}'.",
             PathKind.InputFile when Directory.Exists(path) => $"{name} must be a file, but '{path}' is a folder.",
             PathKind.InputFile when !File.Exists(path) => $"{name}: the file '{path}' does not exist.",
             PathKind.OutputFile when Directory.Exists(path) => $"{name} must be a file to write, but '{path}' is a folder.",

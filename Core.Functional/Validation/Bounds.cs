@@ -31,6 +31,10 @@ public static class Bounds
     public static IReadOnlyList<Problem> Fraction(string parameter, double value) =>
         Problems.Unless(value is >= 0 and <= 1, parameter, value, "must be in [0, 1]");
 
+    /// <summary>A share strictly between 0 and 1 (a held-out share).</summary>
+    public static IReadOnlyList<Problem> OpenFraction(string parameter, double value) =>
+        Problems.Unless(value is > 0 and < 1, parameter, value, "must be in (0, 1)");
+
     /// <summary>A count of at least 1 (epochs, micro-batches, patience).</summary>
     public static IReadOnlyList<Problem> AtLeastOne(string parameter, int value) =>
         Problems.Unless(value >= 1, parameter, value, "must be at least 1");

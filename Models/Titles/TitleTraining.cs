@@ -45,8 +45,9 @@ public static class TitleTraining
     {
         var clock = Stopwatch.StartNew();
         if (options.Threads > 0) torch.set_num_threads(options.Threads);
-        var train = ChineseTitleCorpus.Load(options.DataDirectory, Split.Train);
-        var validation = ChineseTitleCorpus.Load(options.DataDirectory, Split.Validation);
+        var corpus = TitleCorpus.Load(options.DataDirectory, options.Corpus);
+        output.WriteLine(corpus.Report.Describe());
+        var (train, validation) = (corpus.Train, corpus.Validation);
         using var runLock = RunFolderLock.Acquire(options.OutDirectory);
         foreach (var leftover in AtomicFile.RemoveLeftovers(options.OutDirectory))
             output.WriteLine($"Removed {leftover}, the temporary file of a write that was interrupted.");

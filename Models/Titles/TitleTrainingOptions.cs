@@ -3,7 +3,7 @@ using TorchSharp;
 namespace Functional.Models.Titles;
 
 /// <summary>How <c>titles train</c> runs.</summary>
-/// <param name="DataDirectory">Holds LCSTS part II's train.tsv and val.tsv.</param>
+/// <param name="DataDirectory">The corpus (<see cref="TitleCorpus.Load"/>): a folder with train.tsv (+ val.tsv) or train.jsonl (+ val.jsonl), or one file; LCSTS part II by default.</param>
 /// <param name="OutDirectory">Receives the model, checkpoints, metrics log and charts; a run there is resumed.</param>
 /// <param name="Model">The model's shape.</param>
 /// <param name="MinCount">Characters seen fewer times in the training texts read as unknown.</param>
@@ -25,6 +25,9 @@ public sealed record TitleTrainingOptions(
     /// when above 0, validation, the kept model and the final scores use the average. 0 (the default): no average.
     /// </summary>
     public double Ema { get; init; }
+
+    /// <summary>How the corpus is read and validation pairs held out (<see cref="TitleCorpusOptions.Default"/>).</summary>
+    public TitleCorpusOptions Corpus { get; init; } = TitleCorpusOptions.Default;
 
     /// <summary>
     /// Threads that collate batches (padding and masks) ahead of the training step (<see cref="BatchLoader"/>); the

@@ -23,6 +23,8 @@ public sealed class BadCommandLineTests
         { ["titles", "generate", "--beam", "0", "--text", "文章"], "--beam must be at least 1, got 0." },
         { ["titles", "eval", "--beam", "0"], "--beam must be at least 1, got 0." },
         { ["titles", "train", "--minutes", "-1"], "--minutes must be a finite number >= 0, got -1." },
+        { ["titles", "train", "--validation-share", "1"], "--validation-share must be in (0, 1), got 1." },
+        { ["titles", "eval", "--format", "csv"], "Argument 'csv' not recognized. Must be one of:" },
         { ["titles", "train", "--minutes", "NaN"], "--minutes must be a finite number >= 0, got NaN." },
         { ["titles", "train", "--minutes", "Infinity"], "--minutes must be a finite number >= 0, got Infinity." },
         { ["titles", "train", "--minutes", "1e300"], "--minutes must be at most 10000000, got 1E+300." },
@@ -85,7 +87,7 @@ public sealed class BadCommandLineTests
         Assert.True(asFolder.ExitCode == Program.UsageError && asFolder.Error.Contains($"--out must be a folder, but '{file}' is a file.", StringComparison.Ordinal), asFolder.ToString());
         var missing = folder.File("none");
         var absent = CommandLineRun.Of(["titles", "train", "--data", missing]);
-        Assert.True(absent.ExitCode == Program.UsageError && absent.Error.Contains($"--data: the folder '{missing}' does not exist.", StringComparison.Ordinal), absent.ToString());
+        Assert.True(absent.ExitCode == Program.UsageError && absent.Error.Contains($"--data: there is no file or folder '{missing}'.", StringComparison.Ordinal), absent.ToString());
     }
 
     [Fact]

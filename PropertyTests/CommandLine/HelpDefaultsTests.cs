@@ -63,6 +63,14 @@ public sealed partial class HelpDefaultsTests
         Add("titles eval", "--lead", LeadBaseline.DefaultLength);
         Add("titles eval", "--data", t.DataDirectory);
         Add("titles baseline", "--lead", LeadBaseline.DefaultLength);
+        var c = TitleCorpusOptions.Default;
+        foreach (var command in new[] { "titles train", "titles eval", "titles baseline" })
+        {
+            Add(command, "--format", "auto");
+            Add(command, "--title-field", c.TitleField);
+            Add(command, "--content-field", c.ContentField);
+            Add(command, "--validation-share", c.ValidationShare);
+        }
         foreach (var (flag, value) in new (string, object)[]
                  {
                      ("--data", d.DataDirectory), ("--epochs", d.Epochs), ("--batch", d.BatchSize), ("--learning-rate", d.LearningRate),
