@@ -17,7 +17,7 @@ public static class Program
     /// comparisons: <c>--side-by-side</c> (optimizers), <c>--interleaved-lstm N</c>
     /// (<see cref="MaskedLstmBenchmark.Interleaved"/>), <c>word2vec-race</c>, <c>train-loop [steps]</c>
     /// (<see cref="TrainingLoopRace"/>), <c>gan-race</c> (<see cref="GanRace"/>), <c>titles-race [rounds]</c>
-    /// (<see cref="TitlesRace"/>), <c>titles-profile [rounds] [name filters]</c> (<see cref="TitlesProfile"/>),
+    /// (<see cref="TitlesRace"/>), <c>titles-generate [count] [beam] [batch] [model]</c> (<see cref="TitlesGenerate"/>), <c>titles-profile [rounds] [name filters]</c> (<see cref="TitlesProfile"/>),
     /// <c>scalar-race [iterations] [parts...]</c> (<see cref="ScalarRace"/>), <c>scaling [steps] [global batch]</c>
     /// (<see cref="DataParallelScaling"/>: 2 MPI ranks against 1 process with 1 and 2 threads).
     /// </summary>
@@ -28,6 +28,7 @@ public static class Program
         if (args.FirstOrDefault() == "gan-race") return GanRace.Run(args[1..]);
         if (args.FirstOrDefault() == "titles-race") return TitlesRace.Run(args[1..]);
         if (args.FirstOrDefault() == "titles-profile") return TitlesProfile.Run(args[1..]);
+        if (args.FirstOrDefault() == "titles-generate") return TitlesGenerate.Run(args[1..]);
         if (args.FirstOrDefault() == "scalar-race") return ScalarRace.Run(args[1..]);
         if (args.FirstOrDefault() == "scaling") return DataParallelScaling.Run(args[1..]);
         if (args.FirstOrDefault() == "scaling-worker") return DataParallelScaling.Worker(args[1..]);

@@ -125,7 +125,8 @@ public sealed class TitleCommands : ICommandFamily
         var file = Flags.InputFile("--file", null, "a UTF-8 text file, one article per line (give --text or --file)");
         var decoding = new DecodingFlags();
         var device = Devices.Option();
-        var command = new Command("generate", "a title for an article (--text), or for each line of a file (--file)") { model, text, file, device };
+        var batch = Flags.Count("--batch", BatchedGeneration.DefaultBatch, "articles of --file decoded together (their beams step as one batch)");
+        var command = new Command("generate", "a title for an article (--text), or for each line of a file (--file, in batches, each title written as its batch is done)") { model, text, file, batch, device };
         decoding.AddTo(command);
         Flags.CheckPaths(command, model);
         command.Validators.Add(result =>
@@ -143,13 +144,16 @@ public sealed class TitleCommands : ICommandFamily
             }
             var path = parsed.GetValue(file)!;
             var failures = 0;
-            foreach (var (line, number) in Utf8Lines.Read(path, bad => context.Error.WriteLine($"warning: {path} line {bad} is not valid UTF-8; its bad bytes read as U+FFFD.")))
+            var lines = Utf8Lines.Read(path, bad => context.Error.WriteLine($"warning: {path} line {bad} is not valid UTF-8; its bad bytes read as U+FFFD.")).Select(l => l.Line).ToArray();
+            // On a terminal, "N/M articles" on standard error; each batch's titles go out as soon as it is done.
+            using var status = new StatusLine(context.Error, lines.Length, "articles");
+            foreach (var streamed in BatchedGeneration.Generate(trained, lines, beam, parsed.GetValue(batch), status))
             {
                 context.Stop.ThrowIfCancellationRequested();
-                try { Print(context, TitleGenerator.Generate(trained, line, beam), trained); }
-                catch (ArgumentException error)
+                if (streamed.Title is { } title) Print(context, title, trained, $"{path} line {streamed.Index + 1}: ");
+                else
                 {
-                    context.Error.WriteLine($"{path} line {number}: {error.Message}");
+                    context.Error.WriteLine($"{path} line {streamed.Index + 1}: {streamed.Problem}");
                     context.Output.WriteLine();
                     failures++;
                 }
@@ -300,11 +304,11 @@ public sealed class TitleCommands : ICommandFamily
             { ArticleCharactersOnly = parsed.GetValue(articleOnly), NoRepeatNgram = parsed.GetValue(noRepeat) }.Validate();
     }
 
-    static void Print(CommandContext context, GeneratedTitle title, TrainedTitleModel model)
+    static void Print(CommandContext context, GeneratedTitle title, TrainedTitleModel model, string where = "")
     {
         context.Output.WriteLine(title.Title);
         if (title.UsedCharacters < title.ArticleCharacters)
-            context.Error.WriteLine($"(the article has {title.ArticleCharacters} characters; the model read the first {model.Options.MaxArticleLength})");
+            context.Error.WriteLine($"{where}(the article has {title.ArticleCharacters} characters; the model read the first {model.Options.MaxArticleLength})");
     }
 
     static void Report(CommandContext context, string name, RougeScores scores, int count, System.Diagnostics.Stopwatch? clock = null) =>

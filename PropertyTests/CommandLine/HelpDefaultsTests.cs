@@ -63,6 +63,7 @@ public sealed partial class HelpDefaultsTests
         Add("titles eval", "--lead", LeadBaseline.DefaultLength);
         Add("titles eval", "--data", t.DataDirectory);
         Add("titles baseline", "--lead", LeadBaseline.DefaultLength);
+        Add("titles generate", "--batch", BatchedGeneration.DefaultBatch);
         var c = TitleCorpusOptions.Default;
         foreach (var command in new[] { "titles train", "titles eval", "titles baseline" })
         {

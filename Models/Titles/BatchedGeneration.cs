@@ -1,0 +1,64 @@
+namespace Functional.Models.Titles;
+
+/// <summary>The title of one article of a stream, or why it has none.</summary>
+/// <param name="Index">The article's 0-based position in the input.</param>
+/// <param name="Title">The title, or null when the article could not be titled.</param>
+/// <param name="Problem">Why there is no title (an empty article), or null.</param>
+public sealed record StreamedTitle(int Index, GeneratedTitle? Title, string? Problem);
+
+/// <summary>
+/// Titles for many articles: the beams of a batch of articles step together (as <see cref="TitleEvaluation"/> does), and
+/// each batch's titles are handed out as soon as it is done, in input order.
+/// </summary>
+public static class BatchedGeneration
+{
+    /// <summary>Articles decoded together by default: 32 (with beam 4, 128 beams a step at first).</summary>
+    public const int DefaultBatch = 32;
+
+    /// <summary>
+    /// The title of each of <paramref name="texts"/>, in input order, lazily: a batch of <paramref name="articlesPerBatch"/>
+    /// articles is read, decoded as one beam search (<see cref="BeamSearch.DecodeMany"/>) and yielded before the next is
+    /// read. Each title is the one <see cref="TitleGenerator.Generate"/> gives for that text alone (same checks, same
+    /// truncation); an empty or white-space text yields a <see cref="StreamedTitle"/> with a problem instead of stopping
+    /// the stream. <paramref name="progress"/> (optional) hears the number of articles done after each batch.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The batch is below 1 or the options are out of range.</exception>
+    public static IEnumerable<StreamedTitle> Generate(TrainedTitleModel model, IEnumerable<string> texts, BeamSearchOptions options, int articlesPerBatch, IProgress<int>? progress)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(texts);
+        options.Validate();
+        if (articlesPerBatch < 1) throw new ArgumentOutOfRangeException(nameof(articlesPerBatch), articlesPerBatch, "At least one article per batch.");
+        return Stream(model, texts, options, articlesPerBatch, progress);
+    }
+
+    static IEnumerable<StreamedTitle> Stream(TrainedTitleModel model, IEnumerable<string> texts, BeamSearchOptions options, int articlesPerBatch, IProgress<int>? progress)
+    {
+        var done = 0;
+        foreach (var batch in texts.Chunk(articlesPerBatch))
+        {
+            var encoded = batch.Select(text =>
+            {
+                try { return (Ids: TitleGenerator.EncodeArticle(model, text), Problem: (string?)null); }
+                catch (ArgumentException error) { return (Ids: Array.Empty<int>(), Problem: error.Message); }
+            }).ToArray();
+            var valid = encoded.Where(e => e.Problem is null).Select(e => e.Ids.Take(model.Options.MaxArticleLength).ToArray()).ToArray();
+            var decoded = valid.Length == 0 ? [] : BeamSearch.DecodeMany(model.Parameters, valid, options);
+            var results = new StreamedTitle[batch.Length];
+            for (int i = 0, next = 0; i < batch.Length; i++)
+            {
+                var (ids, problem) = encoded[i];
+                if (problem is not null)
+                {
+                    results[i] = new StreamedTitle(done + i, null, problem);
+                    continue;
+                }
+                var title = decoded[next++];
+                results[i] = new StreamedTitle(done + i, new GeneratedTitle(model.Vocabulary.Decode(title.Ids), title, ids.Length, Math.Min(ids.Length, model.Options.MaxArticleLength)), null);
+            }
+            done += batch.Length;
+            progress?.Report(done);
+            foreach (var result in results) yield return result;
+        }
+    }
+}
