@@ -139,6 +139,7 @@ public sealed class TitleCommands : ICommandFamily
             var trained = TrainedTitleModel.Load(parsed.GetValue(model)!, Devices.Parse(parsed.GetValue(device)!));
             if (parsed.GetValue(text) is { } article)
             {
+                WarnIfNothingKnown(context, trained, article, "");
                 Print(context, TitleGenerator.Generate(trained, article, beam), trained);
                 return Program.Success;
             }
@@ -150,7 +151,11 @@ public sealed class TitleCommands : ICommandFamily
             foreach (var streamed in BatchedGeneration.Generate(trained, lines, beam, parsed.GetValue(batch), status))
             {
                 context.Stop.ThrowIfCancellationRequested();
-                if (streamed.Title is { } title) Print(context, title, trained, $"{path} line {streamed.Index + 1}: ");
+                if (streamed.Title is { } title)
+                {
+                    WarnIfNothingKnown(context, trained, lines[streamed.Index], $"{path} line {streamed.Index + 1}: ");
+                    Print(context, title, trained, $"{path} line {streamed.Index + 1}: ");
+                }
                 else
                 {
                     context.Error.WriteLine($"{path} line {streamed.Index + 1}: {streamed.Problem}");
@@ -302,6 +307,17 @@ public sealed class TitleCommands : ICommandFamily
         public BeamSearchOptions Beam(ParseResult parsed) =>
             new BeamSearchOptions(parsed.GetValue(width), parsed.GetValue(minLength), parsed.GetValue(maxLength), parsed.GetValue(normalize))
             { ArticleCharactersOnly = parsed.GetValue(articleOnly), NoRepeatNgram = parsed.GetValue(noRepeat) }.Validate();
+    }
+
+    /// <summary>
+    /// Warns when no character of <paramref name="article"/> is in the model's vocabulary (emoji, another script, text
+    /// in another encoding): the model reads only unknown-character ids, so its title says nothing about the text.
+    /// </summary>
+    static void WarnIfNothingKnown(CommandContext context, TrainedTitleModel model, string article, string where)
+    {
+        var ids = model.Vocabulary.Encode(article.Trim());
+        if (ids.Length > 0 && ids.All(id => id == CharacterVocabulary.Unknown))
+            context.Error.WriteLine($"{where}warning: none of the article's {ids.Length} characters is in the model's vocabulary (emoji, another script or encoding?); its title is not based on its text.");
     }
 
     static void Print(CommandContext context, GeneratedTitle title, TrainedTitleModel model, string where = "")

@@ -136,6 +136,26 @@ public sealed class BatchedGenerationTests
         Assert.Contains($"{folder.File("articles.txt")} line 2: (the article has 21 characters; the model read the first 16)", run.Error);
     }
 
+    [Fact]
+    public void An_article_with_no_known_character_gets_its_title_and_a_warning_naming_the_line()
+    {
+        using var folder = new Functional.PropertyTests.CommandLine.TemporaryFolder();
+        using var scope = torch.NewDisposeScope();
+        var model = Trained(7);
+        model.Save(folder.File("model"));
+        File.WriteAllLines(folder.File("articles.txt"), ["甲乙丙丁", "😀😀🎉", "人"]);
+
+        var run = Functional.PropertyTests.CommandLine.CommandLineRun.Of(["titles", "generate", "--model", folder.File("model"), "--file", folder.File("articles.txt")]);
+
+        Assert.Equal(Functional.Cli.Program.Success, run.ExitCode);
+        Assert.Equal(4, run.Output.Split('\n').Length);   // one title line per article (a title may be empty), then the end
+        Assert.Contains($"{folder.File("articles.txt")} line 2: warning: none of the article's 3 characters is in the model's vocabulary", run.Error);
+        Assert.DoesNotContain("line 1: warning", run.Error);
+        Assert.DoesNotContain("line 3: warning", run.Error);
+        var text = Functional.PropertyTests.CommandLine.CommandLineRun.Of(["titles", "generate", "--model", folder.File("model"), "--text", "🎉🎉"]);
+        Assert.Contains("warning: none of the article's 2 characters is in the model's vocabulary", text.Error);
+    }
+
     sealed class Reports(List<int> into) : IProgress<int>
     {
         public void Report(int value) => into.Add(value);
