@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Functional.Core;
+using Functional.Distributed;
 using Functional.Models.Evaluation;
 using Functional.Models.Text;
 using Functional.Models.Titles;
@@ -111,7 +112,10 @@ public sealed class TitleCommands : ICommandFamily
             using var board = parsed.GetValue(tensorBoard) is { } boardFolder ? new TensorBoardObserver(boardFolder) : null;
             var chart = new LossChartObserver(Path.Combine(options.OutDirectory, "loss.png"), TitleTraining.MetricsLogPath(options.OutDirectory));
             IFitObserver[] observers = [new ModelSummaryObserver(context.Output), progress, chart, .. board is null ? [] : new IFitObserver[] { board }];
-            TitleTraining.Run(options, context.Output, observers, context.Stop, tasks);
+            // Started by mpirun: data-parallel over the job's processes; rank 0 alone writes and shows progress.
+            using var communicator = Communicator.LaunchedByMpirun ? Communicator.World() : null;
+            TitleTraining.Run(options, context.Output, observers, context.Stop, tasks, communicator);
+            if (communicator is { IsRoot: false }) return;
             context.Output.WriteLine($"wrote the model to {options.OutDirectory} (model.safetensors, vocabulary.txt), the loss chart to {Path.Combine(options.OutDirectory, "loss.png")}");
         });
         return command;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Functional.Core;
+using Functional.Distributed;
 using Functional.Optimizers;
 using TorchSharp;
 using Functional.Models.Evaluation;
@@ -40,25 +41,36 @@ public static class TitleTraining
     /// <param name="observers">Observers of the fit (a progress bar, charts, TensorBoard).</param>
     /// <param name="cancellation">Stops the fit cleanly after the current step.</param>
     /// <param name="progress">Shown the decoding of each epoch's validation subset and of the final scoring on all validation pairs; null shows nothing.</param>
+    /// <param name="communicator">
+    /// With a job of several processes (<c>mpirun</c>), trains data-parallel (<see cref="DataParallelFit"/>): every rank
+    /// takes its contiguous share of each global batch of <see cref="TitleTrainingOptions.BatchSize"/> pairs, the mean
+    /// gradients are all-reduced, and rank 0 alone holds the run folder's lock and writes the vocabulary, checkpoints,
+    /// log, best model and the final scores (the other ranks return the same model with NaN scores). The loss is a mean
+    /// over each shard's title characters, so ranks count equally rather than by their character counts. Null: one process.
+    /// </param>
     /// <exception cref="FileNotFoundException">The data is missing (the message says where it comes from).</exception>
-    public static TitleTrainingResult Run(TitleTrainingOptions options, TextWriter output, IReadOnlyList<IFitObserver> observers, CancellationToken cancellation, ITaskProgress? progress = null)
+    public static TitleTrainingResult Run(TitleTrainingOptions options, TextWriter output, IReadOnlyList<IFitObserver> observers, CancellationToken cancellation, ITaskProgress? progress = null, Communicator? communicator = null)
     {
+        var root = communicator is null || communicator.IsRoot;
+        if (!root) (output, observers, progress) = (TextWriter.Null, [], null);
         var clock = Stopwatch.StartNew();
         if (options.Threads > 0) torch.set_num_threads(options.Threads);
         var corpus = TitleCorpus.Load(options.DataDirectory, options.Corpus);
         output.WriteLine(corpus.Report.Describe());
         var (train, validation) = (corpus.Train, corpus.Validation);
-        using var runLock = RunFolderLock.Acquire(options.OutDirectory);
-        foreach (var leftover in AtomicFile.RemoveLeftovers(options.OutDirectory))
-            output.WriteLine($"Removed {leftover}, the temporary file of a write that was interrupted.");
+        using var runLock = root ? RunFolderLock.Acquire(options.OutDirectory) : null;
+        if (root)
+            foreach (var leftover in AtomicFile.RemoveLeftovers(options.OutDirectory))
+                output.WriteLine($"Removed {leftover}, the temporary file of a write that was interrupted.");
         var store = new CheckpointStore(Path.Combine(options.OutDirectory, "checkpoints"), keepLast: 2);
         var bestPath = Path.Combine(options.OutDirectory, "best-rouge-l.txt");
-        if (options.Restart) File.Delete(bestPath);
+        if (options.Restart && root) File.Delete(bestPath);
+        if (communicator is not null) RankCount.CheckAndRecord(communicator, root ? store.Folder : null, hasCheckpoints: root && !options.Restart && store.Steps().Count > 0);
         // The vocabulary of a run is fixed by its first invocation (a resumed run must not rebuild it).
         var vocabularyPath = Path.Combine(options.OutDirectory, "train-vocabulary.txt");
         var vocabulary = !options.Restart && store.AllSteps().Count > 0 ? ReadVocabulary(vocabularyPath, output) : null;
         vocabulary ??= CharacterVocabulary.Build(train.SelectMany(p => new[] { p.Title, p.Content }), options.MinCount);
-        vocabulary.Save(vocabularyPath);
+        if (root) vocabulary.Save(vocabularyPath);
         var pairs = train.Select(p => TitleBatches.Encode(p, vocabulary, options.Model)).ToArray();
         var subset = validation.Take(options.ValidationSubset).ToArray();
         var batchesPerEpoch = (pairs.Length + options.BatchSize - 1) / options.BatchSize;
@@ -75,15 +87,22 @@ public static class TitleTraining
         // The copy prior starts from the training pairs' statistics (see CopyPriorInit) instead of scale 1, bias 0.
         var fresh = drawn with { CopyPrior = CopyPriorInit.FromPairs(pairs, vocabulary.Size, 0.5, device) };
         Tree.Dispose(drawn.CopyPrior);
-        var start = TrainStateFile.ResumeOrInit(store, fresh, optimizer, (ulong)options.Seed, options.Restart);
+        var start = TrainStateFile.ResumeOrInit(root ? store : null, fresh, optimizer, (ulong)options.Seed, options.Restart && root);
         var state = start.State;
+        if (communicator is not null)
+        {
+            // Rank 0's state (fresh or resumed) is every rank's, checked by a checksum all-reduce.
+            var common = StateSync.Broadcast(communicator, state);
+            TrainState.Dispose(state);
+            state = common;
+        }
         if (start.FromStep is not null || start.Notes.Count > 0)
             output.WriteLine(start.Describe() + (start.FromStep is not null ? $" It continues at epoch {state.Position.Epoch + 1}, batch {state.Position.Batch}." : ""));
         // Room for two checkpoints and the kept model, before any work that a full disk would lose.
-        TrainStateFile.RequireRoom(store, state, Tree.Flatten(state.Parameters).Sum(leaf => leaf.Value.numel() * leaf.Value.element_size()) + (64 << 10));
+        if (root) TrainStateFile.RequireRoom(store, state, Tree.Flatten(state.Parameters).Sum(leaf => leaf.Value.numel() * leaf.Value.element_size()) + (64 << 10));
         var model = TitleModelLoss.Of(options.Model);
         var data = new TrainingData<TitleBatch>(batchesPerEpoch, position =>
-            BatchLoader.Load(TitleBatches.Plan(pairs, options.BatchSize, options.Seed, position.Epoch),
+            BatchLoader.Load(Shares(TitleBatches.Plan(pairs, options.BatchSize, options.Seed, position.Epoch), communicator),
                 indices => OnDevice(TitleBatches.Collate(indices.Select(i => pairs[i]).ToArray(), 1), device), options.Workers, prefetch: 4, position.Batch, cancellation));
 
         var best = ReadBest(bestPath, output);
@@ -91,7 +110,7 @@ public static class TitleTraining
         {
             var current = new TrainedTitleModel(parameters, vocabulary, options.Model);
             var scores = TitleEvaluation.Score(current, subset, TitleEvaluationOptions.Default, progress);
-            if (scores.RougeL > best)
+            if (scores.RougeL > best && root)
             {
                 best = scores.RougeL;
                 current.Save(options.OutDirectory);
@@ -103,26 +122,40 @@ public static class TitleTraining
         // The final evaluation (all validation pairs, greedy) takes about a minute on two cores; the budget keeps room for it.
         var reserve = TimeSpan.FromMinutes(Math.Min(3, options.Minutes * 0.1));
         // Cut to the starting step when the fit starts, saying so: each step is logged once after a resume.
-        var log = new MetricsLogObserver(MetricsLogPath(options.OutDirectory)) { Warnings = output };
+        IFitObserver[] fileObservers = root
+            ? [new MetricsLogObserver(MetricsLogPath(options.OutDirectory)) { Warnings = output }, .. observers, new CheckpointObserver(store, options.CheckpointEverySteps)]
+            : [];
         var fit = new FitOptions
         {
             Epochs = options.Epochs,
-            Observers = [log, .. observers, new CheckpointObserver(store, options.CheckpointEverySteps)],
+            Observers = fileObservers,
             TimeLimit = options.Minutes > 0 ? TimeSpan.FromMinutes(options.Minutes) - reserve - clock.Elapsed : null,
             EvaluateWithEma = options.Ema > 0,
         };
-        var result = Fit.Run(model, optimizer, state, data, Validate, fit, cancellation);
+        var result = communicator is null
+            ? Fit.Run(model, optimizer, state, data, Validate, fit, cancellation)
+            : DataParallelFit.Run(communicator, model, optimizer, state, data, Validate, fit, cancellation);
         TrainState.Dispose(result.State);
         if (!ReferenceEquals(result.State, state)) TrainState.Dispose(state);
         Tree.Dispose(fresh);
 
+        communicator?.Barrier();   // rank 0 has written the best model
         var trained = TrainedTitleModel.Load(options.OutDirectory, device);
+        if (!root)
+        {
+            var none = new RougeScores(double.NaN, double.NaN, double.NaN);
+            return new TitleTrainingResult(trained, result.History, none, none);
+        }
         var full = TitleEvaluation.Score(trained, validation, TitleEvaluationOptions.Default, progress);
         var lead = TitleEvaluation.Lead(validation, 18);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{result.End} at step {(result.History.Count > 0 ? result.History[^1].Step : state.Step)}. Best model (val[{subset.Length}] ROUGE-L {best:F4}) on all {validation.Count} validation pairs, greedy: ROUGE-1 {full.Rouge1:F4}  ROUGE-2 {full.Rouge2:F4}  ROUGE-L {full.RougeL:F4}; lead-18: ROUGE-1 {lead.Rouge1:F4}  ROUGE-2 {lead.Rouge2:F4}  ROUGE-L {lead.RougeL:F4}  ({clock.Elapsed.TotalMinutes:F1} min)"));
         return new TitleTrainingResult(trained, result.History, full, lead);
     }
+
+    /// <summary>This rank's share of every global batch of <paramref name="plan"/> (<see cref="DataParallel.ShardPlan"/>), or the plan itself in one process.</summary>
+    static IReadOnlyList<int[]> Shares(IReadOnlyList<int[]> plan, Communicator? communicator) =>
+        communicator is null ? plan : DataParallel.ShardPlan(plan, communicator.Rank, communicator.Size);
 
     /// <summary>The best validation ROUGE-L so far from <paramref name="path"/>; an empty or unreadable file counts as none, with a warning.</summary>
     static double ReadBest(string path, TextWriter output)
