@@ -22,23 +22,26 @@ public static class StateSync
     {
         ArgumentNullException.ThrowIfNull(communicator);
         ArgumentNullException.ThrowIfNull(state);
-        var encoded = OptimizerStates.Encode(state.OptimizerState);
-        var tensors = Tree.Leaves(state.Parameters).Concat(encoded.Tensors.Select(t => t.Value)).Append(state.RandomState).ToArray();
+        var parameterLeaves = Tree.Flatten(state.Parameters);
+        using var flat = StateLeaves.Flatten(state.OptimizerState, parameterLeaves);
+        var tensors = parameterLeaves.Select(t => t.Value).Concat(flat.Leaves.Select(t => t.Value)).Append(state.RandomState).ToArray();
         var shapes = string.Join(";", tensors.Select(t => $"{t.dtype}[{string.Join(",", t.shape)}]"));
         if (!Agree(communicator, [Fingerprint(shapes)], root))
             throw new InvalidOperationException($"Rank {communicator.Rank}: the ranks' train states differ in structure (tensor dtypes and shapes); every rank must build the same model and pipeline.");
 
         var copies = tensors.Select(HostCopy).ToArray();
         foreach (var copy in copies) communicator.Broadcast(copy, root);
-        var structure = BroadcastText(communicator, encoded.Structure, root);
         var numbers = new long[] { state.Step, state.Position.Epoch, state.Position.Batch };
         communicator.Broadcast(numbers, root);
 
         var placed = copies.Select((copy, i) => Place(copy, tensors[i].device)).ToArray();
-        var leafCount = Tree.LeafCount(state.Parameters);
+        var leafCount = parameterLeaves.Count;
         var parameters = Tree.Unflatten(state.Parameters, placed[..leafCount]);
-        var optimizerTensors = encoded.Tensors.Select((t, i) => new TreeLeaf(t.Path, placed[leafCount + i])).ToArray();
-        var optimizerState = OptimizerStates.Decode(new EncodedState(optimizerTensors, structure));
+        var optimizerLeaves = flat.Leaves.Select((t, i) => new TreeLeaf(t.Path, placed[leafCount + i])).ToArray();
+        // This rank's own state gives the structure; the root's leaves (moments and counters) fill it.
+        var optimizerState = StateLeaves.Restore(state.OptimizerState, parameterLeaves, optimizerLeaves);
+        var kept = OptimizerStates.Tensors(optimizerState).ToHashSet(ReferenceEqualityComparer.Instance);
+        foreach (var leaf in optimizerLeaves.Where(leaf => !kept.Contains(leaf.Value))) leaf.Value.Dispose();
         return new TrainState<TParams>(parameters, optimizerState, numbers[0], placed[^1], new DataPosition((int)numbers[1], (int)numbers[2]));
     }
 
@@ -97,16 +100,6 @@ public static class StateSync
         var moved = copy.to(device);
         copy.Dispose();
         return moved;
-    }
-
-    static string BroadcastText(Communicator communicator, string text, int root)
-    {
-        var bytes = Encoding.UTF8.GetBytes(text);
-        Span<long> length = [bytes.Length];
-        communicator.Broadcast(length, root);
-        using var buffer = communicator.Rank == root ? torch.tensor(bytes, dtype: torch.uint8) : torch.zeros(length[0], dtype: torch.uint8);
-        communicator.Broadcast(buffer, root);
-        return Encoding.UTF8.GetString(buffer.data<byte>().ToArray());
     }
 
     static double Fingerprint(string text)

@@ -46,7 +46,10 @@ let ``the object-expression stage keeps an F# record as its state, which checkpo
     Assert.Equal<float32[]>([| 1.0f; -1.0f; 0.0f |], result.Updates.[0].Value.data<float32>().ToArray())
     let state = result.State :?> Quadrants.SignMomentumState
     Assert.Equal<float32[]>([| 1.0f; -2.0f; 0.0f |], state.Averages.[0].data<float32>().ToArray())
-    let decoded = OptimizerStates.Decode(OptimizerStates.Encode(result.State))
+    use flat = StateLeaves.Flatten(result.State, parameters)
+    Assert.Equal<string[]>([| "averages/w" |], flat.Leaves |> Seq.map (fun leaf -> leaf.Path) |> Seq.toArray)
+    let stored = flat.Leaves |> Seq.map (fun leaf -> TreeLeaf(leaf.Path, leaf.Value.clone())) |> Seq.toArray
+    let decoded = StateLeaves.Restore(stage.Init(parameters), parameters, stored)
     Assert.True(OptimizerStates.Equal(result.State, decoded))
 
 [<Fact>]

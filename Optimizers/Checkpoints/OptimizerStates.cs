@@ -2,70 +2,45 @@ using System.Collections;
 using System.Globalization;
 using System.Reflection;
 using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Functional.Core;
 using TorchSharp;
 
 namespace Functional.Optimizers;
 
-/// <summary>An optimizer state as plain data: named tensors plus a JSON description of everything else.</summary>
-/// <param name="Tensors">The state's tensors in tree order, named by their path in the state (<c>states/0/mu/1</c>).</param>
-/// <param name="Structure">
-/// JSON: each record as <c>{"type": assembly-qualified name, "fields": {...}}</c> in constructor order, each list as
-/// <c>{"list": element type, "items": [...]}</c>, each scalar as <c>{"scalar": type, "value": invariant round-trip text}</c>,
-/// each tensor as <c>{"tensor": name}</c>, absent values as <c>null</c>.
-/// </param>
-public sealed record EncodedState(IReadOnlyList<TreeLeaf> Tensors, string Structure);
-
 /// <summary>
-/// Checkpointing, comparison and printing of optimizer states. A state is any value built from immutable records
+/// Comparison, searching and printing of optimizer states (checkpoints use <see cref="StateLeaves"/>). A state is any value built from immutable records
 /// (a public constructor taking all public properties), lists and arrays, fields typed <c>object</c>, tensors,
 /// and scalars (numbers, booleans, strings, enums) — every state of this library is.
 /// </summary>
 public static class OptimizerStates
 {
     /// <summary>
-    /// The state as named tensors and a JSON structure. <see cref="Decode"/> of the result gives a state equal to
-    /// <paramref name="state"/> (<see cref="Equal"/>: same types, same scalars bit for bit, tensors bitwise). The
-    /// tensors are the state's own (not copies).
-    /// </summary>
-    public static EncodedState Encode(object state)
-    {
-        var tensors = new List<TreeLeaf>();
-        var structure = EncodeValue(state, "", tensors);
-        return new EncodedState(tensors, structure?.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) ?? "null");
-    }
-
-    /// <summary>
-    /// The state described by <paramref name="encoded"/>. The rebuilt state holds the given tensors themselves.
-    /// </summary>
-    /// <exception cref="ArgumentException">The JSON names a type that is not a state type, or a tensor that is not given.</exception>
-    public static object Decode(EncodedState encoded)
-    {
-        var tensors = encoded.Tensors.ToDictionary(t => t.Path, t => t.Value);
-        var root = JsonNode.Parse(encoded.Structure);
-        return DecodeValue(root, typeof(object), tensors) ?? throw new ArgumentException("The encoded state is null.", nameof(encoded));
-    }
-
-    /// <summary>
     /// Value equality of two states: same record types, same structure, scalars equal bit for bit (so NaN equals
     /// NaN), tensors with the same name, dtype, shape and bytes.
     /// </summary>
     public static bool Equal(object first, object second)
     {
-        var (a, b) = (Encode(first), Encode(second));
-        if (a.Structure != b.Structure || a.Tensors.Count != b.Tensors.Count) return false;
-        for (var i = 0; i < a.Tensors.Count; i++)
+        ArgumentNullException.ThrowIfNull(first);
+        ArgumentNullException.ThrowIfNull(second);
+        if (!Skeleton(first).SequenceEqual(Skeleton(second))) return false;
+        using var a = StateLeaves.Flatten(first, []);
+        using var b = StateLeaves.Flatten(second, []);
+        if (a.Leaves.Count != b.Leaves.Count) return false;
+        for (var i = 0; i < a.Leaves.Count; i++)
         {
-            var (x, y) = (a.Tensors[i].Value, b.Tensors[i].Value);
-            if (a.Tensors[i].Path != b.Tensors[i].Path || x.dtype != y.dtype || !x.shape.SequenceEqual(y.shape)) return false;
+            var (x, y) = (a.Leaves[i].Value, b.Leaves[i].Value);
+            if (a.Leaves[i].Path != b.Leaves[i].Path || x.dtype != y.dtype || !x.shape.SequenceEqual(y.shape)) return false;
             using var left = x.contiguous();
             using var right = y.contiguous();
             if (!left.bytes.SequenceEqual(right.bytes)) return false;
         }
         return true;
     }
+
+    /// <summary>The record and list types of a state and its scalars' values, depth first (tensors are compared apart).</summary>
+    static IEnumerable<string> Skeleton(object state) =>
+        Nodes(state).Where(node => node is not torch.Tensor)
+            .Select(node => IsScalar(node.GetType()) ? $"{node.GetType().Name} = {ScalarText(node)}" : node.GetType().FullName ?? node.GetType().Name);
 
     /// <summary>
     /// A readable, indented description: one line per record (its type), scalar (name = value) and tensor (path,
@@ -83,7 +58,7 @@ public static class OptimizerStates
         state is null ? null : Nodes(state).OfType<T>().FirstOrDefault();
 
     /// <summary>
-    /// The tensors of <paramref name="state"/> in the order of <see cref="Encode"/> (the state's own, not copies),
+    /// The tensors of <paramref name="state"/> in the order of <see cref="StateLeaves.Flatten"/> (the state's own, not copies),
     /// found without building the JSON structure: for releasing a state.
     /// </summary>
     public static IReadOnlyList<torch.Tensor> Tensors(object state) => Nodes(state).OfType<torch.Tensor>().ToArray();
@@ -99,9 +74,9 @@ public static class OptimizerStates
                 foreach (var node in Nodes(child)) yield return node;
     }
 
-    static bool IsScalar(Type type) => type.IsPrimitive || type.IsEnum || type == typeof(string) || type == typeof(decimal);
+    internal static bool IsScalar(Type type) => type.IsPrimitive || type.IsEnum || type == typeof(string) || type == typeof(decimal);
 
-    static ConstructorInfo RecordConstructor(Type type) =>
+    internal static ConstructorInfo RecordConstructor(Type type) =>
         type.GetConstructors(BindingFlags.Public | BindingFlags.Instance)
             .Where(c => c.GetParameters().All(p => Property(type, p) is not null))
             .MaxBy(c => c.GetParameters().Length)
@@ -111,7 +86,7 @@ public static class OptimizerStates
         type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .FirstOrDefault(p => p.GetIndexParameters().Length == 0 && string.Equals(p.Name, parameter.Name, StringComparison.OrdinalIgnoreCase));
 
-    static IEnumerable<(ParameterInfo Parameter, object? Value)> Fields(object record)
+    internal static IEnumerable<(ParameterInfo Parameter, object? Value)> Fields(object record)
     {
         var type = record.GetType();
         if (typeof(Delegate).IsAssignableFrom(type))
@@ -124,32 +99,6 @@ public static class OptimizerStates
         : type.IsGenericType && type.GetGenericArguments().Length == 1 && typeof(IEnumerable).IsAssignableFrom(type) ? type.GetGenericArguments()[0]
         : null;
 
-    static JsonNode? EncodeValue(object? value, string path, List<TreeLeaf> tensors)
-    {
-        switch (value)
-        {
-            case null:
-                return null;
-            case torch.Tensor tensor:
-                tensors.Add(new TreeLeaf(path, tensor));
-                return new JsonObject { ["tensor"] = path };
-        }
-        var type = value.GetType();
-        if (IsScalar(type))
-            return new JsonObject { ["scalar"] = type.AssemblyQualifiedName, ["value"] = ScalarText(value) };
-        if (value is IEnumerable items && ElementType(type) is { } element)
-        {
-            var array = new JsonArray();
-            var index = 0;
-            foreach (var item in items) array.Add(EncodeValue(item, TreePath.Join(path, (index++).ToString(CultureInfo.InvariantCulture)), tensors));
-            return new JsonObject { ["list"] = element.AssemblyQualifiedName, ["items"] = array };
-        }
-        var fields = new JsonObject();
-        foreach (var (parameter, field) in Fields(value))
-            fields[parameter.Name!] = EncodeValue(field, TreePath.Join(path, TreePath.FieldSegment(parameter.Name!)), tensors);
-        return new JsonObject { ["type"] = type.AssemblyQualifiedName, ["fields"] = fields };
-    }
-
     static string ScalarText(object value) => value switch
     {
         double d => BitConverter.DoubleToInt64Bits(d) == BitConverter.DoubleToInt64Bits(-0.0) ? "-0" : d.ToString("R", CultureInfo.InvariantCulture),
@@ -158,75 +107,6 @@ public static class OptimizerStates
         IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString()!,
     };
-
-    static object ParseScalar(Type type, string text) =>
-        type == typeof(string) ? text
-        : type.IsEnum ? Enum.Parse(type, text)
-        : type == typeof(bool) ? bool.Parse(text)
-        : type == typeof(char) ? text[0]
-        : Convert.ChangeType(text, type, CultureInfo.InvariantCulture);
-
-    /// <summary>
-    /// Assembly names that states were written under before an assembly was renamed, and the assembly that holds those
-    /// types now: <c>Optimizers</c> became <c>Functional.Optimizers</c> (the types kept their namespaces).
-    /// </summary>
-    static readonly IReadOnlyDictionary<string, System.Reflection.Assembly> RenamedAssemblies =
-        new Dictionary<string, System.Reflection.Assembly>(StringComparer.Ordinal) { ["Optimizers"] = typeof(OptimizerStates).Assembly };
-
-    /// <summary>The type an encoded state names, reading the assembly names of <see cref="RenamedAssemblies"/> as their new ones; null when unknown.</summary>
-    static Type? FindType(string name) =>
-        Type.GetType(name,
-            assembly => RenamedAssemblies.TryGetValue(assembly.Name ?? "", out var renamed) ? renamed : LoadOrNull(assembly),
-            (assembly, typeName, ignoreCase) => assembly is null ? Type.GetType(typeName, false, ignoreCase) : assembly.GetType(typeName, false, ignoreCase),
-            throwOnError: false);
-
-    static System.Reflection.Assembly? LoadOrNull(System.Reflection.AssemblyName name)
-    {
-        try
-        {
-            return System.Reflection.Assembly.Load(name);
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-    }
-
-    static Type ResolveType(string? name)
-    {
-        var type = name is null ? null : FindType(name);
-        if (type is null) throw new ArgumentException($"Unknown type '{name}' in the encoded state.");
-        if (typeof(Delegate).IsAssignableFrom(type) || type.IsAbstract || type.IsInterface)
-            throw new ArgumentException($"'{type.FullName}' cannot be part of a state.");
-        return type;
-    }
-
-    static object? DecodeValue(JsonNode? node, Type declared, Dictionary<string, torch.Tensor> tensors)
-    {
-        if (node is null) return null;
-        var json = node.AsObject();
-        if (json.TryGetPropertyValue("tensor", out var name))
-            return tensors.TryGetValue(name!.GetValue<string>(), out var tensor)
-                ? tensor
-                : throw new ArgumentException($"The encoded state needs the tensor '{name}', which is not given.");
-        if (json.TryGetPropertyValue("scalar", out var scalarType))
-            return ParseScalar(ResolveType(scalarType!.GetValue<string>()), json["value"]!.GetValue<string>());
-        if (json.TryGetPropertyValue("list", out var elementName))
-        {
-            var elementText = elementName!.GetValue<string>();
-            var element = FindType(elementText) ?? throw new ArgumentException($"Unknown type '{elementText}' in the encoded state.");
-            var items = json["items"]!.AsArray();
-            var array = Array.CreateInstance(element, items.Count);
-            for (var i = 0; i < items.Count; i++) array.SetValue(DecodeValue(items[i], element, tensors), i);
-            return declared.IsGenericType && declared.GetGenericTypeDefinition() == typeof(List<>) ? Activator.CreateInstance(declared, array) : array;
-        }
-        var type = ResolveType(json["type"]?.GetValue<string>());
-        if (!declared.IsAssignableFrom(type)) throw new ArgumentException($"The encoded state has a {type.Name} where a {declared.Name} belongs.");
-        var constructor = RecordConstructor(type);
-        var fields = json["fields"]!.AsObject();
-        var arguments = constructor.GetParameters().Select(p => DecodeValue(fields[p.Name!], p.ParameterType, tensors)).ToArray();
-        return constructor.Invoke(arguments);
-    }
 
     static void DescribeValue(object? value, string name, int depth, StringBuilder builder)
     {

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Functional.Core;
 using Functional.Optimizers;
 using TorchSharp;
@@ -15,7 +13,9 @@ namespace Functional.Training;
 /// </summary>
 public static class TrainStateFile
 {
-    const string Format = "functional.train-state/1";
+    const string Format = "functional.train-state/2";
+    const string OlderFormat = "functional.train-state/1";
+    static readonly string[] MetadataKeys = ["format", "step", "epoch", "batch"];
     const string ParametersPrefix = "parameters/";
     const string OptimizerPrefix = "optimizer/";
     const string RandomName = "random";
@@ -24,9 +24,10 @@ public static class TrainStateFile
     public static string Save<TParams>(CheckpointStore store, TrainState<TParams> state)
     {
         ArgumentNullException.ThrowIfNull(store);
-        var optimizer = OptimizerStates.Encode(state.OptimizerState);
-        var tensors = Tree.Flatten(state.Parameters).Select(leaf => new NamedTensor(ParametersPrefix + leaf.Path, leaf.Value))
-            .Concat(optimizer.Tensors.Select(leaf => new NamedTensor(OptimizerPrefix + leaf.Path, leaf.Value)))
+        var parameters = Tree.Flatten(state.Parameters);
+        using var optimizer = StateLeaves.Flatten(state.OptimizerState, parameters);
+        var tensors = parameters.Select(leaf => new NamedTensor(ParametersPrefix + leaf.Path, leaf.Value))
+            .Concat(optimizer.Leaves.Select(leaf => new NamedTensor(OptimizerPrefix + leaf.Path, leaf.Value)))
             .Append(new NamedTensor(RandomName, state.RandomState));
         var metadata = new Dictionary<string, string>
         {
@@ -34,17 +35,20 @@ public static class TrainStateFile
             ["step"] = state.Step.ToString(CultureInfo.InvariantCulture),
             ["epoch"] = state.Position.Epoch.ToString(CultureInfo.InvariantCulture),
             ["batch"] = state.Position.Batch.ToString(CultureInfo.InvariantCulture),
-            ["optimizer"] = optimizer.Structure,
         };
         return store.Save(state.Step, tensors, metadata);
     }
 
     /// <summary>The bytes of the tensor data a checkpoint of <paramref name="state"/> holds (the file adds a small header).</summary>
-    public static long SizeOf<TParams>(TrainState<TParams> state) =>
-        Tree.Flatten(state.Parameters).Select(leaf => leaf.Value)
-            .Concat(OptimizerStates.Encode(state.OptimizerState).Tensors.Select(leaf => leaf.Value))
+    public static long SizeOf<TParams>(TrainState<TParams> state)
+    {
+        var parameters = Tree.Flatten(state.Parameters);
+        using var optimizer = StateLeaves.Flatten(state.OptimizerState, parameters);
+        return parameters.Select(leaf => leaf.Value)
+            .Concat(optimizer.Leaves.Select(leaf => leaf.Value))
             .Append(state.RandomState)
             .Sum(tensor => tensor.numel() * tensor.element_size());
+    }
 
     /// <summary>
     /// Checks, before training, that the disk of <paramref name="store"/> has room for two checkpoints of
@@ -152,8 +156,18 @@ public static class TrainStateFile
     static TrainState<TParams> Decode<TParams>(SafeTensorsContent content, TParams template, IGradientTransformation optimizer, string what)
     {
         var metadata = content.Metadata;
-        if (metadata.GetValueOrDefault("format") != Format)
-            throw new InvalidDataException($"The {what} is not a train state (format '{metadata.GetValueOrDefault("format") ?? "none"}', expected '{Format}').");
+        var format = metadata.GetValueOrDefault("format");
+        if (format == OlderFormat)
+            throw new InvalidDataException(
+                $"The {what} was written by an older version of this program (format '{OlderFormat}', whose optimizer state names CLR types); "
+                + "it cannot be loaded: start over with --restart (the option Restart).");
+        if (format != Format)
+            throw new InvalidDataException($"The {what} is not a train state (format '{format ?? "none"}', expected '{Format}').");
+        if (metadata.Keys.Order(StringComparer.Ordinal).FirstOrDefault(key => !MetadataKeys.Contains(key)) is { } unknown)
+            throw new InvalidDataException($"The {what} has the metadata '{unknown}', which a train state does not have (it has only {string.Join(", ", MetadataKeys)}).");
+        if (content.Tensors.FirstOrDefault(t => t.Name != RandomName && !t.Name.StartsWith(ParametersPrefix, StringComparison.Ordinal)
+                                                && !t.Name.StartsWith(OptimizerPrefix, StringComparison.Ordinal)) is { } stray)
+            throw new InvalidDataException($"The {what} has the tensor '{stray.Name}', which is neither a parameter, an optimizer-state leaf nor the random state.");
         var parameterTensors = content.Tensors.Where(t => t.Name.StartsWith(ParametersPrefix, StringComparison.Ordinal))
             .Select(t => new NamedTensor(t.Name[ParametersPrefix.Length..], t.Value)).ToArray();
         TParams parameters;
@@ -166,14 +180,12 @@ public static class TrainStateFile
             throw new InvalidDataException($"The {what} was written for another model: {error.Message}", error);
         }
 
-        var stored = new EncodedState(
-            content.Tensors.Where(t => t.Name.StartsWith(OptimizerPrefix, StringComparison.Ordinal))
-                .Select(t => new TreeLeaf(t.Name[OptimizerPrefix.Length..], OnDevice(t.Value, TrainingSteps.DeviceOf(template)))).ToArray(),
-            metadata.GetValueOrDefault("optimizer") ?? throw new InvalidDataException($"The {what} has no optimizer state."));
-        CheckSamePipeline(stored, template, optimizer, what);
+        var saved = content.Tensors.Where(t => t.Name.StartsWith(OptimizerPrefix, StringComparison.Ordinal))
+            .Select(t => new TreeLeaf(t.Name[OptimizerPrefix.Length..], OnDevice(t.Value, TrainingSteps.DeviceOf(template)))).ToArray();
+        var optimizerState = RestoreOptimizer(saved, template, optimizer, what);
         var random = content.Tensors.FirstOrDefault(t => t.Name == RandomName)?.Value
                      ?? throw new InvalidDataException($"The {what} has no random state '{RandomName}'.");
-        return new TrainState<TParams>(parameters, OptimizerStates.Decode(stored), Number(metadata, "step", what),
+        return new TrainState<TParams>(parameters, optimizerState, Number(metadata, "step", what),
             random, new DataPosition((int)Number(metadata, "epoch", what), (int)Number(metadata, "batch", what)));
     }
 
@@ -186,63 +198,30 @@ public static class TrainStateFile
         return moved;
     }
 
-    /// <summary>Compares the stored optimizer state's skeleton (record types, field names, scalar types, tensor names, dtypes and shapes) with a fresh one.</summary>
-    static void CheckSamePipeline<TParams>(EncodedState stored, TParams template, IGradientTransformation optimizer, string what)
+    /// <summary>
+    /// The saved optimizer leaves restored into a fresh <c>Init</c> of <paramref name="optimizer"/> for <paramref name="template"/>
+    /// (<see cref="StateLeaves.Restore"/>); the leaves read as scalars (counters) are released, the others are the state's.
+    /// </summary>
+    static object RestoreOptimizer<TParams>(IReadOnlyList<TreeLeaf> saved, TParams template, IGradientTransformation optimizer, string what)
     {
-        var fresh = OptimizerStates.Encode(Optimizer.Init(optimizer, template));
+        var fresh = Optimizer.Init(optimizer, template);
         try
         {
-            var expected = Skeleton(fresh);
-            var actual = Skeleton(stored);
-            var index = Enumerable.Range(0, Math.Max(expected.Count, actual.Count))
-                .FirstOrDefault(i => i >= expected.Count || i >= actual.Count || expected[i] != actual[i], -1);
-            if (index >= 0)
-                throw new InvalidDataException(
-                    $"The {what} was written for another optimizer pipeline: the pipeline expects {expected.ElementAtOrDefault(index) ?? "nothing more"}, the checkpoint has {actual.ElementAtOrDefault(index) ?? "nothing more"}.");
+            var restored = StateLeaves.Restore(fresh, Tree.Flatten(template), saved);
+            var kept = OptimizerStates.Tensors(restored).ToHashSet(ReferenceEqualityComparer.Instance);
+            foreach (var leaf in saved.Where(leaf => !kept.Contains(leaf.Value))) leaf.Value.Dispose();
+            return restored;
+        }
+        catch (TreeMismatchException error)
+        {
+            throw new InvalidDataException(
+                $"The {what} was written for another optimizer pipeline: at 'optimizer/{error.Path}' the pipeline expects {error.Expected}, the checkpoint has {error.Actual}.", error);
         }
         finally
         {
-            foreach (var leaf in fresh.Tensors) leaf.Value.Dispose();
+            foreach (var tensor in OptimizerStates.Tensors(fresh)) tensor.Dispose();
         }
     }
-
-    static List<string> Skeleton(EncodedState state)
-    {
-        var shapes = state.Tensors.ToDictionary(t => t.Path, t => $"{t.Value.dtype}{Shapes.Format(t.Value.shape)}", StringComparer.Ordinal);
-        var lines = new List<string>();
-        void Walk(JsonNode? node, string at)
-        {
-            switch (node)
-            {
-                case null:
-                    lines.Add($"'{at}' = nothing");
-                    break;
-                case JsonObject o when o["tensor"] is { } name:
-                    var tensorName = name.GetValue<string>();
-                    lines.Add($"tensor '{tensorName}' {shapes.GetValueOrDefault(tensorName, "(missing)")}");
-                    break;
-                case JsonObject o when o["scalar"] is { } type:
-                    lines.Add($"'{at}' of type {ShortType(type.GetValue<string>())}");
-                    break;
-                case JsonObject o when o["list"] is not null:
-                    var items = o["items"]!.AsArray();
-                    lines.Add($"'{at}' a list of {items.Count}");
-                    for (var i = 0; i < items.Count; i++) Walk(items[i], TreePath.Join(at, i.ToString(CultureInfo.InvariantCulture)));
-                    break;
-                case JsonObject o when o["type"] is { } type:
-                    lines.Add($"'{at}' a {ShortType(type.GetValue<string>())}");
-                    foreach (var (field, value) in o["fields"]!.AsObject()) Walk(value, TreePath.Join(at, field));
-                    break;
-                default:
-                    lines.Add($"'{at}' = {node.ToJsonString()}");
-                    break;
-            }
-        }
-        Walk(JsonNode.Parse(state.Structure), "");
-        return lines;
-    }
-
-    static string ShortType(string assemblyQualified) => assemblyQualified.Split(',')[0].Split('.')[^1];
 
     static long Number(IReadOnlyDictionary<string, string> metadata, string key, string what) =>
         long.TryParse(metadata.GetValueOrDefault(key), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
