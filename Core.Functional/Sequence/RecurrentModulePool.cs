@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -11,26 +10,49 @@ namespace Functional.Core;
 /// </summary>
 /// <remarks>
 /// A rented module belongs to one graph until that graph returns it, so concurrent graphs (several calls before a
-/// backward, several threads) each get their own. At most <see cref="Capacity"/> idle modules are kept per key; a
-/// module beyond that, or one whose graph is never released, is freed as usual. Thread-safe.
+/// backward, several threads) each get their own. The pool is bounded: at most <see cref="NativeRecurrentModules.Capacity"/>
+/// idle modules over all shapes, the least recently returned freed first, and a module whose graph is never released is
+/// freed as usual. <see cref="Clear"/> frees every idle module at once. Thread-safe.
 /// </remarks>
 internal static class RecurrentModulePool
 {
-    /// <summary>Idle modules kept per key.</summary>
-    const int Capacity = 4;
-
     /// <summary>What makes two modules interchangeable.</summary>
     internal sealed record Key(Recurrence.Kind Kind, long Inputs, long Hidden, int Layers, bool Bidirectional, ScalarType Dtype, DeviceType Device, int DeviceIndex);
 
     /// <summary>A module and its weight leaves in <see cref="Recurrence.Weights"/> order.</summary>
     internal sealed record Entry(nn.Module Module, Tensor[] Weights);
 
-    static readonly ConcurrentDictionary<Key, ConcurrentBag<Entry>> Idle = new();
+    static readonly object Lock = new();
+
+    /// <summary>Idle modules, the most recently returned first.</summary>
+    static readonly LinkedList<(Key Key, Entry Entry)> Idle = new();
+
+    static long released;
+
+    /// <summary>Idle modules held now (never more than <see cref="NativeRecurrentModules.Capacity"/>).</summary>
+    internal static int Count
+    {
+        get
+        {
+            lock (Lock) return Idle.Count;
+        }
+    }
+
+    /// <summary>Modules freed so far, by eviction or <see cref="Clear"/>.</summary>
+    internal static long Released => Interlocked.Read(ref released);
 
     /// <summary>An idle module of <paramref name="key"/>'s shape, or a new one; its weights hold arbitrary values.</summary>
     internal static Entry Rent(Key key)
     {
-        if (Idle.TryGetValue(key, out var bag) && bag.TryTake(out var entry)) return entry;
+        lock (Lock)
+        {
+            for (var node = Idle.First; node is not null; node = node.Next)
+                if (node.Value.Key == key)
+                {
+                    Idle.Remove(node);
+                    return node.Value.Entry;
+                }
+        }
         using var noGradient = no_grad();
         var module = Construct(key);
         module.to(key.Dtype).to(new Device(key.Device, key.DeviceIndex));
@@ -40,7 +62,6 @@ internal static class RecurrentModulePool
         foreach (var weight in weights) weight.DetachFromDisposeScope();
         return new Entry(module, weights);
     }
-
     /// <summary>
     /// A new module of <paramref name="key"/>'s shape on the CPU. libtorch initialises it from torch's default generator;
     /// that generator's state is put back afterwards, so a user's seeded stream does not depend on whether a masked
@@ -62,15 +83,38 @@ internal static class RecurrentModulePool
 
     static readonly object ConstructionLock = new();
 
-    /// <summary>Hands <paramref name="entry"/> back once no graph uses it; frees it when the pool of its key is full.</summary>
+    /// <summary>Hands <paramref name="entry"/> back once no graph uses it; frees the least recently returned module when the pool is full.</summary>
     internal static void Return(Key key, Entry entry)
     {
-        var bag = Idle.GetOrAdd(key, _ => []);
-        if (bag.Count < Capacity) bag.Add(entry);
-        else
+        (Key Key, Entry Entry)? evicted = null;
+        lock (Lock)
         {
-            foreach (var weight in entry.Weights) weight.Dispose();
-            entry.Module.Dispose();
+            Idle.AddFirst((key, entry));
+            if (Idle.Count > NativeRecurrentModules.Capacity)
+            {
+                evicted = Idle.Last!.Value;
+                Idle.RemoveLast();
+            }
         }
+        if (evicted is { } old) Free(old.Entry);
+    }
+
+    /// <summary>Frees every idle module; modules rented by live graphs come back (and are kept) when those graphs are released.</summary>
+    internal static void Clear()
+    {
+        (Key Key, Entry Entry)[] idle;
+        lock (Lock)
+        {
+            idle = Idle.ToArray();
+            Idle.Clear();
+        }
+        foreach (var (_, entry) in idle) Free(entry);
+    }
+
+    static void Free(Entry entry)
+    {
+        foreach (var weight in entry.Weights) weight.Dispose();
+        entry.Module.Dispose();
+        Interlocked.Increment(ref released);
     }
 }
