@@ -46,8 +46,9 @@ public static class StateLeaves
     /// <summary>
     /// The state with the structure, record types and configuration of <paramref name="fresh"/> (an <c>Init</c> of the
     /// pipeline for <paramref name="parameters"/>) whose every tensor and numeric scalar is the leaf of
-    /// <paramref name="saved"/> at the same path. The result holds the saved tensors themselves; the tensors of
-    /// <paramref name="fresh"/> are not used (the caller releases them) and nothing is disposed.
+    /// <paramref name="saved"/> at the same path. The result holds the saved tensors themselves (the 0-d leaves of
+    /// scalars are read, not kept: the caller releases them, and the tensors of <paramref name="fresh"/>, which are not
+    /// used); nothing is disposed here. Only the record and list types found in <paramref name="fresh"/> are built.
     /// </summary>
     /// <exception cref="TreeMismatchException">
     /// A leaf is missing, has another dtype or shape, or <paramref name="saved"/> has a leaf the fresh state does not:
