@@ -20,6 +20,29 @@ public sealed class GanFilesTests : IDisposable
         if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
     }
 
+    [Theory]
+    [InlineData("optimizer-structure", "older version")]
+    [InlineData("type", "has the metadata 'type'")]
+    [InlineData("optimizer/0/System.IO.FileSystemWatcher", "'optimizer/0/System.IO.FileSystemWatcher'")]
+    public void A_doctored_or_older_checkpoint_is_refused_with_a_clear_message(string added, string expected)
+    {
+        using var scope = torch.NewDisposeScope();
+        var options = GanOptions.Default with { NoiseSize = 3, GeneratorHidden = 2, DiscriminatorHidden = 3 };
+        using var generator = new torch.Generator(4);
+        var store = new CheckpointStore(folder, keepLast: 2);
+        GanCheckpoint.Save(store, GanState.Init(generator, options, GanOptimizer.Adam(options), torch.CPU), options);
+        var content = store.Load(0);
+        var metadata = content.Metadata.ToDictionary();
+        var tensors = content.Tensors.ToList();
+        if (added.Contains('/', StringComparison.Ordinal)) tensors.Add(new NamedTensor(added, torch.zeros(2)));
+        else metadata[added] = """{"type": "System.IO.FileSystemWatcher, System.IO.FileSystem.Watcher", "fields": {}}""";
+        store.Save(1, tensors, metadata);
+
+        var error = Assert.Throws<InvalidDataException>(() => GanCheckpoint.LoadLatest(store, torch.CPU));
+
+        Assert.Contains(expected, error.Message);
+    }
+
     [Fact]
     public void A_checkpoint_restores_the_whole_state_and_training_continues_identically()
     {
