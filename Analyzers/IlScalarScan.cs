@@ -8,6 +8,7 @@ using System.Reflection.Emit;
 using System.Reflection.Metadata;
 using System.Reflection.Metadata.Ecma335;
 using System.Reflection.PortableExecutable;
+using static Functional.Analyzers.IlMetadata;
 
 namespace Functional.Analyzers
 {
@@ -39,11 +40,6 @@ namespace Functional.Analyzers
             public bool MakesUnheldScalar { get; }
             public List<MethodDefinitionHandle> Callees { get; }
         }
-
-        static readonly Dictionary<short, OpCode> OpCodesByValue = typeof(OpCodes)
-            .GetFields(BindingFlags.Public | BindingFlags.Static)
-            .Select(field => (OpCode)field.GetValue(null)!)
-            .ToDictionary(op => op.Value);
 
         /// <summary>
         /// The keys (as <see cref="UnsafeTorchSharpMembers.KeyOf"/> writes them) of the public methods of the assembly
@@ -197,32 +193,6 @@ namespace Functional.Analyzers
             var signature = reference.DecodeMethodSignature(new KeyTypeProvider(), null);
             return ReferenceTypeName(metadata, (TypeReferenceHandle)parent) + "::" + metadata.GetString(reference.Name)
                 + "(" + string.Join(", ", signature.ParameterTypes) + ")";
-        }
-
-        static bool FromTorchSharp(MetadataReader metadata, TypeReferenceHandle handle)
-        {
-            var scope = metadata.GetTypeReference(handle).ResolutionScope;
-            while (scope.Kind == HandleKind.TypeReference)
-                scope = metadata.GetTypeReference((TypeReferenceHandle)scope).ResolutionScope;
-            return scope.Kind == HandleKind.AssemblyReference
-                && metadata.GetString(metadata.GetAssemblyReference((AssemblyReferenceHandle)scope).Name) == "TorchSharp";
-        }
-
-        static string ReferenceTypeName(MetadataReader metadata, TypeReferenceHandle handle)
-        {
-            var type = metadata.GetTypeReference(handle);
-            return type.ResolutionScope.Kind == HandleKind.TypeReference
-                ? ReferenceTypeName(metadata, (TypeReferenceHandle)type.ResolutionScope) + "+" + metadata.GetString(type.Name)
-                : metadata.GetString(type.Namespace) + "." + metadata.GetString(type.Name);
-        }
-
-        static string TypeName(MetadataReader metadata, TypeDefinitionHandle handle)
-        {
-            var type = metadata.GetTypeDefinition(handle);
-            var outer = type.GetDeclaringType();
-            return outer.IsNil
-                ? metadata.GetString(type.Namespace) + "." + metadata.GetString(type.Name)
-                : TypeName(metadata, outer) + "+" + metadata.GetString(type.Name);
         }
 
         static bool IsPublic(MetadataReader metadata, MethodDefinition method) =>

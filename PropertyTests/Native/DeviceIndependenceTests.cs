@@ -6,6 +6,7 @@ using System.Reflection.PortableExecutable;
 using Functional.Core;
 using Functional.Optimizers;
 using Xunit;
+using static Functional.Analyzers.IlMetadata;
 
 namespace Functional.PropertyTests.Native;
 
@@ -58,10 +59,6 @@ public sealed class DeviceIndependenceTests
     /// <summary>The device-naming sites of an assembly's IL, one line each: <c>Type::Method: what</c>.</summary>
     static class DeviceScan
     {
-        static readonly Dictionary<short, OpCode> OpCodesByValue = typeof(OpCodes)
-            .GetFields(BindingFlags.Public | BindingFlags.Static)
-            .Select(field => (OpCode)field.GetValue(null)!)
-            .ToDictionary(op => op.Value);
 
         static readonly HashSet<string> StaticDevices = ["TorchSharp.torch::CPU", "TorchSharp.torch::META", "TorchSharp.torch::get_CUDA", "TorchSharp.torch::get_MPS"];
 
@@ -106,18 +103,18 @@ public sealed class DeviceIndependenceTests
                 {
                     var made = name.EndsWith(".ctor", StringComparison.Ordinal) ? "new Device" : "torch.device";
                     if (parameters[0] == "String" && code[first].Text is { } text) return $"{made}(\"{text}\")";
-                    if (parameters[0] == "DeviceType" && code[first].Constant is { } type) return $"{made}(DeviceType.{TypeName(type)})";
+                    if (parameters[0] == "DeviceType" && code[first].Constant is { } type) return $"{made}(DeviceType.{DeviceTypeName(type)})";
                 }
             }
             var readsType = name is "TorchSharp.torch+Tensor::get_device_type" or "TorchSharp.torch+Device::get_type";
             if (readsType && i + 2 < code.Count && code[i + 1].Constant is { } compared && IsComparison(code[i + 2].Op))
-                return "compares a device type with DeviceType." + TypeName(compared);
+                return "compares a device type with DeviceType." + DeviceTypeName(compared);
             if (readsType && i + 1 < code.Count && IsZeroTest(code[i + 1].Op))
                 return "compares a device type with DeviceType.CPU"; // CPU is 0: the compiler tests for zero
             return null;
         }
 
-        static string TypeName(long value) => ((TorchSharp.DeviceType)value).ToString();
+        static string DeviceTypeName(long value) => ((TorchSharp.DeviceType)value).ToString();
 
         static bool IsConstant(Instruction instruction) => instruction.Constant is not null || instruction.Text is not null || instruction.Op == OpCodes.Ldnull;
 
@@ -189,32 +186,6 @@ public sealed class DeviceIndependenceTests
 
         static bool IsTorchSharp(MetadataReader metadata) =>
             metadata.IsAssembly && metadata.GetString(metadata.GetAssemblyDefinition().Name) == "TorchSharp";
-
-        static bool FromTorchSharp(MetadataReader metadata, TypeReferenceHandle handle)
-        {
-            var scope = metadata.GetTypeReference(handle).ResolutionScope;
-            while (scope.Kind == HandleKind.TypeReference)
-                scope = metadata.GetTypeReference((TypeReferenceHandle)scope).ResolutionScope;
-            return scope.Kind == HandleKind.AssemblyReference
-                && metadata.GetString(metadata.GetAssemblyReference((AssemblyReferenceHandle)scope).Name) == "TorchSharp";
-        }
-
-        static string ReferenceTypeName(MetadataReader metadata, TypeReferenceHandle handle)
-        {
-            var type = metadata.GetTypeReference(handle);
-            return type.ResolutionScope.Kind == HandleKind.TypeReference
-                ? ReferenceTypeName(metadata, (TypeReferenceHandle)type.ResolutionScope) + "+" + metadata.GetString(type.Name)
-                : metadata.GetString(type.Namespace) + "." + metadata.GetString(type.Name);
-        }
-
-        static string TypeName(MetadataReader metadata, TypeDefinitionHandle handle)
-        {
-            var type = metadata.GetTypeDefinition(handle);
-            var outer = type.GetDeclaringType();
-            return outer.IsNil
-                ? metadata.GetString(type.Namespace) + "." + metadata.GetString(type.Name)
-                : TypeName(metadata, outer) + "+" + metadata.GetString(type.Name);
-        }
 
         sealed class NameProvider : ISignatureTypeProvider<string, object?>
         {
