@@ -34,7 +34,7 @@ internal static class GradientBuffer
             .Concat(scalars.Select(s => s.to(dtype).reshape(-1)))
             .Append(flag.reshape(-1)).ToArray();
         var packed = torch.cat(parts, 0);
-        var host = packed.device_type == DeviceType.CPU ? packed : packed.cpu();
+        var host = packed.is_cpu() ? packed : packed.cpu();
         communicator.AllReduceSum(host);
         using var ranks = communicator.Size.ToScalar();
         var mean = host.div(ranks);

@@ -91,7 +91,7 @@ public static class StateSync
     static torch.Tensor HostCopy(torch.Tensor tensor)
     {
         using var detached = tensor.detach();
-        return detached.device_type == DeviceType.CPU ? detached.clone() : detached.cpu();
+        return detached.is_cpu() ? detached.clone() : detached.cpu();
     }
 
     static torch.Tensor Place(torch.Tensor copy, torch.Device device)

@@ -20,19 +20,8 @@ namespace Functional.PropertyTests.Native;
 /// </summary>
 public sealed class DeviceIndependenceTests
 {
-    public static TheoryData<string> Libraries() =>
-    [
-        typeof(Scalars).Assembly.Location,                                          // Functional.Core
-        typeof(IGradientTransformation).Assembly.Location,                          // Functional.Optimizers
-        typeof(Functional.Training.TrainState).Assembly.Location,                   // Functional.Training
-        typeof(Functional.Reporting.Charts).Assembly.Location,                      // Functional.Reporting
-        typeof(Functional.Models.Titles.TitleModel).Assembly.Location,              // Functional.Models
-        typeof(Functional.Facade.Sequential).Assembly.Location,                     // Functional.Facade
-        typeof(Functional.FSharpExamples.Quadrants.Classifier).Assembly.Location,   // FSharpExamples (F#)
-    ];
-
     [Theory]
-    [MemberData(nameof(Libraries))]
+    [MemberData(nameof(LibraryAssemblies.Paths), MemberType = typeof(LibraryAssemblies))]
     public void A_library_names_no_device(string path)
     {
         var findings = DeviceScan.Findings(path);

@@ -12,17 +12,8 @@ namespace Functional.PropertyTests.Native;
 /// </summary>
 public sealed class ScalarSitesTests
 {
-    public static TheoryData<string> Libraries() =>
-    [
-        typeof(Scalars).Assembly.Location,                                   // Core.Functional
-        typeof(IGradientTransformation).Assembly.Location,                   // Optimizers
-        typeof(Functional.Models.Titles.TitleModel).Assembly.Location,              // Functional.Models
-        typeof(Functional.Facade.Sequential).Assembly.Location,              // Facade.CSharp
-        typeof(Functional.FSharpExamples.Quadrants.Classifier).Assembly.Location, // FSharpExamples (F#)
-    ];
-
     [Theory]
-    [MemberData(nameof(Libraries))]
+    [MemberData(nameof(LibraryAssemblies.Paths), MemberType = typeof(LibraryAssemblies))]
     public void A_library_holds_every_Scalar_it_makes(string path)
     {
         var findings = Findings(path);
