@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Linq;
 using System.Reflection;
 using System.Reflection.Emit;
@@ -46,5 +47,46 @@ namespace Functional.Analyzers
                 ? metadata.GetString(type.Namespace) + "." + metadata.GetString(type.Name)
                 : TypeName(metadata, outer) + "+" + metadata.GetString(type.Name);
         }
+    }
+
+    /// <summary>
+    /// Signature types as the IL scans print them (<see cref="UnsafeTorchSharpMembers.KeyOf"/>): primitive type codes
+    /// (<c>Double</c>), simple type names (<c>Tensor</c>), <c>[]</c>, <c>ref </c>, generic arguments in angle brackets.
+    /// </summary>
+    public sealed class SignatureTypeNames : ISignatureTypeProvider<string, object?>
+    {
+        /// <summary>The one instance (it holds nothing).</summary>
+        public static SignatureTypeNames Instance { get; } = new SignatureTypeNames();
+
+        SignatureTypeNames() { }
+
+        /// <inheritdoc />
+        public string GetArrayType(string elementType, ArrayShape shape) => elementType + "[]";
+        /// <inheritdoc />
+        public string GetByReferenceType(string elementType) => "ref " + elementType;
+        /// <inheritdoc />
+        public string GetFunctionPointerType(MethodSignature<string> signature) => "fnptr";
+        /// <inheritdoc />
+        public string GetGenericInstantiation(string genericType, ImmutableArray<string> typeArguments) => genericType + "<" + string.Join(",", typeArguments) + ">";
+        /// <inheritdoc />
+        public string GetGenericMethodParameter(object? genericContext, int index) => "!!" + index;
+        /// <inheritdoc />
+        public string GetGenericTypeParameter(object? genericContext, int index) => "!" + index;
+        /// <inheritdoc />
+        public string GetModifiedType(string modifier, string unmodifiedType, bool isRequired) => unmodifiedType;
+        /// <inheritdoc />
+        public string GetPinnedType(string elementType) => elementType;
+        /// <inheritdoc />
+        public string GetPointerType(string elementType) => elementType + "*";
+        /// <inheritdoc />
+        public string GetPrimitiveType(PrimitiveTypeCode typeCode) => typeCode.ToString();
+        /// <inheritdoc />
+        public string GetSZArrayType(string elementType) => elementType + "[]";
+        /// <inheritdoc />
+        public string GetTypeFromDefinition(MetadataReader reader, TypeDefinitionHandle handle, byte rawTypeKind) => reader.GetString(reader.GetTypeDefinition(handle).Name);
+        /// <inheritdoc />
+        public string GetTypeFromReference(MetadataReader reader, TypeReferenceHandle handle, byte rawTypeKind) => reader.GetString(reader.GetTypeReference(handle).Name);
+        /// <inheritdoc />
+        public string GetTypeFromSpecification(MetadataReader reader, object? genericContext, TypeSpecificationHandle handle, byte rawTypeKind) => "spec";
     }
 }

@@ -167,7 +167,7 @@ namespace Functional.Analyzers
         static string DefinitionKey(MetadataReader metadata, MethodDefinitionHandle handle)
         {
             var method = metadata.GetMethodDefinition(handle);
-            var signature = method.DecodeSignature(new KeyTypeProvider(), null);
+            var signature = method.DecodeSignature(SignatureTypeNames.Instance, null);
             return TypeName(metadata, method.GetDeclaringType()) + "::" + metadata.GetString(method.Name)
                 + "(" + string.Join(", ", signature.ParameterTypes) + ")";
         }
@@ -190,7 +190,7 @@ namespace Functional.Analyzers
                 parent = blob.ReadTypeHandle();
             }
             if (parent.Kind != HandleKind.TypeReference || !FromTorchSharp(metadata, (TypeReferenceHandle)parent)) return null;
-            var signature = reference.DecodeMethodSignature(new KeyTypeProvider(), null);
+            var signature = reference.DecodeMethodSignature(SignatureTypeNames.Instance, null);
             return ReferenceTypeName(metadata, (TypeReferenceHandle)parent) + "::" + metadata.GetString(reference.Name)
                 + "(" + string.Join(", ", signature.ParameterTypes) + ")";
         }
@@ -207,25 +207,6 @@ namespace Functional.Analyzers
                 TypeAttributes.NestedPublic => IsVisible(metadata, type.GetDeclaringType()),
                 _ => false,
             };
-        }
-
-        /// <summary>Parameter types as <see cref="UnsafeTorchSharpMembers.KeyOf"/> writes them.</summary>
-        sealed class KeyTypeProvider : ISignatureTypeProvider<string, object?>
-        {
-            public string GetArrayType(string elementType, ArrayShape shape) => elementType + "[]";
-            public string GetByReferenceType(string elementType) => "ref " + elementType;
-            public string GetFunctionPointerType(MethodSignature<string> signature) => "fnptr";
-            public string GetGenericInstantiation(string genericType, ImmutableArray<string> typeArguments) => genericType + "<" + string.Join(",", typeArguments) + ">";
-            public string GetGenericMethodParameter(object? context, int index) => "!!" + index;
-            public string GetGenericTypeParameter(object? context, int index) => "!" + index;
-            public string GetModifiedType(string modifier, string unmodifiedType, bool isRequired) => unmodifiedType;
-            public string GetPinnedType(string elementType) => elementType;
-            public string GetPointerType(string elementType) => elementType + "*";
-            public string GetPrimitiveType(PrimitiveTypeCode typeCode) => typeCode.ToString();
-            public string GetSZArrayType(string elementType) => elementType + "[]";
-            public string GetTypeFromDefinition(MetadataReader reader, TypeDefinitionHandle handle, byte rawTypeKind) => reader.GetString(reader.GetTypeDefinition(handle).Name);
-            public string GetTypeFromReference(MetadataReader reader, TypeReferenceHandle handle, byte rawTypeKind) => reader.GetString(reader.GetTypeReference(handle).Name);
-            public string GetTypeFromSpecification(MetadataReader reader, object? context, TypeSpecificationHandle handle, byte rawTypeKind) => "spec";
         }
     }
 }

@@ -6,6 +6,7 @@ using System.Reflection.PortableExecutable;
 using Functional.Core;
 using Functional.Optimizers;
 using Xunit;
+using Functional.Analyzers;
 using static Functional.Analyzers.IlMetadata;
 
 namespace Functional.PropertyTests.Native;
@@ -128,14 +129,14 @@ public sealed class DeviceIndependenceTests
                 }
                 var definition = metadata.GetMethodDefinition((MethodDefinitionHandle)handle);
                 return (TypeName(metadata, definition.GetDeclaringType()) + "::" + metadata.GetString(definition.Name),
-                    definition.DecodeSignature(new NameProvider(), null).ParameterTypes.ToList());
+                    definition.DecodeSignature(SignatureTypeNames.Instance, null).ParameterTypes.ToList());
             }
             if (handle.Kind != HandleKind.MemberReference) return null;
             var reference = metadata.GetMemberReference((MemberReferenceHandle)handle);
             if (reference.Parent.Kind != HandleKind.TypeReference || !FromTorchSharp(metadata, (TypeReferenceHandle)reference.Parent)) return null;
             var name = ReferenceTypeName(metadata, (TypeReferenceHandle)reference.Parent) + "::" + metadata.GetString(reference.Name);
             var parameters = reference.GetKind() == MemberReferenceKind.Method
-                ? reference.DecodeMethodSignature(new NameProvider(), null).ParameterTypes.ToList()
+                ? reference.DecodeMethodSignature(SignatureTypeNames.Instance, null).ParameterTypes.ToList()
                 : [];
             return (name, parameters);
         }
@@ -175,23 +176,5 @@ public sealed class DeviceIndependenceTests
 
         static bool IsTorchSharp(MetadataReader metadata) =>
             metadata.IsAssembly && metadata.GetString(metadata.GetAssemblyDefinition().Name) == "TorchSharp";
-
-        sealed class NameProvider : ISignatureTypeProvider<string, object?>
-        {
-            public string GetArrayType(string elementType, ArrayShape shape) => elementType + "[]";
-            public string GetByReferenceType(string elementType) => "ref " + elementType;
-            public string GetFunctionPointerType(MethodSignature<string> signature) => "fnptr";
-            public string GetGenericInstantiation(string genericType, System.Collections.Immutable.ImmutableArray<string> typeArguments) => genericType;
-            public string GetGenericMethodParameter(object? context, int index) => "!!" + index;
-            public string GetGenericTypeParameter(object? context, int index) => "!" + index;
-            public string GetModifiedType(string modifier, string unmodifiedType, bool isRequired) => unmodifiedType;
-            public string GetPinnedType(string elementType) => elementType;
-            public string GetPointerType(string elementType) => elementType + "*";
-            public string GetPrimitiveType(PrimitiveTypeCode typeCode) => typeCode.ToString();
-            public string GetSZArrayType(string elementType) => elementType + "[]";
-            public string GetTypeFromDefinition(MetadataReader reader, TypeDefinitionHandle handle, byte rawTypeKind) => reader.GetString(reader.GetTypeDefinition(handle).Name);
-            public string GetTypeFromReference(MetadataReader reader, TypeReferenceHandle handle, byte rawTypeKind) => reader.GetString(reader.GetTypeReference(handle).Name);
-            public string GetTypeFromSpecification(MetadataReader reader, object? context, TypeSpecificationHandle handle, byte rawTypeKind) => "spec";
-        }
     }
 }
