@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Functional.Optimizers;
 using Functional.Training;
 
@@ -48,7 +47,6 @@ public static class DataParallelFit
         ArgumentNullException.ThrowIfNull(shards);
         ArgumentNullException.ThrowIfNull(options);
         StateSync.Verify(communicator, state);
-        var clock = Stopwatch.StartNew();
         using var local = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         if (options.TimeLimit is { } limit) local.CancelAfter(limit);
         using var agreed = new CancellationTokenSource();
@@ -58,12 +56,13 @@ public static class DataParallelFit
             if (stop) agreed.Cancel();
             return result;
         };
-        var distributed = options with { TimeLimit = null, Observers = [new RootObserver(communicator, options.Observers)] };
+        // A stop this rank's caller did not ask for is the time budget running out (here or on another rank).
+        FitEnd StopReason() => cancellation.IsCancellationRequested || options.TimeLimit is null ? FitEnd.Cancelled : FitEnd.OutOfTime;
+        var distributed = options with { TimeLimit = null, Observers = [new RootObserver(communicator, [new StopReasonObserver(options.Observers, StopReason)])] };
         try
         {
             var result = Fit.RunSteps(step, optimizer, state, shards, validate, distributed, agreed.Token);
-            var outOfTime = result.End == FitEnd.Cancelled && options.TimeLimit is { } budget && clock.Elapsed >= budget && !cancellation.IsCancellationRequested;
-            return outOfTime ? result with { End = FitEnd.OutOfTime } : result;
+            return result.End == FitEnd.Cancelled ? result with { End = StopReason() } : result;
         }
         catch (Exception error) when (communicator.Size > 1)
         {
