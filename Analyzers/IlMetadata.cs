@@ -19,6 +19,25 @@ namespace Functional.Analyzers
             .Select(field => (OpCode)field.GetValue(null)!)
             .ToDictionary(op => op.Value);
 
+        /// <summary>The opcode at <paramref name="at"/> of a method body, moving <paramref name="at"/> past it (one or two bytes) to its operand.</summary>
+        public static OpCode ReadOpCode(byte[] il, ref int at)
+        {
+            short value = il[at];
+            if (value == 0xFE) { value = unchecked((short)(0xFE00 | il[at + 1])); at += 2; } else at += 1;
+            return OpCodesByValue[value];
+        }
+
+        /// <summary>The size in bytes of <paramref name="op"/>'s operand, which starts at <paramref name="at"/> (a switch's depends on its count).</summary>
+        public static int OperandSize(OpCode op, byte[] il, int at) => op.OperandType switch
+        {
+            OperandType.InlineNone => 0,
+            OperandType.ShortInlineBrTarget or OperandType.ShortInlineI or OperandType.ShortInlineVar => 1,
+            OperandType.InlineVar => 2,
+            OperandType.InlineI8 or OperandType.InlineR => 8,
+            OperandType.InlineSwitch => 4 + 4 * System.BitConverter.ToInt32(il, at),
+            _ => 4,
+        };
+
         /// <summary>Whether the referenced type (or the type it is nested in) lives in the TorchSharp assembly.</summary>
         public static bool FromTorchSharp(MetadataReader metadata, TypeReferenceHandle handle)
         {

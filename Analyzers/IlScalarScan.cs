@@ -113,20 +113,10 @@ namespace Functional.Analyzers
             var calls = new List<EntityHandle>();
             for (var i = 0; i < il.Length;)
             {
-                short value = il[i];
-                if (value == 0xFE) { value = unchecked((short)(0xFE00 | il[i + 1])); i += 2; } else i += 1;
-                var op = OpCodesByValue[value];
+                var op = ReadOpCode(il, ref i);
                 if (op.OperandType == OperandType.InlineMethod)
                     calls.Add(MetadataTokens.EntityHandle(BitConverter.ToInt32(il, i)));
-                i += op.OperandType switch
-                {
-                    OperandType.InlineNone => 0,
-                    OperandType.ShortInlineBrTarget or OperandType.ShortInlineI or OperandType.ShortInlineVar => 1,
-                    OperandType.InlineVar => 2,
-                    OperandType.InlineI8 or OperandType.InlineR => 8,
-                    OperandType.InlineSwitch => 4 + 4 * BitConverter.ToInt32(il, i),
-                    _ => 4,
-                };
+                i += OperandSize(op, il, i);
             }
             return calls;
         }

@@ -146,18 +146,8 @@ public sealed class DeviceIndependenceTests
             var code = new List<Instruction>();
             for (var i = 0; i < il.Length;)
             {
-                short value = il[i];
-                if (value == 0xFE) { value = unchecked((short)(0xFE00 | il[i + 1])); i += 2; } else i += 1;
-                var op = OpCodesByValue[value];
-                var size = op.OperandType switch
-                {
-                    OperandType.InlineNone => 0,
-                    OperandType.ShortInlineBrTarget or OperandType.ShortInlineI or OperandType.ShortInlineVar => 1,
-                    OperandType.InlineVar => 2,
-                    OperandType.InlineI8 or OperandType.InlineR => 8,
-                    OperandType.InlineSwitch => 4 + 4 * BitConverter.ToInt32(il, i),
-                    _ => 4,
-                };
+                var op = ReadOpCode(il, ref i);
+                var size = OperandSize(op, il, i);
                 var operand = size == 4 ? BitConverter.ToInt32(il, i) : size == 1 ? il[i] : 0;
                 long? constant = op.Value switch
                 {
