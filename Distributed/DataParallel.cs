@@ -12,6 +12,14 @@ namespace Functional.Distributed;
 /// </summary>
 /// <remarks>
 /// <para>
+/// Model state (batch-norm running statistics, spectral vectors) is averaged over the ranks after every step, in the
+/// same all-reduce as the gradients, so every rank keeps the same state and rank 0's checkpoint is every rank's. Each
+/// rank's model normalises with its own shard's batch statistics (as PyTorch's DDP without SyncBatchNorm); for equal
+/// shards the averaged running mean equals the running mean of the global batch, and the averaged running variance is
+/// the mean of the shards' variances (it omits the spread between the shards' means). Integer leaves (counters) advance
+/// alike on every rank and are kept as they are.
+/// </para>
+/// <para>
 /// Why a step and not a gradient-transformation stage: the one all-reduce also carries the loss, the model's metrics
 /// and the ranks' stop requests (<see cref="DataParallelFit"/>), which a stage never sees; the optimizer state keeps
 /// exactly its single-process structure (checkpoints of both load the same way) and an explicit
@@ -62,25 +70,44 @@ public static class DataParallel
         var next = Memory.Scoped(() =>
         {
             var named = new SortedDictionary<string, double>(StringComparer.Ordinal);
+            ModelState? returned = null;
             var (loss, gradient) = Autodiff.ValueAndGrad(parameters =>
             {
-                var output = model(parameters, shard, new StepContext(true, local, Capture.None));
+                var output = model(parameters, shard, new StepContext(true, local, Capture.None) { State = state.ModelState });
                 foreach (var (name, value) in output.Metrics) named[name] = Number(name, value);
+                // Taken out of the differentiation's dispose scope, which ends before the step does.
+                returned = output.NextState?.Map(tensor => tensor.detach().MoveToOuterDisposeScope());
                 return output.Loss;
             }, state.Parameters);
             if (named.ContainsKey(TrainingSteps.LossName))
                 throw new ArgumentException($"The metric name '{TrainingSteps.LossName}' is reserved for the model's loss; rename the metric.");
             var values = torch.tensor(named.Values.ToArray(), dtype: torch.float64);
-            var reduced = GradientBuffer.AllReduceMean(communicator, Tree.Leaves(gradient), [loss, values], stopRequested);
+            var modelState = TrainingSteps.NextModelState(state.ModelState, returned);
+            var gradientLeaves = Tree.Leaves(gradient);
+            var averagedState = modelState.Leaves().Where(IsFloatingPoint).ToArray();
+            var reduced = GradientBuffer.AllReduceMean(communicator, [.. gradientLeaves, .. averagedState], [loss, values], stopRequested);
             stop = reduced.Stop;
             metrics[TrainingSteps.LossName] = reduced.Scalars[0];
             foreach (var (name, i) in named.Keys.Select((name, i) => (name, i))) metrics[name] = reduced.Scalars[i + 1];
-            var mean = Tree.Unflatten(gradient, reduced.Gradients);
+            var mean = Tree.Unflatten(gradient, reduced.Gradients.Take(gradientLeaves.Count));
             var (parameters, optimizerState) = Optimizer.Step(optimizer, mean, state.OptimizerState, state.Parameters);
-            return new TrainState<TParams>(parameters, optimizerState, state.Step + 1, shared.get_state(), state.Position with { Batch = state.Position.Batch + 1 });
+            return new TrainState<TParams>(parameters, optimizerState, state.Step + 1, shared.get_state(), state.Position with { Batch = state.Position.Batch + 1 },
+                RankMean(modelState, reduced.Gradients.Skip(gradientLeaves.Count).ToArray()));
         });
         return (new StepResult<TParams>(next, metrics), stop);
     }
+
+    /// <summary>
+    /// <paramref name="state"/> with its floating-point leaves replaced, in order, by <paramref name="means"/> (their means
+    /// over the ranks); other leaves (counters such as batch norm's batches tracked, equal on every rank) are kept.
+    /// </summary>
+    static ModelState RankMean(ModelState state, IReadOnlyList<torch.Tensor> means)
+    {
+        var next = 0;
+        return state.Map(leaf => IsFloatingPoint(leaf) ? means[next++] : leaf);
+    }
+
+    static bool IsFloatingPoint(torch.Tensor tensor) => tensor.is_floating_point();
 
     /// <summary>
     /// This rank's examples of a global batch: the contiguous slice <c>[n·r/R, n·(r+1)/R)</c> of <paramref name="batch"/>

@@ -1,3 +1,4 @@
+using Functional.Core;
 using Functional.Optimizers;
 using Functional.Training;
 
@@ -39,7 +40,7 @@ public static class DataParallelFit
         IGradientTransformation optimizer,
         TrainState<TParams> state,
         TrainingData<TBatch> shards,
-        Func<TParams, IReadOnlyDictionary<string, double>>? validate,
+        Func<TParams, ModelState, IReadOnlyDictionary<string, double>>? validate,
         FitOptions options,
         CancellationToken cancellation)
     {

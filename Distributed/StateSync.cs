@@ -13,9 +13,9 @@ public static class StateSync
     /// <summary>
     /// Rank <paramref name="root"/>'s train state on every rank, as fresh tensors the caller owns (<paramref name="state"/>
     /// is neither changed nor released). The other ranks' <paramref name="state"/> gives only the structure: the same model
-    /// and pipeline, e.g. a fresh <see cref="TrainState.Init{TParams}"/>, so only the root needs the checkpoint (no shared
-    /// file system). Parameters, optimizer-state tensors, random state, step, data position and the optimizer state's
-    /// scalars (step counters) all come from the root.
+    /// and pipeline, e.g. a fresh <see cref="TrainState.Init{TParams}(TParams, Functional.Optimizers.IGradientTransformation, ulong)"/>, so only the root needs the checkpoint (no shared
+    /// file system). Parameters, optimizer-state tensors, model state, random state, step, data position and the optimizer
+    /// state's scalars (step counters) all come from the root.
     /// </summary>
     /// <exception cref="InvalidOperationException">The ranks' states differ in structure (another model or pipeline).</exception>
     public static TrainState<TParams> Broadcast<TParams>(Communicator communicator, TrainState<TParams> state, int root = 0)
@@ -24,7 +24,8 @@ public static class StateSync
         ArgumentNullException.ThrowIfNull(state);
         var parameterLeaves = Tree.Flatten(state.Parameters);
         using var flat = StateLeaves.Flatten(state.OptimizerState, parameterLeaves);
-        var tensors = parameterLeaves.Select(t => t.Value).Concat(flat.Leaves.Select(t => t.Value)).Append(state.RandomState).ToArray();
+        var modelState = state.ModelState.Leaves();
+        var tensors = parameterLeaves.Select(t => t.Value).Concat(flat.Leaves.Select(t => t.Value)).Concat(modelState).Append(state.RandomState).ToArray();
         var shapes = string.Join(";", tensors.Select(t => $"{t.dtype}[{string.Join(",", t.shape)}]"));
         if (!Agree(communicator, [Fingerprint(shapes)], root))
             throw new InvalidOperationException($"Rank {communicator.Rank}: the ranks' train states differ in structure (tensor dtypes and shapes); every rank must build the same model and pipeline.");
@@ -38,16 +39,19 @@ public static class StateSync
         var leafCount = parameterLeaves.Count;
         var parameters = Tree.Unflatten(state.Parameters, placed[..leafCount]);
         var optimizerLeaves = flat.Leaves.Select((t, i) => new TreeLeaf(t.Path, placed[leafCount + i])).ToArray();
+        var modelStateStart = leafCount + optimizerLeaves.Length;
+        var rootModelState = state.ModelState.IsEmpty ? ModelState.Empty
+            : new ModelState(Tree.Unflatten(state.ModelState.Value, placed[modelStateStart..(modelStateStart + modelState.Count)]));
         // This rank's own state gives the structure; the root's leaves (moments and counters) fill it.
         var optimizerState = StateLeaves.Restore(state.OptimizerState, parameterLeaves, optimizerLeaves);
         var kept = OptimizerStates.Tensors(optimizerState).ToHashSet(ReferenceEqualityComparer.Instance);
         foreach (var leaf in optimizerLeaves.Where(leaf => !kept.Contains(leaf.Value))) leaf.Value.Dispose();
-        return new TrainState<TParams>(parameters, optimizerState, numbers[0], placed[^1], new DataPosition((int)numbers[1], (int)numbers[2]));
+        return new TrainState<TParams>(parameters, optimizerState, numbers[0], placed[^1], new DataPosition((int)numbers[1], (int)numbers[2]), rootModelState);
     }
 
     /// <summary>
-    /// Throws on every rank unless all ranks hold the same state: a checksum of every parameter, optimizer-state tensor
-    /// and the random state (sum and sum of squares in float64), the step and the data position, compared with the root's.
+    /// Throws on every rank unless all ranks hold the same state: a checksum of every parameter, optimizer-state tensor,
+    /// model-state tensor and the random state (sum and sum of squares in float64), the step and the data position, compared with the root's.
     /// </summary>
     /// <exception cref="InvalidOperationException">Some rank's state differs; the message says which part on this rank.</exception>
     public static void Verify<TParams>(Communicator communicator, TrainState<TParams> state, int root = 0)
@@ -64,7 +68,7 @@ public static class StateSync
     public static double[] Checksum<TParams>(TrainState<TParams> state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        var tensors = Tree.Leaves(state.Parameters).Concat(OptimizerStates.Tensors(state.OptimizerState)).Append(state.RandomState);
+        var tensors = Tree.Leaves(state.Parameters).Concat(OptimizerStates.Tensors(state.OptimizerState)).Concat(state.ModelState.Leaves()).Append(state.RandomState);
         var values = new List<double> { state.Step, state.Position.Epoch, state.Position.Batch };
         foreach (var tensor in tensors)
         {

@@ -7,7 +7,7 @@ namespace Functional.Facade;
 /// <summary>
 /// An immutable training run under construction; every method returns a new builder and sets one part of the
 /// <see cref="FitOptions"/> (or the optimizer, the seed, the validation, an observer). <see cref="Fit(TrainingData{TBatch}, int)"/>
-/// is <see cref="TrainStateFile.ResumeOrInit{TParams}"/> then <see cref="Training.Fit.Run{TParams, TBatch}"/>. Progress
+/// is <see cref="TrainStateFile.ResumeOrInit{TParams}(Functional.Training.CheckpointStore?, TParams, Functional.Core.ModelState, Functional.Optimizers.IGradientTransformation, ulong, bool)"/> then <see cref="Training.Fit.Run{TParams, TBatch}"/>. Progress
 /// bars and charts are observers of the reporting package: <c>.Observe(ProgressObserver.Console())</c>.
 /// </summary>
 /// <remarks>
@@ -39,7 +39,7 @@ public sealed record TrainerBuilder<TParams, TBatch>
     /// <summary>Trains with a core pipeline.</summary>
     public TrainerBuilder<TParams, TBatch> With(IGradientTransformation optimizer) => this with { CorePipeline = optimizer, Pipeline = null };
 
-    /// <summary>The seed of the generator the model draws dropout from (<see cref="TrainState.Init{TParams}"/>); 0 by default.</summary>
+    /// <summary>The seed of the generator the model draws dropout from (<see cref="TrainState.Init{TParams}(TParams, Functional.Optimizers.IGradientTransformation, ulong)"/>); 0 by default.</summary>
     public TrainerBuilder<TParams, TBatch> Seed(ulong seed) => this with { RandomSeed = seed };
 
     /// <summary>
@@ -58,7 +58,7 @@ public sealed record TrainerBuilder<TParams, TBatch>
 
     /// <summary>
     /// Continues from the newest checkpoint in the <see cref="Checkpoints(string)"/> folder when there is one
-    /// (<see cref="TrainStateFile.LoadLatest{TParams}"/>), at its epoch, batch and step; otherwise starts afresh.
+    /// (<see cref="TrainStateFile.LoadLatest{TParams}(Functional.Training.CheckpointStore, TParams, Functional.Core.ModelState, Functional.Optimizers.IGradientTransformation)"/>), at its epoch, batch and step; otherwise starts afresh.
     /// </summary>
     public TrainerBuilder<TParams, TBatch> Resume() => this with { ResumeLatest = true };
 
@@ -73,7 +73,7 @@ public sealed record TrainerBuilder<TParams, TBatch>
 
     /// <summary>
     /// Validates after each epoch on the batches <paramref name="batches"/> returns (called once per epoch; batches that
-    /// are <see cref="IDisposable"/> are released after use): <see cref="TrainingSteps.Evaluate{TParams, TBatch}"/>.
+    /// are <see cref="IDisposable"/> are released after use): <see cref="TrainingSteps.Evaluate{TParams, TBatch}(Functional.Training.ModelLoss{TParams, TBatch}, TParams, Functional.Core.ModelState, System.Collections.Generic.IEnumerable{TBatch})"/>.
     /// </summary>
     public TrainerBuilder<TParams, TBatch> ValidateOn(Func<IEnumerable<TBatch>> batches) =>
         this with { Validation = parameters => TrainingSteps.Evaluate(Model.Loss, parameters, batches()) };
@@ -142,7 +142,8 @@ public sealed record TrainerBuilder<TParams, TBatch>
         ThrowIfInvalid(epochs);
         var (optimizer, options) = (Optimizer(), Options(epochs));
         var start = TrainStateFile.ResumeOrInit(ResumeLatest ? Store() : null, Model.Parameters, optimizer, RandomSeed, restart: false).State;
-        return Training.Fit.Run(Model.Loss, optimizer, start, data, Validation, options, cancellation);
+        var validation = Validation is { } validate ? (parameters, _) => validate(parameters) : (Func<TParams, Functional.Core.ModelState, IReadOnlyDictionary<string, double>>?)null;
+        return Training.Fit.Run(Model.Loss, optimizer, start, data, validation, options, cancellation);
     }
 
     /// <summary>

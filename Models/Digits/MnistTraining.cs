@@ -107,10 +107,10 @@ public static class MnistTraining
     }
 
     /// <summary>Validation loss and accuracy on <paramref name="validation"/>, in batches of 500.</summary>
-    public static Func<DigitClassifier, IReadOnlyDictionary<string, double>> Validation(DigitBatch validation)
+    public static Func<DigitClassifier, ModelState, IReadOnlyDictionary<string, double>> Validation(DigitBatch validation)
     {
         var count = (int)validation.Digits.shape[0];
-        return parameters => TrainingSteps.Evaluate<DigitClassifier, DigitBatch>(DigitClassifier.Model, parameters,
+        return (parameters, modelState) => TrainingSteps.Evaluate<DigitClassifier, DigitBatch>(DigitClassifier.Model, parameters, modelState,
             Enumerable.Range(0, (count + 499) / 500).Select(b => DigitBatch.Gather(validation.Pixels, validation.Digits,
                 Enumerable.Range(b * 500, Math.Min(500, count - b * 500)).ToArray())));
     }

@@ -27,6 +27,6 @@ public static class ClassifierFile
         var classifier = TrainingSteps.EvaluationParameters(result.State);
         TrainState.Dispose(result.State);
         using var split = MnistTraining.OnDevice(MnistSplit.Load(options.DataDirectory, options.ValidationCount), options.Device ?? torch.get_default_device());
-        return new ScoringClassifier(classifier, MnistTraining.Validation(split.Validation)(classifier)["accuracy"]);
+        return new ScoringClassifier(classifier, MnistTraining.Validation(split.Validation)(classifier, Functional.Core.ModelState.Empty)["accuracy"]);
     }
 }

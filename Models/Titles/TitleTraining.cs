@@ -133,8 +133,8 @@ public static class TitleTraining
             EvaluateWithEma = options.Ema > 0,
         };
         var result = communicator is null
-            ? Fit.Run(model, optimizer, state, data, Validate, fit, cancellation)
-            : DataParallelFit.Run(communicator, model, optimizer, state, data, Validate, fit, cancellation);
+            ? Fit.Run(model, optimizer, state, data, (parameters, _) => Validate(parameters), fit, cancellation)
+            : DataParallelFit.Run(communicator, model, optimizer, state, data, (parameters, _) => Validate(parameters), fit, cancellation);
         TrainState.Dispose(result.State);
         if (!ReferenceEquals(result.State, state)) TrainState.Dispose(state);
         Tree.Dispose(fresh);

@@ -112,7 +112,7 @@ public sealed class TrainerBuilderTests
             var options = new FitOptions { Epochs = 6, Observers = [coreProgress, new CheckpointObserver(new CheckpointStore(folder + "-core", 3))] };
             var byHand = Fit.Run(model.Loss, core, TrainState.Init(model.Parameters, core, 5),
                 new TrainingData<Batch>(batches.Length, position => batches.Skip(position.Batch)),
-                parameters => TrainingSteps.Evaluate(model.Loss, parameters, batches.Take(2)), options, CancellationToken.None);
+                (parameters, _) => TrainingSteps.Evaluate(model.Loss, parameters, batches.Take(2)), options, CancellationToken.None);
 
             Assert.All(Tree.Leaves(byHand.State.Parameters).Zip(Tree.Leaves(fitted.State.Parameters)), pair => Assert.True(Same.Bitwise(pair.Item1, pair.Item2)));
             Assert.Equal(6, fitted.History.Count);

@@ -74,7 +74,7 @@ public sealed class ChartsTests : IDisposable
     {
         var chart = new LossChartObserver(Path.Combine(folder, "loss.png"));
         using var random = TorchSharp.torch.zeros(1);
-        var state = new Functional.Training.TrainState<object>(new object(), new object(), 0, random, Functional.Training.DataPosition.Start);
+        var state = new Functional.Training.TrainState<object>(new object(), new object(), 0, random, Functional.Training.DataPosition.Start, Functional.Core.ModelState.Empty);
         chart.FitStarted(new Functional.Training.FitStart<object>(state, 2, 2));
         for (var epoch = 0; epoch < 2; epoch++)
         {

@@ -41,7 +41,7 @@ public sealed class ModelSummaryTests
         var output = new StringWriter();
         var model = Model(1);
         using var random = torch.zeros(1);
-        var state = new TrainState<Models.Digits.DigitClassifier>(model, new object(), 0, random, DataPosition.Start);
+        var state = new TrainState<Models.Digits.DigitClassifier>(model, new object(), 0, random, DataPosition.Start, Functional.Core.ModelState.Empty);
 
         new ModelSummaryObserver(output).FitStarted(new FitStart<Models.Digits.DigitClassifier>(state, 1, 1));
 

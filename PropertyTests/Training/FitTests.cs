@@ -13,7 +13,7 @@ public sealed class FitTests
 {
     static TrainingData<DigitBatch> Batches(DigitBatch data, int workers = 1) => MnistTraining.Data(data, batchSize: 8, seed: 1, workers);
 
-    static FitResult<DigitClassifier> Run(DigitBatch data, FitOptions options, Func<DigitClassifier, IReadOnlyDictionary<string, double>>? validate,
+    static FitResult<DigitClassifier> Run(DigitBatch data, FitOptions options, Func<DigitClassifier, ModelState, IReadOnlyDictionary<string, double>>? validate,
         IGradientTransformation? pipeline = null, CancellationToken cancellation = default) =>
         Fit.Run(Loss, pipeline ?? Optimizer.Adam(1e-2), TrainState.Init(Model(2), pipeline ?? Optimizer.Adam(1e-2), 3), Batches(data), validate, options, cancellation);
 
@@ -36,7 +36,7 @@ public sealed class FitTests
     {
         using var data = RandomDigits(16, 1);
         var scripted = new Queue<double>([5, 4, 4.5, 4.2, 3.9, 7, 8, 9, 1, 1]);
-        IReadOnlyDictionary<string, double> Validate(DigitClassifier _) => new Dictionary<string, double> { ["score"] = scripted.Dequeue() };
+        IReadOnlyDictionary<string, double> Validate(DigitClassifier _, ModelState __) => new Dictionary<string, double> { ["score"] = scripted.Dequeue() };
 
         var result = Run(data, FitOptions.Default with { Epochs = 10, EarlyStopping = new EarlyStopping("score", Minimize: true, Patience: 3, MinDelta: 0) }, Validate);
 
@@ -118,7 +118,7 @@ public sealed class FitTests
         using var data = RandomDigits(16, 1);
         var pipeline = new Chain(Optimizer.Adam(1e-2), new ParameterEma(0.5, BiasCorrection: false));
         var seen = new List<float>();
-        IReadOnlyDictionary<string, double> Validate(DigitClassifier p) { seen.Add(p.Output.Bias!.sum().item<float>()); return new Dictionary<string, double>(); }
+        IReadOnlyDictionary<string, double> Validate(DigitClassifier p, ModelState _) { seen.Add(p.Output.Bias!.sum().item<float>()); return new Dictionary<string, double>(); }
 
         var withEma = Run(data, FitOptions.Default with { Epochs = 1 }, Validate, pipeline).State;
         var raw = Run(data, FitOptions.Default with { Epochs = 1, EvaluateWithEma = false }, Validate, pipeline).State;

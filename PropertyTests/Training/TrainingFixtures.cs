@@ -42,10 +42,12 @@ static class TrainingFixtures
         return a.dtype == b.dtype && a.shape.SequenceEqual(b.shape) && a.bytes.SequenceEqual(b.bytes);
     }
 
-    /// <summary>Whether two states are equal bit for bit: parameters, optimizer state, random state, step and position.</summary>
+    /// <summary>Whether two states are equal bit for bit: parameters, optimizer state, model state, random state, step and position.</summary>
     public static bool SameState<TParams>(TrainState<TParams> first, TrainState<TParams> second) =>
         Tree.Leaves(first.Parameters).Zip(Tree.Leaves(second.Parameters)).All(pair => SameBytes(pair.Item1, pair.Item2))
         && OptimizerStates.Equal(first.OptimizerState, second.OptimizerState)
+        && first.ModelState.Flatten().Select(leaf => leaf.Path).SequenceEqual(second.ModelState.Flatten().Select(leaf => leaf.Path))
+        && first.ModelState.Leaves().Zip(second.ModelState.Leaves()).All(pair => SameBytes(pair.Item1, pair.Item2))
         && SameBytes(first.RandomState, second.RandomState)
         && first.Step == second.Step && first.Position == second.Position;
 

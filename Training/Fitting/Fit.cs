@@ -21,7 +21,11 @@ public static class Fit
     /// <param name="optimizer">The gradient-transformation pipeline (its schedules see the update count).</param>
     /// <param name="state">The starting state; it stays the caller's and is not released.</param>
     /// <param name="data">The training batches, restartable at a data position.</param>
-    /// <param name="validate">Validation metrics for given parameters (e.g. <see cref="TrainingSteps.Evaluate{TParams, TBatch}"/> on held-out batches, plus any decoding scores); null skips validation.</param>
+    /// <param name="validate">
+    /// Validation metrics for given parameters (the EMA when <see cref="FitOptions.EvaluateWithEma"/> and the pipeline keeps
+    /// one) and the current model state (e.g. <see cref="TrainingSteps.Evaluate{TParams, TBatch}(ModelLoss{TParams, TBatch}, TParams, ModelState, IEnumerable{TBatch})"/>
+    /// on held-out batches, plus any decoding scores); null skips validation.
+    /// </param>
     /// <param name="options">Epochs, stopping and the observers.</param>
     /// <param name="cancellation">Stops the fit cleanly after the current step (the state so far is returned and saved).</param>
     /// <returns>
@@ -34,7 +38,7 @@ public static class Fit
         IGradientTransformation optimizer,
         TrainState<TParams> state,
         TrainingData<TBatch> data,
-        Func<TParams, IReadOnlyDictionary<string, double>>? validate,
+        Func<TParams, ModelState, IReadOnlyDictionary<string, double>>? validate,
         FitOptions options,
         CancellationToken cancellation)
     {
@@ -51,7 +55,7 @@ public static class Fit
     /// <param name="optimizer">The step's pipeline, only read for the learning rate the observers see (<see cref="StepEnd{TParams}.LearningRate"/>); null shows none.</param>
     /// <param name="state">The starting state; it stays the caller's and is not released.</param>
     /// <param name="data">The training batches, restartable at a data position.</param>
-    /// <param name="validate">Validation metrics for given parameters; null skips validation.</param>
+    /// <param name="validate">Validation metrics for given parameters and model state; null skips validation.</param>
     /// <param name="options">Epochs, stopping and the observers.</param>
     /// <param name="cancellation">Stops the fit cleanly after the current step.</param>
     /// <returns>The final state (the caller owns it), the epoch history and why the fit ended.</returns>
@@ -60,7 +64,7 @@ public static class Fit
         IGradientTransformation? optimizer,
         TrainState<TParams> state,
         TrainingData<TBatch> data,
-        Func<TParams, IReadOnlyDictionary<string, double>>? validate,
+        Func<TParams, ModelState, IReadOnlyDictionary<string, double>>? validate,
         FitOptions options,
         CancellationToken cancellation)
     {
@@ -130,13 +134,13 @@ public static class Fit
         return new FitResult<TParams>(current, history, end);
     }
 
-    static IReadOnlyDictionary<string, double> Validate<TParams>(TrainState<TParams> state, Func<TParams, IReadOnlyDictionary<string, double>>? validate, bool withEma)
+    static IReadOnlyDictionary<string, double> Validate<TParams>(TrainState<TParams> state, Func<TParams, ModelState, IReadOnlyDictionary<string, double>>? validate, bool withEma)
     {
         if (validate is null) return new Dictionary<string, double>();
         var parameters = withEma ? TrainingSteps.EvaluationParameters(state) : Functional.Core.Tree.Map(state.Parameters, p => p.alias());
         try
         {
-            return validate(parameters);
+            return validate(parameters, state.ModelState);
         }
         finally
         {

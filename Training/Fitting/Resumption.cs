@@ -1,8 +1,8 @@
 namespace Functional.Training;
 
 /// <summary>
-/// Where a run starts, and what was done to get there (<see cref="TrainStateFile.ResumeOrInit{TParams}"/>,
-/// <see cref="TrainStateFile.LoadLatest{TParams}"/>), for the caller to print.
+/// Where a run starts, and what was done to get there (<see cref="TrainStateFile.ResumeOrInit{TParams}(CheckpointStore?, TParams, Core.ModelState, Optimizers.IGradientTransformation, ulong, bool)"/>,
+/// <see cref="TrainStateFile.LoadLatest{TParams}(CheckpointStore, TParams, Core.ModelState, Optimizers.IGradientTransformation)"/>), for the caller to print.
 /// </summary>
 /// <param name="State">The state to train from (the caller's to dispose).</param>
 /// <param name="FromStep">The step of the checkpoint it was loaded from, or null when the run starts afresh.</param>

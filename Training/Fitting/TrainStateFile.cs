@@ -7,8 +7,8 @@ namespace Functional.Training;
 
 /// <summary>
 /// A whole <see cref="TrainState{TParams}"/> as one checkpoint of a <see cref="CheckpointStore"/>: the tensors
-/// (parameters under <c>parameters/</c>, optimizer state under <c>optimizer/</c>, the generator under
-/// <c>random</c>) in safetensors format, readable from Python; the step, data position and the optimizer state's
+/// (parameters under <c>parameters/</c>, optimizer state under <c>optimizer/</c>, the model's non-trained state under
+/// <c>model-state/</c>, the generator under <c>random</c>) in safetensors format, readable from Python; the step, data position and the optimizer state's
 /// structure as JSON in the file's metadata. The store provides atomic writes, the checksum and keep-last-N.
 /// </summary>
 public static class TrainStateFile
@@ -18,6 +18,7 @@ public static class TrainStateFile
     static readonly string[] MetadataKeys = ["format", "step", "epoch", "batch"];
     const string ParametersPrefix = "parameters/";
     const string OptimizerPrefix = "optimizer/";
+    const string ModelStatePrefix = "model-state/";
     const string RandomName = "random";
 
     /// <summary>Writes <paramref name="state"/> as the checkpoint of its step; returns the file's path.</summary>
@@ -28,6 +29,7 @@ public static class TrainStateFile
         using var optimizer = StateLeaves.Flatten(state.OptimizerState, parameters);
         var tensors = parameters.Select(leaf => new NamedTensor(ParametersPrefix + leaf.Path, leaf.Value))
             .Concat(optimizer.Leaves.Select(leaf => new NamedTensor(OptimizerPrefix + leaf.Path, leaf.Value)))
+            .Concat(state.ModelState.Flatten().Select(leaf => new NamedTensor(ModelStatePrefix + leaf.Path, leaf.Value)))
             .Append(new NamedTensor(RandomName, state.RandomState));
         var metadata = new Dictionary<string, string>
         {
@@ -46,6 +48,7 @@ public static class TrainStateFile
         using var optimizer = StateLeaves.Flatten(state.OptimizerState, parameters);
         return parameters.Select(leaf => leaf.Value)
             .Concat(optimizer.Leaves.Select(leaf => leaf.Value))
+            .Concat(state.ModelState.Leaves())
             .Append(state.RandomState)
             .Sum(tensor => tensor.numel() * tensor.element_size());
     }
@@ -75,13 +78,22 @@ public static class TrainStateFile
     /// The file is damaged (checksum), is not a train state, or was written for another model or pipeline; the message
     /// names the first parameter path, shape or optimizer-state entry that differs.
     /// </exception>
-    public static TrainState<TParams> Load<TParams>(CheckpointStore store, long step, TParams template, IGradientTransformation optimizer)
+    public static TrainState<TParams> Load<TParams>(CheckpointStore store, long step, TParams template, IGradientTransformation optimizer) =>
+        Load(store, step, template, ModelState.Empty, optimizer);
+
+    /// <summary>
+    /// As <see cref="Load{TParams}(CheckpointStore, long, TParams, IGradientTransformation)"/> for a model with non-trained
+    /// state: <paramref name="modelStateTemplate"/> gives the state's structure, shapes and dtypes (its tensors are not used);
+    /// a checkpoint whose model state differs is refused naming the first differing path.
+    /// </summary>
+    public static TrainState<TParams> Load<TParams>(CheckpointStore store, long step, TParams template, ModelState modelStateTemplate, IGradientTransformation optimizer)
     {
         ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(modelStateTemplate);
         var content = store.Load(step);
         try
         {
-            return Decode(content, template, optimizer, $"checkpoint of step {step}");
+            return Decode(content, template, modelStateTemplate, optimizer, $"checkpoint of step {step}");
         }
         catch
         {
@@ -91,9 +103,9 @@ public static class TrainStateFile
     }
 
     /// <summary>
-    /// Where a run starts. With <paramref name="restart"/>, afresh (<see cref="TrainState.Init{TParams}"/> of
+    /// Where a run starts. With <paramref name="restart"/>, afresh (<see cref="TrainState.Init{TParams}(TParams, ModelState, IGradientTransformation, ulong)"/> of
     /// <paramref name="fresh"/> with <paramref name="seed"/>), deleting the store's checkpoints so that they cannot mix
-    /// with the new run's. Otherwise from the newest checkpoint that loads (<see cref="LoadLatest{TParams}"/>): newer
+    /// with the new run's. Otherwise from the newest checkpoint that loads (<see cref="LoadLatest{TParams}(CheckpointStore, TParams, ModelState, IGradientTransformation)"/>): newer
     /// ones that are damaged are set aside (<see cref="CheckpointStore.SetAside"/>) and named in the notes; afresh when
     /// the store has no checkpoint file at all. A null store always starts afresh. <paramref name="fresh"/> stays the
     /// caller's (it is the template of a load, or copied by the init).
@@ -102,30 +114,45 @@ public static class TrainStateFile
     /// The store has checkpoint files but none loads (all damaged, unverifiable, or of another model or pipeline): the
     /// run refuses to start over silently; the message gives each checkpoint's problem and says to restart explicitly.
     /// </exception>
-    public static Resumption<TParams> ResumeOrInit<TParams>(CheckpointStore? store, TParams fresh, IGradientTransformation optimizer, ulong seed, bool restart)
+    public static Resumption<TParams> ResumeOrInit<TParams>(CheckpointStore? store, TParams fresh, IGradientTransformation optimizer, ulong seed, bool restart) =>
+        ResumeOrInit(store, fresh, ModelState.Empty, optimizer, seed, restart);
+
+    /// <summary>
+    /// As <see cref="ResumeOrInit{TParams}(CheckpointStore?, TParams, IGradientTransformation, ulong, bool)"/> for a model
+    /// with non-trained state: a fresh start begins at <paramref name="freshModelState"/> (copied by the init), and a
+    /// checkpoint must hold a model state of its structure. <paramref name="freshModelState"/> stays the caller's.
+    /// </summary>
+    public static Resumption<TParams> ResumeOrInit<TParams>(CheckpointStore? store, TParams fresh, ModelState freshModelState, IGradientTransformation optimizer, ulong seed, bool restart)
     {
-        if (store is null) return new Resumption<TParams>(TrainState.Init(fresh, optimizer, seed), null, [], []);
+        if (store is null) return new Resumption<TParams>(TrainState.Init(fresh, freshModelState, optimizer, seed), null, [], []);
         if (restart)
         {
             var deleted = store.Clear();
-            return new Resumption<TParams>(TrainState.Init(fresh, optimizer, seed), null, [],
+            return new Resumption<TParams>(TrainState.Init(fresh, freshModelState, optimizer, seed), null, [],
                 deleted > 0 ? [$"Restarting as asked: deleted the {deleted} checkpoint{(deleted == 1 ? "" : "s")} in {store.Folder}."] : []);
         }
-        if (LoadLatest(store, fresh, optimizer) is not { } resumed) return new Resumption<TParams>(TrainState.Init(fresh, optimizer, seed), null, [], []);
+        if (LoadLatest(store, fresh, freshModelState, optimizer) is not { } resumed) return new Resumption<TParams>(TrainState.Init(fresh, freshModelState, optimizer, seed), null, [], []);
         foreach (var step in resumed.Skipped) store.SetAside(step);
         return resumed.Skipped.Count == 0 ? resumed
             : resumed with { Notes = [.. resumed.Notes, $"Set aside the checkpoint{(resumed.Skipped.Count == 1 ? "" : "s")} of step {string.Join(", ", resumed.Skipped)} as *.damaged in {store.Folder}."] };
     }
 
     /// <summary>
-    /// The newest checkpoint of the store that loads (as <see cref="Load{TParams}"/> checks it), or null when the store
+    /// The newest checkpoint of the store that loads (as <see cref="Load{TParams}(CheckpointStore, long, TParams, ModelState, IGradientTransformation)"/> checks it), or null when the store
     /// has no checkpoint file. Checkpoint files without a manifest count (a process killed between the two writes, a
     /// manifest deleted): they load when their own checksum verifies. Newer checkpoints that do not load are passed over
     /// and named, with their problem, in <see cref="Resumption{TParams}.Notes"/>; the store is not changed (except that a
     /// verified file's missing manifest is written again).
     /// </summary>
     /// <exception cref="InvalidDataException">The store has checkpoint files but none loads; the message gives each one's problem.</exception>
-    public static Resumption<TParams>? LoadLatest<TParams>(CheckpointStore store, TParams template, IGradientTransformation optimizer)
+    public static Resumption<TParams>? LoadLatest<TParams>(CheckpointStore store, TParams template, IGradientTransformation optimizer) =>
+        LoadLatest(store, template, ModelState.Empty, optimizer);
+
+    /// <summary>
+    /// As <see cref="LoadLatest{TParams}(CheckpointStore, TParams, IGradientTransformation)"/> for a model with non-trained
+    /// state of the structure of <paramref name="modelStateTemplate"/>.
+    /// </summary>
+    public static Resumption<TParams>? LoadLatest<TParams>(CheckpointStore store, TParams template, ModelState modelStateTemplate, IGradientTransformation optimizer)
     {
         ArgumentNullException.ThrowIfNull(store);
         var complete = store.Steps().ToHashSet();
@@ -137,7 +164,7 @@ public static class TrainStateFile
         {
             try
             {
-                var state = Load(store, step, template, optimizer);
+                var state = Load(store, step, template, modelStateTemplate, optimizer);
                 if (!complete.Contains(step))
                     notes.Add($"The checkpoint of step {step} had no manifest; its own checksum verifies, so its manifest was written again.");
                 return new Resumption<TParams>(state, step, skipped, notes);
@@ -153,7 +180,7 @@ public static class TrainStateFile
             + "Training will not start over silently: restart explicitly (the option Restart, on the command line --restart) to delete them and begin at step 0.");
     }
 
-    static TrainState<TParams> Decode<TParams>(SafeTensorsContent content, TParams template, IGradientTransformation optimizer, string what)
+    static TrainState<TParams> Decode<TParams>(SafeTensorsContent content, TParams template, ModelState modelStateTemplate, IGradientTransformation optimizer, string what)
     {
         var metadata = content.Metadata;
         var format = metadata.GetValueOrDefault("format");
@@ -166,8 +193,9 @@ public static class TrainStateFile
         if (metadata.Keys.Order(StringComparer.Ordinal).FirstOrDefault(key => !MetadataKeys.Contains(key)) is { } unknown)
             throw new InvalidDataException($"The {what} has the metadata '{unknown}', which a train state does not have (it has only {string.Join(", ", MetadataKeys)}).");
         if (content.Tensors.FirstOrDefault(t => t.Name != RandomName && !t.Name.StartsWith(ParametersPrefix, StringComparison.Ordinal)
-                                                && !t.Name.StartsWith(OptimizerPrefix, StringComparison.Ordinal)) is { } stray)
-            throw new InvalidDataException($"The {what} has the tensor '{stray.Name}', which is neither a parameter, an optimizer-state leaf nor the random state.");
+                                                && !t.Name.StartsWith(OptimizerPrefix, StringComparison.Ordinal)
+                                                && !t.Name.StartsWith(ModelStatePrefix, StringComparison.Ordinal)) is { } stray)
+            throw new InvalidDataException($"The {what} has the tensor '{stray.Name}', which is neither a parameter, an optimizer-state leaf, a model-state leaf nor the random state.");
         var parameterTensors = content.Tensors.Where(t => t.Name.StartsWith(ParametersPrefix, StringComparison.Ordinal))
             .Select(t => new NamedTensor(t.Name[ParametersPrefix.Length..], t.Value)).ToArray();
         TParams parameters;
@@ -182,11 +210,35 @@ public static class TrainStateFile
 
         var saved = content.Tensors.Where(t => t.Name.StartsWith(OptimizerPrefix, StringComparison.Ordinal))
             .Select(t => new TreeLeaf(t.Name[OptimizerPrefix.Length..], OnDevice(t.Value, TrainingSteps.DeviceOf(template)))).ToArray();
+        var modelState = RestoreModelState(content, modelStateTemplate, what);
         var optimizerState = RestoreOptimizer(saved, template, optimizer, what);
         var random = content.Tensors.FirstOrDefault(t => t.Name == RandomName)?.Value
                      ?? throw new InvalidDataException($"The {what} has no random state '{RandomName}'.");
         return new TrainState<TParams>(parameters, optimizerState, Number(metadata, "step", what),
-            random, new DataPosition((int)Number(metadata, "epoch", what), (int)Number(metadata, "batch", what)));
+            random, new DataPosition((int)Number(metadata, "epoch", what), (int)Number(metadata, "batch", what)), modelState);
+    }
+
+    /// <summary>
+    /// The saved model-state leaves rebuilt into the structure of <paramref name="template"/> (<see cref="TreeFile.Restore{T}"/>:
+    /// same paths, shapes and dtypes), on the template's device; an empty template accepts no model-state leaf.
+    /// </summary>
+    static ModelState RestoreModelState(SafeTensorsContent content, ModelState template, string what)
+    {
+        var saved = content.Tensors.Where(t => t.Name.StartsWith(ModelStatePrefix, StringComparison.Ordinal))
+            .Select(t => new NamedTensor(t.Name[ModelStatePrefix.Length..], t.Value)).ToArray();
+        if (template.Value is null)
+        {
+            if (saved.Length == 0) return ModelState.Empty;
+            throw new InvalidDataException($"The {what} has model state ('{ModelStatePrefix}{saved[0].Name}'), but the model it is loaded for has none.");
+        }
+        try
+        {
+            return new ModelState(TreeFile.Restore(template.Value, saved));
+        }
+        catch (InvalidDataException error)
+        {
+            throw new InvalidDataException($"The {what} was written for a model with another state: {error.Message}", error);
+        }
     }
 
     /// <summary><paramref name="tensor"/> itself when it is on <paramref name="device"/>'s kind of device (or there is none), else a copy there (the original released).</summary>

@@ -13,7 +13,8 @@ public static class TrainingSteps
     /// <summary>
     /// One training step, <c>(state, batch) -> (state, metrics)</c>: the model's loss and its gradient at the state's
     /// parameters (dropout drawn from the state's random state), one update of <paramref name="optimizer"/>, the
-    /// step count and data position advanced by one batch.
+    /// step count and data position advanced by one batch, and the model state the model returned (detached: no gradient
+    /// is ever taken with respect to it, and the optimizer never sees it).
     /// </summary>
     /// <remarks>
     /// Pure: <paramref name="state"/> and <paramref name="batch"/> are neither changed nor released, and the returned
@@ -22,6 +23,7 @@ public static class TrainingSteps
     /// state leaves it. The same state and batch always give the same result.
     /// </remarks>
     /// <exception cref="ArgumentException">A metric is not a single number, or is named <c>loss</c>.</exception>
+    /// <exception cref="InvalidOperationException">The model returned a state whose structure differs from the one it was given (the message names the first differing path).</exception>
     public static StepResult<TParams> Step<TParams, TBatch>(ModelLoss<TParams, TBatch> model, IGradientTransformation optimizer, TrainState<TParams> state, TBatch batch)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -30,15 +32,19 @@ public static class TrainingSteps
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
         var next = Memory.Scoped(() =>
         {
+            ModelState? returned = null;
             var (loss, gradient) = Autodiff.ValueAndGrad(parameters =>
             {
-                var output = model(parameters, batch, new StepContext(true, generator, Capture.None));
+                var output = model(parameters, batch, new StepContext(true, generator, Capture.None) { State = state.ModelState });
                 Read(output.Metrics, metrics);
+                // Taken out of the differentiation's dispose scope, which ends before the step does.
+                returned = output.NextState?.Map(tensor => tensor.detach().MoveToOuterDisposeScope());
                 return output.Loss;
             }, state.Parameters);
             metrics[LossName] = loss.to(torch.float64).item<double>();
             var (parameters, optimizerState) = Optimizer.Step(optimizer, gradient, state.OptimizerState, state.Parameters);
-            return new TrainState<TParams>(parameters, optimizerState, state.Step + 1, generator.get_state(), state.Position with { Batch = state.Position.Batch + 1 });
+            return new TrainState<TParams>(parameters, optimizerState, state.Step + 1, generator.get_state(), state.Position with { Batch = state.Position.Batch + 1 },
+                NextModelState(state.ModelState, returned));
         });
         return new StepResult<TParams>(next, metrics);
     }
@@ -50,8 +56,17 @@ public static class TrainingSteps
     /// for models that sample.
     /// </summary>
     /// <exception cref="ArgumentException">There are no batches.</exception>
-    public static IReadOnlyDictionary<string, double> Evaluate<TParams, TBatch>(ModelLoss<TParams, TBatch> model, TParams parameters, IEnumerable<TBatch> batches)
+    public static IReadOnlyDictionary<string, double> Evaluate<TParams, TBatch>(ModelLoss<TParams, TBatch> model, TParams parameters, IEnumerable<TBatch> batches) =>
+        Evaluate(model, parameters, ModelState.Empty, batches);
+
+    /// <summary>
+    /// As <see cref="Evaluate{TParams, TBatch}(ModelLoss{TParams, TBatch}, TParams, IEnumerable{TBatch})"/> for a model
+    /// with non-trained state: the model reads <paramref name="modelState"/> (running statistics, not the batch's) and any
+    /// state it returns is dropped, so evaluation never changes the state.
+    /// </summary>
+    public static IReadOnlyDictionary<string, double> Evaluate<TParams, TBatch>(ModelLoss<TParams, TBatch> model, TParams parameters, ModelState modelState, IEnumerable<TBatch> batches)
     {
+        ArgumentNullException.ThrowIfNull(modelState);
         ArgumentNullException.ThrowIfNull(model);
         using var generator = new torch.Generator(0, DeviceOf(parameters));
         var sums = new Dictionary<string, double>(StringComparer.Ordinal);
@@ -62,7 +77,7 @@ public static class TrainingSteps
             {
                 using var scope = torch.NewDisposeScope();
                 using var noGradient = torch.no_grad();
-                var output = model(parameters, batch, new StepContext(false, generator, Capture.None));
+                var output = model(parameters, batch, new StepContext(false, generator, Capture.None) { State = modelState });
                 var metrics = new Dictionary<string, double>(StringComparer.Ordinal) { [LossName] = ScalarValue(LossName, output.Loss) };
                 Read(output.Metrics, metrics);
                 foreach (var (name, value) in metrics) sums[name] = sums.GetValueOrDefault(name) + value;
@@ -86,6 +101,33 @@ public static class TrainingSteps
         OptimizerStates.Find<ParameterEmaState>(state.OptimizerState) is null
             ? Tree.Map(state.Parameters, p => p.alias())
             : ParameterEma.Average(state.OptimizerState, state.Parameters);
+
+    /// <summary>
+    /// The model state after a step (for steps written outside this class, such as a data-parallel one): what the model
+    /// returned (or the one it read, when it returned none), as fresh detached handles, so the next train state shares no
+    /// handle with the previous one and carries no graph.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The returned state's structure differs from the given one, or the model returned a state where it was given none.</exception>
+    public static ModelState NextModelState(ModelState given, ModelState? returned)
+    {
+        if (returned is null || ReferenceEquals(returned, given)) return given.Map(tensor => tensor.detach());
+        if (given.IsEmpty && !returned.IsEmpty)
+            throw new InvalidOperationException(
+                $"The model returned a state ({returned.Value!.GetType().Name}) but the train state has none: start from TrainState.Init(parameters, modelState, optimizer, seed) with the model's initial state.");
+        if (!given.IsEmpty)
+        {
+            try
+            {
+                Tree.CheckSameStructure(given.Value, returned.Value);
+            }
+            catch (TreeMismatchException error)
+            {
+                throw new InvalidOperationException(
+                    $"The model returned a state of another structure than it was given: at '{TreePath.Display(error.Path)}' it was given {error.Expected}, it returned {error.Actual}.", error);
+            }
+        }
+        return returned.Map(tensor => tensor.detach());
+    }
 
     /// <summary>A generator on <paramref name="device"/> (null: torch's default) in the given state.</summary>
     internal static torch.Generator Restore(torch.Tensor randomState, torch.Device? device)
