@@ -27,7 +27,7 @@ public static class Program
         RankCount.CheckAndRecord(communicator, folder, hasCheckpoints: store?.Steps().Count > 0);
 
         var fresh = TinyJob.InitParameters();
-        var mine = TrainStateFile.ResumeOrInit(store, fresh, TinyJob.Pipeline, TinyJob.Seed, restart: false).State;
+        var mine = TrainStateFile.ResumeOrInit(store, fresh, TinyJob.InitStats(), TinyJob.Pipeline, TinyJob.Seed, restart: false).State;
         var state = StateSync.Broadcast(communicator, mine);
         TrainState.Dispose(mine);
         Tree.Dispose(fresh);

@@ -10,6 +10,10 @@ namespace Functional.Distributed.TestHost;
 /// <param name="Output">The output layer.</param>
 public sealed record TinyMlp(LinearParams Hidden, LinearParams Output);
 
+/// <summary>The job's model state: a running mean of the inputs, as a batch norm keeps (it does not enter the loss).</summary>
+/// <param name="InputMean">[Inputs], updated in training as <c>(old + batch mean) / 2</c>.</param>
+public sealed record TinyStats(torch.Tensor InputMean);
+
 /// <summary>One global batch of the job: inputs and targets.</summary>
 /// <param name="X">Inputs, <c>[n, Inputs]</c>.</param>
 /// <param name="Y">Targets, <c>[n, 1]</c>.</param>
@@ -42,13 +46,23 @@ public static class TinyJob
     /// <summary>Seed of data, initialisation and batch order.</summary>
     public const int Seed = 3;
 
-    /// <summary>The loss: mean squared error, with the mean absolute error as a metric.</summary>
-    public static ModelLoss<TinyMlp, TinyBatch> Model { get; } = (m, batch, _) =>
+    /// <summary>
+    /// The loss: mean squared error, with the mean absolute error as a metric; in training it also advances the running
+    /// mean of the inputs (<see cref="TinyStats"/>), which data parallelism averages over the ranks.
+    /// </summary>
+    public static ModelLoss<TinyMlp, TinyBatch> Model { get; } = (m, batch, context) =>
     {
         var prediction = Linear.Apply(m.Output, Activations.Tanh(Linear.Apply(m.Hidden, batch.X)));
         var error = prediction - batch.Y;
-        return ModelOutput.Of(error.pow(Scalars.Two).mean()) with { Metrics = new Dictionary<string, torch.Tensor> { ["mae"] = error.abs().mean() } };
+        var output = ModelOutput.Of(error.pow(Scalars.Two).mean()) with { Metrics = new Dictionary<string, torch.Tensor> { ["mae"] = error.abs().mean() } };
+        if (!context.Training) return output;
+        using var half = 0.5.ToScalar();
+        var stats = context.State.Get<TinyStats>();
+        return output with { NextState = ModelState.Of(new TinyStats(stats.InputMean.add(batch.X.mean([0]), Scalars.One).mul(half))) };
     };
+
+    /// <summary>The initial model state: a zero running mean.</summary>
+    public static ModelState InitStats() => ModelState.Of(new TinyStats(torch.zeros(Inputs)));
 
     /// <summary>Staged Adam with a constant rate (the same kernels in every process, so results compare bitwise).</summary>
     public static IGradientTransformation Pipeline { get; } = Optimizer.Adam(0.01);

@@ -16,13 +16,13 @@ public sealed class DataParallelTests(Xunit.Abstractions.ITestOutputHelper outpu
     static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
     [MpiFact]
-    public void Two_ranks_equal_one_process_accumulating_their_shards_bitwise_and_the_doubled_batch_within_float_rounding()
+    public void Two_ranks_equal_one_process_accumulating_their_shards_bitwise_and_the_doubled_batch_within_float_rounding_model_state_included()
     {
         var folder = TrainingFixtures.TemporaryFolder();
         var job = MpiJob.Run(2, Timeout, folder, "2");
         Assert.True(job.ExitCode == 0, $"The 2-rank job failed ({job.ExitCode}):\n{job.Output}");
         var template = TinyJob.InitParameters();
-        var distributed = TrainStateFile.LoadLatest(new CheckpointStore(folder, keepLast: 3), template, TinyJob.Pipeline)!.State;
+        var distributed = TrainStateFile.LoadLatest(new CheckpointStore(folder, keepLast: 3), template, TinyJob.InitStats(), TinyJob.Pipeline)!.State;
         Assert.Equal(8, distributed.Step);
 
         // One process, the same global batches cut into the two ranks' shards as micro-batches: the same sums, bitwise.
@@ -37,6 +37,14 @@ public sealed class DataParallelTests(Xunit.Abstractions.ITestOutputHelper outpu
         Assert.True(largest < 1e-5f, string.Create(CultureInfo.InvariantCulture, $"2 ranks differ from the doubled batch by {largest:G3}."));
         var moved = Tree.Leaves(template).Zip(Tree.Leaves(distributed.Parameters)).Max(p => p.Item1.sub(p.Item2).abs().max().item<float>());
         Assert.True(moved > 1e-3f, "Training did not move the parameters.");
+
+        // Model state is averaged over the ranks each step: for equal shards, the running mean of the global batch's means.
+        var mpiMean = distributed.ModelState.Get<TinyStats>().InputMean;
+        var globalMean = doubled.ModelState.Get<TinyStats>().InputMean;
+        var stateDifference = mpiMean.sub(globalMean).abs().max().item<float>();
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"largest difference of the running input mean from the doubled batch's: {stateDifference:G3}"));
+        Assert.True(stateDifference < 1e-6f, string.Create(CultureInfo.InvariantCulture, $"The ranks' averaged model state differs from the global batch's by {stateDifference:G3}."));
+        Assert.True(mpiMean.abs().max().item<float>() > 1e-3f, "The model state did not move.");
     }
 
     [MpiFact]
@@ -51,7 +59,7 @@ public sealed class DataParallelTests(Xunit.Abstractions.ITestOutputHelper outpu
         Assert.True(killed.Ended - died < TimeSpan.FromSeconds(20), $"The surviving rank took {(killed.Ended - died).TotalSeconds:F1} s to end.");
 
         var template = TinyJob.InitParameters();
-        var latest = TrainStateFile.LoadLatest(store, template, TinyJob.Pipeline);
+        var latest = TrainStateFile.LoadLatest(store, template, TinyJob.InitStats(), TinyJob.Pipeline);
         Assert.NotNull(latest);
         Assert.Empty(latest.Skipped);   // the newest checkpoint itself is whole, no fallback
         Assert.Equal(20, latest.State.Step);
@@ -69,7 +77,7 @@ public sealed class DataParallelTests(Xunit.Abstractions.ITestOutputHelper outpu
     {
         using var data = TinyJob.DataSet();
         var parameters = TinyJob.InitParameters();
-        var state = TrainState.Init(parameters, pipeline, TinyJob.Seed);
+        var state = TrainState.Init(parameters, TinyJob.InitStats(), pipeline, TinyJob.Seed);
         var result = Fit.Run(TinyJob.Model, pipeline, state, TinyJob.Data(data, cut), null, FitOptions.Default with { Epochs = 2 }, CancellationToken.None);
         return result.State;
     }
