@@ -18,6 +18,7 @@ public static class Program
     /// (<see cref="MaskedLstmBenchmark.Interleaved"/>), <c>word2vec-race</c>, <c>train-loop [steps]</c>
     /// (<see cref="TrainingLoopRace"/>), <c>gan-race</c> (<see cref="GanRace"/>), <c>titles-race [rounds]</c>
     /// (<see cref="TitlesRace"/>), <c>titles-generate [count] [beam] [batch] [model]</c> (<see cref="TitlesGenerate"/>), <c>titles-profile [rounds] [name filters]</c> (<see cref="TitlesProfile"/>),
+    /// <c>titles-decode [--rounds N] [--threads N] ...</c> (<see cref="TitlesDecode"/>: incremental beam search against re-running the prefix),
     /// <c>scalar-race [iterations] [parts...]</c> (<see cref="ScalarRace"/>), <c>scaling [steps] [global batch]</c>
     /// (<see cref="DataParallelScaling"/>: 2 MPI ranks against 1 process with 1 and 2 threads).
     /// </summary>
@@ -29,6 +30,7 @@ public static class Program
         if (args.FirstOrDefault() == "titles-race") return TitlesRace.Run(args[1..]);
         if (args.FirstOrDefault() == "titles-profile") return TitlesProfile.Run(args[1..]);
         if (args.FirstOrDefault() == "titles-generate") return TitlesGenerate.Run(args[1..]);
+        if (args.FirstOrDefault() == "titles-decode") return TitlesDecode.Run(args[1..]);
         if (args.FirstOrDefault() == "scalar-race") return ScalarRace.Run(args[1..]);
         if (args.FirstOrDefault() == "scaling") return DataParallelScaling.Run(args[1..]);
         if (args.FirstOrDefault() == "scaling-worker") return DataParallelScaling.Worker(args[1..]);
