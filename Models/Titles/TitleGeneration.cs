@@ -42,13 +42,15 @@ public static class TitleGeneration
         var finished = new bool[rows];
         // A row stops unfinished when every character is forbidden to it (possible only with a tiny vocabulary).
         var stuck = new bool[rows];
+        var decoder = IncrementalDecoder.Prepare(parameters);
+        var prepared = IncrementalDecoder.PrepareArticles(parameters, encoded);
         var state = TitleDecoder.InitialState(parameters, rows);
         using var startId = CharacterVocabulary.Start.ToScalar();
         var previous = torch.full(rows, startId, dtype: torch.int64, device: encoded.Memory.device);
         for (var length = 0; length < maxLength && Enumerable.Range(0, rows).Any(row => !finished[row] && !stuck[row]); length++)
         {
             using var stepScope = torch.NewDisposeScope();
-            var step = TitleDecoder.Step(parameters, encoded, previous, state);
+            var step = IncrementalDecoder.Step(decoder, prepared, previous, state);
             var logProbabilities = RepeatBlocking.Apply(step.LogProbabilities, ids, noRepeatNgram);
             if (length < minLength) logProbabilities[.., CharacterVocabulary.End] = double.NegativeInfinity;
             // Padding and start are never written (no title has them).

@@ -14,25 +14,40 @@ interface ITitleStepper : IDisposable
     torch.Tensor Next(long[] parents, int[] tokens, int[] articles);
 }
 
-/// <summary>Incremental decoding: the encoder ran once; the decoder state of each hypothesis is cached and reordered by parent.</summary>
+/// <summary>
+/// Incremental decoding: the encoder ran once and the articles were prepared once (<see cref="IncrementalDecoder"/>);
+/// the decoder state of each hypothesis is cached and reordered by parent. The articles' rows are selected again only
+/// when the rows' articles change (beams finishing), not at every step.
+/// </summary>
 sealed class CachedStepper : ITitleStepper
 {
     readonly TitleModelParams parameters;
-    readonly EncodedArticle article;
+    readonly PreparedDecoder decoder;
+    readonly PreparedArticles articles;
     LstmState? state;
+    int[] rowArticles = [];
+    PreparedArticles? rows;
 
-    public CachedStepper(TitleModelParams parameters, EncodedArticle article) => (this.parameters, this.article) = (parameters, article);
+    /// <summary>Prepares <paramref name="article"/> (one row per article) in the caller's dispose scope.</summary>
+    public CachedStepper(TitleModelParams parameters, EncodedArticle article)
+    {
+        this.parameters = parameters;
+        decoder = IncrementalDecoder.Prepare(parameters);
+        articles = IncrementalDecoder.PrepareArticles(parameters, article);
+    }
 
-    public torch.Tensor Next(long[] parents, int[] tokens, int[] articles)
+    public torch.Tensor Next(long[] parents, int[] tokens, int[] articleOfRow)
     {
         using var scope = torch.NewDisposeScope();
-        var device = article.Memory.device;
-        var parentIndex = torch.tensor(parents, device: device);
-        var previousState = state is null
-            ? TitleDecoder.InitialState(parameters, parents.Length)
-            : new LstmState(state.Hidden.index_select(1, parentIndex), state.Cell.index_select(1, parentIndex));
-        var rows = Rows(articles);
-        var step = TitleDecoder.Step(parameters, rows, torch.tensor(tokens.Select(t => (long)t).ToArray(), device: device), previousState);
+        var device = articles.Ids.device;
+        LstmState previousState;
+        if (state is null) previousState = TitleDecoder.InitialState(parameters, parents.Length);
+        else
+        {
+            var parentIndex = torch.tensor(parents, device: device);
+            previousState = new LstmState(state.Hidden.index_select(1, parentIndex), state.Cell.index_select(1, parentIndex));
+        }
+        var step = IncrementalDecoder.Step(decoder, Rows(articleOfRow), torch.tensor(tokens.Select(t => (long)t).ToArray(), device: device), previousState);
         if (state is not null) Tree.Dispose(state);
         // The state outlives the caller's per-step scopes: it belongs to this stepper until the next step or Dispose.
         state = step.State;
@@ -42,17 +57,23 @@ sealed class CachedStepper : ITitleStepper
         return step.LogProbabilities;
     }
 
-    /// <summary>The encoded article of each row: views when all rows read one article, a gather otherwise.</summary>
-    EncodedArticle Rows(int[] articles)
+    /// <summary>The prepared article of each row: views when all rows read one article, a gather otherwise; kept while the rows' articles stay the same.</summary>
+    PreparedArticles Rows(int[] articleOfRow)
     {
-        var count = article.Memory.shape[0];
-        if (count == 1) return article.Repeat(articles.Length);
-        return article.Select(torch.tensor(articles.Select(a => (long)a).ToArray(), device: article.Memory.device));
+        if (rows is not null && articleOfRow.AsSpan().SequenceEqual(rowArticles)) return rows;
+        if (rows is not null) Tree.Dispose(rows);
+        rows = articles.Ids.shape[0] == 1
+            ? articles.Repeat(articleOfRow.Length)
+            : articles.Select(torch.tensor(articleOfRow.Select(a => (long)a).ToArray(), device: articles.Ids.device));
+        foreach (var tensor in Tree.Leaves(rows)) tensor.DetachFromDisposeScope();
+        rowArticles = articleOfRow;
+        return rows;
     }
 
     public void Dispose()
     {
         if (state is not null) Tree.Dispose(state);
+        if (rows is not null) Tree.Dispose(rows);
     }
 }
 
