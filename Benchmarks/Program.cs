@@ -17,7 +17,7 @@ public static class Program
     /// comparisons: <c>--side-by-side</c> (optimizers), <c>--interleaved-lstm N</c>
     /// (<see cref="MaskedLstmBenchmark.Interleaved"/>), <c>word2vec-race</c>, <c>train-loop [steps]</c>
     /// (<see cref="TrainingLoopRace"/>), <c>gan-race</c> (<see cref="GanRace"/>), <c>titles-race [rounds]</c>
-    /// (<see cref="TitlesRace"/>), <c>titles-generate [count] [beam] [batch] [model]</c> (<see cref="TitlesGenerate"/>), <c>titles-profile [rounds] [name filters]</c> (<see cref="TitlesProfile"/>),
+    /// (<see cref="TitlesRace"/>), <c>titles-generate [count] [beam] [batch] [model] [threads]</c> (<see cref="TitlesGenerate"/>), <c>titles-profile [rounds] [name filters]</c> (<see cref="TitlesProfile"/>),
     /// <c>titles-decode [--rounds N] [--threads N] ...</c> (<see cref="TitlesDecode"/>: incremental beam search against re-running the prefix),
     /// <c>scalar-race [iterations] [parts...]</c> (<see cref="ScalarRace"/>), <c>scaling [steps] [global batch]</c>
     /// (<see cref="DataParallelScaling"/>: 2 MPI ranks against 1 process with 1 and 2 threads).

@@ -7,11 +7,12 @@ using TorchSharp;
 namespace Functional.Benchmarks;
 
 /// <summary>
-/// <c>titles-generate [count] [beam] [batch] [model folder]</c>: titles for the first <c>count</c> (1,000) articles of the
+/// <c>titles-generate [count] [beam] [batch] [model folder] [threads]</c>: titles for the first <c>count</c> (1,000) articles of the
 /// LCSTS validation file with beam <c>beam</c> (4), batched and streamed (<see cref="BatchedGeneration"/>, <c>batch</c>
 /// articles at a time, 32) against one at a time (<see cref="TitleGenerator.Generate"/>, what <c>titles generate --file</c>
 /// did before): checks the titles are identical and reports both times, the ratio and the load average. Uses the model
-/// the CLI trained (runs/titles) when there is one, else a freshly initialised model (and says which).
+/// the CLI trained (runs/titles) when there is one, else a freshly initialised model (and says which). With
+/// <c>threads</c>, libtorch runs that many threads (default: its own choice).
 /// </summary>
 public static class TitlesGenerate
 {
@@ -22,6 +23,7 @@ public static class TitlesGenerate
         var width = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 4;
         var batch = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : BatchedGeneration.DefaultBatch;
         var folder = args.Length > 3 ? args[3] : "runs/titles";
+        if (args.Length > 4) torch.set_num_threads(int.Parse(args[4], CultureInfo.InvariantCulture));
         var data = "../shared/data/lcsts-part2-clge";
         var articles = ChineseTitleCorpus.Load(data, Split.Validation).Take(count).Select(p => p.Content).ToArray();
         TrainedTitleModel model;

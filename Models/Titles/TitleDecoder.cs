@@ -65,7 +65,9 @@ public static class TitleDecoder
     /// <summary>
     /// One step for every row: reads the previous characters <paramref name="previous"/> (int64 [batch]) from
     /// <paramref name="state"/> and returns the next character's log-probabilities and the new state. Rows of
-    /// <paramref name="article"/> match rows of <paramref name="previous"/>. Pure; evaluation mode (no dropout).
+    /// <paramref name="article"/> match rows of <paramref name="previous"/>. Pure; evaluation mode (no dropout). The
+    /// reference form, written as the full form is; decoding runs <see cref="IncrementalDecoder.Step"/>, which equals
+    /// it up to float rounding with the per-article work done once.
     /// </summary>
     public static DecoderStepResult Step(TitleModelParams parameters, EncodedArticle article, torch.Tensor previous, LstmState state) =>
         Memory.Scoped(() =>
