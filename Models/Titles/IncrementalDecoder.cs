@@ -38,7 +38,8 @@ public static class IncrementalDecoder
     /// <summary>
     /// The decoder's weights rearranged for <see cref="Step"/>: the small ones (LSTM, state columns) as [inputs,
     /// outputs] row-major copies, on which a matmul with few rows runs faster; the output layer's as a transposed view
-    /// (copying it would cost, on a vocabulary of thousands, about as much as a whole title's steps gain). Pure.
+    /// (copying it would cost, on a vocabulary of thousands, about as much as a whole title's steps gain). Pure; without
+    /// gradients (for decoding).
     /// </summary>
     /// <exception cref="LayerInputException">The decoder LSTM has no layer or a bidirectional one.</exception>
     public static PreparedDecoder Prepare(TitleModelParams parameters)
@@ -62,7 +63,7 @@ public static class IncrementalDecoder
 
     /// <summary>
     /// What the steps read about <paramref name="article"/> (one row per article), projected once (see
-    /// <see cref="PreparedArticles"/>). Pure.
+    /// <see cref="PreparedArticles"/>). Pure; without gradients (for decoding).
     /// </summary>
     /// <exception cref="LayerInputException">The memory's width does not fit the hidden layer's columns.</exception>
     public static PreparedArticles PrepareArticles(TitleModelParams parameters, EncodedArticle article)
