@@ -11,83 +11,164 @@ using TorchSharp;
 namespace Functional.Benchmarks;
 
 /// <summary>
-/// <c>scaling [steps] [global batch]</c>: the MNIST MLP (784-256-256-10, dropout, fused Adam) trained on the same global
-/// batch by 2 MPI ranks × 1 libtorch thread, 1 process × 2 threads and 1 process × 1 thread, each in fresh processes
-/// (<c>mpirun</c> for the ranks). Prints examples per second, the ratios to 1 × 1, the share of a step spent in the
-/// all-reduce, the load average before and after, and the title model's parameter count with its all-reduce cost.
+/// <c>scaling [--model mnist|titles|all] [--mnist-steps 200] [--mnist-batch 256] [--titles-steps 20] [--titles-batch 64]</c>:
+/// each model trained on the same global batch by 2 MPI ranks × 1 libtorch thread, 1 process × 2 threads and 1 process
+/// × 1 thread, each in fresh processes (<c>mpirun</c> for the ranks), with the library's data-parallel step
+/// (<see cref="DataParallel.Step{TParams, TBatch}"/>). The models: the MNIST MLP (784-256-256-10, dropout, fused Adam) on
+/// random pixels, and the title model (default options, vocabulary 5,000, the training command's clip + Adam + warm-up
+/// cosine pipeline) on random character ids (articles of 80 to 100, titles of 15 to 25). Prints examples per second,
+/// the ratios to 1 × 1, the share of a step spent in the all-reduce, the load average before and after each model, and
+/// the title model's parameter count with its all-reduce cost at 10 Gb/s.
 /// </summary>
 public static class DataParallelScaling
 {
-    /// <summary>Runs the three configurations and prints the table.</summary>
+    const int TitleVocabulary = 5000;
+
+    static readonly (string Name, int Ranks, int Threads)[] Configurations =
+        [("1 rank x 1 thread", 1, 1), ("1 rank x 2 threads", 1, 2), ("2 ranks x 1 thread", 2, 1)];
+
+    /// <summary>A worker's measurement: the timed steps' wall time and the part of it in <c>MPI_Allreduce</c>.</summary>
+    sealed record Timing(double Seconds, double AllReduceSeconds);
+
+    /// <summary>Runs the three configurations of each chosen model and prints one table per model.</summary>
     public static int Run(string[] args)
     {
-        var steps = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 200;
-        var batch = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 256;
+        var options = new Arguments(args);
+        var chosen = options.Text("model", "all");
+        var mnist = (Steps: options.Integer("mnist-steps", 200), Batch: options.Integer("mnist-batch", 256));
+        var titles = (Steps: options.Integer("titles-steps", 20), Batch: options.Integer("titles-batch", 64));
+        options.CheckAllUsed();
+        var models = chosen switch
+        {
+            "mnist" => new[] { "mnist" },
+            "titles" => ["titles"],
+            "all" => ["mnist", "titles"],
+            _ => throw new ArgumentException($"--model must be mnist, titles or all, got '{chosen}'."),
+        };
+        foreach (var model in models)
+        {
+            var (steps, batch) = model == "mnist" ? mnist : titles;
+            var title = model == "mnist"
+                ? "MNIST MLP 784-256-256-10"
+                : $"title model (default options, vocabulary {TitleVocabulary:N0}, random articles of 80-100 and titles of 15-25 ids)";
+            Table(title, model, steps, batch);
+        }
+        if (models.Contains("titles")) PrintTitleAllReduceCost();
+        return 0;
+    }
+
+    static void Table(string title, string model, int steps, int batch)
+    {
         var loadBefore = File.ReadAllText("/proc/loadavg").Trim();
         var results = new List<(string Name, double ExamplesPerSecond, double AllReduceShare)>();
-        foreach (var (name, ranks, threads) in new[] { ("1 rank x 1 thread", 1, 1), ("1 rank x 2 threads", 1, 2), ("2 ranks x 1 thread", 2, 1) })
+        foreach (var (name, ranks, threads) in Configurations)
         {
-            var line = Launch(ranks, threads, steps, batch);
-            var parts = line.Split(' ');
+            var parts = Launch(model, ranks, threads, steps, batch).Split(' ');
             results.Add((name, double.Parse(parts[1], CultureInfo.InvariantCulture), double.Parse(parts[2], CultureInfo.InvariantCulture)));
         }
         var loadAfter = File.ReadAllText("/proc/loadavg").Trim();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"MNIST MLP 784-256-256-10, global batch {batch}, {steps} timed steps each ({Environment.ProcessorCount} cores)"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{title}, global batch {batch}, {steps} timed steps each ({Environment.ProcessorCount} cores)"));
         foreach (var (name, rate, share) in results)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {name,-20} {rate,9:F0} examples/s   x{rate / results[0].ExamplesPerSecond:F2} vs 1x1   all-reduce {share:P1} of the step"));
         Console.WriteLine($"  load average before: {loadBefore}");
         Console.WriteLine($"  load average after:  {loadAfter}");
+    }
 
+    static void PrintTitleAllReduceCost()
+    {
         using var generator = new torch.Generator(1);
-        var titleParameters = TitleModel.Init(generator, 5000, TitleModelOptions.Default, torch.CPU);
+        var titleParameters = TitleModel.Init(generator, TitleVocabulary, TitleModelOptions.Default, torch.CPU);
         var count = Tree.Leaves(titleParameters).Sum(t => t.numel());
         Tree.Dispose(titleParameters);
         // A ring all-reduce sends and receives 2 (R - 1) / R of the buffer per rank; at 10 Gb/s, 1.25 GB/s.
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"title model (vocabulary 5000, default options): {count:N0} parameters = {count * 4 / 1e6:F1} MB of float32 gradients; a ring all-reduce moves 2(R-1)/R of it per rank: {2 * count * 4 / 1.25e9 * 1e3:F1} ms per step at 10 Gb/s for large R ({count * 4 / 1.25e9 * 1e3:F1} ms for R = 2), plus latency."));
-        return 0;
+            $"title model (vocabulary {TitleVocabulary}, default options): {count:N0} parameters = {count * 4 / 1e6:F1} MB of float32 gradients; a ring all-reduce moves 2(R-1)/R of it per rank: {2 * count * 4 / 1.25e9 * 1e3:F1} ms per step at 10 Gb/s for large R ({count * 4 / 1.25e9 * 1e3:F1} ms for R = 2), plus latency."));
     }
 
-    /// <summary><c>scaling-worker threads steps batch</c>: one configuration; prints <c>result examples/s all-reduce-share</c> on rank 0.</summary>
+    /// <summary><c>scaling-worker mnist|titles threads steps batch</c>: one configuration; prints <c>result examples/s all-reduce-share</c> on rank 0.</summary>
     public static int Worker(string[] args)
     {
-        var threads = int.Parse(args[0], CultureInfo.InvariantCulture);
-        var steps = int.Parse(args[1], CultureInfo.InvariantCulture);
-        var batch = int.Parse(args[2], CultureInfo.InvariantCulture);
+        var model = args[0];
+        var threads = int.Parse(args[1], CultureInfo.InvariantCulture);
+        var steps = int.Parse(args[2], CultureInfo.InvariantCulture);
+        var batch = int.Parse(args[3], CultureInfo.InvariantCulture);
         torch.set_num_threads(threads);
         using var communicator = Communicator.LaunchedByMpirun ? Communicator.World() : null;
         var (rank, ranks) = (communicator?.Rank ?? 0, communicator?.Size ?? 1);
-        using var generator = new torch.Generator(1);
-        var parameters = DigitClassifier.Init(generator, 256, 0.2, torch.CPU);
-        var pipeline = Optimizer.FusedAdam(new Constant(1e-3), ScaleByAdam.Default);
-        var state = TrainState.Init(parameters, pipeline, 1);
         var shard = DataParallel.Shard(Enumerable.Range(0, batch).ToArray(), rank, ranks);
-        using var pixels = torch.rand([shard.Length, DigitClassifier.Pixels], generator: generator);
-        using var digits = torch.randint(10, [shard.Length], dtype: torch.int64, generator: generator);
-        var data = new DigitBatch(pixels, digits);
-        StepResult<DigitClassifier> Step(TrainState<DigitClassifier> s) =>
-            communicator is null ? TrainingSteps.Step(DigitClassifier.Model, pipeline, s, data) : DataParallel.Step(communicator, DigitClassifier.Model, pipeline, s, data);
-        for (var i = 0; i < 10; i++) state = Replace(state, Step(state).State);
-        communicator?.Barrier();
-        var before = communicator?.AllReduceTime ?? TimeSpan.Zero;
-        var clock = Stopwatch.StartNew();
-        for (var i = 0; i < steps; i++) state = Replace(state, Step(state).State);
-        communicator?.Barrier();
-        var elapsed = clock.Elapsed.TotalSeconds;
-        var reduce = ((communicator?.AllReduceTime ?? TimeSpan.Zero) - before).TotalSeconds;
-        if (rank == 0) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"result {steps * batch / elapsed:R} {reduce / elapsed:R}"));
-        TrainState.Dispose(state);
-        Tree.Dispose(parameters);
+        var timing = model switch
+        {
+            "mnist" => Mnist(communicator, shard, steps),
+            "titles" => Titles(communicator, shard, batch, steps),
+            _ => throw new ArgumentException($"Unknown model '{model}' (mnist or titles)."),
+        };
+        if (rank == 0) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"result {steps * batch / timing.Seconds:R} {timing.AllReduceSeconds / timing.Seconds:R}"));
         return 0;
     }
 
-    static TrainState<DigitClassifier> Replace(TrainState<DigitClassifier> old, TrainState<DigitClassifier> next)
+    /// <summary>The MLP on one fixed batch of random pixels and digits (this rank's shard).</summary>
+    static Timing Mnist(Communicator? communicator, int[] shard, int steps)
     {
-        TrainState.Dispose(old);
-        return next;
+        using var generator = new torch.Generator(1);
+        var parameters = DigitClassifier.Init(generator, 256, 0.2, torch.CPU);
+        var pipeline = Optimizer.FusedAdam(new Constant(1e-3), ScaleByAdam.Default);
+        using var pixels = torch.rand([shard.Length, DigitClassifier.Pixels], generator: generator);
+        using var digits = torch.randint(10, [shard.Length], dtype: torch.int64, generator: generator);
+        var timing = Time(communicator, DigitClassifier.Model, pipeline, parameters, [new DigitBatch(pixels, digits)], 10, steps);
+        Tree.Dispose(parameters);
+        return timing;
     }
 
-    static string Launch(int ranks, int threads, int steps, int batch)
+    /// <summary>
+    /// The title model on four global batches of random pairs, cycled (the same pairs on every rank, from one seed; each
+    /// rank collates its shard), with the pipeline of <c>titles train</c> (<see cref="TitleTraining"/>): clipping to norm
+    /// 1, Adam, warm-up and cosine decay of the default peak rate, on the fused kernel.
+    /// </summary>
+    static Timing Titles(Communicator? communicator, int[] shard, int batch, int steps)
+    {
+        var random = new Random(7);
+        int[] Ids(int min, int max) => Enumerable.Range(0, random.Next(min, max + 1)).Select(_ => random.Next(4, TitleVocabulary)).ToArray();
+        var batches = Enumerable.Range(0, 4)
+            .Select(_ => Enumerable.Range(0, batch).Select(_ => new EncodedTitlePair(Ids(80, 100), Ids(15, 25))).ToArray())
+            .Select(global => TitleBatches.Collate(shard.Select(i => global[i]).ToArray(), 1))
+            .ToArray();
+        var options = TitleModelOptions.Default;
+        var training = TitleTrainingOptions.Default;
+        using var generator = new torch.Generator(1);
+        var parameters = TitleModel.Init(generator, TitleVocabulary, options, torch.CPU);
+        var pipeline = new FusedAdam(new ClipByGlobalNorm(training.ClipNorm), ScaleByAdam.Default,
+            new ScaleByLearningRate(new WarmupCosine(training.LearningRate, training.WarmupSteps, 1000, training.LearningRate / 10)), null);
+        var timing = Time(communicator, TitleModelLoss.Of(options), pipeline, parameters, batches, 3, steps);
+        Tree.Dispose(parameters);
+        foreach (var b in batches) b.Dispose();
+        return timing;
+    }
+
+    /// <summary><paramref name="warmup"/> untimed steps, then <paramref name="steps"/> timed ones (between barriers), cycling through <paramref name="batches"/>.</summary>
+    static Timing Time<TParams, TBatch>(Communicator? communicator, ModelLoss<TParams, TBatch> model, IGradientTransformation pipeline, TParams parameters, IReadOnlyList<TBatch> batches, int warmup, int steps)
+    {
+        var state = TrainState.Init(parameters, pipeline, 1);
+        var index = 0;
+        void Step()
+        {
+            var batch = batches[index++ % batches.Count];
+            var next = communicator is null ? TrainingSteps.Step(model, pipeline, state, batch) : DataParallel.Step(communicator, model, pipeline, state, batch);
+            TrainState.Dispose(state);
+            state = next.State;
+        }
+        for (var i = 0; i < warmup; i++) Step();
+        communicator?.Barrier();
+        var before = communicator?.AllReduceTime ?? TimeSpan.Zero;
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < steps; i++) Step();
+        communicator?.Barrier();
+        var elapsed = clock.Elapsed.TotalSeconds;
+        var reduce = ((communicator?.AllReduceTime ?? TimeSpan.Zero) - before).TotalSeconds;
+        TrainState.Dispose(state);
+        return new Timing(elapsed, reduce);
+    }
+
+    static string Launch(string model, int ranks, int threads, int steps, int batch)
     {
         var self = typeof(DataParallelScaling).Assembly.Location;
         var host = Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
@@ -95,7 +176,7 @@ public static class DataParallelScaling
         if (ranks > 1)
             foreach (var a in new[] { "--allow-run-as-root", "--oversubscribe", "--bind-to", "none", "--mca", "btl_vader_single_copy_mechanism", "none", "-np", ranks.ToString(CultureInfo.InvariantCulture), host })
                 start.ArgumentList.Add(a);
-        foreach (var a in new[] { self, "scaling-worker", threads.ToString(CultureInfo.InvariantCulture), steps.ToString(CultureInfo.InvariantCulture), batch.ToString(CultureInfo.InvariantCulture) })
+        foreach (var a in new[] { self, "scaling-worker", model, threads.ToString(CultureInfo.InvariantCulture), steps.ToString(CultureInfo.InvariantCulture), batch.ToString(CultureInfo.InvariantCulture) })
             start.ArgumentList.Add(a);
         start.RedirectStandardOutput = true;
         start.Environment["OMP_NUM_THREADS"] = threads.ToString(CultureInfo.InvariantCulture);
@@ -104,6 +185,6 @@ public static class DataParallelScaling
         process.WaitForExit();
         var at = output.IndexOf("result ", StringComparison.Ordinal);
         return (at < 0 ? null : output[at..].Split('\n')[0].Trim())
-            ?? throw new InvalidOperationException($"The {ranks} x {threads} worker printed no result (exit {process.ExitCode}):\n{output}");
+            ?? throw new InvalidOperationException($"The {model} {ranks} x {threads} worker printed no result (exit {process.ExitCode}):\n{output}");
     }
 }

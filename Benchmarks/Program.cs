@@ -19,8 +19,9 @@ public static class Program
     /// (<see cref="TrainingLoopRace"/>), <c>gan-race</c> (<see cref="GanRace"/>), <c>titles-race [rounds]</c>
     /// (<see cref="TitlesRace"/>), <c>titles-generate [count] [beam] [batch] [model] [threads]</c> (<see cref="TitlesGenerate"/>), <c>titles-profile [rounds] [name filters]</c> (<see cref="TitlesProfile"/>),
     /// <c>titles-decode [--rounds N] [--threads N] ...</c> (<see cref="TitlesDecode"/>: incremental beam search against re-running the prefix),
-    /// <c>scalar-race [iterations] [parts...]</c> (<see cref="ScalarRace"/>), <c>scaling [steps] [global batch]</c>
-    /// (<see cref="DataParallelScaling"/>: 2 MPI ranks against 1 process with 1 and 2 threads).
+    /// <c>scalar-race [iterations] [parts...]</c> (<see cref="ScalarRace"/>), <c>scaling [--model mnist|titles|all]
+    /// [--mnist-steps n] [--mnist-batch n] [--titles-steps n] [--titles-batch n]</c> (<see cref="DataParallelScaling"/>: 2 MPI
+    /// ranks against 1 process with 1 and 2 threads, for the MNIST MLP and the title model).
     /// </summary>
     public static int Main(string[] args)
     {
