@@ -1,0 +1,35 @@
+namespace Functional.Core;
+
+/// <summary>
+/// The window of a 2-D pooling (<see cref="Pooling2d"/>): square kernel, stride and padding, configuration checked when
+/// the record is made. Pooling has no parameters, so this record is all it takes.
+/// </summary>
+/// <param name="Kernel">The side of the square window, at least 1.</param>
+/// <param name="Stride">The step between windows along both axes, at least 1 (PyTorch's default is the kernel: <see cref="Of"/>).</param>
+/// <param name="Padding">Added at each side of both axes, at least 0; pooling also needs at most kernel / 2 (PyTorch's
+/// bound), which <see cref="Pooling2d"/> checks when applied, since <c>with</c> may set kernel and padding in any order.</param>
+/// <exception cref="ArgumentOutOfRangeException">A value below its minimum (also through <c>with</c>).</exception>
+public sealed record Pool2dWindow(int Kernel, int Stride, int Padding)
+{
+    readonly int kernel = AtLeast(Kernel, 1, nameof(Kernel));
+    readonly int stride = AtLeast(Stride, 1, nameof(Stride));
+    readonly int padding = AtLeast(Padding, 0, nameof(Padding));
+
+    /// <summary>The side of the square window, at least 1.</summary>
+    public int Kernel { get => kernel; init => kernel = AtLeast(value, 1, nameof(Kernel)); }
+
+    /// <summary>The step between windows along both axes, at least 1.</summary>
+    public int Stride { get => stride; init => stride = AtLeast(value, 1, nameof(Stride)); }
+
+    /// <summary>Added at each side of both axes, at least 0 (and at most kernel / 2 when applied).</summary>
+    public int Padding { get => padding; init => padding = AtLeast(value, 0, nameof(Padding)); }
+
+    /// <summary>A window of <paramref name="kernel"/>² with stride <paramref name="kernel"/> (non-overlapping, PyTorch's default) and no padding.</summary>
+    public static Pool2dWindow Of(int kernel) => new(kernel, kernel, 0);
+
+    /// <summary>The output size along an axis of <paramref name="size"/>: ⌊(size + 2·padding - kernel) / stride⌋ + 1.</summary>
+    public long OutputSize(long size) => (size + 2L * Padding - Kernel) / Stride + 1;
+
+    static int AtLeast(int value, int minimum, string name) =>
+        value >= minimum ? value : throw new ArgumentOutOfRangeException(name, value, $"Pool2dWindow {name} must be at least {minimum}, got {value}.");
+}
