@@ -62,9 +62,9 @@ public static class Conv2d
     /// </summary>
     /// <remarks>
     /// <para>libtorch is given <c>x.permute(0, 3, 1, 2)</c>, a channels-first view whose memory is channels-last, which
-    /// its CPU convolution reads natively and answers in the same memory format, so no copy is made on either side
-    /// and a contiguous input gives a contiguous result (measured against explicit copies by the <c>conv2d-layout</c>
-    /// benchmark).</para>
+    /// its CPU convolution reads natively and answers in the same memory format, so no copy is made on either side and
+    /// the permuted-back result is normally contiguous (faster than explicit copies: the <c>conv2d-layout</c>
+    /// benchmark). The result may be a non-contiguous view; the values are the same either way.</para>
     /// <para>Checked before any native call: rank 4, dtype and device equal to the weight's, last dimension equal to
     /// inChannels, and height and width large enough for one window (size + 2·padding ≥ dilation·(kernel - 1) + 1, and
     /// at least 1); a violation is a <see cref="LayerInputException"/>. Pure: neither mutates nor disposes
