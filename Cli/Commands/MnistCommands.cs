@@ -27,6 +27,9 @@ public sealed class MnistCommands : ICommandFamily
         var d = MnistTrainingOptions.Default;
         var data = Data();
         var output = Flags.Folder("--out", DefaultOutDirectory, "receives metrics.jsonl, loss.png and checkpoints/; a run there resumes from its newest checkpoint");
+        var model = Flags.Choice("--model", ModelName(d.Model), "the classifier: mlp (perceptron with dropout) or conv (two convolution blocks with batch norm)", ModelNames);
+        var channels = Flags.Count("--channels", d.ConvChannels, "feature maps of the conv classifier's first block (the second has twice as many)");
+        var minutes = Flags.Minutes(d.Minutes, "wall-time budget: the fit stops, validating, once it has passed");
         var epochs = Flags.Count("--epochs", d.Epochs, "passes over the training digits");
         var batch = Flags.Count("--batch", d.BatchSize, "examples per step");
         var learningRate = Flags.Number("--learning-rate", d.LearningRate, "Adam's peak learning rate (warm-up, then cosine decay to a twentieth)", Bounds.Positive);
@@ -42,7 +45,7 @@ public sealed class MnistCommands : ICommandFamily
         var device = Devices.Option();
         var command = new Command("mnist", "train a digit classifier on MNIST t10k with the fit loop (Adam, warm-up + cosine, EMA validation); resumes from its newest checkpoint in --out")
         {
-            data, output, epochs, batch, learningRate, hidden, dropout, ema, workers, seed, checkpointEvery, threads, restart, tensorBoard, device, Accumulate(context),
+            data, output, model, channels, minutes, epochs, batch, learningRate, hidden, dropout, ema, workers, seed, checkpointEvery, threads, restart, tensorBoard, device, Accumulate(context),
         };
         Flags.CheckPaths(command, data, output);
         command.SetAction(parsed =>
@@ -50,12 +53,23 @@ public sealed class MnistCommands : ICommandFamily
             var options = new MnistTrainingOptions(
                 parsed.GetValue(data)!, parsed.GetValue(epochs), parsed.GetValue(batch), parsed.GetValue(learningRate), parsed.GetValue(hidden),
                 parsed.GetValue(dropout), d.ValidationCount, parsed.GetValue(ema), parsed.GetValue(workers), parsed.GetValue(seed))
-            { Device = Devices.Parse(parsed.GetValue(device)!), Restart = parsed.GetValue(restart) };
+            {
+                Device = Devices.Parse(parsed.GetValue(device)!), Restart = parsed.GetValue(restart),
+                Model = ParseModel(parsed.GetValue(model)!), ConvChannels = parsed.GetValue(channels), Minutes = parsed.GetValue(minutes),
+            };
             SetThreads(parsed.GetValue(threads));
             Train(context, options, parsed.GetValue(output)!, parsed.GetValue(checkpointEvery), parsed.GetValue(tensorBoard));
         });
         return command;
     }
+
+    /// <summary>The names <c>--model</c> accepts, in the order of <see cref="DigitModel"/>.</summary>
+    public static readonly string[] ModelNames = Enum.GetValues<DigitModel>().Select(ModelName).ToArray();
+
+    /// <summary>The command-line name of <paramref name="model"/>: <c>mlp</c>, <c>conv</c>.</summary>
+    public static string ModelName(DigitModel model) => model.ToString().ToLowerInvariant();
+
+    static DigitModel ParseModel(string name) => Enum.GetValues<DigitModel>().Single(m => ModelName(m) == name);
 
     static Option<string> Data() => Flags.InputFolder("--data", MnistTrainingOptions.Default.DataDirectory, "the MNIST t10k folder");
 
@@ -79,7 +93,8 @@ public sealed class MnistCommands : ICommandFamily
         using var runLock = root ? RunFolderLock.Acquire(output) : null;
         var store = new CheckpointStore(Path.Combine(output, "checkpoints"), keepLast: 3);
         var ranks = communicator is { Size: var size } ? $", {size} processes" : "";
-        say.WriteLine($"Training a digit classifier on {options.DataDirectory} ({options.Epochs} epoch{(options.Epochs == 1 ? "" : "s")}, batch {options.BatchSize}{ranks}).");
+        var budget = options.Minutes > 0 ? string.Create(CultureInfo.InvariantCulture, $", at most {options.Minutes} min") : "";
+        say.WriteLine($"Training a digit classifier ({ModelName(options.Model)}) on {options.DataDirectory} ({options.Epochs} epoch{(options.Epochs == 1 ? "" : "s")}, batch {options.BatchSize}{ranks}{budget}).");
         var logPath = Path.Combine(output, "metrics.jsonl");
         var chartPath = Path.Combine(output, "loss.png");
         using var progress = ProgressObserver.Console();
@@ -87,8 +102,15 @@ public sealed class MnistCommands : ICommandFamily
         IFitObserver[] observers = root
             ? [new MetricsLogObserver(logPath), new ModelSummaryObserver(say), progress, new LossChartObserver(chartPath, logPath), .. board is null ? [] : new IFitObserver[] { board }]
             : [];
-        var fit = new FitOptions { Epochs = options.Epochs, Observers = observers };
-        var result = MnistTraining.Run(options, fit, store, checkpointEvery, communicator, context.Stop, say.WriteLine);
+        var fit = new FitOptions { Epochs = options.Epochs, Observers = observers, TimeLimit = options.TimeLimit };
+        if (options.Model == DigitModel.Conv)
+            Report(say, ConvMnistTraining.Run(options, fit, store, checkpointEvery, communicator, context.Stop, say.WriteLine), options, store, logPath, chartPath);
+        else Report(say, MnistTraining.Run(options, fit, store, checkpointEvery, communicator, context.Stop, say.WriteLine), options, store, logPath, chartPath);
+    }
+
+    /// <summary>Prints how the fit ended and where its files are, and releases its state.</summary>
+    static void Report<TParams>(TextWriter say, FitResult<TParams> result, MnistTrainingOptions options, CheckpointStore store, string logPath, string chartPath)
+    {
         if (result.History.Count == 0) say.WriteLine($"Nothing to do: the checkpoint in {store.Folder} has finished {options.Epochs} epochs.");
         else
         {

@@ -34,6 +34,18 @@ public sealed record MnistTrainingOptions(
     /// default) resumes from the newest intact one and refuses to start over silently when none can be read.
     /// </summary>
     public bool Restart { get; init; }
+
+    /// <summary>The classifier to train: the perceptron (the default) or the convolutional one with batch norm.</summary>
+    public DigitModel Model { get; init; } = DigitModel.Mlp;
+
+    /// <summary>The width of the convolutional classifier: its first block's feature maps (the second has twice as many).</summary>
+    public int ConvChannels { get; init; } = 16;
+
+    /// <summary>A wall-time budget in minutes (the fit stops, validating, once it has passed); 0, the default, has none.</summary>
+    public double Minutes { get; init; }
+
+    /// <summary>The budget as <see cref="FitOptions.TimeLimit"/>: null for 0.</summary>
+    public TimeSpan? TimeLimit => Minutes > 0 ? TimeSpan.FromMinutes(Minutes) : null;
 }
 
 /// <summary>MNIST t10k split into pixels scaled to [0, 1] and digits, for training and validation.</summary>

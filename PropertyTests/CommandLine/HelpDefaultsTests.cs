@@ -76,6 +76,7 @@ public sealed partial class HelpDefaultsTests
                  {
                      ("--data", d.DataDirectory), ("--epochs", d.Epochs), ("--batch", d.BatchSize), ("--learning-rate", d.LearningRate),
                      ("--hidden", d.Hidden), ("--dropout", d.DropoutRate), ("--ema", d.EmaDecay), ("--workers", d.Workers), ("--seed", d.Seed),
+                     ("--model", MnistCommands.ModelName(d.Model)), ("--channels", d.ConvChannels), ("--minutes", d.Minutes),
                  })
             Add("mnist", flag, value);
         foreach (var (flag, value) in new (string, object)[]
