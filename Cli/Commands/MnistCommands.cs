@@ -33,7 +33,7 @@ public sealed class MnistCommands : ICommandFamily
         var epochs = Flags.Count("--epochs", d.Epochs, "passes over the training digits");
         var batch = Flags.Count("--batch", d.BatchSize, "examples per step");
         var learningRate = Flags.Number("--learning-rate", d.LearningRate, "Adam's peak learning rate (warm-up, then cosine decay to a twentieth)", Bounds.Positive);
-        var hidden = Flags.Count("--hidden", d.Hidden, "width of the hidden layers");
+        var hidden = Flags.Count("--hidden", d.Hidden, "width of the mlp's hidden layers");
         var dropout = Flags.Number("--dropout", d.DropoutRate, "share of features dropped in training", Bounds.Decay);
         var ema = Flags.Number("--ema", d.EmaDecay, "decay of the weight average used for validation", Bounds.Decay);
         var workers = Flags.Count("--workers", d.Workers, "threads that gather batches ahead of the step");
