@@ -112,7 +112,8 @@ internal static class TreeNodes
             var fields = parameters.Select(parameter =>
             {
                 var property = MatchingProperty(type, parameter)!;
-                return new RecordField(TreePath.FieldSegment(property.Name), CompileGetter(type, property), For(property.PropertyType));
+                var segment = property.GetCustomAttribute<TreeNameAttribute>()?.Segment ?? TreePath.FieldSegment(property.Name);
+                return new RecordField(segment, CompileGetter(type, property), For(property.PropertyType));
             }).ToArray();
             if (!fields.Any(field => field.Node.MayHoldTensors)) return Remember(type, Untreeable(type));
             node.Complete(fields, CompileConstructor(constructor));

@@ -250,7 +250,7 @@ public sealed class BatchNormTests
         Assert.True(Same.Bitwise(torch.zeros(channels), stats.RunningMean));
         Assert.True(Same.Bitwise(torch.ones(channels), stats.RunningVar));
         Assert.True(Same.Bitwise(torch.tensor(0L), stats.BatchesTracked));
-        Assert.Equal(["runningMean", "runningVar", "batchesTracked"], Tree.Paths(stats));
+        Assert.Equal(["running_mean", "running_var", "num_batches_tracked"], Tree.Paths(stats));
     }
 
     [Property(MaxTest = 100)]

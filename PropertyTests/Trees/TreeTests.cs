@@ -25,6 +25,21 @@ public sealed class TreeTests
             Tree.Paths(net));
     }
 
+    sealed record Renamed([property: TreeName("running_mean")] torch.Tensor RunningMean, torch.Tensor Other);
+
+    [Fact]
+    public void A_tree_name_attribute_sets_the_fields_path_segment_and_the_tree_rebuilds()
+    {
+        var tree = new Renamed(torch.zeros(2), torch.ones(3));
+
+        var rebuilt = Tree.Unflatten(tree, [torch.ones(2), torch.zeros(3)]);
+
+        Assert.Equal(["running_mean", "other"], Tree.Paths(tree));
+        Assert.Equal(["running_mean", "other"], Tree.Paths(rebuilt));
+        Assert.Equal(1f, rebuilt.RunningMean.sum().item<float>() / 2);
+        Assert.Throws<ArgumentException>(() => new TreeNameAttribute("a/b"));
+    }
+
     [Fact]
     public void A_bare_tensor_is_a_tree_with_one_leaf_at_the_root()
     {
