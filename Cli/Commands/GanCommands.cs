@@ -29,7 +29,7 @@ public sealed class GanCommands : ICommandFamily
     static Option<string> Output(string description) => Flags.Folder("--out", GanRun.Default.OutputDirectory, description);
 
     static Option<string> Classifier() =>
-        Flags.Folder("--classifier", DefaultClassifier, "the digit classifier's checkpoints (trained there with mnist's defaults if missing)");
+        Flags.Folder("--classifier", DefaultClassifier, "the digit classifier's checkpoints (an mnist run's; read only, never written; without one, samples are not scored)");
 
     static readonly string[] UpdateNames = ["single", "alternating"];
 
@@ -40,7 +40,7 @@ public sealed class GanCommands : ICommandFamily
     {
         var d = GanOptions.Default;
         var data = Flags.InputFolder("--data", d.DataDirectory, "the MNIST t10k folder");
-        var output = Output("receives checkpoints/ and samples/epoch-NNNN.png; a run there is resumed (its checkpoint fixes the networks)");
+        var output = Output("receives checkpoints/ and samples/epoch-NNNN.png; a run there is resumed (its gan-options.json fixes the networks)");
         var epochs = Flags.Count("--epochs", d.Epochs, "passes over the 10,000 digits (in all, counting the epochs of a resumed run)");
         var batch = Flags.Count("--batch", d.BatchSize, "real digits (and generated ones) per step");
         var noise = Flags.Count("--noise", d.NoiseSize, "noise values per sample");
@@ -75,50 +75,25 @@ public sealed class GanCommands : ICommandFamily
                 parsed.GetValue(update) == UpdateNames[0] ? GanUpdate.SingleLoss : GanUpdate.Alternating, parsed.GetValue(seed)).Validated();
             var targetDevice = Devices.Parse(parsed.GetValue(device)!);
             var budget = parsed.GetValue(minutes) is > 0 and var m ? TimeSpan.FromMinutes(m) : TimeSpan.MaxValue;
-            var run = new GanRun(parsed.GetValue(output)!, Resume: true, budget, GanRun.Default.GridColumns) { Device = targetDevice };
+            var run = new GanRun(parsed.GetValue(output)!, parsed.GetValue(restart), budget, GanRun.Default.GridColumns) { Device = targetDevice };
             MnistCommands.SetThreads(parsed.GetValue(threads));
-            if (parsed.GetValue(restart)) Restart(context, run.OutputDirectory);
             var scorer = LoadClassifier(context, parsed.GetValue(classifier)!, options.DataDirectory, targetDevice);
-            Run(context, options, run, scorer, targetDevice);
+            Run(context, options, run, scorer);
         });
         return command;
     }
 
-    /// <summary>Deletes the checkpoints of <paramref name="folder"/> (refused while another run holds the folder).</summary>
-    static void Restart(CommandContext context, string folder)
+    static void Run(CommandContext context, GanOptions options, GanRun run, ScoringClassifier? scorer)
     {
-        var checkpoints = Path.Combine(folder, "checkpoints");
-        if (!Directory.Exists(checkpoints)) return;
-        using (RunFolderLock.Acquire(folder)) Directory.Delete(checkpoints, recursive: true);
-        context.Output.WriteLine($"--restart: deleted {checkpoints}");
-    }
-
-    static void Run(CommandContext context, GanOptions options, GanRun run, DigitClassifier classifier, torch.Device device)
-    {
-        Say(context, $"GAN: {options}");
         var total = Stopwatch.StartNew();
-        ProgressBar? bar = null;
-        using var scoring = new torch.Generator(0, device);
-        GanTraining.Run(options, run, new GanReporting(
-            (epoch, step, steps, metrics) =>
-            {
-                context.Stop.ThrowIfCancellationRequested(); // the last finished epoch's checkpoint is the clean state to resume from
-                if (step == 1)
-                {
-                    Say(context, $"epoch {epoch}/{options.Epochs}");
-                    var clock = Stopwatch.StartNew();
-                    bar = new ProgressBar(steps, context.Output, interactive: !Console.IsOutputRedirected, TimeSpan.FromSeconds(10), () => clock.Elapsed);
-                }
-                bar!.Update(step, new Dictionary<string, double> { ["d_loss"] = metrics.DiscriminatorLoss, ["g_loss"] = metrics.GeneratorLoss }, new Dictionary<string, double>());
-            },
-            epoch =>
-            {
-                bar?.Finish();
-                var score = SampleScoring.Score(classifier, epoch.Samples, SampleScoring.DefaultThreshold, scoring);
-                Say(context, $"epoch {epoch.Epoch} (step {epoch.Step}, {epoch.Seconds:F1} s, {total.Elapsed.TotalMinutes:F1} min in all): d_loss {epoch.DiscriminatorLoss:F4}  g_loss {epoch.GeneratorLoss:F4}  wrote {epoch.GridPath}");
-                Say(context, $"  score: {score}");
-            }));
-        Say(context, $"trained in {total.Elapsed.TotalMinutes:F1} min; checkpoints in {Path.Combine(run.OutputDirectory, "checkpoints")}");
+        using var progress = ProgressObserver.Console();
+        var result = GanTraining.Run(options, run, [progress], samples =>
+        {
+            Say(context, $"epoch {samples.Epoch} (step {samples.Step}, {total.Elapsed.TotalMinutes:F1} min in all): wrote {samples.GridPath}");
+            if (samples.Score is { } score) Say(context, $"  score: {score}");
+        }, scorer, context.Stop, line => context.Output.WriteLine(line));
+        Say(context, $"{result.End} after step {result.State.Step}, {total.Elapsed.TotalMinutes:F1} min; checkpoints in {run.CheckpointDirectory}");
+        TrainState.Dispose(result.State);
     }
 
     /// <summary><c>gan sample</c>: a grid of samples from the newest checkpoint.</summary>
@@ -142,13 +117,14 @@ public sealed class GanCommands : ICommandFamily
             var file = parsed.GetResult(png) is { Implicit: false } ? parsed.GetValue(png)! : Path.Combine(folder, "sample.png");
             var n = parsed.GetValue(count);
             var targetDevice = Devices.Parse(parsed.GetValue(device)!);
-            var checkpoint = Latest(folder, targetDevice);
+            var checkpoint = GanTraining.LoadLatest(folder, targetDevice);
+            using var scope = torch.NewDisposeScope();
             var sampling = GanOptimizer.SamplingGenerator(checkpoint.State);
             using var generator = new torch.Generator((ulong)parsed.GetValue(seed), targetDevice);
-            using var noise = GanGenerator.Noise(sampling, n, generator);
-            using var samples = GanTraining.Sample(sampling, noise);
+            var samples = GanTraining.Sample(sampling, GanGenerator.Noise(sampling, n, generator));
             var size = SampleGrid.WritePng(file, samples, parsed.GetValue(columns), parsed.GetValue(scale));
             Say(context, $"wrote {file} ({size.Width}x{size.Height} px, {n} samples of step {checkpoint.State.Step})");
+            TrainState.Dispose(checkpoint.State);
         });
         return command;
     }
@@ -169,27 +145,31 @@ public sealed class GanCommands : ICommandFamily
         command.SetAction(parsed =>
         {
             var targetDevice = Devices.Parse(parsed.GetValue(device)!);
-            var checkpoint = Latest(parsed.GetValue(output)!, targetDevice);
-            var scorer = LoadClassifier(context, parsed.GetValue(classifier)!, checkpoint.Options.DataDirectory, targetDevice);
+            var checkpoint = GanTraining.LoadLatest(parsed.GetValue(output)!, targetDevice);
+            var directory = parsed.GetValue(classifier)!;
+            var scorer = LoadClassifier(context, directory, checkpoint.Options.DataDirectory, targetDevice)
+                ?? throw new FileNotFoundException($"No digit classifier in {directory}; train one with `mnist --out {Path.GetDirectoryName(Path.GetFullPath(directory))}` first.");
+            using var scope = torch.NewDisposeScope();
             var sampling = GanOptimizer.SamplingGenerator(checkpoint.State);
             using var generator = new torch.Generator((ulong)parsed.GetValue(seed), targetDevice);
-            using var noise = GanGenerator.Noise(sampling, parsed.GetValue(count), generator);
-            using var samples = GanTraining.Sample(sampling, noise);
-            Say(context, $"step {checkpoint.State.Step}: {SampleScoring.Score(scorer, samples, SampleScoring.DefaultThreshold, generator)}");
+            var samples = GanTraining.Sample(sampling, GanGenerator.Noise(sampling, parsed.GetValue(count), generator));
+            Say(context, $"step {checkpoint.State.Step}: {SampleScoring.Score(scorer.Classifier, samples, SampleScoring.DefaultThreshold, generator)}");
+            TrainState.Dispose(checkpoint.State);
         });
         return command;
     }
 
-    static GanCheckpointContent Latest(string output, torch.Device device) =>
-        GanCheckpoint.LoadLatest(new CheckpointStore(Path.Combine(output, "checkpoints"), keepLast: 2), device)
-        ?? throw new FileNotFoundException($"No GAN checkpoint in {Path.Combine(output, "checkpoints")}; run `gan train --out {output}` first.");
-
-    static DigitClassifier LoadClassifier(CommandContext context, string directory, string data, torch.Device device)
+    /// <summary>The scoring classifier of <paramref name="directory"/> (read only), or null with a note when it has none.</summary>
+    static ScoringClassifier? LoadClassifier(CommandContext context, string directory, string data, torch.Device device)
     {
-        using var progress = ProgressObserver.Console();
-        var loaded = ClassifierFile.LoadOrTrain(directory, MnistTrainingOptions.Default with { DataDirectory = data, Device = device }, [progress]);
-        Say(context, $"digit classifier from {directory}: held-out accuracy {loaded.ValidationAccuracy:P2}");
-        return loaded.Classifier;
+        var loaded = ClassifierFile.Load(directory, MnistTrainingOptions.Default with { DataDirectory = data, Device = device });
+        if (loaded is null)
+        {
+            Say(context, $"no digit classifier in {directory} (train one with `mnist`): samples are not scored");
+            return null;
+        }
+        Say(context, $"digit classifier from {directory} (step {loaded.Step}, read only): held-out accuracy {loaded.ValidationAccuracy:P2}");
+        return loaded;
     }
 
     static void Say(CommandContext context, FormattableString line) => context.Output.WriteLine(line.ToString(CultureInfo.InvariantCulture));

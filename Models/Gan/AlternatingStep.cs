@@ -1,39 +1,43 @@
 using Functional.Core;
 using Functional.Optimizers;
 using TorchSharp;
+using Functional.Training;
 
 namespace Functional.Models.Gan;
 
 /// <summary>
-/// The classic GAN update, for comparison with <see cref="SingleLossStep"/>: a discriminator step on
+/// The classic GAN update, for comparison with the single loss (<see cref="GanModel.Loss"/>): a discriminator step on
 /// <c>d(x, sg(G(z₁)))</c>, then a generator step on <c>λ · g(D(G(z₂)))</c> through the updated discriminator — two
-/// forward and backward passes and two optimizer calls. Each step runs one branch of
-/// <see cref="GanOptimizer.Joint"/> on its own leaves (with their full paths) and its own part of the joint state,
-/// so it uses the same pipelines and the same state layout as the single-loss step.
+/// forward and backward passes and two optimizer calls. Each step runs one branch of <see cref="GanOptimizer.Joint"/>
+/// on its own leaves (with their full paths) and its own part of the joint state, so it uses the same pipelines and the
+/// same train state as the single-loss step, and runs in <see cref="Fit.RunSteps{TParams, TBatch}"/>.
 /// </summary>
 public static class AlternatingStep
 {
     /// <summary>
-    /// One discriminator step then one generator step (each preceded by one power iteration of the spectral
-    /// vectors, without gradients), each with fresh noise for as many samples as <paramref name="real"/> has digits.
-    /// The metrics are the discriminator loss before its step and the generator loss before its step. Pure and in one
-    /// dispose scope: <paramref name="state"/> and <paramref name="real"/> are untouched.
+    /// The step: one power iteration of the spectral vectors (model state, without gradients) before each of the two
+    /// updates, fresh noise from the train state's generator for as many samples as the batch has digits before each.
+    /// Metrics: <c>loss</c> and <see cref="GanModel.DiscriminatorLossName"/> the discriminator loss before its update,
+    /// <see cref="GanModel.GeneratorLossName"/> the generator loss before its update. Pure and in one dispose scope: the
+    /// state and batch are untouched, and the next state shares no tensor with them.
     /// </summary>
-    /// <param name="optimizer">The pipelines; <c>state.OptimizerState</c> is the state of its <see cref="GanOptimizer.Joint"/>.</param>
+    /// <param name="optimizer">The pipelines; the train state's optimizer state is the state of its <see cref="GanOptimizer.Joint"/>.</param>
     /// <param name="lambda">The weight of the generator's loss.</param>
-    /// <param name="state">The current state.</param>
-    /// <param name="real">Real digits [batch, 784] in [-1, 1].</param>
-    /// <param name="generator">Draws the noise.</param>
     /// <exception cref="ArgumentException">The optimizer state is not the joint state of <paramref name="optimizer"/>.</exception>
-    public static GanStepResult Step(GanOptimizer optimizer, double lambda, GanState state, torch.Tensor real, torch.Generator generator) =>
-        Memory.Scoped(() =>
+    public static TrainStep<GanParams, torch.Tensor> Step(GanOptimizer optimizer, double lambda) => (state, real) =>
+    {
+        var joint = state.OptimizerState as PartitionState
+            ?? throw new ArgumentException($"The alternating step needs the joint state of a {nameof(GanOptimizer)} (a {nameof(PartitionState)}), got {state.OptimizerState?.GetType().Name ?? "null"}.", nameof(state));
+        using var generator = new torch.Generator(0, Tree.Leaves(state.Parameters)[0].device);
+        generator.set_state(state.RandomState);
+        double discriminatorLoss = 0, generatorLoss = 0;
+        var next = Memory.Scoped(() =>
         {
-            var joint = state.OptimizerState as PartitionState
-                ?? throw new ArgumentException($"The alternating step needs the joint state of a {nameof(GanOptimizer)} (a {nameof(PartitionState)}), got {state.OptimizerState?.GetType().Name ?? "null"}.", nameof(state));
             var batch = (int)real.shape[0];
             var parameters = state.Parameters;
+            var given = state.ModelState.IsEmpty ? null : state.ModelState.Get<SpectralVectors>();
 
-            var spectral = state.Spectral is null ? null : Discriminator.AdvanceSpectral(parameters.Discriminator, state.Spectral);
+            var spectral = given is null ? null : Discriminator.AdvanceSpectral(parameters.Discriminator, given);
             var noise = GanGenerator.Noise(parameters.Generator, batch, generator);
             var discriminatorStep = Autodiff.ValueAndGrad(p => SingleLoss.DiscriminatorLoss(p, spectral, real, noise), parameters);
             var (afterDiscriminator, discriminatorState) = BranchStep(optimizer.Discriminator, GanParams.DiscriminatorPaths, discriminatorStep.Gradient, joint.States[GanOptimizer.DiscriminatorBranch], parameters);
@@ -47,9 +51,17 @@ public static class AlternatingStep
             var states = joint.States.ToArray();
             states[GanOptimizer.DiscriminatorBranch] = discriminatorState;
             states[GanOptimizer.GeneratorBranch] = generatorState;
-            var metrics = new GanMetrics(discriminatorStep.Value.item<float>(), generatorStep.Value.item<float>() / lambda);
-            return new GanStepResult(new GanState(afterGenerator, new PartitionState(states), spectral, state.Step + 1), metrics);
+            discriminatorLoss = discriminatorStep.Value.to(torch.float64).item<double>();
+            generatorLoss = generatorStep.Value.to(torch.float64).item<double>() / lambda;
+            return new TrainState<GanParams>(afterGenerator, new PartitionState(states), state.Step + 1, generator.get_state(),
+                state.Position with { Batch = state.Position.Batch + 1 }, spectral is null ? state.ModelState.Map(t => t.detach()) : ModelState.Of(spectral));
         });
+        var metrics = new Dictionary<string, double>(StringComparer.Ordinal)
+        {
+            [TrainingSteps.LossName] = discriminatorLoss, [GanModel.DiscriminatorLossName] = discriminatorLoss, [GanModel.GeneratorLossName] = generatorLoss,
+        };
+        return new StepResult<GanParams>(next, metrics);
+    };
 
     /// <summary>
     /// Runs <paramref name="branch"/> on the leaves under <paramref name="pattern"/> (gradients, state and parameters

@@ -3,7 +3,7 @@ namespace Functional.Models.Gan;
 /// <summary>How the two networks of the GAN are updated.</summary>
 public enum GanUpdate
 {
-    /// <summary>One loss, one backward pass, one optimizer call per step (<see cref="SingleLossStep"/>).</summary>
+    /// <summary>One loss, one backward pass, one optimizer call per step (<see cref="GanModel.Loss"/>).</summary>
     SingleLoss,
     /// <summary>A discriminator step then a generator step, each with its own pass (<see cref="AlternatingStep"/>).</summary>
     Alternating,

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Functional.Core;
 using TorchSharp;
 using Functional.Models.Digits;
@@ -7,11 +6,11 @@ using Functional.Training;
 namespace Functional.Models.Gan;
 
 /// <summary>Where a GAN training run writes, and for how long it may run.</summary>
-/// <param name="OutputDirectory">Holds <c>checkpoints/</c> and <c>samples/epoch-NNNN.png</c>.</param>
-/// <param name="Resume">Continue from the newest checkpoint in the output directory (its options fix the networks) instead of refusing to overwrite it.</param>
-/// <param name="TimeBudget">No epoch is started that would, at the last epoch's pace, end after this much time.</param>
+/// <param name="OutputDirectory">Holds <c>checkpoints/</c>, <c>gan-options.json</c> and <c>samples/epoch-NNNN.png</c>.</param>
+/// <param name="Restart">Delete the checkpoints in the output directory and start over, instead of resuming from the newest.</param>
+/// <param name="TimeBudget">The fit stops (saving a checkpoint and a grid) after the step that reaches this much time.</param>
 /// <param name="GridColumns">Tiles per row of the per-epoch sample grid (the grid is square).</param>
-public sealed record GanRun(string OutputDirectory, bool Resume, TimeSpan TimeBudget, int GridColumns)
+public sealed record GanRun(string OutputDirectory, bool Restart, TimeSpan TimeBudget, int GridColumns)
 {
     /// <summary>
     /// The device the networks are made (or loaded) and trained on, the data moved there once; null: torch's default
@@ -19,90 +18,143 @@ public sealed record GanRun(string OutputDirectory, bool Resume, TimeSpan TimeBu
     /// </summary>
     public torch.Device? Device { get; init; }
 
-    /// <summary><c>runs/gan</c>, no resume, no time limit to speak of, a 10x10 grid.</summary>
+    /// <summary>Checkpoints kept in <c>OUT/checkpoints</c>.</summary>
+    public const int KeepCheckpoints = 2;
+
+    /// <summary><c>runs/gan</c>, resuming, no time limit to speak of, a 10x10 grid.</summary>
     public static GanRun Default { get; } = new("runs/gan", false, TimeSpan.FromDays(1), 10);
+
+    /// <summary>The checkpoint folder, <c>OUT/checkpoints</c>.</summary>
+    public string CheckpointDirectory => Path.Combine(OutputDirectory, "checkpoints");
 }
 
-/// <summary>One finished epoch.</summary>
-/// <param name="Epoch">1-based.</param>
-/// <param name="Step">Steps taken so far.</param>
-/// <param name="DiscriminatorLoss">Mean discriminator hinge loss over the epoch.</param>
-/// <param name="GeneratorLoss">Mean generator hinge loss over the epoch.</param>
-/// <param name="Seconds">Wall time of the epoch.</param>
-/// <param name="GridPath">The PNG of samples from the fixed grid noise (by <see cref="GanOptimizer.SamplingGenerator"/>).</param>
-/// <param name="Samples">Samples of the epoch's sampling generator for scoring, [count, 784] in [-1, 1], on the CPU.</param>
-public sealed record GanEpoch(int Epoch, long Step, double DiscriminatorLoss, double GeneratorLoss, double Seconds, string GridPath, torch.Tensor Samples);
-
-/// <summary>Callbacks of a training run: progress within an epoch and the end of each epoch.</summary>
-/// <param name="StepDone">Called after each step with the epoch, the 1-based step in it, the steps per epoch and the step's losses.</param>
-/// <param name="EpochDone">Called after each epoch (its samples are disposed after the call).</param>
-public sealed record GanReporting(Action<int, int, int, GanMetrics> StepDone, Action<GanEpoch> EpochDone);
+/// <summary>A GAN run read back: the options it was trained with and its newest train state.</summary>
+/// <param name="Options">The run's options (they fix the network sizes).</param>
+/// <param name="State">Parameters, optimizer state, spectral vectors (model state), step and position; the caller releases it.</param>
+public sealed record GanSnapshot(GanOptions Options, TrainState<GanParams> State);
 
 /// <summary>
-/// Trains the GAN on MNIST t10k (pixels scaled to [-1, 1]): shuffled full batches, the step chosen by
-/// <see cref="GanOptions.Update"/>, and after each epoch a grid of samples from fixed noise and a checkpoint.
-/// Each epoch shuffles and draws noise with a generator seeded by (seed, epoch), so a run resumed from an epoch's
-/// checkpoint continues exactly as the uninterrupted one.
+/// Trains the GAN on MNIST t10k (pixels scaled to [-1, 1]) with the common fit loop: the single loss as a
+/// <see cref="ModelLoss{TParams, TBatch}"/> (<see cref="GanModel.Loss"/>) through <see cref="Fit.Run{TParams, TBatch}"/>, or
+/// the alternating step through <see cref="Fit.RunSteps{TParams, TBatch}"/>, on one <see cref="TrainState{TParams}"/> whose
+/// model state is the spectral vectors. Full shuffled batches (a <see cref="BatchPlan"/> of the seed and epoch; the last
+/// partial batch is left out), noise from the train state's generator, a checkpoint (<see cref="TrainStateFile"/>) and a
+/// sample grid (<see cref="SampleGridObserver"/>) after each epoch. A run resumes from its newest checkpoint exactly as
+/// the uninterrupted one would continue, with the options saved in its folder (<see cref="GanOptionsFile"/>).
 /// </summary>
 public static class GanTraining
 {
-    /// <summary>Samples handed to <see cref="GanReporting.EpochDone"/> for scoring.</summary>
+    /// <summary>Samples scored after each epoch.</summary>
     public const int ScoredSamples = 1000;
 
-    /// <summary>Runs the training; returns the final state.</summary>
-    /// <exception cref="IOException">The output directory already has checkpoints and <c>run.Resume</c> is false.</exception>
-    public static GanState Run(GanOptions options, GanRun run, GanReporting reporting)
+    /// <summary>
+    /// Runs the training under the run folder's lock. A folder with checkpoints is resumed with its saved options (only
+    /// <c>Epochs</c> is taken from <paramref name="options"/>); otherwise (or with <c>run.Restart</c>) it starts afresh
+    /// with <paramref name="options"/>, which are saved first. <paramref name="observers"/> (a progress bar) run before
+    /// the sample grid and the checkpoint; <paramref name="onStart"/> is told where the run starts and with which options.
+    /// Returns the fit's result (the caller owns its state).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The folder has checkpoints but no options file, or checkpoints that do not fit its options.</exception>
+    public static FitResult<GanParams> Run(GanOptions options, GanRun run, IReadOnlyList<IFitObserver> observers, Action<GanEpochSamples> onSamples,
+        ScoringClassifier? scorer, CancellationToken cancellation, Action<string>? onStart = null)
     {
         using var runLock = RunFolderLock.Acquire(run.OutputDirectory);
-        var store = new CheckpointStore(Path.Combine(run.OutputDirectory, "checkpoints"), keepLast: 2);
-        if (store.Steps().Count > 0 && !run.Resume)
-            throw new IOException($"{run.OutputDirectory} already holds checkpoints (steps {string.Join(", ", store.Steps())}); resume, or choose another output directory.");
+        var store = new CheckpointStore(run.CheckpointDirectory, GanRun.KeepCheckpoints);
+        options = ChooseOptions(options, run, store);
         var device = run.Device ?? torch.get_default_device();
-        var resumed = run.Resume ? GanCheckpoint.LoadLatest(store, device) : null;
-        options = (resumed is null ? options : resumed.Options with { Epochs = options.Epochs }).Validated();
         var optimizer = GanOptimizer.Adam(options);
-        GanState state;
-        using (var init = new torch.Generator((ulong)options.Seed, device)) state = resumed?.State ?? GanState.Init(init, options, optimizer, device);
+        var start = Start(options, store, optimizer, device, run.Restart);
+        if (run.Restart || start.FromStep is null) GanOptionsFile.Write(run.OutputDirectory, options);
+        onStart?.Invoke($"{start.Describe()} Options: {options}");
 
         using var pixels = OnDevice(Pixels(options.DataDirectory), device);
-        var stepsPerEpoch = (int)(pixels.shape[0] / options.BatchSize);
-        if (stepsPerEpoch < 1) throw new ArgumentException($"The batch size {options.BatchSize} is larger than the data ({pixels.shape[0]} digits).");
-        using var gridGenerator = new torch.Generator((ulong)options.Seed + 7919, device);
-        using var gridNoise = GanGenerator.Noise(state.Parameters.Generator, run.GridColumns * run.GridColumns, gridGenerator);
-        using var scoreNoise = GanGenerator.Noise(state.Parameters.Generator, ScoredSamples, gridGenerator);
-
-        var budget = Stopwatch.StartNew();
-        var lastEpoch = TimeSpan.Zero;
-        for (var epoch = (int)(state.Step / stepsPerEpoch) + 1; epoch <= options.Epochs; epoch++)
+        using var grid = new SampleGridObserver(run.OutputDirectory, run.GridColumns, options, device, scorer, onSamples);
+        var fit = new FitOptions
         {
-            if (budget.Elapsed + lastEpoch > run.TimeBudget) break;
-            var clock = Stopwatch.StartNew();
-            using var generator = new torch.Generator((ulong)options.Seed * 1_000_003 + (ulong)epoch, device);
-            using var order = torch.randperm(pixels.shape[0], generator: generator);
-            double discriminatorSum = 0, generatorSum = 0;
-            for (var step = 0; step < stepsPerEpoch; step++)
-            {
-                using var indices = order.narrow(0, (long)step * options.BatchSize, options.BatchSize);
-                using var batch = pixels.index_select(0, indices);
-                var result = options.Update == GanUpdate.SingleLoss
-                    ? SingleLossStep.Step(optimizer.Joint, options.Lambda, state, batch, generator)
-                    : AlternatingStep.Step(optimizer, options.Lambda, state, batch, generator);
-                Tree.Dispose(state);
-                state = result.State;
-                discriminatorSum += result.Metrics.DiscriminatorLoss;
-                generatorSum += result.Metrics.GeneratorLoss;
-                reporting.StepDone(epoch, step + 1, stepsPerEpoch, result.Metrics);
-            }
-            var gridPath = Path.Combine(run.OutputDirectory, "samples", $"epoch-{epoch:D4}.png");
-            var sampling = GanOptimizer.SamplingGenerator(state);
-            using (var grid = Sample(sampling, gridNoise)) SampleGrid.WritePng(gridPath, grid, run.GridColumns, scale: 2);
-            GanCheckpoint.Save(store, state, options);
-            lastEpoch = clock.Elapsed;
-            using var samples = Sample(sampling, scoreNoise);
-            Tree.Dispose(sampling);
-            reporting.EpochDone(new GanEpoch(epoch, state.Step, discriminatorSum / stepsPerEpoch, generatorSum / stepsPerEpoch, lastEpoch.TotalSeconds, gridPath, samples));
+            Epochs = options.Epochs, TimeLimit = run.TimeBudget == TimeSpan.MaxValue ? null : run.TimeBudget,
+            Observers = [.. observers, grid, new CheckpointObserver(store)],
+        };
+        var data = Data(pixels, options.BatchSize, options.Seed);
+        var result = options.Update == GanUpdate.SingleLoss
+            ? Fit.Run(GanModel.Loss(options.Lambda), optimizer.Joint, start.State, data, null, fit, cancellation)
+            : Fit.RunSteps(AlternatingStep.Step(optimizer, options.Lambda), optimizer.Joint, start.State, data, null, fit, cancellation);
+        if (!ReferenceEquals(result.State, start.State)) TrainState.Dispose(start.State);
+        return result;
+    }
+
+    /// <summary>
+    /// Where a run with <paramref name="options"/> starts: afresh (networks and spectral vectors from a generator seeded
+    /// with <c>options.Seed</c>, deleting the store's checkpoints when <paramref name="restart"/>), or from the store's
+    /// newest checkpoint that loads, checked against networks, spectral vectors and pipeline of these options.
+    /// </summary>
+    public static Resumption<GanParams> Start(GanOptions options, CheckpointStore store, GanOptimizer optimizer, torch.Device device, bool restart)
+    {
+        using var generator = new torch.Generator((ulong)options.Seed, device);
+        var fresh = GanParams.Init(generator, options, device);
+        var freshState = GanModel.InitState(generator, fresh, options);
+        try
+        {
+            return TrainStateFile.ResumeOrInit(store, fresh, freshState, optimizer.Joint, (ulong)options.Seed, restart);
         }
-        return state;
+        finally
+        {
+            Tree.Dispose(fresh);
+            foreach (var tensor in freshState.Leaves()) tensor.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Full batches of <paramref name="pixels"/> in the shuffled order of <see cref="BatchPlan.Shuffled"/> for the seed
+    /// and epoch (the last partial batch is left out); each batch a fresh tensor the consumer releases.
+    /// </summary>
+    /// <exception cref="ArgumentException">The batch is larger than the data.</exception>
+    public static TrainingData<torch.Tensor> Data(torch.Tensor pixels, int batchSize, int seed)
+    {
+        var count = (int)pixels.shape[0];
+        var perEpoch = count / batchSize;
+        if (perEpoch < 1) throw new ArgumentException($"The batch size {batchSize} is larger than the data ({count} digits).");
+        return new TrainingData<torch.Tensor>(perEpoch, position =>
+            BatchPlan.Shuffled(count, batchSize, seed, position.Epoch).Take(perEpoch).Skip(position.Batch).Select(indices =>
+            {
+                using var index = torch.tensor(indices.Select(i => (long)i).ToArray(), device: pixels.device);
+                return pixels.index_select(0, index);
+            }));
+    }
+
+    /// <summary>
+    /// The options and newest checkpoint of the run in <paramref name="outputDirectory"/>, on <paramref name="device"/>,
+    /// read without writing to the folder (<see cref="CheckpointCopy"/>), so a run may be training there meanwhile.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The folder has no options file or no checkpoint.</exception>
+    /// <exception cref="InvalidDataException">The options file or the checkpoints are damaged or do not fit each other.</exception>
+    public static GanSnapshot LoadLatest(string outputDirectory, torch.Device device)
+    {
+        var options = GanOptionsFile.Read(outputDirectory)
+            ?? throw new FileNotFoundException($"No GAN run in {outputDirectory} (no {GanOptionsFile.FileName}); run `gan train --out {outputDirectory}` first.", GanOptionsFile.PathIn(outputDirectory));
+        using var generator = new torch.Generator((ulong)options.Seed, device);
+        var template = GanParams.Init(generator, options, device);
+        var stateTemplate = GanModel.InitState(generator, template, options);
+        try
+        {
+            var folder = Path.Combine(outputDirectory, "checkpoints");
+            var loaded = CheckpointCopy.LoadLatest(folder, template, stateTemplate, GanOptimizer.Adam(options).Joint)
+                ?? throw new FileNotFoundException($"No GAN checkpoint in {folder}; run `gan train --out {outputDirectory}` first.", folder);
+            return new GanSnapshot(options, loaded.State);
+        }
+        finally
+        {
+            Tree.Dispose(template);
+            foreach (var tensor in stateTemplate.Leaves()) tensor.Dispose();
+        }
+    }
+
+    static GanOptions ChooseOptions(GanOptions options, GanRun run, CheckpointStore store)
+    {
+        if (run.Restart || store.AllSteps().Count == 0) return options.Validated();
+        var saved = GanOptionsFile.Read(run.OutputDirectory)
+            ?? throw new InvalidDataException(
+                $"{store.Folder} holds checkpoints but {GanOptionsFile.PathIn(run.OutputDirectory)} is missing, so the networks they belong to are unknown; start over with --restart or choose another folder.");
+        return (saved with { Epochs = options.Epochs }).Validated();
     }
 
     /// <summary>The MNIST t10k digits as float32 [10000, 784] with pixels scaled to [-1, 1] (the generator's range).</summary>

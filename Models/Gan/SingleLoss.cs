@@ -25,16 +25,23 @@ public static class SingleLoss
 {
     /// <summary>
     /// The terms for real digits <paramref name="real"/> [batch, 784] in [-1, 1] and noise <paramref name="noise"/>
-    /// [samples, noiseSize]; the discriminator is applied with <paramref name="spectral"/> (null: no spectral
-    /// normalisation), which is used as given. Pure.
+    /// [samples, noiseSize]; the discriminator is applied with its weights spectrally normalised with
+    /// <paramref name="spectral"/> used as given (null: no spectral normalisation), normalised once for its three uses. Pure.
     /// </summary>
-    public static SingleLossTerms Terms(GanParams parameters, SpectralVectors? spectral, torch.Tensor real, torch.Tensor noise, double lambda)
+    public static SingleLossTerms Terms(GanParams parameters, SpectralVectors? spectral, torch.Tensor real, torch.Tensor noise, double lambda) =>
+        Terms(parameters.Generator, Discriminator.Normalize(parameters.Discriminator, spectral, training: false).Weights, real, noise, lambda);
+
+    /// <summary>
+    /// The terms with the discriminator's weights as given (<paramref name="discriminator"/> already normalised, see
+    /// <see cref="Discriminator.Normalize"/>; the gradient flows through whatever made them). Pure.
+    /// </summary>
+    public static SingleLossTerms Terms(GeneratorParams generator, DiscriminatorParams discriminator, torch.Tensor real, torch.Tensor noise, double lambda)
     {
-        var samples = GanGenerator.Apply(parameters.Generator, noise);
+        var samples = GanGenerator.Apply(generator, noise);
         var stoppedSamples = Autodiff.StopGradient(samples);
-        var realScores = Discriminator.Apply(parameters.Discriminator, spectral, real);
-        var stoppedScores = Discriminator.Apply(parameters.Discriminator, spectral, stoppedSamples);
-        var scores = Discriminator.Apply(parameters.Discriminator, spectral, samples);
+        var realScores = Discriminator.Apply(discriminator, real);
+        var stoppedScores = Discriminator.Apply(discriminator, stoppedSamples);
+        var scores = Discriminator.Apply(discriminator, samples);
         var discriminatorLoss = Hinge.DiscriminatorLoss(realScores, stoppedScores);
         var generatorLoss = Hinge.GeneratorLoss(scores);
         var added = generatorLoss - Hinge.GeneratorLoss(stoppedScores);
@@ -42,18 +49,19 @@ public static class SingleLoss
         return new SingleLossTerms(discriminatorLoss.add(added.mul(weight), Scalars.One), discriminatorLoss, generatorLoss, added);
     }
 
-    /// <summary>The total of <see cref="Terms"/>: the one loss to differentiate.</summary>
+    /// <summary>The total of <see cref="Terms(GanParams, SpectralVectors?, torch.Tensor, torch.Tensor, double)"/>: the one loss to differentiate.</summary>
     public static torch.Tensor Loss(GanParams parameters, SpectralVectors? spectral, torch.Tensor real, torch.Tensor noise, double lambda) =>
         Terms(parameters, spectral, real, noise, lambda).Total;
 
-    /// <summary>The discriminator's loss alone, <c>d(x, sg(G(z)))</c>: its gradient reaches the discriminator only.</summary>
+    /// <summary>The discriminator's loss alone, <c>d(x, sg(G(z)))</c> (vectors used as given): its gradient reaches the discriminator only.</summary>
     public static torch.Tensor DiscriminatorLoss(GanParams parameters, SpectralVectors? spectral, torch.Tensor real, torch.Tensor noise)
     {
+        var discriminator = Discriminator.Normalize(parameters.Discriminator, spectral, training: false).Weights;
         var samples = Autodiff.StopGradient(GanGenerator.Apply(parameters.Generator, noise));
-        return Hinge.DiscriminatorLoss(Discriminator.Apply(parameters.Discriminator, spectral, real), Discriminator.Apply(parameters.Discriminator, spectral, samples));
+        return Hinge.DiscriminatorLoss(Discriminator.Apply(discriminator, real), Discriminator.Apply(discriminator, samples));
     }
 
-    /// <summary>The generator's loss alone, <c>g(D(G(z)))</c>: its gradient reaches both networks.</summary>
+    /// <summary>The generator's loss alone, <c>g(D(G(z)))</c> (vectors used as given): its gradient reaches both networks.</summary>
     public static torch.Tensor GeneratorLoss(GanParams parameters, SpectralVectors? spectral, torch.Tensor noise) =>
-        Hinge.GeneratorLoss(Discriminator.Apply(parameters.Discriminator, spectral, GanGenerator.Apply(parameters.Generator, noise)));
+        Hinge.GeneratorLoss(Discriminator.Apply(Discriminator.Normalize(parameters.Discriminator, spectral, training: false).Weights, GanGenerator.Apply(parameters.Generator, noise)));
 }

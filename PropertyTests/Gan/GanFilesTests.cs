@@ -20,55 +20,95 @@ public sealed class GanFilesTests : IDisposable
         if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
     }
 
+    /// <summary>Cancels the fit after the step that reaches <paramref name="Step"/>.</summary>
+    sealed record CancelAt(long Step, CancellationTokenSource Source) : IFitObserver
+    {
+        public void StepFinished<TParams>(StepEnd<TParams> step)
+        {
+            if (step.State.Step == Step) Source.Cancel();
+        }
+    }
+
+    /// <summary>A tiny GAN on the MNIST digits: 10 steps per epoch, spectral vectors, a generator average.</summary>
+    static GanOptions Tiny(GanUpdate update) => GanOptions.Default with
+    {
+        DataDirectory = SharedData.Folder("mnist-t10k"), Epochs = 2, BatchSize = 1000, NoiseSize = 3, GeneratorHidden = 2, DiscriminatorHidden = 3,
+        GeneratorEma = 0.9, Update = update,
+    };
+
+    static FitResult<GanParams> Train(GanOptions options, string output, IReadOnlyList<IFitObserver> observers, CancellationToken cancellation) =>
+        GanTraining.Run(options, GanRun.Default with { OutputDirectory = output, GridColumns = 2 } with { Device = torch.CPU }, observers, _ => { }, null, cancellation);
+
     [Theory]
-    [InlineData("optimizer-structure", "older version")]
-    [InlineData("type", "has the metadata 'type'")]
-    [InlineData("optimizer/0/System.IO.FileSystemWatcher", "'optimizer/0/System.IO.FileSystemWatcher'")]
-    public void A_doctored_or_older_checkpoint_is_refused_with_a_clear_message(string added, string expected)
+    [InlineData(GanUpdate.SingleLoss)]
+    [InlineData(GanUpdate.Alternating)]
+    public void A_run_stopped_mid_epoch_and_resumed_ends_bitwise_equal_to_an_uninterrupted_one(GanUpdate update)
     {
         using var scope = torch.NewDisposeScope();
-        var options = GanOptions.Default with { NoiseSize = 3, GeneratorHidden = 2, DiscriminatorHidden = 3 };
-        using var generator = new torch.Generator(4);
-        var store = new CheckpointStore(folder, keepLast: 2);
-        GanCheckpoint.Save(store, GanState.Init(generator, options, GanOptimizer.Adam(options), torch.CPU), options);
-        var content = store.Load(0);
-        var metadata = content.Metadata.ToDictionary();
-        var tensors = content.Tensors.ToList();
-        if (added.Contains('/', StringComparison.Ordinal)) tensors.Add(new NamedTensor(added, torch.zeros(2)));
-        else metadata[added] = """{"type": "System.IO.FileSystemWatcher, System.IO.FileSystem.Watcher", "fields": {}}""";
-        store.Save(1, tensors, metadata);
+        var options = Tiny(update);
+        var (whole, parts) = (Path.Combine(folder, "whole"), Path.Combine(folder, "parts"));
+        var uninterrupted = Train(options, whole, [], CancellationToken.None);
 
-        var error = Assert.Throws<InvalidDataException>(() => GanCheckpoint.LoadLatest(store, torch.CPU));
+        using var stop = new CancellationTokenSource();
+        var stopped = Train(options, parts, [new CancelAt(13, stop)], stop.Token);
+        var resumed = Train(options, parts, [], CancellationToken.None);
 
-        Assert.Contains(expected, error.Message);
+        Assert.Equal(FitEnd.Cancelled, stopped.End);
+        Assert.Equal(13, stopped.State.Step);
+        Assert.Equal(20, resumed.State.Step);
+        Assert.Equal(uninterrupted.State.Step, resumed.State.Step);
+        AssertBitwise(uninterrupted.State.Parameters, resumed.State.Parameters);
+        Assert.False(resumed.State.ModelState.IsEmpty);
+        AssertBitwise(uninterrupted.State.ModelState.Get<SpectralVectors>(), resumed.State.ModelState.Get<SpectralVectors>());
+        Assert.True(OptimizerStates.Equal(uninterrupted.State.OptimizerState, resumed.State.OptimizerState));
+        Assert.True(Same.Bitwise(uninterrupted.State.RandomState, resumed.State.RandomState));
+        Assert.True(File.Exists(Path.Combine(parts, "samples", "epoch-0002.png")));
+        var snapshot = GanTraining.LoadLatest(parts, torch.CPU);
+        Assert.Equal(options, snapshot.Options);
+        AssertBitwise(resumed.State.Parameters, snapshot.State.Parameters);
+        AssertBitwise(resumed.State.ModelState.Get<SpectralVectors>(), snapshot.State.ModelState.Get<SpectralVectors>());
     }
 
     [Fact]
-    public void A_checkpoint_restores_the_whole_state_and_training_continues_identically()
+    public void A_run_folder_whose_options_do_not_fit_its_checkpoints_or_that_has_none_is_refused()
     {
         using var scope = torch.NewDisposeScope();
-        var options = GanOptions.Default with { NoiseSize = 3, GeneratorHidden = 2, DiscriminatorHidden = 3 };
-        var optimizer = GanOptimizer.Adam(options);
-        using var generator = new torch.Generator(4);
-        var real = torch.rand([4, DigitClassifier.Pixels], generator: generator).mul(Scalars.Two).sub(Scalars.One);
-        var state = GanState.Init(generator, options, optimizer, torch.CPU);
-        for (var i = 0; i < 2; i++) state = AlternatingStep.Step(optimizer, 1, state, real, generator).State;
-        var store = new CheckpointStore(folder, keepLast: 2);
+        var options = Tiny(GanUpdate.SingleLoss) with { Epochs = 1 };
+        Train(options, folder, [], CancellationToken.None);
 
-        GanCheckpoint.Save(store, state, options);
-        var loaded = GanCheckpoint.LoadLatest(store, torch.CPU)!;
+        GanOptionsFile.Write(folder, options with { DiscriminatorHidden = 4 });
+        var misfit = Assert.Throws<InvalidDataException>(() => GanTraining.LoadLatest(folder, torch.CPU));
+        Assert.Contains("discriminator/", misfit.Message);
+        Assert.Throws<InvalidDataException>(() => Train(options with { Epochs = 2 }, folder, [], CancellationToken.None));
 
-        Assert.Equal(options, loaded.Options);
-        Assert.Equal(state.Step, loaded.State.Step);
-        AssertBitwise(state.Parameters, loaded.State.Parameters);
-        AssertBitwise(state.Spectral!, loaded.State.Spectral!);
-        Assert.True(OptimizerStates.Equal(state.OptimizerState, loaded.State.OptimizerState));
-        using var one = new torch.Generator(9);
-        using var other = new torch.Generator(9);
-        var continued = SingleLossStep.Step(optimizer.Joint, 1, state, real, one).State;
-        var resumed = SingleLossStep.Step(optimizer.Joint, 1, loaded.State, real, other).State;
-        AssertBitwise(continued.Parameters, resumed.Parameters);
+        File.Delete(GanOptionsFile.PathIn(folder));
+        var missing = Assert.Throws<InvalidDataException>(() => Train(options with { Epochs = 2 }, folder, [], CancellationToken.None));
+        Assert.Contains(GanOptionsFile.FileName, missing.Message);
+        Assert.Throws<FileNotFoundException>(() => GanTraining.LoadLatest(folder, torch.CPU));
     }
+
+    [Fact]
+    public void Reading_a_classifier_for_scoring_never_writes_to_its_folder()
+    {
+        using var scope = torch.NewDisposeScope();
+        var options = MnistTrainingOptions.Default with { DataDirectory = SharedData.Folder("mnist-t10k"), Epochs = 1, Hidden = 8, Workers = 1, Device = torch.CPU };
+        var checkpoints = Path.Combine(folder, "mnist", "checkpoints");
+        TrainState.Dispose(MnistTraining.Run(options, new FitOptions { Epochs = 1 }, new CheckpointStore(checkpoints, keepLast: 1), 0, CancellationToken.None).State);
+        File.WriteAllText(Path.Combine(checkpoints, "step-0000000099.tmp"), "a save in progress");
+        // An unfinished run (its options ask for more epochs than it has done) is read as it is, never trained on.
+        var before = Snapshot(checkpoints);
+
+        var loaded = ClassifierFile.Load(checkpoints, options with { Epochs = 10 });
+
+        Assert.NotNull(loaded);
+        Assert.True(loaded.ValidationAccuracy > 0.5, $"accuracy {loaded.ValidationAccuracy}");
+        Assert.Equal(before, Snapshot(checkpoints));
+        Assert.Null(ClassifierFile.Load(Path.Combine(folder, "nothing-here"), options));
+        Assert.False(Directory.Exists(Path.Combine(folder, "nothing-here")));
+    }
+
+    static string Snapshot(string directory) => string.Join("\n", Directory.EnumerateFileSystemEntries(directory, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+        .Select(path => $"{path} {File.GetLastWriteTimeUtc(path):O} {(File.Exists(path) ? Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path))) : "dir")}"));
 
     [Fact]
     public void The_sample_grid_is_a_png_of_the_promised_size_with_ink_white_and_gaps_grey()

@@ -5,13 +5,14 @@ using TorchSharp;
 using Xunit;
 using static Functional.PropertyTests.Optimizers.OptimizerTesting;
 using Functional.Models.Gan;
+using Functional.Training;
 
 namespace Functional.PropertyTests.Gan;
 
 /// <summary>The single-loss and alternating steps: what they compute, what they leave alone, and how they relate.</summary>
 public sealed class GanStepProperties
 {
-    static GanState State(GanCase gan, GanOptimizer optimizer) => new(gan.Parameters, optimizer.Init(gan.Parameters), gan.Spectral, 0);
+    static TrainState<GanParams> State(GanCase gan, GanOptimizer optimizer, int seed) => GanTesting.State(gan, optimizer.Joint, (ulong)(uint)seed);
 
     static GanOptimizer Optimizer(int seed) => GanOptimizer.Adam(GanOptions.Default with
     {
@@ -24,14 +25,14 @@ public sealed class GanStepProperties
         using var scope = torch.NewDisposeScope();
         var gan = GanTesting.RandomCase(seed);
         var optimizer = Optimizer(seed);
-        var state = State(gan, optimizer);
-        var before = Tree.Map(state, t => t.clone());
+        var state = State(gan, optimizer, seed);
+        var before = Tree.Map(state.Parameters, t => t.clone());
+        var spectralBefore = state.ModelState.Map(t => t.clone());
         var realBefore = gan.Real.clone();
 
-        using var generator = new torch.Generator((ulong)(uint)seed);
-        var result = SingleLossStep.Step(optimizer.Joint, gan.Lambda, state, gan.Real, generator);
+        var result = GanTesting.SingleStep(optimizer.Joint, gan.Lambda, state, gan.Real);
 
-        using var sameDraws = new torch.Generator((ulong)(uint)seed);
+        using var sameDraws = GanTesting.Draws(state);
         var spectral = gan.Spectral is null ? null : Discriminator.AdvanceSpectral(gan.Parameters.Discriminator, gan.Spectral);
         var noise = GanGenerator.Noise(gan.Parameters.Generator, (int)gan.Real.shape[0], sameDraws);
         var gradient = Autodiff.ValueAndGrad(p => SingleLoss.Loss(p, spectral, gan.Real, noise, gan.Lambda), gan.Parameters).Gradient;
@@ -39,9 +40,11 @@ public sealed class GanStepProperties
 
         AssertBitwise(byHand.Parameters, result.State.Parameters);
         Assert.True(OptimizerStates.Equal(byHand.State, result.State.OptimizerState));
-        if (spectral is not null) AssertBitwise(spectral, result.State.Spectral!);
+        if (spectral is not null) AssertBitwise(spectral, result.State.ModelState.Get<SpectralVectors>());
+        Assert.Equal(gan.Spectral is null, result.State.ModelState.IsEmpty);
         Assert.Equal(1, result.State.Step);
-        AssertBitwise(before, state);
+        AssertBitwise(before, state.Parameters);
+        AssertBitwise(spectralBefore.Leaves(), state.ModelState.Leaves());
         Assert.True(Same.Bitwise(realBefore, gan.Real));
     }
 
@@ -53,18 +56,16 @@ public sealed class GanStepProperties
         using var scope = torch.NewDisposeScope();
         var gan = GanTesting.RandomCase(seed);
         var optimizer = Optimizer(seed);
-        var state = State(gan, optimizer);
+        var state = State(gan, optimizer, seed);
 
-        using var first = new torch.Generator((ulong)(uint)seed);
-        using var second = new torch.Generator((ulong)(uint)seed);
-        var single = SingleLossStep.Step(optimizer.Joint, gan.Lambda, state, gan.Real, first);
-        var alternating = AlternatingStep.Step(optimizer, gan.Lambda, state, gan.Real, second);
+        var single = GanTesting.SingleStep(optimizer.Joint, gan.Lambda, state, gan.Real);
+        var alternating = AlternatingStep.Step(optimizer, gan.Lambda)(state, gan.Real);
 
         // Adam's first update is ±learning rate per element unless the gradient is ~0, so compare the updates with a
         // tolerance of the learning rate times float32 rounding, except where a gradient is at rounding level.
         var expected = Tree.Flatten(alternating.State.Parameters.Discriminator);
         var actual = Tree.Flatten(single.State.Parameters.Discriminator);
-        using var third = new torch.Generator((ulong)(uint)seed);
+        using var third = GanTesting.Draws(state);
         var noise = GanGenerator.Noise(gan.Parameters.Generator, (int)gan.Real.shape[0], third);
         var spectral = gan.Spectral is null ? null : Discriminator.AdvanceSpectral(gan.Parameters.Discriminator, gan.Spectral);
         var gradient = Tree.Flatten(Autodiff.ValueAndGrad(p => SingleLoss.DiscriminatorLoss(p, spectral, gan.Real, noise), gan.Parameters).Gradient.Discriminator);
@@ -92,15 +93,12 @@ public sealed class GanStepProperties
         var multiplied = new Chain(
             Functional.Optimizers.Optimizer.Adam(new Constant(1e-3), ScaleByAdam.Default with { B1 = GanOptions.Default.B1, B2 = GanOptions.Default.B2 }),
             new PathMultipliers([new PathRule(GanParams.DiscriminatorPaths, multiplier)]));
-        var (left, right) = (new GanState(gan.Parameters, partitioned.Init(Tree.Flatten(gan.Parameters)), gan.Spectral, 0),
-                             new GanState(gan.Parameters, multiplied.Init(Tree.Flatten(gan.Parameters)), gan.Spectral, 0));
+        var (left, right) = (GanTesting.State(gan, partitioned, (ulong)(uint)seed), GanTesting.State(gan, multiplied, (ulong)(uint)seed));
 
         for (var step = 0; step < 3; step++)
         {
-            using var one = new torch.Generator((ulong)(uint)seed + (ulong)step);
-            using var other = new torch.Generator((ulong)(uint)seed + (ulong)step);
-            left = SingleLossStep.Step(partitioned, gan.Lambda, left, gan.Real, one).State;
-            right = SingleLossStep.Step(multiplied, gan.Lambda, right, gan.Real, other).State;
+            left = GanTesting.SingleStep(partitioned, gan.Lambda, left, gan.Real).State;
+            right = GanTesting.SingleStep(multiplied, gan.Lambda, right, gan.Real).State;
             AssertClose(left.Parameters, right.Parameters, rtol: 1e-5, atol: 1e-6);
             // Continue both from the same parameters: a rounding-level difference in the parameters would otherwise be
             // amplified by Adam where a gradient is near zero, which says nothing about the two pipelines.
@@ -115,12 +113,11 @@ public sealed class GanStepProperties
         var gan = GanTesting.RandomCase(11);
         var withAverage = GanOptimizer.Adam(GanOptions.Default with { GeneratorEma = 0.5 });
         var without = GanOptimizer.Adam(GanOptions.Default with { GeneratorEma = 0 });
-        var (averaged, plain) = (State(gan, withAverage), State(gan, without));
-        using var generator = new torch.Generator(2);
+        var (averaged, plain) = (State(gan, withAverage, 2), State(gan, without, 2));
         for (var step = 0; step < 3; step++)
         {
-            averaged = SingleLossStep.Step(withAverage.Joint, 1, averaged, gan.Real, generator).State;
-            plain = SingleLossStep.Step(without.Joint, 1, plain, gan.Real, generator).State;
+            averaged = GanTesting.SingleStep(withAverage.Joint, 1, averaged, gan.Real).State;
+            plain = GanTesting.SingleStep(without.Joint, 1, plain, gan.Real).State;
         }
 
         var expected = ParameterEma.Average(((PartitionState)averaged.OptimizerState).States[GanOptimizer.GeneratorBranch], averaged.Parameters.Generator);
@@ -135,10 +132,9 @@ public sealed class GanStepProperties
         using var scope = torch.NewDisposeScope();
         var gan = GanTesting.RandomCase(3);
         var optimizer = Optimizer(3);
-        var state = new GanState(gan.Parameters, Functional.Optimizers.Optimizer.Init(Functional.Optimizers.Optimizer.Adam(1e-3), gan.Parameters), gan.Spectral, 0);
-        using var generator = new torch.Generator(1);
+        var state = GanTesting.State(gan, Functional.Optimizers.Optimizer.Adam(1e-3), 1);
 
-        var error = Assert.Throws<ArgumentException>(() => AlternatingStep.Step(optimizer, 1, state, gan.Real, generator));
+        var error = Assert.Throws<ArgumentException>(() => AlternatingStep.Step(optimizer, 1)(state, gan.Real));
 
         Assert.Contains(nameof(PartitionState), error.Message);
     }

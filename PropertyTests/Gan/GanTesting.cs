@@ -2,6 +2,7 @@ using Functional.Core;
 using TorchSharp;
 using Functional.Models.Digits;
 using Functional.Models.Gan;
+using Functional.Training;
 
 namespace Functional.PropertyTests.Gan;
 
@@ -30,6 +31,25 @@ public static class GanTesting
         var noise = GanGenerator.Noise(parameters.Generator, options.BatchSize, generator);
         return new GanCase(parameters, spectral, real, noise, Math.Exp(random.NextDouble() * Math.Log(100)) / 10, options);
     }
+
+    /// <summary>
+    /// The train state of <paramref name="gan"/> before its first step: its networks, spectral vectors as model state,
+    /// the initial state of <paramref name="optimizer"/>, a generator seeded with <paramref name="seed"/> (aliases throughout).
+    /// </summary>
+    public static TrainState<GanParams> State(GanCase gan, Functional.Optimizers.IGradientTransformation optimizer, ulong seed) =>
+        TrainState.Init(gan.Parameters, gan.Spectral is null ? ModelState.Empty : ModelState.Of(gan.Spectral), optimizer, seed);
+
+    /// <summary>A generator in the train state's random state: it draws what the state's next step draws.</summary>
+    public static torch.Generator Draws<TParams>(TrainState<TParams> state)
+    {
+        var generator = new torch.Generator(0);
+        generator.set_state(state.RandomState);
+        return generator;
+    }
+
+    /// <summary>One single-loss step (<see cref="GanModel.Loss"/>) through <paramref name="optimizer"/>.</summary>
+    public static StepResult<GanParams> SingleStep(Functional.Optimizers.IGradientTransformation optimizer, double lambda, TrainState<GanParams> state, torch.Tensor real) =>
+        TrainingSteps.Step(GanModel.Loss(lambda), optimizer, state, real);
 
     /// <summary>
     /// The leaves of <paramref name="actual"/> that differ from <paramref name="expected"/> by more than

@@ -20,14 +20,18 @@ namespace Functional.PropertyTests.Gan;
 [Collection(SeenFlakyInParallelCollection.Name)]
 public sealed class SingleLossLaws
 {
+    /// <summary>The discriminator's scores with its weights normalised by the vectors as given (null: plain weights).</summary>
+    static torch.Tensor Scores(DiscriminatorParams discriminator, SpectralVectors? spectral, torch.Tensor images) =>
+        Discriminator.Apply(Discriminator.Normalize(discriminator, spectral, training: false).Weights, images);
+
     /// <summary>The single loss with every stop-gradient removed: the broken variant the laws must reject.</summary>
     static SingleLossTerms WithoutStopGradient(GanParams parameters, SpectralVectors? spectral, torch.Tensor real, torch.Tensor noise, double lambda)
     {
         var samples = GanGenerator.Apply(parameters.Generator, noise);
         var sameSamples = samples; // where sg(G(z)) stood
-        var realScores = Discriminator.Apply(parameters.Discriminator, spectral, real);
-        var sameScores = Discriminator.Apply(parameters.Discriminator, spectral, sameSamples);
-        var scores = Discriminator.Apply(parameters.Discriminator, spectral, samples);
+        var realScores = Scores(parameters.Discriminator, spectral, real);
+        var sameScores = Scores(parameters.Discriminator, spectral, sameSamples);
+        var scores = Scores(parameters.Discriminator, spectral, samples);
         var discriminatorLoss = Hinge.DiscriminatorLoss(realScores, sameScores);
         var generatorLoss = Hinge.GeneratorLoss(scores);
         var added = generatorLoss - Hinge.GeneratorLoss(sameScores);
@@ -53,10 +57,10 @@ public sealed class SingleLossLaws
             return t.Total;
         }, gan.Parameters);
         var discriminatorAlone = Autodiff.ValueAndGrad(p => Hinge.DiscriminatorLoss(
-            Discriminator.Apply(p.Discriminator, spectral, real),
-            Discriminator.Apply(p.Discriminator, spectral, GanGenerator.Apply(p.Generator, noise).detach())), gan.Parameters);
+            Scores(p.Discriminator, spectral, real),
+            Scores(p.Discriminator, spectral, GanGenerator.Apply(p.Generator, noise).detach())), gan.Parameters);
         var generatorAlone = Autodiff.ValueAndGrad(p => Hinge.GeneratorLoss(
-            Discriminator.Apply(p.Discriminator, spectral, GanGenerator.Apply(p.Generator, noise))), gan.Parameters);
+            Scores(p.Discriminator, spectral, GanGenerator.Apply(p.Generator, noise))), gan.Parameters);
 
         if (added != 0f) violations.Add($"added term is {added:R}, not exactly 0");
         if (total != discriminatorValue) violations.Add($"total {total:R} differs from the discriminator loss {discriminatorValue:R}");

@@ -1,0 +1,36 @@
+using Functional.Core;
+using Functional.Optimizers;
+using Functional.Training;
+
+namespace Functional.Models.Gan;
+
+/// <summary>
+/// Reads the newest checkpoint of a folder without writing to it: the checkpoint files are copied into a temporary
+/// folder and loaded from there (<see cref="TrainStateFile.LoadLatest{TParams}(CheckpointStore, TParams, ModelState, IGradientTransformation)"/>),
+/// so opening a store (which tidies its folder) never touches a folder that another run may be writing to or that
+/// belongs to another run.
+/// </summary>
+public static class CheckpointCopy
+{
+    /// <summary>
+    /// The newest checkpoint in <paramref name="folder"/> that loads against the templates and pipeline, or null when the
+    /// folder has no checkpoint file (or does not exist).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The folder has checkpoint files but none loads; the message gives each one's problem.</exception>
+    public static Resumption<TParams>? LoadLatest<TParams>(string folder, TParams template, ModelState modelStateTemplate, IGradientTransformation optimizer)
+    {
+        if (!Directory.Exists(folder)) return null;
+        var files = Directory.EnumerateFiles(folder, "step-*.json").Concat(Directory.EnumerateFiles(folder, "step-*.safetensors")).ToArray();
+        if (files.Length == 0) return null;
+        var copy = Directory.CreateTempSubdirectory("checkpoint-copy-");
+        try
+        {
+            foreach (var file in files) File.Copy(file, Path.Combine(copy.FullName, Path.GetFileName(file)));
+            return TrainStateFile.LoadLatest(new CheckpointStore(copy.FullName, keepLast: int.MaxValue), template, modelStateTemplate, optimizer);
+        }
+        finally
+        {
+            copy.Delete(recursive: true);
+        }
+    }
+}
