@@ -117,6 +117,13 @@ public static class GanRace
             ("W + W (element-wise)", () => w.add(w, Scalars.One)),
             ($"linear [{batch}, 784] -> {2 * hidden}", () => Linear.Apply(d.Input, real)),
             ("SpectralNorm.Apply (training)", () => SpectralNorm.Apply(w, spectral.Input, training: true)),
+            ("SpectralNorm.Iterate", () => SpectralNorm.Iterate(w, spectral.Input)),
+            ("W/(u·Wv) fwd+bwd, no reshape", () => Autodiff.ValueAndGrad(x => x.div(u.dot(x.mv(v))).sum(), w)),
+            ("W/(u·Wv) fwd+bwd, reshape", () => Autodiff.ValueAndGrad(x => x.div(u.dot(x.reshape(x.shape[0], -1).mv(v))).sum(), w)),
+            ("Apply(eval) fwd+bwd", () => Autodiff.ValueAndGrad(x => SpectralNorm.Apply(x, spectral.Input, false).Weight.sum(), w)),
+            ("W*2 fwd+bwd", () => Autodiff.ValueAndGrad(x => x.mul(Scalars.Two).sum(), w)),
+            ("D normalised (training), fwd+bwd", () => Autodiff.ValueAndGrad(p => Discriminator.Apply(Discriminator.Normalize(p, spectral, true).Weights, real).mean(), d)),
+            ("D plain, fwd+bwd", () => Autodiff.ValueAndGrad(p => Discriminator.Apply(p, real).mean(), d)),
             ("single-loss step", () => TrainState.Dispose(step(state, real).State)),
         };
         var configurations = new (string Name, Action Set)[]

@@ -81,12 +81,12 @@ public static class SpectralNorm
         return new SpectralNormResult(weight.div(Sigma(weight, next)), next);
     }
 
-    /// <summary>The weight as the matrix [first dimension, product of the others] (a view).</summary>
+    /// <summary>The weight as the matrix [first dimension, product of the others]: a matrix itself, else a view.</summary>
     static torch.Tensor Matrix(torch.Tensor weight)
     {
         if (weight.dim() < 2 || weight.numel() == 0)
             throw new LayerInputException(Layer, weight, "a weight of at least 2 dimensions, none of them empty", Shapes.Describe(weight));
-        return weight.reshape(weight.shape[0], -1);
+        return weight.dim() == 2 ? weight : weight.reshape(weight.shape[0], -1);
     }
 
     static torch.Tensor Checked(torch.Tensor weight, SpectralNormState state)
