@@ -31,6 +31,13 @@ public sealed class GanCommands : ICommandFamily
     static Option<string> Classifier() =>
         Flags.Folder("--classifier", DefaultClassifier, "the digit classifier's checkpoints (an mnist run's; read only, never written; without one, samples are not scored)");
 
+    /// <summary>
+    /// libtorch threads of <c>gan train</c> by default: 1. Its MLP steps are a few hundred small ops; on 2 cores shared
+    /// with other work, libtorch's 2 OpenMP threads spin-wait for each other at every parallel op and a step took 5-10x
+    /// longer than on 1 thread (gan-race, load 12-30), while on a quiet machine 2 threads gain at most about a fifth.
+    /// </summary>
+    public const int DefaultThreads = 1;
+
     static readonly string[] UpdateNames = ["single", "alternating"];
 
     static string Name(GanUpdate update) => update == GanUpdate.SingleLoss ? UpdateNames[0] : UpdateNames[1];
@@ -58,7 +65,7 @@ public sealed class GanCommands : ICommandFamily
         var minutes = Flags.Minutes(GanRun.Default.TimeBudget.TotalMinutes, "no epoch is started that would end after this budget");
         var restart = Flags.Switch("--restart", false, "delete the checkpoints in --out and start over instead of resuming");
         var classifier = Classifier();
-        var threads = Flags.Threads(0, "libtorch threads (0: libtorch's default; 1 is faster on a busy machine)");
+        var threads = Flags.Threads(DefaultThreads, "libtorch threads (0: libtorch's default; with 2 threads on a busy machine libgomp's spinning workers make each small parallel op wait, and a step can take 5-10x longer)");
         var device = Devices.Option();
         var command = new Command("train", "train the GAN; each epoch a checkpoint, OUT/samples/epoch-NNNN.png and the digit classifier's score of 1000 samples")
         {
