@@ -62,7 +62,7 @@ public sealed class GanCommands : ICommandFamily
         var generatorEma = Flags.Number("--generator-ema", d.GeneratorEma, "sample from an average of the generator's weights with this decay (0: from the weights)", Bounds.Decay);
         var update = Flags.Choice("--update", Name(d.Update), "one loss per step, or a discriminator step then a generator step", UpdateNames);
         var seed = Flags.Seed(d.Seed, "seeds initialisation, shuffling and noise");
-        var minutes = Flags.Minutes(GanRun.Default.TimeBudget.TotalMinutes, "no epoch is started that would end after this budget");
+        var minutes = Flags.Minutes(GanRun.Default.TimeBudget.TotalMinutes, "stop after the step that reaches this budget, with a checkpoint and a sample grid (the next run resumes there)");
         var restart = Flags.Switch("--restart", false, "delete the checkpoints in --out and start over instead of resuming");
         var classifier = Classifier();
         var threads = Flags.Threads(DefaultThreads, "libtorch threads (0: libtorch's default; with 2 threads on a busy machine libgomp's spinning workers make each small parallel op wait, and a step can take 5-10x longer)");
