@@ -31,6 +31,27 @@ public sealed class CheckpointStoreTests : IDisposable
     }
 
     [Fact]
+    public void Opening_and_reading_a_store_deletes_no_file_only_the_next_writers_first_save_clears_leftovers()
+    {
+        var writer = new CheckpointStore(folder, keepLast: 3);
+        writer.Save(1, [new NamedTensor("w", torch.ones(3))], NoMetadata);
+        // A save in progress in another process (the writer's temporary files), as a reader would find them.
+        var inProgress = Path.Combine(folder, $"step-0000000002.safetensors.{Guid.NewGuid():N}.tmp");
+        var olderStyle = Path.Combine(folder, "step-0000000002.tmp");
+        File.WriteAllText(inProgress, "a save in progress");
+        File.WriteAllText(olderStyle, "a save in progress");
+
+        var reader = new CheckpointStore(folder, keepLast: 1);
+        Assert.Equal([1L], reader.Steps());
+        Assert.NotNull(reader.LoadLatest());
+        Assert.True(File.Exists(inProgress) && File.Exists(olderStyle), "Opening or reading a store deleted another process's temporary files.");
+
+        // The writer was killed mid-save; the next writer's first save clears what it left.
+        new CheckpointStore(folder, keepLast: 3).Save(3, [new NamedTensor("w", torch.zeros(3))], NoMetadata);
+        Assert.False(File.Exists(inProgress) || File.Exists(olderStyle), "The next writer's first save left an interrupted save's leftovers.");
+    }
+
+    [Fact]
     public void A_damaged_checkpoint_is_reported_by_its_checksum_and_the_previous_one_still_loads()
     {
         var store = new CheckpointStore(folder, keepLast: 3);

@@ -19,7 +19,9 @@ public sealed class CheckpointStore
 
     /// <summary>
     /// A store in <paramref name="folder"/> (created if missing) that keeps the newest <paramref name="keepLast"/>
-    /// checkpoints; temporary files left by an interrupted save are deleted. One process writes to a store at a time.
+    /// checkpoints. Opening and reading change no file (a reader may look at a folder another process is writing to);
+    /// the first <see cref="Save"/> deletes the temporary files an interrupted save left. One process writes to a store
+    /// at a time (a trainer holds the run folder's <see cref="RunFolderLock"/>).
     /// </summary>
     /// <exception cref="ArgumentException">A <see cref="Validate"/> problem: an empty folder, a <paramref name="keepLast"/> below 1.</exception>
     public CheckpointStore(string folder, int keepLast)
@@ -28,10 +30,10 @@ public sealed class CheckpointStore
         directory = folder;
         this.keepLast = keepLast;
         Directory.CreateDirectory(directory);
-        // Leftovers of a write that was interrupted (a killed process): never part of a checkpoint.
-        AtomicFile.RemoveLeftovers(directory);
-        foreach (var temporary in Directory.EnumerateFiles(directory, "step-*.tmp")) File.Delete(temporary);
     }
+
+    /// <summary>Whether this store has saved (and so cleared an interrupted save's leftovers).</summary>
+    bool saved;
 
     /// <summary>The folder holding the checkpoints.</summary>
     public string Folder => directory;
@@ -54,13 +56,21 @@ public sealed class CheckpointStore
 
     /// <summary>
     /// Writes the checkpoint of <paramref name="step"/>, then deletes checkpoints beyond the newest <c>keepLast</c>;
-    /// returns the tensor file's path. The disk's free space is checked first; when it is short, or the write fails,
+    /// returns the tensor file's path. The store's first save first deletes the temporary files of an interrupted save. The disk's free space is checked first; when it is short, or the write fails,
     /// nothing is left of the new checkpoint (no temporary file) and the older checkpoints are untouched.
     /// </summary>
     /// <exception cref="NotEnoughSpaceException">The disk has less free space than the checkpoint needs.</exception>
     /// <exception cref="IOException">The write failed (the disk filled up meanwhile).</exception>
     public string Save(long step, IEnumerable<NamedTensor> tensors, IReadOnlyDictionary<string, string> metadata)
     {
+        if (!saved)
+        {
+            // Leftovers of a write that was interrupted (a killed process): never part of a checkpoint. Only the writer
+            // deletes them, and only once it writes: another process's save in progress is never touched by a reader.
+            AtomicFile.RemoveLeftovers(directory);
+            foreach (var temporary in Directory.EnumerateFiles(directory, "step-*.tmp")) File.Delete(temporary);
+            saved = true;
+        }
         var bytes = SafeTensors.Serialize(tensors, metadata);
         var tensorFile = Name(step) + ".safetensors";
         // Room for the file, its manifest and the file system's own blocks.
