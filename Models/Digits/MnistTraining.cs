@@ -119,10 +119,17 @@ public static class MnistTraining
     }
 
     /// <summary>Validation loss and accuracy on <paramref name="validation"/>, in batches of 500.</summary>
-    public static Func<DigitClassifier, ModelState, IReadOnlyDictionary<string, double>> Validation(DigitBatch validation)
+    public static Func<DigitClassifier, ModelState, IReadOnlyDictionary<string, double>> Validation(DigitBatch validation) =>
+        Validation<DigitClassifier>(DigitClassifier.Model, validation);
+
+    /// <summary>
+    /// Validation loss and accuracy of <paramref name="model"/> on <paramref name="validation"/>, in batches of 500, with
+    /// the given model state read (running statistics), never changed.
+    /// </summary>
+    public static Func<TParams, ModelState, IReadOnlyDictionary<string, double>> Validation<TParams>(ModelLoss<TParams, DigitBatch> model, DigitBatch validation)
     {
         var count = (int)validation.Digits.shape[0];
-        return (parameters, modelState) => TrainingSteps.Evaluate<DigitClassifier, DigitBatch>(DigitClassifier.Model, parameters, modelState,
+        return (parameters, modelState) => TrainingSteps.Evaluate(model, parameters, modelState,
             Enumerable.Range(0, (count + 499) / 500).Select(b => DigitBatch.Gather(validation.Pixels, validation.Digits,
                 Enumerable.Range(b * 500, Math.Min(500, count - b * 500)).ToArray())));
     }
@@ -146,44 +153,48 @@ public static class MnistTraining
     public static FitResult<DigitClassifier> Run(MnistTrainingOptions options, FitOptions fit, CheckpointStore? checkpoints, int checkpointEverySteps, Communicator? communicator, CancellationToken cancellation, Action<string>? onStart = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(fit);
-        if (communicator is not null) return RunDataParallel(options, fit, checkpoints, checkpointEverySteps, communicator, cancellation, onStart);
-        var device = options.Device ?? torch.get_default_device();
-        using var data = OnDevice(MnistSplit.Load(options.DataDirectory, options.ValidationCount), device);
-        var training = Data(data.Train, options.BatchSize, options.Seed, options.Workers);
-        var pipeline = Pipeline(options, training.BatchesPerEpoch);
-        using var generator = new torch.Generator((ulong)options.Seed, device);
-        var fresh = DigitClassifier.Init(generator, options.Hidden, options.DropoutRate, device);
-        var start = TrainStateFile.ResumeOrInit(checkpoints, fresh, pipeline, (ulong)options.Seed, options.Restart);
-        onStart?.Invoke(start.Describe());
-        var state = start.State;
-        Tree.Dispose(fresh);
-        if (checkpoints is not null) TrainStateFile.RequireRoom(checkpoints, state, extraBytes: 0);
-        if (checkpoints is not null) fit = fit with { Observers = [.. fit.Observers, new CheckpointObserver(checkpoints, checkpointEverySteps)] };
-        var result = Fit.Run<DigitClassifier, DigitBatch>(DigitClassifier.Model, pipeline, state, training, Validation(data.Validation), fit, cancellation);
-        if (!ReferenceEquals(result.State, state)) TrainState.Dispose(state);
-        return result;
+        var network = new DigitNetwork<DigitClassifier>((generator, device) => DigitClassifier.Init(generator, options.Hidden, options.DropoutRate, device), _ => ModelState.Empty, DigitClassifier.Model);
+        return Run(network, options, fit, checkpoints, checkpointEverySteps, communicator, cancellation, onStart);
     }
 
-    static FitResult<DigitClassifier> RunDataParallel(MnistTrainingOptions options, FitOptions fit, CheckpointStore? checkpoints, int checkpointEverySteps, Communicator communicator, CancellationToken cancellation, Action<string>? onStart)
+    /// <summary>
+    /// Trains <paramref name="network"/> as the perceptron's <c>Run</c> does (the same data, batches, pipeline, checkpoints,
+    /// resumption and data parallelism), with its model state (fresh from <see cref="DigitNetwork{TParams}.InitState"/>, or
+    /// the checkpoint's) carried by the train state. Under <paramref name="communicator"/> every rank normalises with its
+    /// own shard and the model state is averaged over the ranks after every step (<see cref="DataParallel"/>).
+    /// </summary>
+    internal static FitResult<TParams> Run<TParams>(DigitNetwork<TParams> network, MnistTrainingOptions options, FitOptions fit, CheckpointStore? checkpoints, int checkpointEverySteps, Communicator? communicator, CancellationToken cancellation, Action<string>? onStart)
     {
-        var store = communicator.IsRoot ? checkpoints : null;
-        RankCount.CheckAndRecord(communicator, store?.Folder, hasCheckpoints: store?.Steps().Count > 0);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(fit);
+        var store = communicator is null || communicator.IsRoot ? checkpoints : null;
+        if (communicator is not null) RankCount.CheckAndRecord(communicator, store?.Folder, hasCheckpoints: store?.Steps().Count > 0);
         var device = options.Device ?? torch.get_default_device();
         using var data = OnDevice(MnistSplit.Load(options.DataDirectory, options.ValidationCount), device);
-        var shards = ShardedData(data.Train, options.BatchSize, options.Seed, options.Workers, communicator.Rank, communicator.Size);
-        var pipeline = Pipeline(options, shards.BatchesPerEpoch);
+        var batches = communicator is null
+            ? Data(data.Train, options.BatchSize, options.Seed, options.Workers)
+            : ShardedData(data.Train, options.BatchSize, options.Seed, options.Workers, communicator.Rank, communicator.Size);
+        var pipeline = Pipeline(options, batches.BatchesPerEpoch);
         using var generator = new torch.Generator((ulong)options.Seed, device);
-        var fresh = DigitClassifier.Init(generator, options.Hidden, options.DropoutRate, device);
-        var start = TrainStateFile.ResumeOrInit(store, fresh, pipeline, (ulong)options.Seed, options.Restart && store is not null);
-        if (communicator.IsRoot) onStart?.Invoke(start.Describe());
-        var mine = start.State;
+        var fresh = network.Init(generator, device);
+        var freshState = network.InitState(fresh);
+        var start = TrainStateFile.ResumeOrInit(store, fresh, freshState, pipeline, (ulong)options.Seed, options.Restart && store is not null);
+        if (communicator is null || communicator.IsRoot) onStart?.Invoke(start.Describe());
         Tree.Dispose(fresh);
-        if (store is not null) TrainStateFile.RequireRoom(store, mine, extraBytes: 0);
-        var state = StateSync.Broadcast(communicator, mine);
-        TrainState.Dispose(mine);
+        foreach (var tensor in freshState.Leaves()) tensor.Dispose();
+        var state = start.State;
+        if (store is not null) TrainStateFile.RequireRoom(store, state, extraBytes: 0);
+        if (communicator is not null)
+        {
+            var mine = state;
+            state = StateSync.Broadcast(communicator, mine);
+            TrainState.Dispose(mine);
+        }
         if (store is not null) fit = fit with { Observers = [.. fit.Observers, new CheckpointObserver(store, checkpointEverySteps)] };
-        var result = DataParallelFit.Run<DigitClassifier, DigitBatch>(communicator, DigitClassifier.Model, pipeline, state, shards, Validation(data.Validation), fit, cancellation);
+        var validation = Validation(network.Model, data.Validation);
+        var result = communicator is null
+            ? Fit.Run(network.Model, pipeline, state, batches, validation, fit, cancellation)
+            : DataParallelFit.Run(communicator, network.Model, pipeline, state, batches, validation, fit, cancellation);
         if (!ReferenceEquals(result.State, state)) TrainState.Dispose(state);
         return result;
     }
