@@ -71,6 +71,7 @@ public sealed class TitleCommands : ICommandFamily
         var threads = Flags.Threads(d.Threads, "libtorch threads (0: libtorch's default; 1 is faster on a busy machine)");
         var ema = Flags.Number("--ema", d.Ema, "decay of an average of the weights used for validation and the kept model (0: none)", Bounds.Decay);
         var workers = Flags.Count("--workers", d.Workers, "threads that collate batches ahead of the step");
+        var labelSmoothing = Flags.Number("--label-smoothing", d.LabelSmoothing, "share of the training target spread evenly over the vocabulary (0: none)", Bounds.Decay);
         var embedding = Flags.Count("--embedding", m.EmbeddingSize, "width of the character embedding");
         var encoderHidden = Flags.Count("--encoder-hidden", m.EncoderHidden, "units per direction of the encoder LSTM");
         var encoderLayers = Flags.Count("--encoder-layers", m.EncoderLayers, "layers of the encoder LSTM");
@@ -88,7 +89,7 @@ public sealed class TitleCommands : ICommandFamily
         var command = new Command("train", "train the seq2seq title model (resumes a run in --out; keeps the best model by validation ROUGE-L)")
         {
             data, output, minutes, epochs, batch, learningRate, warmup, clip, minCount, validationSubset, seed, threads, ema, workers,
-            embedding, encoderHidden, encoderLayers, decoderHidden, decoderLayers, outputHidden, dropout, maxArticle, maxTitle,
+            labelSmoothing, embedding, encoderHidden, encoderLayers, decoderHidden, decoderLayers, outputHidden, dropout, maxArticle, maxTitle,
             checkpointEvery, restart, tensorBoard, device,
         };
         corpus.AddTo(command);
@@ -104,7 +105,7 @@ public sealed class TitleCommands : ICommandFamily
                 parsed.GetValue(learningRate), parsed.GetValue(warmup), parsed.GetValue(clip), parsed.GetValue(minutes),
                 parsed.GetValue(validationSubset), parsed.GetValue(seed), parsed.GetValue(threads))
             {
-                Ema = parsed.GetValue(ema), Workers = parsed.GetValue(workers), Device = Devices.Parse(parsed.GetValue(device)!),
+                Ema = parsed.GetValue(ema), LabelSmoothing = parsed.GetValue(labelSmoothing), Workers = parsed.GetValue(workers), Device = Devices.Parse(parsed.GetValue(device)!),
                 CheckpointEverySteps = parsed.GetValue(checkpointEvery), Restart = parsed.GetValue(restart), Corpus = corpus.Options(parsed),
             };
             using var progress = ProgressObserver.Console();

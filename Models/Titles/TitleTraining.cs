@@ -100,7 +100,7 @@ public static class TitleTraining
             output.WriteLine(start.Describe() + (start.FromStep is not null ? $" It continues at epoch {state.Position.Epoch + 1}, batch {state.Position.Batch}." : ""));
         // Room for two checkpoints and the kept model, before any work that a full disk would lose.
         if (root) TrainStateFile.RequireRoom(store, state, Tree.Flatten(state.Parameters).Sum(leaf => leaf.Value.numel() * leaf.Value.element_size()) + (64 << 10));
-        var model = TitleModelLoss.Of(options.Model);
+        var model = TitleModelLoss.Of(options.Model, options.LabelSmoothing);
         var data = new TrainingData<TitleBatch>(batchesPerEpoch, position =>
             BatchLoader.Load(Shares(TitleBatches.Plan(pairs, options.BatchSize, options.Seed, position.Epoch), communicator),
                 indices => OnDevice(TitleBatches.Collate(indices.Select(i => pairs[i]).ToArray(), 1), device), options.Workers, prefetch: 4, position.Batch, cancellation));

@@ -26,6 +26,13 @@ public sealed record TitleTrainingOptions(
     /// </summary>
     public double Ema { get; init; }
 
+    /// <summary>
+    /// Label smoothing of the training loss, in [0, 1): a share spread evenly over the vocabulary
+    /// (<see cref="TitleLoss.Apply(TitleModelParams, TitleBatch, TitleModelOptions, bool, TorchSharp.torch.Generator, Core.Capture, double)"/>);
+    /// validation reports the plain cross-entropy. 0 (the default): none.
+    /// </summary>
+    public double LabelSmoothing { get; init; }
+
     /// <summary>How the corpus is read and validation pairs held out (<see cref="TitleCorpusOptions.Default"/>).</summary>
     public TitleCorpusOptions Corpus { get; init; } = TitleCorpusOptions.Default;
 

@@ -41,7 +41,7 @@ public sealed partial class HelpDefaultsTests
                      ("--data", t.DataDirectory), ("--out", t.OutDirectory), ("--minutes", t.Minutes), ("--epochs", t.Epochs), ("--batch", t.BatchSize),
                      ("--learning-rate", t.LearningRate), ("--warmup", t.WarmupSteps), ("--clip", t.ClipNorm), ("--min-count", t.MinCount),
                      ("--val-subset", t.ValidationSubset), ("--seed", t.Seed), ("--threads", t.Threads), ("--ema", t.Ema), ("--workers", t.Workers),
-                     ("--embedding", m.EmbeddingSize), ("--encoder-hidden", m.EncoderHidden), ("--encoder-layers", m.EncoderLayers),
+                     ("--label-smoothing", t.LabelSmoothing), ("--embedding", m.EmbeddingSize), ("--encoder-hidden", m.EncoderHidden), ("--encoder-layers", m.EncoderLayers),
                      ("--decoder-hidden", m.DecoderHidden), ("--decoder-layers", m.DecoderLayers), ("--output-hidden", m.OutputHidden),
                      ("--dropout", m.Dropout), ("--max-article", m.MaxArticleLength), ("--max-title", m.MaxTitleLength),
                  })

@@ -56,6 +56,37 @@ public sealed class TitleModelTests
         Assert.Equal(first.Accuracy.item<float>(), second.Accuracy.item<float>(), 6);
     }
 
+    [Property(MaxTest = 20)]
+    public void Label_smoothing_mixes_the_target_cross_entropy_with_the_uniform_one_in_training_only(int seed, byte share)
+    {
+        using var scope = torch.NewDisposeScope();
+        var parameters = Model(seed, Vocabulary);
+        var random = new Random(seed);
+        var pairs = Enumerable.Range(0, 3).Select(_ => new EncodedTitlePair(Ids(random, Vocabulary, 0, 8), Ids(random, Vocabulary, 0, 5))).ToArray();
+        using var batch = TitleBatches.Collate(pairs, 1);
+        var epsilon = share / 256.0;
+        TitleLossResult Loss(bool training, double smoothing)
+        {
+            using var generator = new torch.Generator(7);
+            // Dropout 0, so training and evaluation differ only in the smoothing.
+            return TitleLoss.Apply(parameters, batch, Tiny with { Dropout = 0 }, training, generator, Capture.None, smoothing);
+        }
+
+        var plain = Loss(true, 0).Loss.item<float>();
+        var smoothed = Loss(true, epsilon).Loss.item<float>();
+        var evaluated = Loss(false, epsilon).Loss.item<float>();
+        // The uniform cross-entropy by hand: the mean over the vocabulary of -log p, over the real target positions.
+        using var generator = new torch.Generator(7);
+        var article = TitleEncoder.Apply(parameters, batch.Article, false, 0, generator);
+        var logProbabilities = Masks.RealRows(TitleDecoder.Apply(parameters, article, batch.DecoderInput, false, 0, generator, Capture.None), batch.TargetMask);
+        var uniform = -logProbabilities.mean([-1]).mean().item<float>();
+
+        Assert.Equal(plain, Loss(false, 0).Loss.item<float>());
+        Assert.Equal(plain, evaluated);
+        Assert.Equal((1 - epsilon) * plain + epsilon * uniform, smoothed, 4);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Loss(true, 1));
+    }
+
     [Fact]
     public void A_tiny_model_overfits_20_pairs_to_their_exact_titles()
     {
