@@ -15,21 +15,20 @@ namespace Functional.Core;
 /// <exception cref="ArgumentOutOfRangeException">Stride or dilation below 1, or padding below 0 (also through <c>with</c>).</exception>
 public sealed record Conv1dParams(Tensor Weight, Tensor? Bias, int Stride, int Padding, int Dilation)
 {
-    readonly int stride = AtLeast(Stride, 1, nameof(Stride));
-    readonly int padding = AtLeast(Padding, 0, nameof(Padding));
-    readonly int dilation = AtLeast(Dilation, 1, nameof(Dilation));
+    const string Record = "Conv1d";
+
+    readonly int stride = LayerSettings.AtLeast(Record, nameof(Stride), Stride, 1);
+    readonly int padding = LayerSettings.AtLeast(Record, nameof(Padding), Padding, 0);
+    readonly int dilation = LayerSettings.AtLeast(Record, nameof(Dilation), Dilation, 1);
 
     /// <summary>The step between windows, at least 1.</summary>
-    public int Stride { get => stride; init => stride = AtLeast(value, 1, nameof(Stride)); }
+    public int Stride { get => stride; init => stride = LayerSettings.AtLeast(Record, nameof(Stride), value, 1); }
 
     /// <summary>Zeros added at each end of the length, at least 0.</summary>
-    public int Padding { get => padding; init => padding = AtLeast(value, 0, nameof(Padding)); }
+    public int Padding { get => padding; init => padding = LayerSettings.AtLeast(Record, nameof(Padding), value, 0); }
 
     /// <summary>The spacing between kernel taps, at least 1.</summary>
-    public int Dilation { get => dilation; init => dilation = AtLeast(value, 1, nameof(Dilation)); }
-
-    static int AtLeast(int value, int minimum, string name) =>
-        value >= minimum ? value : throw new ArgumentOutOfRangeException(name, value, $"Conv1d {name} must be at least {minimum}, got {value}.");
+    public int Dilation { get => dilation; init => dilation = LayerSettings.AtLeast(Record, nameof(Dilation), value, 1); }
 }
 
 /// <summary>A 1-D convolution along the length of channels-last sequences [batch, length, channels].</summary>

@@ -11,25 +11,24 @@ namespace Functional.Core;
 /// <exception cref="ArgumentOutOfRangeException">A value below its minimum (also through <c>with</c>).</exception>
 public sealed record Pool2dWindow(int Kernel, int Stride, int Padding)
 {
-    readonly int kernel = AtLeast(Kernel, 1, nameof(Kernel));
-    readonly int stride = AtLeast(Stride, 1, nameof(Stride));
-    readonly int padding = AtLeast(Padding, 0, nameof(Padding));
+    const string Record = "Pool2dWindow";
+
+    readonly int kernel = LayerSettings.AtLeast(Record, nameof(Kernel), Kernel, 1);
+    readonly int stride = LayerSettings.AtLeast(Record, nameof(Stride), Stride, 1);
+    readonly int padding = LayerSettings.AtLeast(Record, nameof(Padding), Padding, 0);
 
     /// <summary>The side of the square window, at least 1.</summary>
-    public int Kernel { get => kernel; init => kernel = AtLeast(value, 1, nameof(Kernel)); }
+    public int Kernel { get => kernel; init => kernel = LayerSettings.AtLeast(Record, nameof(Kernel), value, 1); }
 
     /// <summary>The step between windows along both axes, at least 1.</summary>
-    public int Stride { get => stride; init => stride = AtLeast(value, 1, nameof(Stride)); }
+    public int Stride { get => stride; init => stride = LayerSettings.AtLeast(Record, nameof(Stride), value, 1); }
 
     /// <summary>Added at each side of both axes, at least 0 (and at most kernel / 2 when applied).</summary>
-    public int Padding { get => padding; init => padding = AtLeast(value, 0, nameof(Padding)); }
+    public int Padding { get => padding; init => padding = LayerSettings.AtLeast(Record, nameof(Padding), value, 0); }
 
     /// <summary>A window of <paramref name="kernel"/>² with stride <paramref name="kernel"/> (non-overlapping, PyTorch's default) and no padding.</summary>
     public static Pool2dWindow Of(int kernel) => new(kernel, kernel, 0);
 
     /// <summary>The output size along an axis of <paramref name="size"/>: ⌊(size + 2·padding - kernel) / stride⌋ + 1.</summary>
     public long OutputSize(long size) => (size + 2L * Padding - Kernel) / Stride + 1;
-
-    static int AtLeast(int value, int minimum, string name) =>
-        value >= minimum ? value : throw new ArgumentOutOfRangeException(name, value, $"Pool2dWindow {name} must be at least {minimum}, got {value}.");
 }
