@@ -7,8 +7,8 @@ namespace Functional.Models.Gan;
 /// <summary>
 /// Reads the newest checkpoint of a folder without writing to it: the checkpoint files are copied into a temporary
 /// folder and loaded from there (<see cref="TrainStateFile.LoadLatest{TParams}(CheckpointStore, TParams, ModelState, IGradientTransformation)"/>),
-/// so opening a store (which tidies its folder) never touches a folder that another run may be writing to or that
-/// belongs to another run.
+/// so nothing the loader may write (a store creates its folder; a checkpoint whose manifest is missing gets it written
+/// again) reaches a folder that another run may be writing to or that belongs to another run.
 /// </summary>
 public static class CheckpointCopy
 {
