@@ -52,10 +52,40 @@ public sealed class CharacterVocabulary
     /// <summary>The id of each character of <paramref name="text"/> (white space dropped); unknown ones are <see cref="Unknown"/>.</summary>
     public int[] Encode(string text) => Characters.Of(text).Select(c => ids.GetValueOrDefault(c, Unknown)).ToArray();
 
+    /// <summary>What an unknown id without a source reads as.</summary>
+    public const string UnknownText = "□";
+
     /// <summary>The text of <paramref name="ids"/> up to the first <see cref="End"/>; padding and start are skipped, unknown reads as '□'.</summary>
-    public string Decode(IEnumerable<int> ids) =>
-        string.Concat(ids.TakeWhile(id => id != End).Where(id => id is not (Padding or Start)).Select(id =>
-            id == Unknown ? "□" : id >= Reserved && id < Size ? characters[id - Reserved] : throw new ArgumentOutOfRangeException(nameof(ids), id, $"Id {id} is outside the vocabulary (size {Size}).")));
+    public string Decode(IEnumerable<int> ids) => Decode(ids, [], []);
+
+    /// <summary>
+    /// The text of <paramref name="ids"/> as <see cref="Decode(IEnumerable{int})"/> gives it, except that the i-th
+    /// <see cref="Unknown"/> (before the first <see cref="End"/>) reads as <c>articleCharacters[unknownSources[i]]</c>:
+    /// the article character it was copied from. An unknown whose source is -1, or that has none (fewer sources than
+    /// unknowns), reads as '□'. <paramref name="articleCharacters"/> are the article's characters aligned with the ids
+    /// the model read (<see cref="Characters.Of"/>, cut as the ids were).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">An id is outside the vocabulary, or a source is below -1 or not a position of <paramref name="articleCharacters"/>.</exception>
+    public string Decode(IEnumerable<int> ids, IReadOnlyList<int> unknownSources, IReadOnlyList<string> articleCharacters)
+    {
+        var text = new System.Text.StringBuilder();
+        var unknowns = 0;
+        foreach (var id in ids.TakeWhile(id => id != End))
+        {
+            if (id is Padding or Start) continue;
+            if (id == Unknown)
+            {
+                var source = unknowns < unknownSources.Count ? unknownSources[unknowns] : -1;
+                unknowns++;
+                if (source < -1 || source >= articleCharacters.Count)
+                    throw new ArgumentOutOfRangeException(nameof(unknownSources), source, $"Unknown source {source} is not a position of the article's {articleCharacters.Count} characters (nor -1).");
+                text.Append(source == -1 ? UnknownText : articleCharacters[source]);
+            }
+            else if (id >= Reserved && id < Size) text.Append(characters[id - Reserved]);
+            else throw new ArgumentOutOfRangeException(nameof(ids), id, $"Id {id} is outside the vocabulary (size {Size}).");
+        }
+        return text.ToString();
+    }
 
     /// <summary>Writes the vocabulary as UTF-8 text, one character per line in id order (ids 4, 5, ...), atomically (<see cref="Functional.Training.AtomicFile"/>).</summary>
     public void Save(string path) => Functional.Training.AtomicFile.WriteAllText(path, string.Concat(characters.Select(c => EscapeLine(c) + Environment.NewLine)));

@@ -49,6 +49,47 @@ public sealed class CharacterVocabularyTests
         }
     }
 
+    /// <summary>
+    /// With Unknown sources, each kept id gives one character: a known id its own (it encodes back to the id), the i-th
+    /// Unknown the article character at its i-th source, or '□' for source -1 or no source; End stops the text.
+    /// </summary>
+    [Property(MaxTest = 200)]
+    public void An_unknown_with_a_source_reads_as_the_article_character_there_and_other_ids_as_before(string[] corpus, string article, int seed)
+    {
+        var vocabulary = CharacterVocabulary.Build(corpus, minimumCount: 2);
+        var articleCharacters = Characters.Of(article);
+        var random = new Random(seed);
+        var ids = Enumerable.Range(0, random.Next(0, 12)).Select(_ => random.Next(3) == 0 ? CharacterVocabulary.Unknown : random.Next(0, vocabulary.Size)).ToArray();
+        var kept = ids.TakeWhile(id => id != CharacterVocabulary.End).Where(id => id is not (CharacterVocabulary.Padding or CharacterVocabulary.Start)).ToArray();
+        var unknowns = kept.Count(id => id == CharacterVocabulary.Unknown);
+        // Sometimes fewer sources than unknowns: the rest read as '□'.
+        var sources = Enumerable.Range(0, random.Next(Math.Max(0, unknowns - 1), unknowns + 1)).Select(_ => random.Next(-1, articleCharacters.Length)).ToArray();
+
+        var text = Characters.Of(vocabulary.Decode(ids, sources, articleCharacters));
+
+        Assert.Equal(kept.Length, text.Length);
+        for (int k = 0, u = 0; k < kept.Length; k++)
+            if (kept[k] != CharacterVocabulary.Unknown) Assert.Equal(new[] { kept[k] }, vocabulary.Encode(text[k]));
+            else
+            {
+                var source = u < sources.Length ? sources[u] : -1;
+                u++;
+                Assert.Equal(source == -1 ? "□" : articleCharacters[source], text[k]);
+            }
+        Assert.Equal(vocabulary.Decode(ids), vocabulary.Decode(ids, [], articleCharacters));
+    }
+
+    [Fact]
+    public void A_source_outside_the_article_is_refused()
+    {
+        var vocabulary = CharacterVocabulary.Build(["标题"], minimumCount: 1);
+        string[] article = ["鑫", "标"];
+
+        Assert.Equal("鑫题□", vocabulary.Decode([CharacterVocabulary.Unknown, vocabulary.Encode("题")[0], CharacterVocabulary.Unknown], [0, -1], article));
+        Assert.Throws<ArgumentOutOfRangeException>(() => vocabulary.Decode([CharacterVocabulary.Unknown], [2], article));
+        Assert.Throws<ArgumentOutOfRangeException>(() => vocabulary.Decode([CharacterVocabulary.Unknown], [-2], article));
+    }
+
     [Fact]
     public void Reserved_ids_decode_as_documented_and_bad_ids_are_refused()
     {
