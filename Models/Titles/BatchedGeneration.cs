@@ -54,7 +54,7 @@ public static class BatchedGeneration
                     continue;
                 }
                 var title = decoded[next++];
-                results[i] = new StreamedTitle(done + i, new GeneratedTitle(model.Vocabulary.Decode(title.Ids), title, ids.Length, Math.Min(ids.Length, model.Options.MaxArticleLength)), null);
+                results[i] = new StreamedTitle(done + i, new GeneratedTitle(TitleGenerator.Text(model, title, batch[i]), title, ids.Length, Math.Min(ids.Length, model.Options.MaxArticleLength)), null);
             }
             done += batch.Length;
             progress?.Report(done);

@@ -68,19 +68,21 @@ public static class BeamSearch
         return Run(stepper, 1, options, options.ArticleCharactersOnly ? ArticleCharacters([article], parameters.Embedding.Weight.shape[0]) : null)[0];
     }
 
-    sealed record Beam(int[] Ids, double Score);
+    /// <summary>A live hypothesis: its ids, the article position of each Unknown among them (in order, -1: none), its score.</summary>
+    sealed record Beam(int[] Ids, int[] UnknownSources, double Score);
 
     /// <summary>An extension of a live beam: the beam's row in the step, the character, and the new total score.</summary>
     readonly record struct Extension(int Parent, int Token, double Score);
 
     /// <summary>
     /// The search of <paramref name="count"/> articles; rows of each step are grouped by article, in article order.
-    /// Each step makes one copy of the log-probabilities to the host; forbidding (minimum length, copy-only, repeat
-    /// blocking) and choosing the best extensions are done there, without further tensor operations.
+    /// Each step makes one copy of the log-probabilities (and one of the rows' Unknown sources) to the host; forbidding
+    /// (minimum length, copy-only, repeat blocking) and choosing the best extensions are done there, without further
+    /// tensor operations. An extension by <see cref="CharacterVocabulary.Unknown"/> records its row's Unknown source.
     /// </summary>
     static DecodedTitle[] Run(ITitleStepper stepper, int count, BeamSearchOptions options, HashSet<int>[]? allowed)
     {
-        var live = Enumerable.Range(0, count).Select(_ => new List<Beam> { new([], 0) }).ToArray();
+        var live = Enumerable.Range(0, count).Select(_ => new List<Beam> { new([], [], 0) }).ToArray();
         var finished = Enumerable.Range(0, count).Select(_ => new List<DecodedTitle>()).ToArray();
         // Beams that had no allowed extension at all (possible only with a tiny vocabulary): unfinished candidates.
         var stuck = Enumerable.Range(0, count).Select(_ => new List<DecodedTitle>()).ToArray();
@@ -93,9 +95,12 @@ public static class BeamSearch
         for (var length = 0; length < options.MaxLength && parents.Length > 0; length++)
         {
             int vocabulary;
+            long[] sources;
             using (var scope = torch.NewDisposeScope())
             {
-                var logProbabilities = stepper.Next(parents, tokens, articleOfRow).to(torch.float32).cpu().contiguous();
+                var step = stepper.Next(parents, tokens, articleOfRow);
+                sources = step.UnknownSources;
+                var logProbabilities = step.LogProbabilities.to(torch.float32).cpu().contiguous();
                 vocabulary = (int)logProbabilities.shape[1];
                 if (host.Length < logProbabilities.numel()) host = new float[logProbabilities.numel()];
                 // One block copy (the accessor's CopyTo goes element by element, about 10x slower).
@@ -115,17 +120,18 @@ public static class BeamSearch
                 foreach (var extension in best)
                 {
                     var parent = beams[extension.Parent];
-                    if (extension.Token == CharacterVocabulary.End) finished[a].Add(new DecodedTitle(parent.Ids, extension.Score, true));
+                    if (extension.Token == CharacterVocabulary.End) finished[a].Add(new DecodedTitle(parent.Ids, parent.UnknownSources, extension.Score, true));
                     else
                     {
-                        nextLive.Add(new Beam([.. parent.Ids, extension.Token], extension.Score));
+                        int[] unknownSources = extension.Token == CharacterVocabulary.Unknown ? [.. parent.UnknownSources, (int)sources[row + extension.Parent]] : parent.UnknownSources;
+                        nextLive.Add(new Beam([.. parent.Ids, extension.Token], unknownSources, extension.Score));
                         nextParents.Add(row + extension.Parent);
                         nextTokens.Add(extension.Token);
                         nextArticle.Add(a);
                     }
                 }
                 row += beams.Count;
-                if (nextLive.Count == 0 && finished[a].Count == 0) stuck[a].AddRange(beams.Select(b => new DecodedTitle(b.Ids, b.Score, false)));
+                if (nextLive.Count == 0 && finished[a].Count == 0) stuck[a].AddRange(beams.Select(b => new DecodedTitle(b.Ids, b.UnknownSources, b.Score, false)));
                 live[a] = nextLive;
                 if (!options.NormalizeByLength && finished[a].Count > 0 && nextLive.Count > 0 && finished[a].Max(f => f.Score) >= nextLive.Max(b => b.Score))
                 {
@@ -141,7 +147,7 @@ public static class BeamSearch
         }
         return Enumerable.Range(0, count).Select(a =>
         {
-            var candidates = finished[a].Concat(stuck[a]).Concat(live[a].Select(b => new DecodedTitle(b.Ids, b.Score, false)));
+            var candidates = finished[a].Concat(stuck[a]).Concat(live[a].Select(b => new DecodedTitle(b.Ids, b.UnknownSources, b.Score, false)));
             return candidates.MaxBy(f => Rank(f, options.NormalizeByLength))!;
         }).ToArray();
     }

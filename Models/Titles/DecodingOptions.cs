@@ -2,9 +2,13 @@ namespace Functional.Models.Titles;
 
 /// <summary>A decoded title.</summary>
 /// <param name="Ids">The character ids, without start and end.</param>
+/// <param name="UnknownSources">One per <see cref="Text.CharacterVocabulary.Unknown"/> in <paramref name="Ids"/>, in order: the
+/// article position (in the ids the model read) that the step writing it attended most among the article's Unknown
+/// positions, or -1 when the article has none (<see cref="DecoderStepResult.UnknownSource"/>); the text of the title
+/// writes the article's character there (<see cref="Text.CharacterVocabulary.Decode(IEnumerable{int}, IReadOnlyList{int}, IReadOnlyList{string})"/>).</param>
 /// <param name="Score">The sum of the log-probabilities of the chosen characters (and of the end, when it was chosen).</param>
 /// <param name="Finished">Whether the title ended with the end token (false: cut at the maximum length).</param>
-public sealed record DecodedTitle(int[] Ids, double Score, bool Finished);
+public sealed record DecodedTitle(int[] Ids, int[] UnknownSources, double Score, bool Finished);
 
 /// <summary>How beam search runs.</summary>
 /// <param name="Width">Beams kept per step (1 is greedy decoding).</param>

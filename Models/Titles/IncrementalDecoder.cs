@@ -92,7 +92,7 @@ public static class IncrementalDecoder
             // An empty article has nothing to copy: its gate's logit is +∞, so it writes with probability 1.
             constant.narrow(1, outputs - 1, 1).masked_fill_(article.Mask.any(1).logical_not().unsqueeze(1), Infinity);
             var outputBias = parameters.Output.Bias is null ? article.Prior : article.Prior.add(parameters.Output.Bias, Scalars.One);
-            return new PreparedArticles(keys, keyBias, values, constant, outputBias.div(Scalars.Two), article.Ids.alias());
+            return new PreparedArticles(keys, keyBias, values, constant, outputBias.div(Scalars.Two), article.Ids.alias(), TitleDecoder.KnownPositions(article.Ids));
         });
     }
 
@@ -100,8 +100,9 @@ public static class IncrementalDecoder
     /// <see cref="TitleDecoder.Step"/> on prepared weights and articles: reads <paramref name="previous"/> (int64 [rows])
     /// from <paramref name="state"/> and returns the next character's log-probabilities [rows, vocabulary] and the new
     /// state; row r reads row r of <paramref name="articles"/> (use <see cref="PreparedArticles.Select"/> or
-    /// <see cref="PreparedArticles.Repeat"/> to match rows to articles). Equals <see cref="TitleDecoder.Step"/> on the
-    /// parameters and articles they were prepared from, up to float rounding. Pure; evaluation mode; one dispose scope.
+    /// <see cref="PreparedArticles.Repeat"/> to match rows to articles), and per row the most attended Unknown position
+    /// (<see cref="DecoderStepResult.UnknownSource"/>). Equals <see cref="TitleDecoder.Step"/> on the parameters and
+    /// articles they were prepared from, up to float rounding. Pure; evaluation mode; one dispose scope.
     /// </summary>
     /// <exception cref="LayerInputException">The characters are not int64 [rows], or the state is not [layers, rows, hidden].</exception>
     public static DecoderStepResult Step(PreparedDecoder decoder, PreparedArticles articles, torch.Tensor previous, LstmState state)
@@ -140,7 +141,8 @@ public static class IncrementalDecoder
             var copy = write.neg().add_(Scalars.One, Scalars.One);   // 1 - write
             probabilities.scatter_add_(1, articles.Ids, weights.squeeze(1).mul(copy));
             var logProbabilities = probabilities.clamp_min_(TitleDecoder.FloorScalar).log_();
-            return new DecoderStepResult(logProbabilities, new LstmState(torch.stack(hiddens, 0), torch.stack(cells, 0)));
+            var source = TitleDecoder.MostAttendedUnknown(weights.squeeze(1), articles.Known);
+            return new DecoderStepResult(logProbabilities, new LstmState(torch.stack(hiddens, 0), torch.stack(cells, 0)), source);
         });
     }
 

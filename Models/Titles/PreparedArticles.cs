@@ -18,13 +18,15 @@ namespace Functional.Models.Titles;
 /// their biases; the gate column is +∞ for an empty article (it writes with probability 1).</param>
 /// <param name="OutputBias">[rows, vocabulary]: (output bias + copy prior) / 2, the constant part of the writing logits.</param>
 /// <param name="Ids">int64 [rows, L]: the article's ids, where copying puts the attention weights (padding at padding).</param>
-public sealed record PreparedArticles(torch.Tensor Keys, torch.Tensor KeyBias, torch.Tensor Values, torch.Tensor Constant, torch.Tensor OutputBias, torch.Tensor Ids)
+/// <param name="Known">bool [rows, L]: false exactly where <paramref name="Ids"/> is <see cref="Text.CharacterVocabulary.Unknown"/>
+/// (the positions an Unknown can be copied from, <see cref="DecoderStepResult.UnknownSource"/>).</param>
+public sealed record PreparedArticles(torch.Tensor Keys, torch.Tensor KeyBias, torch.Tensor Values, torch.Tensor Constant, torch.Tensor OutputBias, torch.Tensor Ids, torch.Tensor Known)
 {
     /// <summary>The rows <paramref name="rows"/> (int64 [n]) of every field, in that order (fresh tensors).</summary>
     public PreparedArticles Select(torch.Tensor rows) =>
-        new(Keys.index_select(0, rows), KeyBias.index_select(0, rows), Values.index_select(0, rows), Constant.index_select(0, rows), OutputBias.index_select(0, rows), Ids.index_select(0, rows));
+        new(Keys.index_select(0, rows), KeyBias.index_select(0, rows), Values.index_select(0, rows), Constant.index_select(0, rows), OutputBias.index_select(0, rows), Ids.index_select(0, rows), Known.index_select(0, rows));
 
     /// <summary>Every field expanded from one article to <paramref name="rows"/> rows (views, no copy).</summary>
     public PreparedArticles Repeat(long rows) =>
-        new(Keys.expand(rows, -1, -1), KeyBias.expand(rows, -1, -1), Values.expand(rows, -1, -1), Constant.expand(rows, -1), OutputBias.expand(rows, -1), Ids.expand(rows, -1));
+        new(Keys.expand(rows, -1, -1), KeyBias.expand(rows, -1, -1), Values.expand(rows, -1, -1), Constant.expand(rows, -1), OutputBias.expand(rows, -1), Ids.expand(rows, -1), Known.expand(rows, -1));
 }

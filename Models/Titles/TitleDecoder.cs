@@ -7,7 +7,10 @@ namespace Functional.Models.Titles;
 /// <summary>What one decoding step returns.</summary>
 /// <param name="LogProbabilities">[batch, vocabulary]: the log-probabilities of the next character.</param>
 /// <param name="State">The decoder LSTM state after reading the given characters.</param>
-public sealed record DecoderStepResult(torch.Tensor LogProbabilities, LstmState State);
+/// <param name="UnknownSource">int64 [batch]: per row, the article position that this step's attention weighs most among
+/// the positions holding <see cref="CharacterVocabulary.Unknown"/> (the first on ties), or -1 when the row's article has
+/// none: where an Unknown written at this step was copied from (UNK replacement by attention).</param>
+public sealed record DecoderStepResult(torch.Tensor LogProbabilities, LstmState State, torch.Tensor UnknownSource);
 
 /// <summary>
 /// The title side of the model, a pointer-generator: decoder LSTM over the title so far, attention of its states over
@@ -33,6 +36,9 @@ public static class TitleDecoder
 
     /// <summary>The slope of the hidden layer's leaky ReLU for negative inputs.</summary>
     static readonly Scalar HiddenSlope = 0.2.ToScalar();
+
+    /// <summary><see cref="CharacterVocabulary.Unknown"/> as a Scalar that lives for the process.</summary>
+    static readonly Scalar UnknownId = ((long)CharacterVocabulary.Unknown).ToScalar();
 
     /// <summary>Passed where dropout is off (evaluation), so no draw is ever taken from it.</summary>
     static readonly torch.Generator Unused = new(0);
@@ -73,12 +79,28 @@ public static class TitleDecoder
         Memory.Scoped(() =>
         {
             using var noGradient = torch.no_grad();
+            using var capture = Capture.Of(AttentionCapture);
             var embedded = Embedding.Apply(parameters.Embedding, previous);
             var step = LstmStep.Apply(parameters.Decoder, embedded, state);
             var mask = torch.ones([previous.shape[0], 1], dtype: torch.@bool, device: previous.device);
-            var logProbabilities = Mixture(parameters, article, step.Output.unsqueeze(1), mask, false, 0, Unused, Capture.None).squeeze(1).clamp_min(FloorScalar).log();
-            return new DecoderStepResult(logProbabilities, step.State);
+            var logProbabilities = Mixture(parameters, article, step.Output.unsqueeze(1), mask, false, 0, Unused, capture).squeeze(1).clamp_min(FloorScalar).log();
+            var source = MostAttendedUnknown(capture[AttentionCapture].squeeze(1), KnownPositions(article.Ids));
+            return new DecoderStepResult(logProbabilities, step.State, source);
         });
+
+    /// <summary>bool [rows, length]: false exactly where the article ids <paramref name="ids"/> are <see cref="CharacterVocabulary.Unknown"/>. Pure.</summary>
+    internal static torch.Tensor KnownPositions(torch.Tensor ids) => ids.ne(UnknownId);
+
+    /// <summary>
+    /// int64 [rows]: per row, the position of the largest of the attention weights <paramref name="weights"/> [rows,
+    /// length] (each at least 0) among the positions where <paramref name="known"/> [rows, length] is false (the first
+    /// on ties), or -1 where every position is known. Pure.
+    /// </summary>
+    internal static torch.Tensor MostAttendedUnknown(torch.Tensor weights, torch.Tensor known)
+    {
+        var (most, position) = weights.masked_fill(known, Scalars.MinusOne).max(1);
+        return position.masked_fill_(most.lt(Scalars.Zero), Scalars.MinusOne);
+    }
 
     /// <summary>The decoder state before the first step: zeros, as the full form starts from.</summary>
     public static LstmState InitialState(TitleModelParams parameters, long batch) => LstmStep.Zeros(parameters.Decoder, batch);

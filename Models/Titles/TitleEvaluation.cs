@@ -27,7 +27,10 @@ public sealed record TitleEvaluationOptions(int BeamWidth, int MinLength, int Ma
 /// <summary>Character-level ROUGE of a model's titles on a set of pairs.</summary>
 public static class TitleEvaluation
 {
-    /// <summary>The model's title for each pair's content (articles cut to the model's maximum), in order.</summary>
+    /// <summary>
+    /// The model's title for each pair's content (articles cut to the model's maximum), in order; an Unknown the title
+    /// copied reads as the article's character (<see cref="TitleGenerator.Text"/>).
+    /// </summary>
     /// <param name="model">The model.</param>
     /// <param name="pairs">The pairs whose contents are decoded.</param>
     /// <param name="options">How titles are decoded.</param>
@@ -50,12 +53,12 @@ public static class TitleEvaluation
                     { ArticleCharactersOnly = options.ArticleCharactersOnly, NoRepeatNgram = options.NoRepeatNgram };
                 return articles.Chunk(Math.Max(1, options.GreedyBatch / options.BeamWidth))
                     .SelectMany(chunk => Reported(chunk, c => BeamSearch.DecodeMany(model.Parameters, c, beam)))
-                    .Select(decoded => model.Vocabulary.Decode(decoded.Ids)).ToArray();
+                    .Select((decoded, i) => TitleGenerator.Text(model, decoded, pairs[i].Content)).ToArray();
             }
             var greedy = new GreedyOptions(options.MinLength, options.MaxLength) { NoRepeatNgram = options.NoRepeatNgram };
             return articles.Chunk(Math.Max(1, options.GreedyBatch))
                 .SelectMany(chunk => Reported(chunk, c => GreedyDecoding.Decode(model.Parameters, c, greedy)))
-                .Select(decoded => model.Vocabulary.Decode(decoded.Ids)).ToArray();
+                .Select((decoded, i) => TitleGenerator.Text(model, decoded, pairs[i].Content)).ToArray();
         }
         finally
         {

@@ -30,7 +30,8 @@ public static class TitleGeneration
     /// Decodes every article at once, choosing each row's next character with <paramref name="choose"/>
     /// (log-probabilities [rows, vocabulary] with the end token already forbidden where needed, padding and start
     /// always forbidden, and the characters that would repeat an n-gram of size <paramref name="noRepeatNgram"/>, to
-    /// ids [rows]).
+    /// ids [rows]). A row that chooses <see cref="CharacterVocabulary.Unknown"/> records the step's Unknown source
+    /// (<see cref="DecodedTitle.UnknownSources"/>; copied to the host only at steps where some row chose it).
     /// </summary>
     internal static DecodedTitle[] StepLoop(TitleModelParams parameters, IReadOnlyList<int[]> articles, int minLength, int maxLength, int noRepeatNgram, Func<torch.Tensor, torch.Tensor> choose)
     {
@@ -38,6 +39,7 @@ public static class TitleGeneration
         var encoded = Encode(parameters, articles);
         var rows = articles.Count;
         var ids = Enumerable.Range(0, rows).Select(_ => new List<int>()).ToArray();
+        var unknownSources = Enumerable.Range(0, rows).Select(_ => new List<int>()).ToArray();
         var scores = new double[rows];
         var finished = new bool[rows];
         // A row stops unfinished when every character is forbidden to it (possible only with a tiny vocabulary).
@@ -59,6 +61,7 @@ public static class TitleGeneration
             var chosen = choose(logProbabilities);
             var picked = logProbabilities.gather(1, chosen.unsqueeze(1)).squeeze(1).to(torch.float64).cpu().data<double>().ToArray();
             var hostChosen = chosen.cpu().data<long>().ToArray();
+            var sources = hostChosen.Contains(CharacterVocabulary.Unknown) ? step.UnknownSource.cpu().data<long>().ToArray() : null;
             for (var row = 0; row < rows; row++)
             {
                 if (finished[row] || stuck[row]) continue;
@@ -69,13 +72,17 @@ public static class TitleGeneration
                 }
                 scores[row] += picked[row];
                 if (hostChosen[row] == CharacterVocabulary.End) finished[row] = true;
-                else ids[row].Add((int)hostChosen[row]);
+                else
+                {
+                    ids[row].Add((int)hostChosen[row]);
+                    if (hostChosen[row] == CharacterVocabulary.Unknown) unknownSources[row].Add((int)sources![row]);
+                }
             }
             state = step.State;
             previous = chosen;
             stepScope.MoveToOuter(state.Hidden, state.Cell, previous);
         }
-        return Enumerable.Range(0, rows).Select(row => new DecodedTitle(ids[row].ToArray(), scores[row], finished[row])).ToArray();
+        return Enumerable.Range(0, rows).Select(row => new DecodedTitle(ids[row].ToArray(), unknownSources[row].ToArray(), scores[row], finished[row])).ToArray();
     }
 }
 

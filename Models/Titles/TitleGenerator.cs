@@ -1,10 +1,11 @@
 using Functional.Core;
+using Functional.Models.Text;
 using TorchSharp;
 
 namespace Functional.Models.Titles;
 
 /// <summary>A title made for a text.</summary>
-/// <param name="Title">The title text (unknown characters read as '□').</param>
+/// <param name="Title">The title text (<see cref="TitleGenerator.Text"/>: an unknown character copied from the article reads as the article's character, any other as '□').</param>
 /// <param name="Decoded">The ids and score behind it.</param>
 /// <param name="ArticleCharacters">Characters in the text (white space dropped).</param>
 /// <param name="UsedCharacters">Characters the model read: at most <see cref="TitleModelOptions.MaxArticleLength"/>; fewer than the article's means it was cut.</param>
@@ -23,8 +24,23 @@ public static class TitleGenerator
     {
         var ids = EncodeArticle(model, text);
         var decoded = BeamSearch.Decode(model.Parameters, ids.Take(model.Options.MaxArticleLength).ToArray(), options);
-        return new GeneratedTitle(model.Vocabulary.Decode(decoded.Ids), decoded, ids.Length, Math.Min(ids.Length, model.Options.MaxArticleLength));
+        return new GeneratedTitle(Text(model, decoded, text), decoded, ids.Length, Math.Min(ids.Length, model.Options.MaxArticleLength));
     }
+
+    /// <summary>
+    /// The text of <paramref name="title"/>, decoded by <paramref name="model"/> from <paramref name="article"/>: each
+    /// Unknown it copied reads as the article's character at its source (<see cref="DecodedTitle.UnknownSources"/>,
+    /// positions in <see cref="ReadCharacters"/>), any other Unknown as '□'.
+    /// </summary>
+    public static string Text(TrainedTitleModel model, DecodedTitle title, string article) =>
+        model.Vocabulary.Decode(title.Ids, title.UnknownSources, ReadCharacters(model, article));
+
+    /// <summary>
+    /// The characters of <paramref name="article"/> the model reads, aligned with its ids: <see cref="Characters.Of"/>
+    /// (white space dropped), cut to <see cref="TitleModelOptions.MaxArticleLength"/> as the ids are.
+    /// </summary>
+    public static string[] ReadCharacters(TrainedTitleModel model, string article) =>
+        Characters.Of(article).Take(model.Options.MaxArticleLength).ToArray();
 
     /// <summary>The article's ids under the model's vocabulary, uncut.</summary>
     /// <exception cref="ArgumentException">The text is null, empty or white space only.</exception>

@@ -10,9 +10,15 @@ namespace Functional.Models.Titles;
 /// </summary>
 interface ITitleStepper : IDisposable
 {
-    /// <summary>[rows, vocabulary] log-probabilities; rows = parents.Length.</summary>
-    torch.Tensor Next(long[] parents, int[] tokens, int[] articles);
+    /// <summary>The next character's log-probabilities and Unknown sources of every row; rows = parents.Length.</summary>
+    TitleStep Next(long[] parents, int[] tokens, int[] articles);
 }
+
+/// <summary>What a stepper gives for one step.</summary>
+/// <param name="LogProbabilities">[rows, vocabulary]: the next character's log-probabilities, in the caller's dispose scope.</param>
+/// <param name="UnknownSources">Per row, on the host: the article position an Unknown written at this step is copied from,
+/// or -1 (<see cref="DecoderStepResult.UnknownSource"/>).</param>
+sealed record TitleStep(torch.Tensor LogProbabilities, long[] UnknownSources);
 
 /// <summary>
 /// Incremental decoding: the encoder ran once and the articles were prepared once (<see cref="IncrementalDecoder"/>);
@@ -36,7 +42,7 @@ sealed class CachedStepper : ITitleStepper
         articles = IncrementalDecoder.PrepareArticles(parameters, article);
     }
 
-    public torch.Tensor Next(long[] parents, int[] tokens, int[] articleOfRow)
+    public TitleStep Next(long[] parents, int[] tokens, int[] articleOfRow)
     {
         using var scope = torch.NewDisposeScope();
         var device = articles.Ids.device;
@@ -54,7 +60,7 @@ sealed class CachedStepper : ITitleStepper
         state.Hidden.DetachFromDisposeScope();
         state.Cell.DetachFromDisposeScope();
         scope.MoveToOuter(step.LogProbabilities);
-        return step.LogProbabilities;
+        return new TitleStep(step.LogProbabilities, step.UnknownSource.cpu().data<long>().ToArray());
     }
 
     /// <summary>The prepared article of each row: views when all rows read one article, a gather otherwise; kept while the rows' articles stay the same.</summary>
@@ -92,7 +98,7 @@ sealed class PrefixStepper : ITitleStepper
     public PrefixStepper(TitleModelParams parameters, EncodedArticle article, IReadOnlyList<int[]> articleIds, PrefixRerun rerun) =>
         (this.parameters, this.article, this.articleIds, this.rerun) = (parameters, article, articleIds, rerun);
 
-    public torch.Tensor Next(long[] parents, int[] tokens, int[] articles)
+    public TitleStep Next(long[] parents, int[] tokens, int[] articles)
     {
         prefixes = prefixes.Length == 0
             ? parents.Select((_, i) => new[] { tokens[i] }).ToArray()
@@ -105,8 +111,10 @@ sealed class PrefixStepper : ITitleStepper
             ? TitleGeneration.Encode(parameters, articles.Select(a => articleIds[a]).ToArray())
             : article.Select(torch.tensor(articles.Select(a => (long)a).ToArray(), device: device));
         using var generator = new torch.Generator(0, device);
-        var logProbabilities = TitleDecoder.Apply(parameters, rows, input, false, 0, generator, Capture.None);
-        return logProbabilities[.., -1].MoveToOuterDisposeScope();
+        using var capture = Capture.Of(TitleDecoder.AttentionCapture);
+        var logProbabilities = TitleDecoder.Apply(parameters, rows, input, false, 0, generator, capture);
+        var sources = TitleDecoder.MostAttendedUnknown(capture[TitleDecoder.AttentionCapture][.., -1], TitleDecoder.KnownPositions(rows.Ids));
+        return new TitleStep(logProbabilities[.., -1].MoveToOuterDisposeScope(), sources.cpu().data<long>().ToArray());
     }
 
     public void Dispose() { }

@@ -18,7 +18,7 @@ public sealed class TitleDecodingTests
         using var scope = torch.NewDisposeScope();
         var parameters = Model(seed, Vocabulary);
         var random = new Random(seed);
-        var article = Ids(random, Vocabulary, 0, 10);
+        var article = WithUnknowns(random, Ids(random, Vocabulary, 0, 10));
         var (min, max) = (random.Next(0, 4), random.Next(4, 9));
         var noRepeat = random.Next(0, 4);
 
@@ -26,6 +26,7 @@ public sealed class TitleDecodingTests
         var greedy = GreedyDecoding.Decode(parameters, [article], new GreedyOptions(min, max) { NoRepeatNgram = noRepeat }).Single();
 
         Assert.Equal(greedy.Ids, beam.Ids);
+        Assert.Equal(greedy.UnknownSources, beam.UnknownSources);
         Assert.Equal(greedy.Finished, beam.Finished);
         Assert.Equal(greedy.Score, beam.Score, 9);
         Assert.InRange(beam.Ids.Length, min, max);
@@ -76,7 +77,7 @@ public sealed class TitleDecodingTests
         using var scope = torch.NewDisposeScope();
         var parameters = Model(seed, Vocabulary);
         var random = new Random(seed);
-        var article = Ids(random, Vocabulary, 1, 10);
+        var article = WithUnknowns(random, Ids(random, Vocabulary, 1, 10));
         var options = new BeamSearchOptions(random.Next(1, 5), random.Next(0, 3), random.Next(3, 7), normalize);
 
         var cached = BeamSearch.Decode(parameters, article, options);
@@ -84,6 +85,9 @@ public sealed class TitleDecodingTests
 
         Assert.Equal(rerun.Ids, cached.Ids);
         Assert.Equal(rerun.Score, cached.Score, 4);
+        Assert.Equal(rerun.UnknownSources, cached.UnknownSources);
+        Assert.Equal(cached.Ids.Count(id => id == CharacterVocabulary.Unknown), cached.UnknownSources.Length);
+        Assert.All(cached.UnknownSources, source => Assert.True(source == -1 ? !article.Contains(CharacterVocabulary.Unknown) : article[source] == CharacterVocabulary.Unknown, $"source {source}"));
     }
 
     [Property(MaxTest = 15)]

@@ -1,5 +1,6 @@
 using Functional.Core;
 using TorchSharp;
+using Functional.Models.Text;
 using Functional.Models.Titles;
 
 namespace Functional.PropertyTests.Titles;
@@ -26,4 +27,8 @@ public static class TitleTesting
     /// <summary>A random id sequence of a length in [<paramref name="min"/>, <paramref name="max"/>] over the characters (ids 4 and up).</summary>
     public static int[] Ids(Random random, int vocabulary, int min, int max) =>
         Enumerable.Range(0, random.Next(min, max + 1)).Select(_ => random.Next(4, vocabulary)).ToArray();
+
+    /// <summary><paramref name="ids"/> with each id replaced by <see cref="CharacterVocabulary.Unknown"/> with probability 1/3 (a fresh array).</summary>
+    public static int[] WithUnknowns(Random random, int[] ids) =>
+        ids.Select(id => random.Next(3) == 0 ? CharacterVocabulary.Unknown : id).ToArray();
 }
