@@ -1,4 +1,4 @@
-/// "The same program three ways" (README), the F# way: a two-layer regressor of y = sin(x1 + x2 + x3) as an F#
+/// "The same program three ways" (docs/articles/three-ways.md), the F# way: a two-layer regressor of y = sin(x1 + x2 + x3) as an F#
 /// record and functions, Adam clipped and averaged, five epochs of eight batches with the core's pure step.
 module Functional.FSharpExamples.ThreeWays
 

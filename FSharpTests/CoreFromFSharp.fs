@@ -83,7 +83,7 @@ let ``a wrong input width through ValueAndGrad names the F# field path`` () =
     Assert.Equal("hidden", error.Path)
     Assert.Contains("[4, 5]", error.Message)
 
-// The F# tour of README.md, as written there.
+// The F# example of README.md and of the tour (docs/articles/tour.md), as written there.
 type Regressor = { Body: FeedForwardParams; Head: LinearParams }
 
 let loss model (x: torch.Tensor) (y: torch.Tensor) =

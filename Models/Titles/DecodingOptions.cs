@@ -20,7 +20,7 @@ public sealed record BeamSearchOptions(int Width, int MinLength, int MaxLength, 
     /// <summary>
     /// Width 4, titles of 1 to 40 characters ranked by score per token, no character twice (on LCSTS part II, with the
     /// default model, the best of the settings tried: ROUGE-L 0.238 against 0.235 by total score, 0.221 without repeat
-    /// blocking, and widths 3, 6 and 8 no better; README, "Main job").
+    /// blocking, and widths 3, 6 and 8 no better; docs/articles/titles.md).
     /// </summary>
     public static BeamSearchOptions Default { get; } = new(4, 1, 40, true) { NoRepeatNgram = 1 };
 

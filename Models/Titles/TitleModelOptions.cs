@@ -20,7 +20,7 @@ public sealed record TitleModelOptions(
     /// dropout 0.2, articles cut to 100 characters (LCSTS part II: median 109, longest 152; the first 100 hold 59% of
     /// the title characters, the whole article 62%), titles up to 40 characters (longest 30). Sized for a 30-minute run
     /// on two cores. With the weight average of <see cref="TitleTrainingOptions.Ema"/> this shape beat the earlier
-    /// default (encoder 64 per direction, no dropout) on all 1,000 LCSTS validation pairs (README, "Main job").
+    /// default (encoder 64 per direction, no dropout) on all 1,000 LCSTS validation pairs (docs/articles/titles.md).
     /// </summary>
     public static TitleModelOptions Default { get; } = new(128, 128, 1, 128, 1, 128, 0.2, 100, 40);
 

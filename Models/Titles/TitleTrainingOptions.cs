@@ -24,7 +24,7 @@ public sealed record TitleTrainingOptions(
     /// Decay of an exponential moving average of the weights kept beside them (<c>ParameterEma</c>, bias-corrected);
     /// when above 0, validation, the kept model and the final scores use the average; 0: none. 0.999 by default (an
     /// average over about four epochs of LCSTS part II: it peaks later and higher than the raw weights, which overfit
-    /// after the third epoch; README, "Main job").
+    /// after the third epoch; docs/articles/titles.md).
     /// </summary>
     public double Ema { get; init; } = 0.999;
 

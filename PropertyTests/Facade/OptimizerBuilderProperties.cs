@@ -147,6 +147,7 @@ public sealed class OptimizerBuilderProperties
         Assert.Contains("Freeze('decoder/*') = 'decoder/*': matches no parameter; the paths are: embedding/weight, encoder/inner/weight", error.Message);
     }
 
+    /// <summary>The configuration-error example of docs/articles/three-ways.md says what the builder says.</summary>
     [Fact]
     public void The_readme_error_example_says_what_the_readme_says()
     {

@@ -5,7 +5,7 @@ using Xunit;
 
 namespace Functional.PropertyTests.Readme;
 
-/// <summary>The C# tour of README.md, line for line, so that it stays true.</summary>
+/// <summary>The C# tour of docs/articles/tour.md (and its optimizer pipeline, also in docs/articles/optimizers.md), line for line, so that it stays true.</summary>
 public sealed class ReadmeTourTests
 {
     // A model is a record of layer records; its tree paths come from the field names.
@@ -19,7 +19,8 @@ public sealed class ReadmeTourTests
             FeedForward.Init(generator, inputs: 3, hidden: 16, outputs: 16, Activation.Gelu, torch.CPU),
             Linear.Init(generator, 16, 1, torch.CPU));
 
-        Assert.Equal(["body/inner/weight", "body/inner/bias", "body/outer/weight", "body/outer/bias", "head/weight", "head/bias"], Tree.Paths(model));
+        var paths = Tree.Paths(model);   // body/inner/weight, body/inner/bias, body/outer/weight, body/outer/bias, head/weight, head/bias
+        Assert.Equal(["body/inner/weight", "body/inner/bias", "body/outer/weight", "body/outer/bias", "head/weight", "head/bias"], paths);
 
         torch.Tensor Loss(Regressor m, torch.Tensor x, torch.Tensor y) =>
             (Linear.Apply(m.Head, FeedForward.Apply(m.Body, x)) - y).pow(Scalars.Two).mean();

@@ -9,7 +9,7 @@ using Functional.Training;
 
 namespace Functional.PropertyTests.Readme;
 
-/// <summary>The training section of README.md, line for line (on small random digits and a temporary folder).</summary>
+/// <summary>The training guide, docs/articles/training.md, line for line (on small random digits and a temporary folder).</summary>
 public sealed class ReadmeTrainingTests
 {
     // The loss lives inside the model; metrics come from its intermediates.

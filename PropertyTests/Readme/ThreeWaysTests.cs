@@ -2,17 +2,16 @@ using Functional.Core;
 using Functional.Facade;
 using TorchSharp;
 using Xunit;
-using CoreOptimizers = Functional.Optimizers;
 using Functional.Training;
 
 namespace Functional.PropertyTests.Readme;
 
-/// <summary>"The same program three ways" of README.md, line for line: the C# facade, the C# core and F# versions train the same model on the same data to the same losses.</summary>
+/// <summary>"The same program three ways" (docs/articles/three-ways.md), line for line: the C# facade, the C# core (<see cref="ThreeWaysCore"/>) and F# versions train the same model on the same data to the same losses.</summary>
 public sealed class ThreeWaysTests
 {
     public sealed record Batch(torch.Tensor X, torch.Tensor Y);
 
-    static Batch[] Batches(torch.Generator generator) =>
+    internal static Batch[] Batches(torch.Generator generator) =>
         Enumerable.Range(0, 8).Select(_ => torch.randn([16, 3], generator: generator)).Select(x => new Batch(x, x.sum(1, keepdim: true).sin())).ToArray();
 
     // C#, the facade.
@@ -22,22 +21,8 @@ public sealed class ThreeWaysTests
         var model = Sequential.Input(3).Linear(16).Tanh().Linear(1).Build(generator, torch.CPU)
             .WithLoss<Batch>(batch => batch.X, (prediction, batch) => ModelOutput.Of((prediction - batch.Y).pow(Scalars.Two).mean()));
         var batches = Batches(generator);
-        return Trainer.For(model).With(Optimizer.Adam(0.03).ClipByGlobalNorm(1).WithEma(0.9)).Seed(7).Fit(batches, epochs: 5);
-    }
-
-    // C#, the core.
-    public sealed record Regressor(LinearParams Hidden, LinearParams Output);
-
-    static FitResult<Regressor> WithTheCore()
-    {
-        using var generator = new torch.Generator(7);
-        var model = new Regressor(Linear.Init(generator, 3, 16, torch.CPU), Linear.Init(generator, 16, 1, torch.CPU));
-        ModelLoss<Regressor, Batch> loss = (m, batch, _) =>
-            ModelOutput.Of((Linear.Apply(m.Output, Activations.Tanh(Linear.Apply(m.Hidden, batch.X))) - batch.Y).pow(Scalars.Two).mean());
-        var batches = Batches(generator);
-        var optimizer = new CoreOptimizers.Chain(new CoreOptimizers.ClipByGlobalNorm(1), CoreOptimizers.Optimizer.Adam(0.03), new CoreOptimizers.ParameterEma(0.9, false));
-        var data = new TrainingData<Batch>(batches.Length, position => batches.Skip(position.Batch));
-        return Fit.Run(loss, optimizer, TrainState.Init(model, optimizer, 7), data, null, FitOptions.Default with { Epochs = 5 }, CancellationToken.None);
+        var result = Trainer.For(model).With(Optimizer.Adam(0.03).ClipByGlobalNorm(1).WithEma(0.9)).Seed(7).Fit(batches, epochs: 5);
+        return result;
     }
 
     [Fact]
@@ -45,7 +30,7 @@ public sealed class ThreeWaysTests
     {
         using var scope = torch.NewDisposeScope();
         var facade = WithTheFacade().History.Select(epoch => epoch.Train["loss"]).ToArray();
-        var core = WithTheCore().History.Select(epoch => epoch.Train["loss"]).ToArray();
+        var core = ThreeWaysCore.Run().History.Select(epoch => epoch.Train["loss"]).ToArray();
         var fsharp = FSharpExamples.ThreeWays.run(torch.CPU).Chunk(8).Select(epoch => epoch.Sum() / 8).ToArray();
 
         Assert.Equal(5, facade.Length);
