@@ -136,7 +136,7 @@ let private markedCopy (original: string) (version: string) =
             File.Move(temporary, target, true)
         target, true
 
-let private systemLibstdcxxHasVersion () =
+let internal systemLibstdcxxHasVersion () =
     [ "/usr/lib/x86_64-linux-gnu"; "/lib/x86_64-linux-gnu"; "/usr/lib64"; "/lib64"; "/usr/lib"; "/usr/lib/aarch64-linux-gnu" ]
     |> List.map (fun d -> Path.Combine(d, "libstdc++.so.6"))
     |> List.tryFind File.Exists

@@ -59,6 +59,25 @@ let ``tensor with an int equals TorchSharp's operation with a held Scalar`` (see
     && values (x / (if n = 0 then 1 else n)) = values (x.div(if n = 0 then Scalars.One else s))
 
 [<Property(MaxTest = 200)>]
+let ``the C# SafeArithmetic methods equal TorchSharp's operations with held Scalars, and the F# operators`` (seed: int) (length: int) (v: float) (n: int) =
+    use scope = torch.NewDisposeScope()
+    let v = finite v
+    let n = int64 (n % 1000)
+    let x = vector seed length
+    let y = vector (seed + 7) length
+    use s = v.ToScalar()
+    use sn = n.ToScalar()
+    values (x.Plus(y)) = values (x.add(y, Scalars.One)) && values (x.Plus(y)) = values (x + y)
+    && values (x.Plus(v)) = values (x.add(s, Scalars.One)) && values (x.Plus(n)) = values (x.add(sn, Scalars.One))
+    && values (x.Minus(y)) = values (x.sub(y)) && values (x.Minus(v)) = values (x.sub(s)) && values (x.Minus(n)) = values (x.sub(sn))
+    && values (x.SubtractedFrom(v)) = values (x.neg().add(s, Scalars.One)) && values (x.SubtractedFrom(v)) = values (v - x)
+    && values (x.SubtractedFrom(n)) = values (x.neg().add(sn, Scalars.One))
+    && values (x.Times(y)) = values (x.mul(y)) && values (x.Times(v)) = values (x.mul(s)) && values (x.Times(n)) = values (x.mul(sn))
+    && values (x.DividedBy(y)) = values (x.div(y)) && values (x.DividedBy(v)) = values (x.div(s))
+    && values (x.DividedInto(v)) = values (x.reciprocal().mul(s)) && values (x.DividedInto(v)) = values (v / x)
+    && values (x.Squared()) = values (x.pow(Scalars.Two)) && values (x.Squared()) = values (x ** 2)
+
+[<Property(MaxTest = 200)>]
 let ``ordinary numbers and strings keep their meaning where the module is open`` (a: int) (b: int) (x: float) (y: float) (s: string) =
     let same (p: float) (q: float) = p = q || (Double.IsNaN p && Double.IsNaN q)
     a + b = Operators.(+) a b && a - b = Operators.(-) a b && a * b = Operators.(*) a b
