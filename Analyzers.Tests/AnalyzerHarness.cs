@@ -16,6 +16,7 @@ public static class AnalyzerHarness
         using System;
         using TorchSharp;
         using static TorchSharp.torch;
+        using Functional.Core;
 
         static class Sample
         {
@@ -53,6 +54,7 @@ public static class AnalyzerHarness
         ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
             .Where(path => Path.GetFileName(path).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(path) is "netstandard.dll" or "mscorlib.dll")
             .Append(typeof(TorchSharp.torch).Assembly.Location)
+            .Append(typeof(Functional.Core.SafeArithmetic).Assembly.Location)
             .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))
             .ToArray());
 }

@@ -47,6 +47,14 @@ public sealed class ScalarDiagnosticsTests
 
     [Theory]
     [InlineData("var y = a + b;", "a + b", "operator +(torch.Tensor, torch.Tensor)", "x.add(y, Scalars.One)")]
+    [InlineData("var y = a + b;", "a + b", "operator +(torch.Tensor, torch.Tensor)", "'x.Plus(y)' (Functional.Core.SafeArithmetic")]
+    [InlineData("var y = x * 2.0;", "x * 2.0", "operator *(torch.Tensor, double)", "'x.Times(value)' (Functional.Core.SafeArithmetic")]
+    [InlineData("var y = 1 - x;", "1 - x", "operator -(int, torch.Tensor)", "'x.SubtractedFrom(value)'")]
+    [InlineData("var y = x - 1;", "x - 1", "operator -(torch.Tensor, int)", "'x.Minus(value)'")]
+    [InlineData("var y = x / 4;", "x / 4", "operator /(torch.Tensor, int)", "'x.DividedBy(value)'")]
+    [InlineData("var y = 4 / x;", "4 / x", "operator /(int, torch.Tensor)", "'x.DividedInto(value)'")]
+    [InlineData("var y = x + 1.5;", "x + 1.5", "operator +(torch.Tensor, double)", "'x.Plus(value)'")]
+    [InlineData("var y = x.square();", "x.square()", "square()", "'x.Squared()'")]
     [InlineData("var y = a.add(b);", "a.add(b)", "add(torch.Tensor)", "x.add(y, Scalars.One)")]
     [InlineData("a.add_(b);", "a.add_(b)", "add_(torch.Tensor)", "x.add_(y, Scalars.One)")]
     [InlineData("var y = x + held;", "x + held", "operator +(torch.Tensor, Scalar)", "x.add(s, Scalars.One)")]
@@ -98,6 +106,7 @@ public sealed class ScalarDiagnosticsTests
     [InlineData("using var stop = 5L.ToScalar(); var y = torch.arange(One, stop, One);")]
     [InlineData("var y = x.add(held, One).addcdiv(a, b, One).pow(One).mul(x);")]
     [InlineData("var y = x.sum().item<float>() * 2.0;")]
+    [InlineData("var y = a.Plus(b).Times(2.0).Minus(1.0).SubtractedFrom(1L).DividedBy(4L).DividedInto(2.0).Squared().Plus(3L).Times(b);")]
     public void The_safe_forms_raise_nothing(string body)
     {
         Assert.Empty(AnalyzerHarness.DiagnosticsOfBody(body));

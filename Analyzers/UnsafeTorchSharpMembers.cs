@@ -341,30 +341,39 @@ namespace Functional.Analyzers
         public static string DisplayName(IMethodSymbol method) =>
             method.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat);
 
-        /// <summary>What to write instead, for the diagnostic's message.</summary>
+        /// <summary>
+        /// What to write instead, for the diagnostic's message: first the method of <c>Functional.Core.SafeArithmetic</c>
+        /// that holds its Scalars itself (<c>a.Plus(b)</c>, <c>x.Times(2.0)</c>), where one exists for the operand
+        /// types, then the held form it stands for.
+        /// </summary>
         public static string Suggestion(IMethodSymbol method)
         {
             var numberFirst = method.Parameters.Length == 2 && method.Parameters[0].Type.SpecialType != SpecialType.None;
             var scalarFirst = method.Parameters.Length == 2 && method.Parameters[0].Type.Name == "Scalar";
+            var scalarOperand = method.Parameters.Any(p => p.Type.Name == "Scalar");
             const string held = " with 'using var s = value.ToScalar();'";
+            const string safe = " (Functional.Core.SafeArithmetic, which holds its Scalars) or ";
+            string Either(string safeForm, string heldForm) => scalarOperand ? heldForm : "'" + safeForm + "'" + safe + heldForm;
             switch (method.Name)
             {
                 case "op_Addition":
                 case "add":
                 case "add_":
-                    return method.Parameters.All(p => p.Type.Name == "Tensor")
-                        ? "'x." + (method.Name == "add_" ? "add_" : "add") + "(y, Scalars.One)' (Functional.Core.Scalars)"
-                        : "'x.add(s, Scalars.One)'" + held;
+                    if (method.Parameters.All(p => p.Type.Name == "Tensor"))
+                        return method.Name == "add_" ? "'x.add_(y, Scalars.One)' (Functional.Core.Scalars)" : "'x.Plus(y)'" + safe + "'x.add(y, Scalars.One)' (Functional.Core.Scalars)";
+                    return Either("x.Plus(value)", "'x.add(s, Scalars.One)'" + held);
                 case "op_Subtraction":
-                    return numberFirst || scalarFirst ? "'x.neg().add(s, Scalars.One)'" + held : "'x.sub(s)'" + held;
+                    return numberFirst || scalarFirst
+                        ? Either("x.SubtractedFrom(value)", "'x.neg().add(s, Scalars.One)'" + held)
+                        : Either("x.Minus(value)", "'x.sub(s)'" + held);
                 case "op_Multiply":
-                    return "'x.mul(s)'" + held;
+                    return Either("x.Times(value)", "'x.mul(s)'" + held);
                 case "op_Division":
-                    return numberFirst ? "'x.reciprocal().mul(s)'" + held : "'x.div(s)'" + held;
+                    return numberFirst ? Either("x.DividedInto(value)", "'x.reciprocal().mul(s)'" + held) : Either("x.DividedBy(value)", "'x.div(s)'" + held);
                 case "op_Modulus":
                     return "'x.remainder(s)'" + held;
                 case "square":
-                    return "'x.pow(Scalars.Two)' (what square() computes, gradient included)";
+                    return "'x.Squared()'" + safe + "'x.pow(Scalars.Two)' (what square() computes, gradient included)";
                 case "addcdiv":
                 case "addcdiv_":
                     return "'addcdiv(a, b, Scalars.One)'";

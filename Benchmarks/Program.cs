@@ -34,6 +34,7 @@ public static class Program
         if (args.FirstOrDefault() == "titles-generate") return TitlesGenerate.Run(args[1..]);
         if (args.FirstOrDefault() == "titles-decode") return TitlesDecode.Run(args[1..]);
         if (args.FirstOrDefault() == "scalar-race") return ScalarRace.Run(args[1..]);
+        if (args.FirstOrDefault() == "safe-arithmetic") return SafeArithmeticRace.Run(args[1..]);
         if (args.FirstOrDefault() == "conv2d-layout") return Conv2dLayout.Run(args[1..]);
         if (args.FirstOrDefault() == "batchnorm-race") return BatchNormRace.Run(args[1..]);
         if (args.FirstOrDefault() == "scaling") return DataParallelScaling.Run(args[1..]);

@@ -7,6 +7,7 @@ open TorchSharp
 open Functional.Core
 open Functional.Optimizers
 open Functional.Training
+open Functional.FSharp
 
 /// The model: library layer records as fields, so its tree paths are hidden/weight, norm/weight, ... with no code.
 type Classifier = { Hidden: LinearParams; Norm: LayerNormParams; Output: LinearParams }

@@ -6,6 +6,7 @@ open TorchSharp
 open Functional.Core
 open Functional.Optimizers
 open Functional.Training
+open Functional.FSharp
 
 type Regressor = { Hidden: LinearParams; Output: LinearParams }
 type Batch = { X: torch.Tensor; Y: torch.Tensor }

@@ -7,6 +7,7 @@ open TorchSharp
 open Functional.Core
 open Functional.Optimizers
 open Functional.FSharpExamples
+open Functional.FSharp
 
 let mean (values: float list) = List.average values
 

@@ -1,7 +1,8 @@
-/// Optimizer pipelines composed with |>. These are user code, not a library: each function is one call of a core
-/// constructor, placed where the core's documentation says the stage belongs (clipping first, per-path rules after
-/// the learning rate, the parameter average last, accumulation around everything).
-module Functional.FSharpExamples.Pipeline
+/// Optimizer pipelines composed with |>: each function is one call of a core constructor, placed where the core's
+/// documentation says the stage belongs (clipping first, per-path rules after the learning rate, the parameter average
+/// last, accumulation around everything). `Optimizer.Adam 1e-3 |> Pipeline.clipByGlobalNorm 1.0 |> Pipeline.withEma 0.999`
+/// is the value `Chain(Chain(ClipByGlobalNorm 1.0, Adam), ParameterEma(0.999, false))`, equal to it as data.
+module Functional.FSharp.Pipeline
 
 open Functional.Optimizers
 
