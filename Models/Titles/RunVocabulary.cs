@@ -64,12 +64,16 @@ public static class RunVocabulary
             try
             {
                 saved = CharacterVocabulary.Load(path);
+                // Save ends every line, so a last line without its end is the mark of a truncated file.
+                var cut = File.ReadAllBytes(path) is { Length: > 0 } bytes && bytes[^1] != (byte)'\n';
                 if (saved.Size <= 4) damage = "it is empty";
                 else if (recorded is not null && saved.Sha256 != recorded)
                     damage = $"it reads as {saved.Size} ids with SHA-256 {saved.Sha256}, but {checksumPath} records {recorded}"
-                             + (File.ReadAllBytes(path) is { Length: > 0 } bytes && bytes[^1] != (byte)'\n' ? " (its last line is cut: the file is truncated)" : "");
-                else if (recorded is null && saved.IsPrefixOf(built))
-                    damage = $"it holds only the first {saved.Size} of the {built.Size} ids the corpus {corpus} builds (it is truncated; the folder records no checksum)";
+                             + (cut ? " (its last line is cut: the file is truncated)" : "");
+                else if (recorded is null && (cut || saved.IsPrefixOf(built)) && saved.Sha256 != built.Sha256)
+                    damage = cut
+                        ? "its last line is cut (the file is truncated; the folder records no checksum)"
+                        : $"it holds only the first {saved.Size} of the {built.Size} ids the corpus {corpus} builds (it is truncated; the folder records no checksum)";
             }
             catch (InvalidDataException error)
             {

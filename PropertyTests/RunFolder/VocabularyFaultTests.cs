@@ -116,6 +116,25 @@ public sealed class VocabularyFaultTests
     }
 
     [Fact]
+    public void A_run_vocabulary_cut_in_its_last_line_in_a_folder_without_a_checksum_is_damaged_not_another_corpus()
+    {
+        var folder = Training.TrainingFixtures.TemporaryFolder();
+        var built = CharacterVocabulary.Build(["今天天气很好我们去公园散步吧"], 1);
+        var path = Path.Combine(folder, RunVocabulary.FileName);
+        built.Save(path);
+        var bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes[..^2]); // the newline and the last byte of a three-byte character
+        var warnings = new StringWriter();
+
+        var resolved = RunVocabulary.Resolve(folder, built, "news.jsonl", resuming: true, warnings);
+
+        Assert.Equal(built.Sha256, resolved.Sha256);
+        Assert.Contains($"{path} is damaged: ", warnings.ToString());
+        Assert.DoesNotContain("another corpus", warnings.ToString());
+        Assert.Equal(bytes, File.ReadAllBytes(path));
+    }
+
+    [Fact]
     public void Any_two_swapped_lines_of_a_model_vocabulary_are_refused_on_load_naming_both_files()
     {
         var vocabulary = CharacterVocabulary.Build(["今天天气很好我们去公园散步吧"], 1);
