@@ -61,8 +61,8 @@ public sealed record TrainedTitleModel(TitleModelParams Parameters, CharacterVoc
             if (content.Checksum is null)
                 throw Bad(path, $"{SafeTensors.ChecksumKey}: the metadata has no checksum (a model written before models carried one, or a damaged key); it cannot be verified. Train or save it again");
             var options = ReadOptions(content.Metadata, path);
-            var notFinite = content.Tensors.FirstOrDefault(t => !AllFinite(t.Value));
-            if (notFinite is not null) throw Bad(path, $"'{notFinite.Name}': holds NaN or infinite values (the training diverged or the file was edited)");
+            if (FiniteValues.FirstNonFinite(content.Tensors) is { } notFinite)
+                throw Bad(path, $"'{notFinite.Name}': holds NaN or infinite values: {notFinite.Problem} (the training diverged or the file was edited)");
             var vocabulary = CharacterVocabulary.Load(vocabularyPath);
             if (content.Metadata.TryGetValue(VocabularyKey, out var bound) && bound != vocabulary.Sha256)
                 throw Bad(path, $"metadata '{VocabularyKey}': the model was trained with a vocabulary of SHA-256 {bound}, but {vocabularyPath} ({vocabulary.Size} ids) "
@@ -115,14 +115,6 @@ public sealed record TrainedTitleModel(TitleModelParams Parameters, CharacterVoc
         {
             throw Bad(path, $"metadata '{OptionsKey}': {error.Message}");
         }
-    }
-
-    static bool AllFinite(torch.Tensor tensor)
-    {
-        if (!tensor.is_floating_point()) return true;
-        using var finite = tensor.isfinite();
-        using var all = finite.all();
-        return all.item<bool>();
     }
 
     static InvalidDataException Bad(string path, string problem) => new($"not a valid model file: {path}: {problem}.");

@@ -8,8 +8,8 @@ namespace Functional.Training;
 /// its checkpoints until it ends, so that a second run into the same folder stops at once, naming the first.
 /// </summary>
 /// <remarks>
-/// On Linux and macOS the lock is an exclusive <c>flock</c> on the folder itself, held on an open descriptor of the
-/// folder for the whole run: deleting or replacing a file inside the folder (<see cref="LockFileName"/> included) does
+/// On Linux and macOS the lock is an exclusive <c>flock</c> on the folder itself (where the file system allows it), held
+/// on an open descriptor of the folder for the whole run: deleting or replacing a file inside the folder (<see cref="LockFileName"/> included) does
 /// not release it, so a second run cannot slip in while the first writes. Besides, and alone on Windows, the file
 /// <see cref="LockFileName"/> is opened without sharing (an exclusive open; what earlier versions used, so they are
 /// refused too). The operating system releases both when the process ends, however it ends (<c>kill -9</c> included),
@@ -62,22 +62,21 @@ public sealed class RunFolderLock : IDisposable
     }
 
     /// <summary>
-    /// An open descriptor of <paramref name="folder"/> holding its exclusive <c>flock</c> (Linux, macOS), or -1 where
-    /// folders cannot be locked so (Windows).
+    /// An open descriptor of <paramref name="folder"/> holding its exclusive <c>flock</c> (Linux, macOS), or -1 where a
+    /// folder cannot be locked so (Windows, or a file system that refuses: then the lock file alone is the lock).
     /// </summary>
+    /// <exception cref="RunFolderInUseException">Another open descriptor holds the folder's lock.</exception>
     static int LockFolder(string folder)
     {
         if (OperatingSystem.IsWindows()) return -1;
         var descriptor = Posix.Open(Path.GetFullPath(folder), OperatingSystem.IsMacOS() ? 0x1000000 : 0x80000 /* O_RDONLY | O_CLOEXEC */);
-        if (descriptor < 0)
-            throw new IOException($"Could not open the run folder '{folder}' to lock it (errno {Marshal.GetLastPInvokeError()}).");
+        if (descriptor < 0) return -1;
         if (Posix.Flock(descriptor, 2 | 4 /* LOCK_EX | LOCK_NB */) == 0) return descriptor;
         var errno = Marshal.GetLastPInvokeError();
         Posix.Close(descriptor);
-        var inUse = new IOException($"flock of '{folder}' failed (errno {errno}).");
-        throw errno is 11 or 35 /* EWOULDBLOCK on Linux, macOS */
-            ? new RunFolderInUseException(folder, Owner(folder), inUse)
-            : inUse;
+        if (errno is 11 or 35 /* EWOULDBLOCK on Linux, macOS */)
+            throw new RunFolderInUseException(folder, Owner(folder), new IOException($"The folder '{folder}' is locked (flock, errno {errno})."));
+        return -1;
     }
 
     /// <summary>Releases the lock.</summary>

@@ -58,8 +58,8 @@ public static class TrainStateFile
     /// that a full disk stops the run at once instead of at a later save: <c>keepLast + 1</c> checkpoints of
     /// <paramref name="state"/> (the next checkpoint is complete before the oldest is deleted), less the store's
     /// checkpoints already on disk (their room is taken), and <paramref name="extraBytes"/> more (the files the run
-    /// writes beside its checkpoints, such as an exported model; a file replaced atomically counts twice, see
-    /// <see cref="AtomicFile"/>).
+    /// keeps beside its checkpoints, such as an exported model; while such a file is replaced atomically between two
+    /// saves, its second copy fits in the room of the checkpoint being written, which is at least as large).
     /// </summary>
     /// <exception cref="NotEnoughSpaceException">There is less room; the message says how much is needed and free, and for what.</exception>
     public static void RequireRoom<TParams>(CheckpointStore store, TrainState<TParams> state, long extraBytes)
@@ -82,8 +82,9 @@ public static class TrainStateFile
     /// </summary>
     /// <exception cref="FileNotFoundException">The store has no checkpoint of that step.</exception>
     /// <exception cref="InvalidDataException">
-    /// The file is damaged (checksum), is not a train state, or was written for another model or pipeline; the message
-    /// names the first parameter path, shape or optimizer-state entry that differs.
+    /// The file is damaged (checksum), is not a train state, was written for another model or pipeline, holds NaN or an
+    /// infinity (parameters, optimizer state, model state), or has a random state a generator on the template's device
+    /// would not take; the message names the file and the first tree path, shape or value that is wrong.
     /// </exception>
     public static TrainState<TParams> Load<TParams>(CheckpointStore store, long step, TParams template, IGradientTransformation optimizer) =>
         Load(store, step, template, ModelState.Empty, optimizer);
