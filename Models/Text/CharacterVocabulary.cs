@@ -87,6 +87,35 @@ public sealed class CharacterVocabulary
         return text.ToString();
     }
 
+    /// <summary>
+    /// The SHA-256 (lowercase hex) of the vocabulary's content: its characters in id order as <see cref="Save"/> writes
+    /// them, each line ended by a line feed whatever the platform writes. Two vocabularies have the same checksum exactly
+    /// when they map every character to the same id, so a model file or a run folder that records it detects a vocabulary
+    /// file that was truncated, edited or swapped.
+    /// </summary>
+    public string Sha256 =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Concat(characters.Select(c => EscapeLine(c) + "\n")))));
+
+    /// <summary>The first id at which this vocabulary and <paramref name="other"/> differ, described ("id 9 is 'a' here and 'b' there"), or null when they are equal.</summary>
+    public string? FirstDifference(CharacterVocabulary other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        for (var i = 0; i < Math.Max(characters.Length, other.characters.Length); i++)
+        {
+            var mine = i < characters.Length ? $"'{EscapeLine(characters[i])}'" : "past the end";
+            var theirs = i < other.characters.Length ? $"'{EscapeLine(other.characters[i])}'" : "past the end";
+            if (mine != theirs) return string.Create(CultureInfo.InvariantCulture, $"id {i + Reserved} is {mine} in the first and {theirs} in the second");
+        }
+        return null;
+    }
+
+    /// <summary>Whether this vocabulary's characters, in id order, begin the characters of <paramref name="longer"/>, which has more (what a truncated file of <paramref name="longer"/> reads as).</summary>
+    public bool IsPrefixOf(CharacterVocabulary longer)
+    {
+        ArgumentNullException.ThrowIfNull(longer);
+        return characters.Length < longer.characters.Length && characters.SequenceEqual(longer.characters.Take(characters.Length), StringComparer.Ordinal);
+    }
+
     /// <summary>Writes the vocabulary as UTF-8 text, one character per line in id order (ids 4, 5, ...), atomically (<see cref="Functional.Training.AtomicFile"/>).</summary>
     public void Save(string path) => Functional.Training.AtomicFile.WriteAllText(path, string.Concat(characters.Select(c => EscapeLine(c) + Environment.NewLine)));
 

@@ -66,11 +66,12 @@ public static class TitleTraining
         var bestPath = Path.Combine(options.OutDirectory, "best-rouge-l.txt");
         if (options.Restart && root) File.Delete(bestPath);
         if (communicator is not null) RankCount.CheckAndRecord(communicator, root ? store.Folder : null, hasCheckpoints: root && !options.Restart && store.Steps().Count > 0);
-        // The vocabulary of a run is fixed by its first invocation (a resumed run must not rebuild it).
-        var vocabularyPath = Path.Combine(options.OutDirectory, "train-vocabulary.txt");
-        var vocabulary = !options.Restart && store.AllSteps().Count > 0 ? ReadVocabulary(vocabularyPath, output) : null;
-        vocabulary ??= CharacterVocabulary.Build(train.SelectMany(p => new[] { p.Title, p.Content }), options.MinCount);
-        if (root) vocabulary.Save(vocabularyPath);
+        // The vocabulary of a run is fixed by its first invocation: a resumed run checks that its corpus builds the same
+        // one, and that the saved file is intact, before anything else (RunVocabulary). What Resolve returns equals the
+        // vocabulary built here, so the other ranks take that.
+        var built = CharacterVocabulary.Build(train.SelectMany(p => new[] { p.Title, p.Content }), options.MinCount);
+        var vocabulary = root ? RunVocabulary.Resolve(options.OutDirectory, built, options.DataDirectory, resuming: !options.Restart && store.AllSteps().Count > 0, output) : built;
+        if (root) RunVocabulary.Save(options.OutDirectory, vocabulary);
         var pairs = train.Select(p => TitleBatches.Encode(p, vocabulary, options.Model)).ToArray();
         var subset = validation.Take(options.ValidationSubset).ToArray();
         var batchesPerEpoch = (pairs.Length + options.BatchSize - 1) / options.BatchSize;
@@ -96,9 +97,18 @@ public static class TitleTraining
             TrainState.Dispose(state);
             state = common;
         }
+        if (state.Position.Batch > batchesPerEpoch)
+        {
+            var position = state.Position;
+            TrainState.Dispose(state);
+            Tree.Dispose(fresh);
+            var where = string.Create(CultureInfo.InvariantCulture, $"The checkpoint of step {start.FromStep} in {store.Folder} is at batch {position.Batch} of epoch {position.Epoch + 1}");
+            var given = string.Create(CultureInfo.InvariantCulture, $"the corpus {options.DataDirectory} with --batch {options.BatchSize} gives {batchesPerEpoch} batches an epoch");
+            throw new InvalidDataException($"{where}, but {given}: the run was started with other data or another batch size. Resume with those, or train into another --out folder. Nothing was changed.");
+        }
         if (start.FromStep is not null || start.Notes.Count > 0)
             output.WriteLine(start.Describe() + (start.FromStep is not null ? $" It continues at epoch {state.Position.Epoch + 1}, batch {state.Position.Batch}." : ""));
-        // Room for two checkpoints and the kept model, before any work that a full disk would lose.
+        // Room for the checkpoints at their peak and the kept model, before any work that a full disk would lose.
         if (root) TrainStateFile.RequireRoom(store, state, Tree.Flatten(state.Parameters).Sum(leaf => leaf.Value.numel() * leaf.Value.element_size()) + (64 << 10));
         var model = TitleModelLoss.Of(options.Model, options.LabelSmoothing);
         var data = new TrainingData<TitleBatch>(batchesPerEpoch, position =>
@@ -165,22 +175,6 @@ public static class TitleTraining
         if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var best) && double.IsFinite(best)) return best;
         output.WriteLine($"Warning: {path} is {(text.Length == 0 ? "empty" : $"not a number ('{(text.Length > 40 ? text[..40] + "..." : text)}')")}; it is treated as absent, so the next validation's model is kept as the best.");
         return double.NegativeInfinity;
-    }
-
-    /// <summary>The run's vocabulary from <paramref name="path"/>, or null (rebuilt from the data, which gives the same one for the same options) when it is missing, empty or damaged, with a warning.</summary>
-    static CharacterVocabulary? ReadVocabulary(string path, TextWriter output)
-    {
-        try
-        {
-            var vocabulary = File.Exists(path) ? CharacterVocabulary.Load(path) : null;
-            if (vocabulary is { Size: > 4 }) return vocabulary; // 4: the reserved ids only
-            output.WriteLine($"Warning: {path} is {(vocabulary is null ? "missing" : "empty")}; the vocabulary is built again from the training pairs.");
-        }
-        catch (InvalidDataException error)
-        {
-            output.WriteLine($"Warning: {error.Message} The vocabulary is built again from the training pairs.");
-        }
-        return null;
     }
 
     static TitleBatch OnDevice(TitleBatch batch, torch.Device device)

@@ -15,24 +15,32 @@ public sealed record TrainedTitleModel(TitleModelParams Parameters, CharacterVoc
     const string ParametersFile = "model.safetensors";
     const string VocabularyFile = "vocabulary.txt";
     const string OptionsKey = "title-model-options";
+    const string VocabularyKey = "vocabulary-sha256";
 
     /// <summary>
-    /// Writes <c>vocabulary.txt</c> and <c>model.safetensors</c> (parameters by tree path, the options as metadata, the
-    /// file's SHA-256 in its metadata) into <paramref name="directory"/> (created if missing), each atomically
+    /// Writes <c>vocabulary.txt</c> and <c>model.safetensors</c> (parameters by tree path, the options and the
+    /// vocabulary's checksum (<see cref="CharacterVocabulary.Sha256"/>) as metadata, the file's SHA-256 in its metadata,
+    /// so the model's checksum covers the vocabulary it was trained with) into <paramref name="directory"/> (created if missing), each atomically
     /// (<see cref="AtomicFile"/>): a crash leaves the previous model or the new one, never a torn file.
     /// </summary>
     public void Save(string directory)
     {
         Directory.CreateDirectory(directory);
-        var bytes = SafeTensors.Serialize(TreeFile.Tensors(Parameters), new Dictionary<string, string> { [OptionsKey] = JsonSerializer.Serialize(Options) });
+        var bytes = SafeTensors.Serialize(TreeFile.Tensors(Parameters), new Dictionary<string, string>
+        {
+            [OptionsKey] = JsonSerializer.Serialize(Options),
+            [VocabularyKey] = Vocabulary.Sha256,
+        });
         Vocabulary.Save(Path.Combine(directory, VocabularyFile));
         AtomicFile.WriteAllBytes(Path.Combine(directory, ParametersFile), bytes);
     }
 
     /// <summary>
     /// Reads a model written by <see cref="Save"/> onto <paramref name="device"/>, verifying the checksum it carries: a
-    /// damaged file (a flipped bit, a truncation), a malformed header or metadata field, or a tensor holding NaN or an
-    /// infinity is refused naming the file and the field. A file from before the recurrent weights were named as PyTorch's
+    /// damaged file (a flipped bit, a truncation), a malformed header or metadata field, a tensor holding NaN or an
+    /// infinity, or a <c>vocabulary.txt</c> other than the one the model was saved with (edited, swapped lines, another
+    /// model's) is refused naming the file and the field. A model saved before models recorded their vocabulary's checksum
+    /// has no binding to check and loads as before. A file from before the recurrent weights were named as PyTorch's
     /// state dict loads too (<see cref="RecurrentPaths.FromLegacy"/>).
     /// </summary>
     /// <exception cref="FileNotFoundException">A file is missing; the message says how to make one.</exception>
@@ -53,9 +61,12 @@ public sealed record TrainedTitleModel(TitleModelParams Parameters, CharacterVoc
             if (content.Checksum is null)
                 throw Bad(path, $"{SafeTensors.ChecksumKey}: the metadata has no checksum (a model written before models carried one, or a damaged key); it cannot be verified. Train or save it again");
             var options = ReadOptions(content.Metadata, path);
-            var notFinite = content.Tensors.FirstOrDefault(t => !AllFinite(t.Value));
-            if (notFinite is not null) throw Bad(path, $"'{notFinite.Name}': holds NaN or infinite values (the training diverged or the file was edited)");
+            if (FiniteValues.FirstNonFinite(content.Tensors) is { } notFinite)
+                throw Bad(path, $"'{notFinite.Name}': holds NaN or infinite values: {notFinite.Problem} (the training diverged or the file was edited)");
             var vocabulary = CharacterVocabulary.Load(vocabularyPath);
+            if (content.Metadata.TryGetValue(VocabularyKey, out var bound) && bound != vocabulary.Sha256)
+                throw Bad(path, $"metadata '{VocabularyKey}': the model was trained with a vocabulary of SHA-256 {bound}, but {vocabularyPath} ({vocabulary.Size} ids) "
+                                + $"has SHA-256 {vocabulary.Sha256}: that vocabulary file was edited, damaged or belongs to another model. Put back the vocabulary.txt saved with this model");
             using var generator = new torch.Generator(0, device);
             TitleModelParams template;
             try
@@ -104,14 +115,6 @@ public sealed record TrainedTitleModel(TitleModelParams Parameters, CharacterVoc
         {
             throw Bad(path, $"metadata '{OptionsKey}': {error.Message}");
         }
-    }
-
-    static bool AllFinite(torch.Tensor tensor)
-    {
-        if (!tensor.is_floating_point()) return true;
-        using var finite = tensor.isfinite();
-        using var all = finite.all();
-        return all.item<bool>();
     }
 
     static InvalidDataException Bad(string path, string problem) => new($"not a valid model file: {path}: {problem}.");

@@ -21,6 +21,55 @@ public sealed class RunFolderLockTests : IDisposable
         Assert.Contains($"process {Environment.ProcessId}", error.Message);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Deleting_the_lock_file_during_a_run_does_not_let_a_second_writer_in(bool recreate)
+    {
+        using var first = RunFolderLock.Acquire(folder);
+        File.Delete(Path.Combine(folder, RunFolderLock.LockFileName));
+        if (recreate) File.WriteAllText(Path.Combine(folder, RunFolderLock.LockFileName), "");
+
+        var error = Assert.Throws<RunFolderInUseException>(() => RunFolderLock.Acquire(folder));
+
+        Assert.Equal(Environment.ProcessId, error.Owner);
+        Assert.Contains($"The run folder '{folder}' is in use by process {Environment.ProcessId}", error.Message);
+        first.Dispose();
+        using var again = RunFolderLock.Acquire(folder); // released with the first run, the folder is free again
+    }
+
+    [Fact]
+    public void Another_process_holding_the_folder_itself_refuses_us_whatever_the_lock_file()
+    {
+        if (!OperatingSystem.IsLinux()) return;   // flock(1) locks the folder here
+        using var holder = Process.Start(new ProcessStartInfo("flock", ["--exclusive", "--no-fork", folder, "sleep", "60"]) { UseShellExecute = false })!;
+        try
+        {
+            var deadline = Stopwatch.StartNew();
+            RunFolderInUseException? error = null;
+            while (error is null && deadline.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                try
+                {
+                    File.WriteAllText(Path.Combine(folder, RunFolderLock.OwnerFileName), "4242\n"); // the holder's, as it would have written
+                    RunFolderLock.Acquire(folder).Dispose();   // flock(1) may not hold it yet
+                    Thread.Sleep(20);
+                }
+                catch (RunFolderInUseException refused)
+                {
+                    error = refused;
+                }
+            }
+            Assert.NotNull(error);
+            Assert.Equal(4242, error.Owner);
+            Assert.Contains($"The run folder '{folder}' is in use by process 4242", error.Message);
+        }
+        finally
+        {
+            if (!holder.HasExited) holder.Kill();
+        }
+    }
+
     [Fact]
     public void A_released_lock_can_be_taken_again()
     {

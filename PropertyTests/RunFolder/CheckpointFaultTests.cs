@@ -61,17 +61,39 @@ public sealed class CheckpointFaultTests
     [InlineData("")]
     [InlineData("{\"Step\":15,\"File\":\"step-00000")]
     [InlineData("{}")]
-    public void An_empty_or_truncated_manifest_is_a_damaged_checkpoint_named_and_passed_over(string manifest)
+    public void An_empty_or_truncated_manifest_of_an_intact_file_resumes_from_it_verified_by_the_file_own_checksum(string manifest)
     {
         var store = Run(out _);
         var path = PathOf(store, 15, "json");
         File.WriteAllText(path, manifest);
 
+        Assert.Equal($"its manifest {path} is empty, truncated or not a checkpoint manifest", store.ManifestProblem(15));
+        var resumed = Resume(store);
+
+        // What survives: the newest checkpoint itself; never "another model", never a restart.
+        Assert.Equal(15, resumed.FromStep);
+        Assert.Empty(resumed.Skipped);
+        Assert.Contains($"The checkpoint of step 15 is intact but its manifest {path} is empty, truncated or not a checkpoint manifest; "
+                        + "the file's own checksum verifies, so its manifest was written again.", resumed.Describe());
+        Assert.Null(store.ManifestProblem(15));
+        TrainState.Dispose(resumed.State);
+    }
+
+    [Fact]
+    public void A_truncated_manifest_of_a_damaged_file_is_a_damaged_checkpoint_named_and_passed_over()
+    {
+        var store = Run(out _);
+        var path = PathOf(store, 15, "json");
+        File.WriteAllText(path, "{\"Step\":15,\"File\":\"step-00000");
+        var bytes = File.ReadAllBytes(PathOf(store, 15, "safetensors"));
+        bytes[^1] ^= 1;
+        File.WriteAllBytes(PathOf(store, 15, "safetensors"), bytes);
+
         var direct = Assert.Throws<InvalidDataException>(() => store.Load(15));
-        Assert.Contains($"its manifest {path} is empty, truncated or not a checkpoint manifest", direct.Message);
+        Assert.Contains($"Checkpoint of step 15 is damaged: not a valid model file: {PathOf(store, 15, "safetensors")}: sha256", direct.Message);
         var resumed = Resume(store);
         Assert.Equal(10, resumed.FromStep);
-        Assert.Contains($"its manifest {path} is empty, truncated", resumed.Describe());
+        Assert.Equal([15L], resumed.Skipped);
         TrainState.Dispose(resumed.State);
     }
 
@@ -106,6 +128,7 @@ public sealed class CheckpointFaultTests
 
         var refused = Assert.Throws<InvalidDataException>(() => Resume(store));
         Assert.Contains("has checkpoints (steps 5, 10, 15) but none can be loaded", refused.Message);
+        Assert.Contains("Nothing was deleted", refused.Message);
         Assert.Contains("--restart", refused.Message);
         Assert.Equal([5L, 10, 15], store.AllSteps()); // nothing deleted by the refusal
 
@@ -121,7 +144,9 @@ public sealed class CheckpointFaultTests
     public void Resuming_from_an_older_checkpoint_then_saving_keeps_the_new_checkpoints_not_the_damaged_newer_one()
     {
         var store = Run(out _);
-        File.WriteAllText(PathOf(store, 15, "json"), "");
+        var bytes = File.ReadAllBytes(PathOf(store, 15, "safetensors"));
+        bytes[^1] ^= 1;
+        File.WriteAllBytes(PathOf(store, 15, "safetensors"), bytes);
         var resumed = Resume(store);
         var keepTwo = new CheckpointStore(store.Folder, keepLast: 2);
         TrainStateFile.Save(keepTwo, resumed.State with { Step = 11 });

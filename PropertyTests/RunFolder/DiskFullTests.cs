@@ -2,12 +2,13 @@ using TorchSharp;
 using Xunit;
 using Xunit.Abstractions;
 using Functional.Models.Digits;
+using Functional.Optimizers;
 using Functional.Training;
 
 namespace Functional.PropertyTests.RunFolder;
 
 /// <summary>
-/// A run folder on a 2 MB tmpfs: a clear error before training when two checkpoints do not fit, or at a save with the
+/// A run folder on a 2 MB tmpfs: a clear error before training when the checkpoints at their peak do not fit, or at a save with the
 /// previous checkpoint intact and no temporary file left.
 /// </summary>
 public sealed class DiskFullTests(ITestOutputHelper output)
@@ -56,7 +57,7 @@ public sealed class DiskFullTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Training_that_cannot_fit_two_checkpoints_stops_before_the_first_step()
+    public void Training_whose_checkpoints_do_not_fit_at_their_peak_stops_before_the_first_step()
     {
         using var disk = Mount();
         if (disk is null) return;
@@ -68,9 +69,30 @@ public sealed class DiskFullTests(ITestOutputHelper output)
 
         var error = Assert.Throws<NotEnoughSpaceException>(() => MnistTraining.Run(options, fit, store, 0, CancellationToken.None));
 
-        Assert.Contains($"Not enough free space in {store.Folder} for two checkpoints of", error.Message);
+        Assert.Contains($"Not enough free space in {store.Folder} for 4 checkpoints of", error.Message);
         Assert.Equal(0, steps);
         Assert.Empty(Directory.EnumerateFileSystemEntries(store.Folder));
+    }
+
+    [Fact]
+    public void The_start_check_reserves_the_peak_of_keep_last_plus_one_checkpoints_which_the_saves_then_really_need()
+    {
+        using var disk = Mount();
+        if (disk is null) return;
+        var store = new CheckpointStore(Path.Combine(disk.Folder, "checkpoints"), keepLast: 2);
+        // A checkpoint file of about 705 kB: two fit on the 2 MB disk, the third (written before the oldest is deleted) does not.
+        var state = TrainState.Init(new[] { torch.zeros(175_000) }, Optimizer.Sgd(0.1), 3);
+
+        var error = Assert.Throws<NotEnoughSpaceException>(() => TrainStateFile.RequireRoom(store, state, extraBytes: 0));
+
+        Assert.Contains($"Not enough free space in {store.Folder} for 3 checkpoints of", error.Message);
+        Assert.Contains("the store keeps 2 and writes the next before deleting the oldest", error.Message);
+        // The check is not too strict: the third save is exactly what fails on this disk.
+        TrainStateFile.Save(store, state with { Step = 1 });
+        TrainStateFile.Save(store, state with { Step = 2 });
+        Assert.ThrowsAny<IOException>(() => TrainStateFile.Save(store, state with { Step = 3 }));
+        Assert.Equal([1L, 2], store.Steps());
+        TrainState.Dispose(state);
     }
 
     sealed class StepCounter(Action step) : IFitObserver

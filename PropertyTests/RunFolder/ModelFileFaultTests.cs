@@ -161,6 +161,14 @@ public sealed class ModelFileFaultTests
         var vocabulary = Path.Combine(Path.GetDirectoryName(path)!, "vocabulary.txt");
         File.WriteAllText(vocabulary, "");
         var error = Refused(path);
-        Assert.StartsWith($"not a valid model file: {path}: tensors: do not fit the vocabulary {vocabulary} (4 ids)", error.Message);
+        // The model records its vocabulary's checksum, so the binding finds another vocabulary before the shapes do.
+        Assert.StartsWith($"not a valid model file: {path}: metadata 'vocabulary-sha256': the model was trained with a vocabulary of SHA-256", error.Message);
+        Assert.Contains($"but {vocabulary} (4 ids) has SHA-256", error.Message);
+
+        // A model saved before models recorded the checksum: the shapes still refuse it, naming both files.
+        var content = SafeTensors.Deserialize(File.ReadAllBytes(path), path);
+        File.WriteAllBytes(path, SafeTensors.Serialize(content.Tensors, content.Metadata.Where(p => p.Key != "vocabulary-sha256").ToDictionary()));
+        var legacy = Refused(path);
+        Assert.StartsWith($"not a valid model file: {path}: tensors: do not fit the vocabulary {vocabulary} (4 ids)", legacy.Message);
     }
 }

@@ -91,6 +91,12 @@ public sealed class CheckpointStore
         return tensorPath;
     }
 
+    /// <summary>The path of the tensor file of the checkpoint of <paramref name="step"/> (whether or not it exists), for messages.</summary>
+    public string PathOf(long step) => Path.Combine(directory, Name(step) + ".safetensors");
+
+    /// <summary>How many checkpoints the store keeps (the newest ones); while a save runs it holds one more.</summary>
+    public int KeepLast => keepLast;
+
     /// <summary>The steps of the complete checkpoints (those with a manifest), oldest first.</summary>
     public IReadOnlyList<long> Steps() => StepsOf("json");
 
@@ -107,33 +113,35 @@ public sealed class CheckpointStore
 
     /// <summary>
     /// The checkpoint of <paramref name="step"/>, checked against its manifest's SHA-256 and the file's own. A file
-    /// without a manifest loads when it carries its own checksum (<see cref="SafeTensors.ChecksumKey"/>) and that
-    /// checksum matches; its manifest is then written again.
+    /// whose manifest is missing or damaged (empty, truncated, not a manifest) loads when it carries its own checksum
+    /// (<see cref="SafeTensors.ChecksumKey"/>) and that checksum matches; its manifest is then written again
+    /// (<see cref="ManifestProblem"/> says, before the load, whether that will happen).
     /// </summary>
     /// <exception cref="FileNotFoundException">There is no checkpoint file of that step.</exception>
     /// <exception cref="InvalidDataException">
-    /// The checkpoint is damaged: its manifest is empty or not a manifest, its file is missing, does not match a checksum
-    /// or is not safetensors, or it has no manifest and no checksum of its own. The message names the file.
+    /// The checkpoint is damaged: its file is missing, does not match a checksum or is not safetensors, or its manifest
+    /// is missing or damaged and the file has no checksum of its own. The message names the file.
     /// </exception>
     public SafeTensorsContent Load(long step)
     {
         var manifestPath = Path.Combine(directory, Name(step) + ".json");
-        var tensorPath = Path.Combine(directory, Name(step) + ".safetensors");
+        var tensorPath = PathOf(step);
         if (!File.Exists(manifestPath))
         {
             if (!File.Exists(tensorPath))
                 throw new FileNotFoundException($"No checkpoint of step {step} in {directory}; it has steps [{string.Join(", ", AllSteps())}].", manifestPath);
-            var orphan = File.ReadAllBytes(tensorPath);
-            var content = Deserialize(orphan, tensorPath, step);
-            if (content.Checksum is null)
-            {
-                foreach (var tensor in content.Tensors) tensor.Value.Dispose();
-                throw new InvalidDataException($"Checkpoint of step {step} is damaged: its manifest {manifestPath} is missing and {tensorPath} has no checksum of its own, so it cannot be verified.");
-            }
-            AtomicFile.WriteAllBytes(manifestPath, JsonSerializer.SerializeToUtf8Bytes(new Manifest(step, Path.GetFileName(tensorPath), Convert.ToHexStringLower(SHA256.HashData(orphan)))));
-            return content;
+            return LoadByOwnChecksum(step, tensorPath, manifestPath, $"its manifest {manifestPath} is missing");
         }
-        var manifest = ReadManifest(manifestPath, step);
+        Manifest manifest;
+        try
+        {
+            manifest = ReadManifest(manifestPath, step);
+        }
+        catch (InvalidDataException) when (File.Exists(tensorPath))
+        {
+            // A torn manifest says nothing about the tensor file, which may verify by its own checksum.
+            return LoadByOwnChecksum(step, tensorPath, manifestPath, DamagedManifest(manifestPath));
+        }
         tensorPath = Path.Combine(directory, manifest.File);
         if (!File.Exists(tensorPath))
             throw new InvalidDataException($"Checkpoint of step {step} is damaged: its manifest {manifestPath} names {tensorPath}, which is missing.");
@@ -142,6 +150,40 @@ public sealed class CheckpointStore
         if (actual != manifest.Sha256)
             throw new InvalidDataException($"Checkpoint of step {step} is damaged: {tensorPath} has SHA-256 {actual}, its manifest says {manifest.Sha256}.");
         return Deserialize(bytes, tensorPath, step);
+    }
+
+    /// <summary>
+    /// What is wrong with the manifest of the checkpoint of <paramref name="step"/> (missing, or empty, truncated or not a
+    /// manifest), or null when it reads; nothing is changed. A <see cref="Load"/> of such a checkpoint rests on the
+    /// tensor file's own checksum and writes the manifest again.
+    /// </summary>
+    public string? ManifestProblem(long step)
+    {
+        var manifestPath = Path.Combine(directory, Name(step) + ".json");
+        if (!File.Exists(manifestPath)) return $"its manifest {manifestPath} is missing";
+        try
+        {
+            ReadManifest(manifestPath, step);
+            return null;
+        }
+        catch (InvalidDataException)
+        {
+            return DamagedManifest(manifestPath);
+        }
+    }
+
+    /// <summary>The checkpoint file of <paramref name="step"/> verified by its own checksum alone; its manifest is written again.</summary>
+    SafeTensorsContent LoadByOwnChecksum(long step, string tensorPath, string manifestPath, string manifestProblem)
+    {
+        var orphan = File.ReadAllBytes(tensorPath);
+        var content = Deserialize(orphan, tensorPath, step);
+        if (content.Checksum is null)
+        {
+            foreach (var tensor in content.Tensors) tensor.Value.Dispose();
+            throw new InvalidDataException($"Checkpoint of step {step} is damaged: {manifestProblem} and {tensorPath} has no checksum of its own, so it cannot be verified.");
+        }
+        AtomicFile.WriteAllBytes(manifestPath, JsonSerializer.SerializeToUtf8Bytes(new Manifest(step, Path.GetFileName(tensorPath), Convert.ToHexStringLower(SHA256.HashData(orphan)))));
+        return content;
     }
 
     /// <summary>The newest checkpoint and its step, or null when there is none.</summary>
@@ -184,8 +226,10 @@ public sealed class CheckpointStore
         catch (JsonException)
         {
         }
-        throw new InvalidDataException($"Checkpoint of step {step} is damaged: its manifest {path} is empty, truncated or not a checkpoint manifest.");
+        throw new InvalidDataException($"Checkpoint of step {step} is damaged: {DamagedManifest(path)}.");
     }
+
+    static string DamagedManifest(string path) => $"its manifest {path} is empty, truncated or not a checkpoint manifest";
 
     static SafeTensorsContent Deserialize(byte[] bytes, string path, long step)
     {

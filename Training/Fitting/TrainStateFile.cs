@@ -54,17 +54,24 @@ public static class TrainStateFile
     }
 
     /// <summary>
-    /// Checks, before training, that the disk of <paramref name="store"/> has room for two checkpoints of
-    /// <paramref name="state"/> (a new one is complete before the older is deleted) and <paramref name="extraBytes"/> more
-    /// (an exported model), so that a full disk stops the run at once instead of at its first save.
+    /// Checks, before training, that the disk of <paramref name="store"/> has room for what the run holds at its peak, so
+    /// that a full disk stops the run at once instead of at a later save: <c>keepLast + 1</c> checkpoints of
+    /// <paramref name="state"/> (the next checkpoint is complete before the oldest is deleted), less the store's
+    /// checkpoints already on disk (their room is taken), and <paramref name="extraBytes"/> more (the files the run
+    /// keeps beside its checkpoints, such as an exported model; while such a file is replaced atomically between two
+    /// saves, its second copy fits in the room of the checkpoint being written, which is at least as large).
     /// </summary>
-    /// <exception cref="NotEnoughSpaceException">There is less room; the message says how much is needed and free.</exception>
+    /// <exception cref="NotEnoughSpaceException">There is less room; the message says how much is needed and free, and for what.</exception>
     public static void RequireRoom<TParams>(CheckpointStore store, TrainState<TParams> state, long extraBytes)
     {
         ArgumentNullException.ThrowIfNull(store);
         var checkpoint = SizeOf(state) + (64 << 10);
-        DiskSpace.Require(store.Folder, 2 * checkpoint + extraBytes,
-            $"two checkpoints of {DiskSpace.Format(checkpoint)}{(extraBytes > 0 ? $" and {DiskSpace.Format(extraBytes)} more (the model)" : "")}");
+        var peak = store.KeepLast + 1;
+        var present = Math.Min(store.AllSteps().Count, store.KeepLast);
+        var needed = peak - present;
+        DiskSpace.Require(store.Folder, needed * checkpoint + extraBytes,
+            $"{needed} checkpoint{(needed == 1 ? "" : "s")} of {DiskSpace.Format(checkpoint)} (the store keeps {store.KeepLast} and writes the next before deleting the oldest"
+            + $"{(present > 0 ? $"; {present} already on disk" : "")}){(extraBytes > 0 ? $" and {DiskSpace.Format(extraBytes)} more (the model)" : "")}");
     }
 
     /// <summary>
@@ -75,8 +82,9 @@ public static class TrainStateFile
     /// </summary>
     /// <exception cref="FileNotFoundException">The store has no checkpoint of that step.</exception>
     /// <exception cref="InvalidDataException">
-    /// The file is damaged (checksum), is not a train state, or was written for another model or pipeline; the message
-    /// names the first parameter path, shape or optimizer-state entry that differs.
+    /// The file is damaged (checksum), is not a train state, was written for another model or pipeline, holds NaN or an
+    /// infinity (parameters, optimizer state, model state), or has a random state a generator on the template's device
+    /// would not take; the message names the file and the first tree path, shape or value that is wrong.
     /// </exception>
     public static TrainState<TParams> Load<TParams>(CheckpointStore store, long step, TParams template, IGradientTransformation optimizer) =>
         Load(store, step, template, ModelState.Empty, optimizer);
@@ -93,7 +101,7 @@ public static class TrainStateFile
         var content = store.Load(step);
         try
         {
-            return Decode(content, template, modelStateTemplate, optimizer, $"checkpoint of step {step}");
+            return Decode(content, template, modelStateTemplate, optimizer, $"checkpoint of step {step} ({store.PathOf(step)})");
         }
         catch
         {
@@ -164,9 +172,12 @@ public static class TrainStateFile
         {
             try
             {
+                var manifestProblem = store.ManifestProblem(step);
                 var state = Load(store, step, template, modelStateTemplate, optimizer);
                 if (!complete.Contains(step))
                     notes.Add($"The checkpoint of step {step} had no manifest; its own checksum verifies, so its manifest was written again.");
+                else if (manifestProblem is not null)
+                    notes.Add($"The checkpoint of step {step} is intact but {manifestProblem}; the file's own checksum verifies, so its manifest was written again.");
                 return new Resumption<TParams>(state, step, skipped, notes);
             }
             catch (InvalidDataException error)
@@ -177,7 +188,8 @@ public static class TrainStateFile
         }
         throw new InvalidDataException(
             $"{store.Folder} has checkpoints (steps {string.Join(", ", steps)}) but none can be loaded: {string.Join(" ", notes)} "
-            + "Training will not start over silently: restart explicitly (the option Restart, on the command line --restart) to delete them and begin at step 0.");
+            + "Nothing was deleted, and training will not start over silently: restore damaged files from a copy, or give the run another output folder; "
+            + "only when these checkpoints are not wanted, restart explicitly (the option Restart, on the command line --restart) to delete them and begin at step 0.");
     }
 
     static TrainState<TParams> Decode<TParams>(SafeTensorsContent content, TParams template, ModelState modelStateTemplate, IGradientTransformation optimizer, string what)
@@ -196,6 +208,14 @@ public static class TrainStateFile
                                                 && !t.Name.StartsWith(OptimizerPrefix, StringComparison.Ordinal)
                                                 && !t.Name.StartsWith(ModelStatePrefix, StringComparison.Ordinal)) is { } stray)
             throw new InvalidDataException($"The {what} has the tensor '{stray.Name}', which is neither a parameter, an optimizer-state leaf, a model-state leaf nor the random state.");
+        // Values first: a NaN or an infinity anywhere (parameters, optimizer state with its EMA average, model state) is
+        // refused here, so that a resumed run never trains on it nor writes it into its later checkpoints.
+        if (FiniteValues.FirstNonFinite(content.Tensors.Where(t => t.Name != RandomName)) is { } notFinite)
+            throw new InvalidDataException($"The {what} holds non-finite values at '{notFinite.Name}': {notFinite.Problem}. "
+                                           + "A run that diverged or a damaged or edited file; it is not resumed from.");
+        var random = content.Tensors.FirstOrDefault(t => t.Name == RandomName)?.Value
+                     ?? throw new InvalidDataException($"The {what} has no random state '{RandomName}'.");
+        CheckRandomState(random, TrainingSteps.DeviceOf(template), what);
         var parameterTensors = content.Tensors.Where(t => t.Name.StartsWith(ParametersPrefix, StringComparison.Ordinal))
             .Select(t => new NamedTensor(t.Name[ParametersPrefix.Length..], t.Value)).ToArray();
         TParams parameters;
@@ -212,10 +232,23 @@ public static class TrainStateFile
             .Select(t => new TreeLeaf(t.Name[OptimizerPrefix.Length..], OnDevice(t.Value, TrainingSteps.DeviceOf(template)))).ToArray();
         var modelState = RestoreModelState(content, modelStateTemplate, what);
         var optimizerState = RestoreOptimizer(saved, template, optimizer, what);
-        var random = content.Tensors.FirstOrDefault(t => t.Name == RandomName)?.Value
-                     ?? throw new InvalidDataException($"The {what} has no random state '{RandomName}'.");
         return new TrainState<TParams>(parameters, optimizerState, Number(metadata, "step", what),
             random, new DataPosition((int)Number(metadata, "epoch", what), (int)Number(metadata, "batch", what)), modelState);
+    }
+
+    /// <summary>
+    /// Refuses a random state that a generator on <paramref name="device"/> would not take: libtorch checks it only when
+    /// the generator is used, and then ends the process (<c>terminate</c>) instead of throwing. The state must have the
+    /// dtype and shape of a fresh generator's state there.
+    /// </summary>
+    static void CheckRandomState(torch.Tensor random, torch.Device? device, string what)
+    {
+        using var generator = new torch.Generator(0, device);
+        using var expected = generator.get_state();
+        if (random.dtype != expected.dtype || !random.shape.SequenceEqual(expected.shape))
+            throw new InvalidDataException(
+                $"The {what} has a random state '{RandomName}' of {random.dtype}{Shapes.Format(random.shape)}; a generator on {device?.ToString() ?? "the default device"} "
+                + $"takes {expected.dtype}{Shapes.Format(expected.shape)} (the file was edited or written by another program).");
     }
 
     /// <summary>
