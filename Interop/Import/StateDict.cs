@@ -12,8 +12,9 @@ public static class StateDict
 {
     /// <summary>
     /// Opens a state-dict file by its form: <c>*.index.json</c> is a Hugging Face sharded safetensors index, a zip
-    /// archive (<c>.pt</c>/<c>.pth</c>/<c>.bin</c> from <c>torch.save</c>) is read by <see cref="PthFile"/>, anything
-    /// else as one safetensors file.
+    /// archive (<c>.pt</c>/<c>.pth</c>/<c>.bin</c> from <c>torch.save</c>) or the legacy torch.save pickle (refused with a
+    /// message) is read by <see cref="PthFile"/>, anything else as one safetensors file (whose first 8 bytes are a header
+    /// length, so no first byte is reserved for it: the zip and legacy magics are 4 bytes that no valid header length has).
     /// </summary>
     /// <exception cref="InvalidDataException">The file is malformed or refused; the message names it.</exception>
     public static IStateDictSource Open(string path)
@@ -21,7 +22,7 @@ public static class StateDict
         if (path.EndsWith(".index.json", StringComparison.OrdinalIgnoreCase)) return ShardedSafeTensors.Open(path);
         Span<byte> magic = stackalloc byte[4];
         using (var stream = File.OpenRead(path))
-            if (stream.Read(magic) == 4 && magic.SequenceEqual("PK\u0003\u0004"u8) || magic[0] == 0x80) return PthFile.Open(path);
+            if (stream.Read(magic) == 4 && (magic.SequenceEqual("PK\u0003\u0004"u8) || magic.SequenceEqual(PthFile.LegacyMagic))) return PthFile.Open(path);
         return SafeTensorsFile.Open(path);
     }
 

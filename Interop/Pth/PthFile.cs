@@ -30,6 +30,11 @@ public sealed class PthFile : IStateDictSource
         Entries = tensors.Select(p => new StoredTensor(p.Key, p.Value.Storage.Dtype, p.Value.Shape)).ToArray();
     }
 
+    /// <summary>
+    /// The first bytes of the legacy (pre-1.6) torch.save format: pickle protocol 2, then the LONG1 of its 10-byte magic number.
+    /// </summary>
+    public static ReadOnlySpan<byte> LegacyMagic => [0x80, 0x02, 0x8A, 0x0A];
+
     /// <inheritdoc/>
     public string Source { get; }
 
@@ -44,8 +49,8 @@ public sealed class PthFile : IStateDictSource
         ZipArchive archive;
         try
         {
-            Span<byte> magic = stackalloc byte[2];
-            if (stream.Read(magic) == 2 && magic[0] == 0x80)
+            Span<byte> magic = stackalloc byte[4];
+            if (stream.Read(magic) == 4 && magic.SequenceEqual(LegacyMagic))
                 throw Bad(path, "the legacy (pre-1.6, non-zip) torch.save format; load it in Python and save it again with a current torch");
             stream.Position = 0;
             archive = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: false);

@@ -74,7 +74,7 @@ public static class SafeTensorsDtypes
         }
     }
 
-    static readonly float[] E4M3 = Table(exponentBits: 3, mantissaBits: 3, bias: 7, infinities: false);
+    static readonly float[] E4M3 = Table(exponentBits: 4, mantissaBits: 3, bias: 7, infinities: false);
     static readonly float[] E5M2 = Table(exponentBits: 5, mantissaBits: 2, bias: 15, infinities: true);
 
     /// <summary>
