@@ -101,7 +101,9 @@ public sealed class PthFile : IStateDictSource
         using var flat = torch.empty(storage.Elements, dtype: dtype.ReadAs);
         if (bytes.Length > 0) bytes.AsSpan().CopyTo(new Span<byte>(TensorMemory.Pointer(flat), bytes.Length));
         using var view = flat.as_strided(shape, strides, offset);
-        return view.clone().contiguous();
+        var tensor = torch.empty(shape, dtype: dtype.ReadAs);
+        tensor.copy_(view);
+        return tensor;
     }
 
     /// <summary>Closes the archive.</summary>
