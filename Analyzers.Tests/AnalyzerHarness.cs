@@ -50,7 +50,7 @@ public static class AnalyzerHarness
     public static string Text(Diagnostic diagnostic) => diagnostic.Location.SourceTree!.ToString().Substring(
         diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length);
 
-    static readonly Lazy<MetadataReference[]> References = new(() =>
+    internal static readonly Lazy<MetadataReference[]> References = new(() =>
         ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
             .Where(path => Path.GetFileName(path).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(path) is "netstandard.dll" or "mscorlib.dll")
             .Append(typeof(TorchSharp.torch).Assembly.Location)

@@ -18,5 +18,6 @@ public static class LibraryAssemblies
         typeof(Functional.Models.Titles.TitleModel).Assembly.Location,              // Functional.Models
         typeof(Functional.Facade.Sequential).Assembly.Location,                     // Functional.Facade
         typeof(Functional.FSharpExamples.Quadrants.Classifier).Assembly.Location,   // FSharpExamples (F#)
+        typeof(Functional.FSharp.ScalarSafe).Assembly.Location,                     // Functional.FSharp (F#)
     ];
 }
