@@ -15,7 +15,8 @@ public sealed class Utf8LinesTests
         var gbk = new byte[] { 0xC8, 0xD5, 0xC7, 0xB0 }; // 日前 in GBK: not UTF-8
         File.WriteAllBytes(path, [.. Encoding.UTF8.Preamble, .. Encoding.UTF8.GetBytes("日前，方舟子\r\n"), .. gbk, (byte)'\n', .. Encoding.UTF8.GetBytes("😀\n")]);
         var invalid = new List<int>();
-        var lines = Utf8Lines.Read(path, invalid.Add).ToArray();
+        var lines = Utf8Lines.Read(path, invalid.Add, int.MaxValue).ToArray();
+        Assert.Equal(3, Utf8Lines.Count(path));
         Assert.Equal([("日前，方舟子", 1), (lines[1].Line, 2), ("😀", 3)], lines);
         Assert.Contains('\uFFFD', lines[1].Line);
         Assert.Equal([2], invalid);
