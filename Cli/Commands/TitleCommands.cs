@@ -228,15 +228,15 @@ public sealed class TitleCommands : ICommandFamily
             var pairs = loaded.Validation;
             if (parsed.GetValue(count) is > 0 and var n) pairs = pairs.Take(n).ToArray();
             var leadLength = parsed.GetValue(lead);
-            Report(context, $"lead-{leadLength}", TitleEvaluation.Lead(pairs, leadLength), pairs.Count);
+            Report(context, $"lead-{leadLength}", pairs.Select(p => LeadBaseline.Title(p.Content, leadLength)).ToArray(), pairs);
             var clock = System.Diagnostics.Stopwatch.StartNew();
             using var tasks = TaskProgressBar.Console();
-            Report(context, "greedy", TitleEvaluation.Score(trained, pairs, evaluation, tasks), pairs.Count, clock);
+            Report(context, "greedy", TitleEvaluation.Titles(trained, pairs, evaluation, tasks), pairs, clock);
             if (parsed.GetValue(greedyOnly)) return;
             context.Stop.ThrowIfCancellationRequested();
             clock.Restart();
             Report(context, $"beam {beam}{(evaluation.NormalizeByLength ? " (per token)" : "")}{(evaluation.ArticleCharactersOnly ? " (article characters only)" : "")}",
-                TitleEvaluation.Score(trained, pairs, evaluation with { BeamWidth = beam }, tasks), pairs.Count, clock);
+                TitleEvaluation.Titles(trained, pairs, evaluation with { BeamWidth = beam }, tasks), pairs, clock);
         });
         return command;
     }
@@ -348,7 +348,17 @@ public sealed class TitleCommands : ICommandFamily
             context.Error.WriteLine($"{where}(the article has {title.ArticleCharacters} characters; the model read the first {model.Options.MaxArticleLength})");
     }
 
-    static void Report(CommandContext context, string name, RougeScores scores, int count, System.Diagnostics.Stopwatch? clock = null) =>
+    /// <summary>
+    /// The row of <c>titles eval</c> for <paramref name="titles"/> against <paramref name="pairs"/>' titles: today's
+    /// character ROUGE (<see cref="Rouge"/>), then the same titles on the published tables' scale (<see cref="PublishedRouge"/>).
+    /// </summary>
+    static void Report(CommandContext context, string name, IReadOnlyList<string> titles, IReadOnlyList<TitlePair> pairs, System.Diagnostics.Stopwatch? clock = null)
+    {
+        var scored = titles.Zip(pairs, (title, pair) => (title, pair.Title)).ToArray();
+        var (scores, published) = (Rouge.Mean(scored), PublishedRouge.Mean(scored));
         context.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{name,-8} on {count} validation pairs: ROUGE-1 {scores.Rouge1:F4}  ROUGE-2 {scores.Rouge2:F4}  ROUGE-L {scores.RougeL:F4}{(clock is null ? "" : $"  ({clock.Elapsed.TotalSeconds:F1} s)")}"));
+            $"{name,-8} on {pairs.Count} validation pairs: ROUGE-1 {scores.Rouge1:F4}  ROUGE-2 {scores.Rouge2:F4}  ROUGE-L {scores.RougeL:F4}{(clock is null ? "" : $"  ({clock.Elapsed.TotalSeconds:F1} s)")}"));
+        context.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{"",-8}    published scale (sets, '.' sentences): ROUGE-1 {published.Rouge1:F4}  ROUGE-2 {published.Rouge2:F4}  ROUGE-L {published.RougeL:F4}"));
+    }
 }
