@@ -48,7 +48,16 @@ public static class Program
     /// </summary>
     public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken stop = default)
     {
-        var parsed = Parse(args, new CommandContext(output, error, stop));
+        ParseResult parsed;
+        try { parsed = Parse(args, new CommandContext(output, error, stop)); }
+        catch (Exception thrown) when (thrown is InvalidOperationException or ArgumentException or FormatException)
+        {
+            // A validator that read a value it could not have is a bug, but the user still gets one line and exit 2, never
+            // an unhandled exception (rc 134); the validators read values through Flags.TryGetValue so that it does not happen.
+            error.WriteLine($"error: the command line could not be checked: {OneLine(thrown.Message)}");
+            if (args.Contains(VerboseName)) error.WriteLine(thrown);
+            return UsageError;
+        }
         var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
         if (parsed.Errors.Count > 0 && parsed.Action is ParseErrorAction)
         {

@@ -49,10 +49,10 @@ public sealed class GanCommands : ICommandFamily
         var data = Flags.InputFolder("--data", d.DataDirectory, "the MNIST t10k folder");
         var output = Output("receives checkpoints/ and samples/epoch-NNNN.png; a run there is resumed (its gan-options.json fixes the networks)");
         var epochs = Flags.Count("--epochs", d.Epochs, "passes over the 10,000 digits (in all, counting the epochs of a resumed run)");
-        var batch = Flags.Count("--batch", d.BatchSize, "real digits (and generated ones) per step");
-        var noise = Flags.Count("--noise", d.NoiseSize, "noise values per sample");
-        var generatorHidden = Flags.Count("--g-hidden", d.GeneratorHidden, "generator widths: N, then 2N");
-        var discriminatorHidden = Flags.Count("--d-hidden", d.DiscriminatorHidden, "discriminator widths: 2N, then N");
+        var batch = Flags.Size("--batch", d.BatchSize, "real digits (and generated ones) per step", Sizes.Batch);
+        var noise = Flags.Size("--noise", d.NoiseSize, "noise values per sample", Sizes.Width);
+        var generatorHidden = Flags.Size("--g-hidden", d.GeneratorHidden, "generator widths: N, then 2N", Sizes.Width);
+        var discriminatorHidden = Flags.Size("--d-hidden", d.DiscriminatorHidden, "discriminator widths: 2N, then N", Sizes.Width);
         var spectral = Flags.Switch("--spectral-norm", d.SpectralNorm, "spectrally normalise the discriminator's weights");
         var generatorRate = Flags.Number("--g-learning-rate", d.GeneratorLearningRate, "Adam step size of the generator", Bounds.Positive);
         var discriminatorRate = Flags.Number("--d-learning-rate", d.DiscriminatorLearningRate, "Adam step size of the discriminator", Bounds.Positive);
@@ -108,9 +108,9 @@ public sealed class GanCommands : ICommandFamily
     {
         var output = Output("the training's folder (its checkpoints/)");
         var png = Flags.OutputFile("--png", Path.Combine(GanRun.Default.OutputDirectory, "sample.png"), "the PNG written (in the --out folder when --out is given and --png is not)");
-        var count = Flags.Count("--count", SampleCount, "samples drawn");
-        var columns = Flags.Count("--columns", GanRun.Default.GridColumns, "tiles per row");
-        var scale = Flags.Count("--scale", SampleScale, "pixels per MNIST pixel");
+        var count = Flags.Size("--count", SampleCount, "samples drawn", Sizes.Samples);
+        var columns = Flags.Size("--columns", GanRun.Default.GridColumns, "tiles per row", Sizes.Columns);
+        var scale = Flags.Size("--scale", SampleScale, "pixels per MNIST pixel", Sizes.Scale);
         var seed = Flags.Seed(1, "seeds the noise");
         var device = Devices.Option();
         var command = new Command("sample", "a PNG grid of samples from the newest checkpoint (its generator-weight average when it keeps one)")
@@ -118,6 +118,15 @@ public sealed class GanCommands : ICommandFamily
             output, png, count, columns, scale, seed, device,
         };
         Flags.CheckPaths(command, output);
+        Flags.Validate(command, result =>
+        {
+            if (!Flags.TryGetValue(result, count, out var n) || !Flags.TryGetValue(result, columns, out var perRow) || !Flags.TryGetValue(result, scale, out var pixels)) return;
+            if (n < 1 || perRow < 1 || pixels < 1) return; // each option's own check refuses these
+            // SampleGrid.Size in long arithmetic: a row is --columns tiles wide however few samples there are.
+            var (width, height) = ((long)pixels * (perRow * (28L + SampleGrid.Gap) + SampleGrid.Gap), (long)pixels * ((n + perRow - 1) / perRow * (28L + SampleGrid.Gap) + SampleGrid.Gap));
+            if (width * height > Sizes.GridPixels)
+                result.AddError($"--count {n} --columns {perRow} --scale {pixels} make a {width}x{height} image, more than {Sizes.GridPixels:N0} pixels: lower --scale or --count.");
+        });
         command.SetAction(parsed =>
         {
             var folder = parsed.GetValue(output)!;
@@ -141,7 +150,7 @@ public sealed class GanCommands : ICommandFamily
     {
         var output = Output("the training's folder (its checkpoints/)");
         var classifier = Classifier();
-        var count = Flags.Count("--count", GanTraining.ScoredSamples, "samples scored");
+        var count = Flags.Size("--count", GanTraining.ScoredSamples, "samples scored", Sizes.Samples);
         var seed = Flags.Seed(1, "seeds the noise");
         var device = Devices.Option();
         var command = new Command("score", "the share of samples the digit classifier recognises with confidence > 0.9, and the digits covered")

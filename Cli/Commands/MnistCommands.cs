@@ -28,15 +28,15 @@ public sealed class MnistCommands : ICommandFamily
         var data = Data();
         var output = Flags.Folder("--out", DefaultOutDirectory, "receives metrics.jsonl, loss.png and checkpoints/; a run there resumes from its newest checkpoint");
         var model = Flags.Choice("--model", ModelName(d.Model), "the classifier: mlp (perceptron with dropout) or conv (two convolution blocks with batch norm)", ModelNames);
-        var channels = Flags.Count("--channels", d.ConvChannels, "feature maps of the conv classifier's first block (the second has twice as many)");
+        var channels = Flags.Size("--channels", d.ConvChannels, "feature maps of the conv classifier's first block (the second has twice as many)", Sizes.Channels);
         var minutes = Flags.Minutes(d.Minutes, "wall-time budget: the fit stops, validating, once it has passed");
         var epochs = Flags.Count("--epochs", d.Epochs, "passes over the training digits");
-        var batch = Flags.Count("--batch", d.BatchSize, "examples per step");
+        var batch = Flags.Size("--batch", d.BatchSize, "examples per step", Sizes.Batch);
         var learningRate = Flags.Number("--learning-rate", d.LearningRate, "Adam's peak learning rate (warm-up, then cosine decay to a twentieth)", Bounds.Positive);
-        var hidden = Flags.Count("--hidden", d.Hidden, "width of the mlp's hidden layers");
+        var hidden = Flags.Size("--hidden", d.Hidden, "width of the mlp's hidden layers", Sizes.Width);
         var dropout = Flags.Number("--dropout", d.DropoutRate, "share of features dropped in training", Bounds.Decay);
         var ema = Flags.Number("--ema", d.EmaDecay, "decay of the weight average used for validation", Bounds.Decay);
-        var workers = Flags.Count("--workers", d.Workers, "threads that gather batches ahead of the step");
+        var workers = Flags.Workers(d.Workers, "threads that gather batches ahead of the step");
         var seed = Flags.Seed(d.Seed, "seeds initialisation, shuffling and dropout");
         var checkpointEvery = Flags.Integer("--checkpoint-every", 0, "a checkpoint every N steps too (0: at epoch ends only)", 0);
         var threads = Flags.Threads(0, "libtorch threads (0: libtorch's default; 1 is faster on a busy machine)");
@@ -125,7 +125,7 @@ public sealed class MnistCommands : ICommandFamily
     static Command Accumulate(CommandContext context)
     {
         var data = Data();
-        var batch = Flags.Count("--batch", AccumulateBatch, "B: the large batch, and the micro-batches accumulated");
+        var batch = Flags.Size("--batch", AccumulateBatch, "B: the large batch, and the micro-batches accumulated", Sizes.Batch);
         var updates = Flags.Count("--updates", AccumulateUpdates, "updates compared");
         var output = Flags.Folder("--out", DefaultOutDirectory, "receives accumulation.png");
         var threads = Flags.Threads(0, "libtorch threads (0: libtorch's default)");

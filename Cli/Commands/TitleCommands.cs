@@ -61,7 +61,7 @@ public sealed class TitleCommands : ICommandFamily
         var output = Flags.Folder("--out", d.OutDirectory, "receives the model, checkpoints, metrics.jsonl and loss.png; a run there is resumed");
         var minutes = Flags.Minutes(d.Minutes, "wall-time budget of this run, final evaluation included");
         var epochs = Flags.Count("--epochs", d.Epochs, "passes over the training pairs (planned for the learning-rate schedule)");
-        var batch = Flags.Count("--batch", d.BatchSize, "pairs per step");
+        var batch = Flags.Size("--batch", d.BatchSize, "pairs per step", Sizes.Batch);
         var learningRate = Flags.Number("--learning-rate", d.LearningRate, "Adam's peak learning rate (after warm-up; cosine decay to a tenth)", Bounds.Positive);
         var warmup = Flags.Integer("--warmup", d.WarmupSteps, "steps of linear warm-up", 0);
         var clip = Flags.Number("--clip", d.ClipNorm, "gradients are clipped to this global norm", Bounds.Positive);
@@ -70,17 +70,17 @@ public sealed class TitleCommands : ICommandFamily
         var seed = Flags.Seed(d.Seed, "seeds initialisation, batch order and dropout");
         var threads = Flags.Threads(d.Threads, "libtorch threads (0: libtorch's default; 1 is faster on a busy machine)");
         var ema = Flags.Number("--ema", d.Ema, "decay of an average of the weights used for validation and the kept model (0: none)", Bounds.Decay);
-        var workers = Flags.Count("--workers", d.Workers, "threads that collate batches ahead of the step");
+        var workers = Flags.Workers(d.Workers, "threads that collate batches ahead of the step");
         var labelSmoothing = Flags.Number("--label-smoothing", d.LabelSmoothing, "share of the training target spread evenly over the vocabulary (0: none)", Bounds.Decay);
-        var embedding = Flags.Count("--embedding", m.EmbeddingSize, "width of the character embedding");
-        var encoderHidden = Flags.Count("--encoder-hidden", m.EncoderHidden, "units per direction of the encoder LSTM");
-        var encoderLayers = Flags.Count("--encoder-layers", m.EncoderLayers, "layers of the encoder LSTM");
-        var decoderHidden = Flags.Count("--decoder-hidden", m.DecoderHidden, "units of the decoder LSTM");
-        var decoderLayers = Flags.Count("--decoder-layers", m.DecoderLayers, "layers of the decoder LSTM");
-        var outputHidden = Flags.Count("--output-hidden", m.OutputHidden, "width of the layer before the vocabulary logits");
+        var embedding = Flags.Size("--embedding", m.EmbeddingSize, "width of the character embedding", Sizes.Width);
+        var encoderHidden = Flags.Size("--encoder-hidden", m.EncoderHidden, "units per direction of the encoder LSTM", Sizes.Width);
+        var encoderLayers = Flags.Size("--encoder-layers", m.EncoderLayers, "layers of the encoder LSTM", Sizes.Layers);
+        var decoderHidden = Flags.Size("--decoder-hidden", m.DecoderHidden, "units of the decoder LSTM", Sizes.Width);
+        var decoderLayers = Flags.Size("--decoder-layers", m.DecoderLayers, "layers of the decoder LSTM", Sizes.Layers);
+        var outputHidden = Flags.Size("--output-hidden", m.OutputHidden, "width of the layer before the vocabulary logits", Sizes.Width);
         var dropout = Flags.Number("--dropout", m.Dropout, "dropout rate on embeddings and output features", Bounds.Decay);
-        var maxArticle = Flags.Count("--max-article", m.MaxArticleLength, "articles are cut to this many characters");
-        var maxTitle = Flags.Count("--max-title", m.MaxTitleLength, "titles are cut to this many characters");
+        var maxArticle = Flags.Size("--max-article", m.MaxArticleLength, "articles are cut to this many characters", Sizes.SequenceLength);
+        var maxTitle = Flags.Size("--max-title", m.MaxTitleLength, "titles are cut to this many characters", Sizes.SequenceLength);
         var checkpointEvery = Flags.Integer("--checkpoint-every", d.CheckpointEverySteps, "a checkpoint every N steps too (0: at epoch ends only)", 0);
         var restart = Flags.Switch("--restart", d.Restart, "delete the checkpoints in --out and start over instead of resuming");
         var tensorBoard = Flags.OptionalFolder("--tensorboard", "also write TensorBoard scalars (train/*, validation/*) to this folder");
@@ -130,13 +130,16 @@ public sealed class TitleCommands : ICommandFamily
         var file = Flags.InputFile("--file", null, "a UTF-8 text file, one article per line (give --text or --file)");
         var decoding = new DecodingFlags();
         var device = Devices.Option();
-        var batch = Flags.Count("--batch", BatchedGeneration.DefaultBatch, "articles of --file decoded together (their beams step as one batch)");
+        var batch = Flags.Size("--batch", BatchedGeneration.DefaultBatch, $"articles of --file decoded together (their beams step as one batch; articles x beam at most {BatchedGeneration.MaxBeamsPerStep})", BatchedGeneration.MaxBeamsPerStep);
         var command = new Command("generate", "a title for an article (--text), or for each line of a file (--file, in batches, each title written as its batch is done)") { model, text, file, batch, device };
         decoding.AddTo(command);
         Flags.CheckPaths(command, model);
-        command.Validators.Add(result =>
+        Flags.Validate(command, result =>
         {
             if ((result.GetResult(text) is null) == (result.GetResult(file) is null)) result.AddError("Give exactly one of --text TEXT or --file FILE.");
+            if (result.GetResult(file) is not null && Flags.TryGetValue(result, batch, out var articles) && decoding.TryWidth(result, out var beams)
+                && (long)articles * beams > BatchedGeneration.MaxBeamsPerStep)
+                result.AddError($"--batch {articles} x --beam {beams} is {(long)articles * beams} beams a step, more than {BatchedGeneration.MaxBeamsPerStep}: lower --batch to at most {Math.Max(1, BatchedGeneration.MaxBeamsPerStep / beams)}.");
         });
         command.SetAction(parsed =>
         {
@@ -150,15 +153,26 @@ public sealed class TitleCommands : ICommandFamily
             }
             var path = parsed.GetValue(file)!;
             var failures = 0;
-            var lines = Utf8Lines.Read(path, bad => context.Error.WriteLine($"warning: {path} line {bad} is not valid UTF-8; its bad bytes read as U+FFFD.")).Select(l => l.Line).ToArray();
+            // The file is streamed: the articles read but not yet titled (one batch at most) wait here, so memory holds a
+            // batch of lines (each at most BatchedGeneration.MaxArticleBytes), never the file.
+            var waiting = new Queue<string>();
+            IEnumerable<string> Articles()
+            {
+                foreach (var (line, _) in Utf8Lines.Read(path, bad => context.Error.WriteLine($"warning: {path} line {bad} is not valid UTF-8; its bad bytes read as U+FFFD."), BatchedGeneration.MaxArticleBytes))
+                {
+                    waiting.Enqueue(line);
+                    yield return line;
+                }
+            }
             // On a terminal, "N/M articles" on standard error; each batch's titles go out as soon as it is done.
-            using var status = new StatusLine(context.Error, lines.Length, "articles");
-            foreach (var streamed in BatchedGeneration.Generate(trained, lines, beam, parsed.GetValue(batch), status))
+            using var status = new StatusLine(context.Error, Utf8Lines.Count(path), "articles");
+            foreach (var streamed in BatchedGeneration.Generate(trained, Articles(), beam, parsed.GetValue(batch), status))
             {
                 context.Stop.ThrowIfCancellationRequested();
+                var next = waiting.Dequeue();
                 if (streamed.Title is { } title)
                 {
-                    WarnIfNothingKnown(context, trained, lines[streamed.Index], $"{path} line {streamed.Index + 1}: ");
+                    WarnIfNothingKnown(context, trained, next, $"{path} line {streamed.Index + 1}: ");
                     Print(context, title, trained, $"{path} line {streamed.Index + 1}: ");
                 }
                 else
@@ -180,7 +194,7 @@ public sealed class TitleCommands : ICommandFamily
         var b = BeamSearchOptions.Default;
         var model = Model();
         var data = Data();
-        var width = Flags.Count("--beam", b.Width, "beams kept per step for the beam row (1 decodes greedily)");
+        var width = Flags.Size("--beam", b.Width, "beams kept per step for the beam row (1 decodes greedily)", BeamSearchOptions.WidthLimit);
         var greedyOnly = Flags.Switch("--greedy-only", false, "score greedy titles only, no beam row");
         var count = Flags.Integer("--count", 0, "validation pairs scored (0: all)", 0);
         var lead = Lead();
@@ -196,9 +210,9 @@ public sealed class TitleCommands : ICommandFamily
         };
         corpus.AddTo(command);
         Flags.CheckPaths(command, model, data);
-        command.Validators.Add(result =>
+        Flags.Validate(command, result =>
         {
-            if (result.GetValue(minLength) > e.MaxLength) result.AddError($"--min-length must be in [0, {e.MaxLength}] (the longest title decoded), got {result.GetValue(minLength)}.");
+            if (Flags.TryGetValue(result, minLength, out var min) && min > e.MaxLength) result.AddError($"--min-length must be in [0, {e.MaxLength}] (the longest title decoded), got {min}.");
         });
         command.SetAction(parsed =>
         {
@@ -214,15 +228,15 @@ public sealed class TitleCommands : ICommandFamily
             var pairs = loaded.Validation;
             if (parsed.GetValue(count) is > 0 and var n) pairs = pairs.Take(n).ToArray();
             var leadLength = parsed.GetValue(lead);
-            Report(context, $"lead-{leadLength}", TitleEvaluation.Lead(pairs, leadLength), pairs.Count);
+            Report(context, $"lead-{leadLength}", pairs.Select(p => LeadBaseline.Title(p.Content, leadLength)).ToArray(), pairs);
             var clock = System.Diagnostics.Stopwatch.StartNew();
             using var tasks = TaskProgressBar.Console();
-            Report(context, "greedy", TitleEvaluation.Score(trained, pairs, evaluation, tasks), pairs.Count, clock);
+            Report(context, "greedy", TitleEvaluation.Titles(trained, pairs, evaluation, tasks), pairs, clock);
             if (parsed.GetValue(greedyOnly)) return;
             context.Stop.ThrowIfCancellationRequested();
             clock.Restart();
             Report(context, $"beam {beam}{(evaluation.NormalizeByLength ? " (per token)" : "")}{(evaluation.ArticleCharactersOnly ? " (article characters only)" : "")}",
-                TitleEvaluation.Score(trained, pairs, evaluation with { BeamWidth = beam }, tasks), pairs.Count, clock);
+                TitleEvaluation.Titles(trained, pairs, evaluation with { BeamWidth = beam }, tasks), pairs, clock);
         });
         return command;
     }
@@ -292,9 +306,9 @@ public sealed class TitleCommands : ICommandFamily
     sealed class DecodingFlags
     {
         static readonly BeamSearchOptions D = BeamSearchOptions.Default;
-        readonly Option<int> width = Flags.Count("--beam", D.Width, "beams kept per step (1 decodes greedily)");
+        readonly Option<int> width = Flags.Size("--beam", D.Width, "beams kept per step (1 decodes greedily)", BeamSearchOptions.WidthLimit);
         readonly Option<int> minLength = Flags.Integer("--min-length", D.MinLength, "the end is forbidden before this many characters", 0);
-        readonly Option<int> maxLength = Flags.Count("--max-length", D.MaxLength, "at most this many characters");
+        readonly Option<int> maxLength = Flags.Size("--max-length", D.MaxLength, "titles of at most this many characters", BeamSearchOptions.MaxLengthLimit);
         readonly Option<bool> normalize = Flags.Switch("--normalize", D.NormalizeByLength, "rank finished beams by score per token instead of total score");
         readonly Option<bool> articleOnly = Flags.Switch("--article-only", D.ArticleCharactersOnly, "titles use only characters of their article");
         readonly Option<int> noRepeat = Flags.Integer("--no-repeat", D.NoRepeatNgram, "no n-gram of this size twice in a title (1: no character twice; 0: off)", 0);
@@ -302,12 +316,14 @@ public sealed class TitleCommands : ICommandFamily
         public void AddTo(Command command)
         {
             foreach (var option in new Option[] { width, minLength, maxLength, normalize, articleOnly, noRepeat }) command.Add(option);
-            command.Validators.Add(result =>
+            Flags.Validate(command, result =>
             {
-                var (min, max) = (result.GetValue(minLength), result.GetValue(maxLength));
-                if (min > max) result.AddError($"--min-length must be in [0, {max}] (--max-length), got {min}.");
+                if (Flags.TryGetValue(result, minLength, out var min) && Flags.TryGetValue(result, maxLength, out var max) && min > max) result.AddError($"--min-length must be in [0, {max}] (--max-length), got {min}.");
             });
         }
+
+        /// <summary>The beam width given (or its default), for a command validator; false when it cannot be read.</summary>
+        public bool TryWidth(System.CommandLine.Parsing.CommandResult result, out int value) => Flags.TryGetValue(result, width, out value);
 
         public BeamSearchOptions Beam(ParseResult parsed) =>
             new BeamSearchOptions(parsed.GetValue(width), parsed.GetValue(minLength), parsed.GetValue(maxLength), parsed.GetValue(normalize))
@@ -332,7 +348,17 @@ public sealed class TitleCommands : ICommandFamily
             context.Error.WriteLine($"{where}(the article has {title.ArticleCharacters} characters; the model read the first {model.Options.MaxArticleLength})");
     }
 
-    static void Report(CommandContext context, string name, RougeScores scores, int count, System.Diagnostics.Stopwatch? clock = null) =>
+    /// <summary>
+    /// The row of <c>titles eval</c> for <paramref name="titles"/> against <paramref name="pairs"/>' titles: today's
+    /// character ROUGE (<see cref="Rouge"/>), then the same titles on the published tables' scale (<see cref="PublishedRouge"/>).
+    /// </summary>
+    static void Report(CommandContext context, string name, IReadOnlyList<string> titles, IReadOnlyList<TitlePair> pairs, System.Diagnostics.Stopwatch? clock = null)
+    {
+        var scored = titles.Zip(pairs, (title, pair) => (title, pair.Title)).ToArray();
+        var (scores, published) = (Rouge.Mean(scored), PublishedRouge.Mean(scored));
         context.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{name,-8} on {count} validation pairs: ROUGE-1 {scores.Rouge1:F4}  ROUGE-2 {scores.Rouge2:F4}  ROUGE-L {scores.RougeL:F4}{(clock is null ? "" : $"  ({clock.Elapsed.TotalSeconds:F1} s)")}"));
+            $"{name,-8} on {pairs.Count} validation pairs: ROUGE-1 {scores.Rouge1:F4}  ROUGE-2 {scores.Rouge2:F4}  ROUGE-L {scores.RougeL:F4}{(clock is null ? "" : $"  ({clock.Elapsed.TotalSeconds:F1} s)")}"));
+        context.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{"",-8}    published scale (sets, '.' sentences): ROUGE-1 {published.Rouge1:F4}  ROUGE-2 {published.Rouge2:F4}  ROUGE-L {published.RougeL:F4}"));
+    }
 }

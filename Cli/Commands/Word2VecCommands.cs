@@ -32,9 +32,9 @@ public sealed class Word2VecCommands : ICommandFamily
         var d = SkipGramOptions.Default;
         var data = Flags.InputFolder("--data", DefaultBooks, "the Gutenberg books folder");
         var vectors = Flags.OutputFile("--vectors", DefaultVectors, "the vectors file written (word2vec text format)");
-        var dimension = Flags.Count("--dim", d.Dimension, "vector size");
-        var window = Flags.Count("--window", d.Window, "largest distance of a context word");
-        var negatives = Flags.Integer("--negatives", d.Negatives, "negative samples per (centre, context) pair", 0);
+        var dimension = Flags.Size("--dim", d.Dimension, "vector size", Sizes.Width);
+        var window = Flags.Size("--window", d.Window, "largest distance of a context word", Sizes.Window);
+        var negatives = Flags.Integer("--negatives", d.Negatives, "negative samples per (centre, context) pair", 0, Sizes.Window);
         var minCount = Flags.Count("--min-count", d.MinimumCount, "words rarer than this are dropped");
         var subsample = Flags.Number("--subsample", d.Subsample, "frequent-word threshold t", Bounds.Positive);
         var epochs = Flags.Count("--epochs", d.Epochs, "passes over the corpus");

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
 using Functional.Core;
+using Functional.Training;
 
 namespace Functional.Cli;
 
@@ -19,21 +20,32 @@ public static class Flags
     /// <summary>The longest time budget <c>--minutes</c> accepts (about 19 years; larger values overflow a time span).</summary>
     public const double MaxMinutes = 1e7;
 
-    /// <summary>A whole number in [<paramref name="min"/>, <paramref name="max"/>].</summary>
+    /// <summary>
+    /// A whole number in [<paramref name="min"/>, <paramref name="max"/>]; the help states a finite <paramref name="max"/>
+    /// ("at most N"), so the cap is written once, where the option is made from the record's constant.
+    /// </summary>
     public static Option<int> Integer(string name, int byDefault, string description, int min, int max = int.MaxValue)
     {
-        var option = Once(new Option<int>(name) { Description = description, DefaultValueFactory = _ => byDefault, HelpName = "N" });
+        var shown = max == int.MaxValue ? description : $"{description} (at most {max.ToString(CultureInfo.InvariantCulture)})";
+        var option = Once(new Option<int>(name) { Description = shown, DefaultValueFactory = _ => byDefault, HelpName = "N" });
+        bool Refused(OptionResult result) => result.Tokens.Count > 0 && TryValue<int>(result, out var value) && (value < min || value > max);
+        Refuses.Add(option, Refused);
         option.Validators.Add(result =>
         {
-            if (result.Tokens.Count == 0 || !TryValue<int>(result, out var value)) return;
-            if (value < min || value > max)
-                result.AddError($"{name} must be {Accepted(min, max)}, got {value.ToString(CultureInfo.InvariantCulture)}.");
+            if (Refused(result))
+                result.AddError($"{name} must be {Accepted(min, max)}, got {result.GetValueOrDefault<int>().ToString(CultureInfo.InvariantCulture)}.");
         });
         return option;
     }
 
     /// <summary>A count of at least 1 (epochs, batch size, beam width): <see cref="Bounds.AtLeastOne"/>.</summary>
     public static Option<int> Count(string name, int byDefault, string description) => Integer(name, byDefault, description, 1);
+
+    /// <summary>A size in [1, <paramref name="max"/>]: a count that memory grows with (a batch, a width, a beam), always capped.</summary>
+    public static Option<int> Size(string name, int byDefault, string description, int max) => Integer(name, byDefault, description, 1, max);
+
+    /// <summary><c>--workers</c>: threads that collate batches, in [1, <see cref="BatchLoader.MaxWorkers"/>] (four per core).</summary>
+    public static Option<int> Workers(int byDefault, string description) => Integer("--workers", byDefault, description, 1, BatchLoader.MaxWorkers);
 
     /// <summary>
     /// A number that <paramref name="bound"/> (one of <see cref="Bounds"/>, or the model's own check) accepts; NaN and
@@ -120,15 +132,57 @@ public static class Flags
     /// missing data folder is a usage error before any work starts, like a path given wrong.
     /// </summary>
     public static void CheckPaths(Command command, params Option<string>[] options) =>
-        command.Validators.Add(result =>
+        Validate(command, result =>
         {
             foreach (var option in options)
             {
-                if (result.GetResult(option) is { Tokens.Count: > 0 }) continue; // a given path is checked by its own validator
-                if (KindTable.TryGetValue(option, out var kind) && result.GetValue(option) is { } path && Problem(option.Name, path, (PathKind)kind) is { } problem)
+                // A given path is checked by its own validator (one given without its value is the parser's error):
+                // only a default that the parser put in the tree is read here. (An absent option has no result while the
+                // command is checked, so its default is found missing when the command opens it, naming the path:
+                // checking it here would hide the options' own errors, which System.CommandLine skips after this one.)
+                if (result.GetResult(option) is not { Implicit: true } defaulted) continue;
+                if (KindTable.TryGetValue(option, out var kind) && TryValue<string>(defaulted, out var path) && path is not null && Problem(option.Name, path, (PathKind)kind) is { } problem)
                     result.AddError(problem);
             }
         });
+
+    /// <summary>
+    /// Adds a check of <paramref name="command"/> as a whole (a combination of options, a default path). It runs only
+    /// when every option given has its value and every whole number given is within its own bounds: System.CommandLine
+    /// skips the options' own checks once a command check has failed, so a check of the whole would otherwise hide
+    /// "Required argument missing for option: '--model'" or "--columns must be in [1, 1000]" behind an error about
+    /// something else. It reads values through <see cref="TryGetValue"/>.
+    /// </summary>
+    public static void Validate(Command command, Action<CommandResult> check)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(check);
+        command.Validators.Add(result =>
+        {
+            if (!result.Children.OfType<OptionResult>().Any(given => MissingItsValue(given) || Refuses.TryGetValue(given.Option, out var refused) && refused(given))) check(result);
+        });
+    }
+
+    /// <summary>The own check of each bounded option, so that a check of the whole runs only on values each option accepts.</summary>
+    static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Option, Func<OptionResult, bool>> Refuses = [];
+
+    /// <summary>Whether <paramref name="given"/> is an option on the command line without the value it needs (<c>--model</c> last, <c>--data=</c>).</summary>
+    static bool MissingItsValue(OptionResult given) =>
+        !given.Implicit && given.Tokens.Count == 0 && given.Option.Arity.MinimumNumberOfValues > 0;
+
+    /// <summary>
+    /// The value of <paramref name="option"/> for a command validator (its default when absent), or false when it has
+    /// none to read: given without its value, or with one that does not convert (the parser reports both itself, naming
+    /// the option). A command validator reads every value through this, never <c>GetValue</c>, which throws on those.
+    /// </summary>
+    public static bool TryGetValue<T>(CommandResult result, Option<T> option, out T? value)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        if (result.GetResult(option) is { } given) return TryValue(given, out value);
+        // Absent: its default (or the type's, with none), read from the option itself, which cannot fail to convert.
+        value = option.HasDefaultValue ? (T?)option.GetDefaultValue() : default;
+        return true;
+    }
 
     /// <summary>The kind of path an option names.</summary>
     enum PathKind { InputFolder, OutputFolder, InputFile, OutputFile, InputPath }

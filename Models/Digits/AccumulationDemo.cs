@@ -31,7 +31,7 @@ public static class AccumulationDemo
     {
         if (batchSize < 1 || updates < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), $"Need at least one update of at least one example, got {updates} of {batchSize}.");
         if ((long)batchSize * updates > train.Digits.shape[0])
-            throw new ArgumentOutOfRangeException(nameof(updates), $"{updates} updates of {batchSize} need {batchSize * updates} examples; the data has {train.Digits.shape[0]}.");
+            throw new ArgumentOutOfRangeException(nameof(updates), $"{updates} updates of {batchSize} need {(long)batchSize * updates} examples; the data has {train.Digits.shape[0]}.");
         var device = train.Pixels.device;
         using var generator = new torch.Generator((ulong)seed, device);
         var initial = DigitClassifier.Init(generator, hidden, dropoutRate: 0, device);

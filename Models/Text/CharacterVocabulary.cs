@@ -120,10 +120,13 @@ public sealed class CharacterVocabulary
     public void Save(string path) => Functional.Training.AtomicFile.WriteAllText(path, string.Concat(characters.Select(c => EscapeLine(c) + Environment.NewLine)));
 
     /// <summary>Reads a vocabulary written by <see cref="Save"/>.</summary>
-    /// <exception cref="InvalidDataException">A line is not a single character, or a character appears twice.</exception>
+    /// <exception cref="InvalidDataException">
+    /// A line is not valid UTF-8, is not a single character (or a <c>\uXXXX</c> escape of one), or a character appears
+    /// twice: the message names the file and the line.
+    /// </exception>
     public static CharacterVocabulary Load(string path)
     {
-        var loaded = File.ReadAllLines(path).Select((line, i) => UnescapeLine(line, path, i + 1)).ToArray();
+        var loaded = ReadLines(path).Select((line, i) => UnescapeLine(line, path, i + 1)).ToArray();
         var duplicate = loaded.GroupBy(c => c, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null) throw new InvalidDataException($"{path}: the character '{duplicate.Key}' appears twice.");
         return new(loaded);
@@ -135,10 +138,37 @@ public sealed class CharacterVocabulary
             ? "\\u" + ((int)character[0]).ToString("x4", CultureInfo.InvariantCulture)
             : character;
 
+    static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>The lines of <paramref name="path"/> as <see cref="File.ReadAllLines(string)"/> splits a saved vocabulary, decoded strictly: a line that is not UTF-8 is an error naming the file and line, never U+FFFD.</summary>
+    static IEnumerable<string> ReadLines(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        var start = bytes.AsSpan().StartsWith(System.Text.Encoding.UTF8.Preamble) ? System.Text.Encoding.UTF8.Preamble.Length : 0;
+        for (var number = 1; start < bytes.Length; number++)
+        {
+            var end = Array.IndexOf(bytes, (byte)'\n', start);
+            if (end < 0) end = bytes.Length;
+            var line = bytes.AsSpan(start, end - start);
+            if (line.Length > 0 && line[^1] == '\r') line = line[..^1];
+            string text;
+            try { text = StrictUtf8.GetString(line); }
+            catch (System.Text.DecoderFallbackException error)
+            {
+                throw new InvalidDataException($"{path} line {number}: not valid UTF-8 (the file is damaged or was saved in another encoding).", error);
+            }
+            yield return text;
+            start = end + 1;
+        }
+    }
+
     static string UnescapeLine(string line, string path, int number)
     {
-        var character = line.StartsWith("\\u", StringComparison.Ordinal) && line.Length == 6
-            ? ((char)int.Parse(line.AsSpan(2), NumberStyles.HexNumber, CultureInfo.InvariantCulture)).ToString()
+        var escaped = line.StartsWith("\\u", StringComparison.Ordinal) && line.Length == 6;
+        if (escaped && !int.TryParse(line.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out _))
+            throw new InvalidDataException($"{path} line {number}: '{line}' is not an escape \\uXXXX of four hexadecimal digits.");
+        var character = escaped
+            ? ((char)int.Parse(line.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture)).ToString()
             : line;
         return character.EnumerateRunes().Count() == 1
             ? character

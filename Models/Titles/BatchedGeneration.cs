@@ -16,19 +16,34 @@ public static class BatchedGeneration
     public const int DefaultBatch = 32;
 
     /// <summary>
+    /// The most beams that step together: 2048 (articles per batch times the beam width; the default is 32 x 4 = 128).
+    /// Each beam carries its decoder state, attention over its article and a vocabulary-wide row of scores, so this
+    /// bounds a step's memory to a few hundred MB whatever the batch and width asked for.
+    /// </summary>
+    public const int MaxBeamsPerStep = 2048;
+
+    /// <summary>
+    /// The longest line an article file may hold: 1 MiB of UTF-8 (about 350,000 Chinese characters, a short book; a news
+    /// article is a few KB). The model reads only its first characters; the cap keeps a line, and its batch, bounded.
+    /// </summary>
+    public const int MaxArticleBytes = 1 << 20;
+
+    /// <summary>
     /// The title of each of <paramref name="texts"/>, in input order, lazily: a batch of <paramref name="articlesPerBatch"/>
     /// articles is read, decoded as one beam search (<see cref="BeamSearch.DecodeMany"/>) and yielded before the next is
     /// read. Each title is the one <see cref="TitleGenerator.Generate"/> gives for that text alone (same checks, same
     /// truncation); an empty or white-space text yields a <see cref="StreamedTitle"/> with a problem instead of stopping
     /// the stream. <paramref name="progress"/> (optional) hears the number of articles done after each batch.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">The batch is below 1 or the options are out of range.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The batch is below 1, its beams (batch x width) above <see cref="MaxBeamsPerStep"/>, or the options are out of range.</exception>
     public static IEnumerable<StreamedTitle> Generate(TrainedTitleModel model, IEnumerable<string> texts, BeamSearchOptions options, int articlesPerBatch, IProgress<int>? progress)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(texts);
         options.Validate();
         if (articlesPerBatch < 1) throw new ArgumentOutOfRangeException(nameof(articlesPerBatch), articlesPerBatch, "At least one article per batch.");
+        if ((long)articlesPerBatch * options.Width > MaxBeamsPerStep)
+            throw new ArgumentOutOfRangeException(nameof(articlesPerBatch), articlesPerBatch, $"{articlesPerBatch} articles of {options.Width} beams are more than the {MaxBeamsPerStep} beams that may step together.");
         return Stream(model, texts, options, articlesPerBatch, progress);
     }
 
@@ -39,22 +54,23 @@ public static class BatchedGeneration
         {
             var encoded = batch.Select(text =>
             {
-                try { return (Ids: TitleGenerator.EncodeArticle(model, text), Problem: (string?)null); }
-                catch (ArgumentException error) { return (Ids: Array.Empty<int>(), Problem: error.Message); }
+                // Only the ids the model reads are kept (and the article's length): a batch holds its texts, not their full encodings.
+                try { return TitleGenerator.EncodeArticle(model, text) is var all ? (Ids: all.Take(model.Options.MaxArticleLength).ToArray(), Length: all.Length, Problem: (string?)null) : default; }
+                catch (ArgumentException error) { return (Ids: Array.Empty<int>(), Length: 0, Problem: error.Message); }
             }).ToArray();
-            var valid = encoded.Where(e => e.Problem is null).Select(e => e.Ids.Take(model.Options.MaxArticleLength).ToArray()).ToArray();
+            var valid = encoded.Where(e => e.Problem is null).Select(e => e.Ids).ToArray();
             var decoded = valid.Length == 0 ? [] : BeamSearch.DecodeMany(model.Parameters, valid, options);
             var results = new StreamedTitle[batch.Length];
             for (int i = 0, next = 0; i < batch.Length; i++)
             {
-                var (ids, problem) = encoded[i];
+                var (_, length, problem) = encoded[i];
                 if (problem is not null)
                 {
                     results[i] = new StreamedTitle(done + i, null, problem);
                     continue;
                 }
                 var title = decoded[next++];
-                results[i] = new StreamedTitle(done + i, new GeneratedTitle(TitleGenerator.Text(model, title, batch[i]), title, ids.Length, Math.Min(ids.Length, model.Options.MaxArticleLength)), null);
+                results[i] = new StreamedTitle(done + i, new GeneratedTitle(TitleGenerator.Text(model, title, batch[i]), title, length, Math.Min(length, model.Options.MaxArticleLength)), null);
             }
             done += batch.Length;
             progress?.Report(done);

@@ -14,14 +14,14 @@ public sealed class BadCommandLineTests
     /// <summary>Usage errors: arguments, then a line the error output must hold.</summary>
     public static TheoryData<string[], string> UsageErrors => new()
     {
-        { ["mnist", "--batch", "0"], "--batch must be at least 1, got 0." },
-        { ["mnist", "-b", "0"], "--batch must be at least 1, got 0." },
+        { ["mnist", "--batch", "0"], $"--batch must be in [1, {Sizes.Batch}], got 0." },
+        { ["mnist", "-b", "0"], $"--batch must be in [1, {Sizes.Batch}], got 0." },
         { ["titles", "train", "-e", "2", "--epochs", "3"], "expects a single argument but 2 were provided." },
         { ["mnist", "--learning-rate", "-1"], "--learning-rate must be a finite number > 0, got -1." },
         { ["mnist", "--epochs", "abc"], "Cannot parse argument 'abc' for option '--epochs'" },
         { ["mnist", "--threads", "100000"], Threads },
-        { ["titles", "generate", "--beam", "0", "--text", "文章"], "--beam must be at least 1, got 0." },
-        { ["titles", "eval", "--beam", "0"], "--beam must be at least 1, got 0." },
+        { ["titles", "generate", "--beam", "0", "--text", "文章"], $"--beam must be in [1, {Functional.Models.Titles.BeamSearchOptions.WidthLimit}], got 0." },
+        { ["titles", "eval", "--beam", "0"], $"--beam must be in [1, {Functional.Models.Titles.BeamSearchOptions.WidthLimit}], got 0." },
         { ["titles", "train", "--minutes", "-1"], "--minutes must be a finite number >= 0, got -1." },
         { ["titles", "train", "--validation-share", "1"], "--validation-share must be in (0, 1), got 1." },
         { ["titles", "eval", "--format", "csv"], "Argument 'csv' not recognized. Must be one of:" },
@@ -29,7 +29,7 @@ public sealed class BadCommandLineTests
         { ["titles", "train", "--minutes", "Infinity"], "--minutes must be a finite number >= 0, got Infinity." },
         { ["titles", "train", "--minutes", "1e300"], "--minutes must be at most 10000000, got 1E+300." },
         { ["titles", "train", "--epochs", "0"], "--epochs must be at least 1, got 0." },
-        { ["titles", "train", "--batch", "-1"], "--batch must be at least 1, got -1." },
+        { ["titles", "train", "--batch", "-1"], $"--batch must be in [1, {Sizes.Batch}], got -1." },
         { ["titles", "train", "--threads", "100000"], Threads },
         { ["titles", "train", "--dropout", "1"], "--dropout must be in [0, 1), got 1." },
         { ["titles", "generate", "--text", "--beam", "4"], "--text is missing its value ('--beam' is an option)." },

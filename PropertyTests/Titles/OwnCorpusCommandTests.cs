@@ -35,6 +35,8 @@ public sealed class OwnCorpusCommandTests
         var evaluation = CommandLineRun.Of(["titles", "eval", "--model", output, "--data", folder.File("news.jsonl"), "--title-field", "headline", "--content-field", "body", "--validation-share", "0.1", "--greedy-only"]);
         Assert.True(evaluation.ExitCode == 0, evaluation.ToString());
         Assert.Contains("greedy   on 12 validation pairs", evaluation.Output);
+        // Beside today's numbers, the same titles on the published tables' scale (PublishedRouge).
+        Assert.Matches(@"greedy   on 12 validation pairs: ROUGE-1 .*\r?\n\s+published scale \(sets, '\.' sentences\): ROUGE-1 [01]\.\d{4}  ROUGE-2 [01]\.\d{4}  ROUGE-L [01]\.\d{4}", evaluation.Output);
     }
 
     [Fact]

@@ -111,6 +111,10 @@ public static class SafeTensors
         JsonObject header;
         try
         {
+            // Duplicate keys first: JsonObject would throw a bare ArgumentException ("An item with the same key has already
+            // been added") naming neither the file nor where the key is.
+            using (var document = JsonDocument.Parse(file.Slice(8, (int)headerLength).ToArray()))
+                if (DuplicateKey(document.RootElement, "header") is { } duplicate) throw Bad(source, duplicate);
             header = JsonNode.Parse(file.Slice(8, (int)headerLength)) as JsonObject ?? throw Bad(source, "header: not a JSON object");
         }
         catch (JsonException error)
@@ -210,6 +214,21 @@ public static class SafeTensors
         hash.AppendData(Encoding.UTF8.GetBytes(Header(entries, metadata, sortMetadata: true).ToJsonString()));
         hash.AppendData(data);
         return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    /// <summary>Where a JSON object under <paramref name="element"/> holds a key twice ("header 'w': the key 'dtype' appears twice"), or null.</summary>
+    static string? DuplicateKey(JsonElement element, string where)
+    {
+        if (element.ValueKind == JsonValueKind.Array)
+            return element.EnumerateArray().Select((item, i) => DuplicateKey(item, $"{where}[{i}]")).FirstOrDefault(found => found is not null);
+        if (element.ValueKind != JsonValueKind.Object) return null;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var property in element.EnumerateObject())
+        {
+            if (!seen.Add(property.Name)) return $"{where}: the key '{property.Name}' appears twice";
+            if (DuplicateKey(property.Value, where == "header" ? $"header '{property.Name}'" : $"{where} '{property.Name}'") is { } found) return found;
+        }
+        return null;
     }
 
     static InvalidDataException Bad(string source, string problem) => new($"not a valid model file: {source}: {problem}.");

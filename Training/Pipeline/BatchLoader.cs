@@ -17,14 +17,21 @@ namespace Functional.Training;
 public static class BatchLoader
 {
     /// <summary>
+    /// The most workers a loader starts: four per core of this machine. Each worker is a thread holding a batch in
+    /// the making; collating is lighter than the step it feeds, so more workers than this only add threads and memory.
+    /// </summary>
+    public static int MaxWorkers => 4 * Environment.ProcessorCount;
+
+    /// <summary>
     /// The batches <paramref name="collate"/> makes from the index lists of <paramref name="plan"/>, from batch
     /// <paramref name="startBatch"/> on (to resume at a <see cref="DataPosition"/>).
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">Fewer than one worker or prefetch slot, or a start outside the plan.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">Fewer than one worker (or more than <see cref="MaxWorkers"/>) or prefetch slot, or a start outside the plan.</exception>
     public static IEnumerable<TBatch> Load<TBatch>(
         IReadOnlyList<int[]> plan, Func<int[], TBatch> collate, int workers, int prefetch, int startBatch, CancellationToken cancellation)
     {
-        if (workers < 1) throw new ArgumentOutOfRangeException(nameof(workers), workers, "At least one worker is needed.");
+        if (workers < 1 || workers > MaxWorkers)
+            throw new ArgumentOutOfRangeException(nameof(workers), workers, $"The workers must be in [1, {MaxWorkers}] (four per core of this machine).");
         if (prefetch < 1) throw new ArgumentOutOfRangeException(nameof(prefetch), prefetch, "At least one batch must be prefetched.");
         if (startBatch < 0 || startBatch > plan.Count)
             throw new ArgumentOutOfRangeException(nameof(startBatch), startBatch, $"The plan has {plan.Count} batches.");
