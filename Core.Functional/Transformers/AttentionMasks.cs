@@ -22,7 +22,7 @@ public static class AttentionMasks
     {
         CheckSequenceMask(nameof(Padding), queryMask, nameof(queryMask));
         CheckSequenceMask(nameof(Padding), keyMask, nameof(keyMask));
-        if (queryMask.shape[0] != keyMask.shape[0] || queryMask.device != keyMask.device)
+        if (queryMask.shape[0] != keyMask.shape[0] || !SameDevice(queryMask, keyMask))
             throw new ArgumentException($"AttentionMasks.Padding needs masks of one batch on one device, got {Shapes.Describe(queryMask)} and {Shapes.Describe(keyMask)}.");
         using var rows = queryMask.unsqueeze(2);
         using var columns = keyMask.unsqueeze(1);
@@ -58,7 +58,7 @@ public static class AttentionMasks
         foreach (var (lengths, name) in new[] { (sourceLengths, nameof(sourceLengths)), (targetLengths, nameof(targetLengths)) })
             if (lengths.dim() != 1 || lengths.is_floating_point() || lengths.dtype == ScalarType.Bool)
                 throw new ArgumentException($"AttentionMasks.PrefixLm needs integer lengths [batch], got {Shapes.Describe(lengths)}.", name);
-        if (sourceLengths.shape[0] != targetLengths.shape[0] || sourceLengths.device != targetLengths.device)
+        if (sourceLengths.shape[0] != targetLengths.shape[0] || !SameDevice(sourceLengths, targetLengths))
             throw new ArgumentException($"AttentionMasks.PrefixLm needs source and target lengths of one batch on one device, got {Shapes.Describe(sourceLengths)} and {Shapes.Describe(targetLengths)}.");
         using var scope = NewDisposeScope();
         var source = sourceLengths.to(ScalarType.Int64);
@@ -82,10 +82,12 @@ public static class AttentionMasks
     public static Tensor Combine(Tensor first, Tensor second)
     {
         if (first.dtype != ScalarType.Bool || second.dtype != ScalarType.Bool || first.dim() != 3
-            || !first.shape.SequenceEqual(second.shape) || first.device != second.device)
+            || !first.shape.SequenceEqual(second.shape) || !SameDevice(first, second))
             throw new ArgumentException($"AttentionMasks.Combine needs two Bool masks [batch, query, key] of one shape on one device, got {Shapes.Describe(first)} and {Shapes.Describe(second)}.");
         return first.logical_and(second);
     }
+
+    internal static bool SameDevice(Tensor a, Tensor b) => a.device.type == b.device.type && a.device.index == b.device.index;
 
     static void CheckSequenceMask(string function, Tensor mask, string name)
     {

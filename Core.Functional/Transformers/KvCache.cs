@@ -21,7 +21,7 @@ public sealed record KvCache(Tensor Keys, Tensor Values, Tensor Mask)
     /// <exception cref="ArgumentException">The index is not an integer [count] tensor on the cache's device, or an index is outside the batch.</exception>
     public KvCache Select(Tensor rows)
     {
-        if (rows.dim() != 1 || rows.is_floating_point() || rows.dtype == ScalarType.Bool || rows.device != Keys.device)
+        if (rows.dim() != 1 || rows.is_floating_point() || rows.dtype == ScalarType.Bool || !AttentionMasks.SameDevice(rows, Keys))
             throw new ArgumentException($"KvCache.Select needs integer row indices [count] on {Keys.device}, got {Shapes.Describe(rows)}.", nameof(rows));
         if (rows.numel() > 0 && (rows.min().item<long>() < 0 || rows.max().item<long>() >= Keys.shape[0]))
             throw new ArgumentException($"KvCache.Select needs rows in [0, {Keys.shape[0]}), got {rows.min().item<long>()} to {rows.max().item<long>()}.", nameof(rows));
