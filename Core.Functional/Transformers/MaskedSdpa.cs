@@ -35,6 +35,9 @@ public static class MaskedSdpa
         }
         else
         {
+            // Usually every query sees a key: then the mask goes to the kernel as it is and nothing is filled afterwards.
+            if (!blind.any().item<bool>())
+                return nn.functional.scaled_dot_product_attention(q, k, v, allowed.unsqueeze(1)).MoveToOuterDisposeScope();
             var safe = allowed.logical_or(blind.unsqueeze(-1));
             output = nn.functional.scaled_dot_product_attention(q, k, v, safe.unsqueeze(1));
         }

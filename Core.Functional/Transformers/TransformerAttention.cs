@@ -112,9 +112,9 @@ public static class TransformerAttention
         var biases = parameters.InProjBias?.split(model, 0);
         var q = SplitHeads(Project(Masks.ZeroPadding(query.Values, query.Mask), weights[0], biases?[0]), parameters.Heads);
         var m = Masks.ZeroPadding(memory.Values, memory.Mask);
-        var k = SplitHeads(Masks.ZeroPadding(Project(m, weights[1], biases?[1]), memory.Mask), parameters.Heads);
-        var v = SplitHeads(Masks.ZeroPadding(Project(m, weights[2], biases?[2]), memory.Mask), parameters.Heads);
-        var visible = allowed.logical_and(AttentionMasks.Padding(query.Mask, memory.Mask));
+        var k = SplitHeads(Project(m, weights[1], biases?[1]), parameters.Heads);
+        var v = SplitHeads(Project(m, weights[2], biases?[2]), parameters.Heads);
+        var visible = Visible(allowed, query.Mask, memory.Mask);
         var output = Output(parameters, MaskedSdpa.Apply(q, k, v, visible, dropout, training, generator), query.Mask);
         var result = new MaskedSequence(output, query.Mask.alias());
         scope.MoveToOuter(result.Values, result.Mask);
@@ -128,8 +128,11 @@ public static class TransformerAttention
         if (positions.dim() != 2 || positions.shape[0] != batch || positions.shape[1] != length || positions.is_floating_point() || positions.dtype == ScalarType.Bool)
             throw new LayerInputException(Layer, parameters, $"integer positions [{batch}, {length}] (x's batch and length)", Shapes.Describe(positions));
         using var scope = NewDisposeScope();
+        // Padded tokens are zeroed before the projection, so their keys and values are the (finite) bias: hidden from
+        // every query by the mask, they get weight exactly 0, and no gradient reaches them.
         var projected = Project(Masks.ZeroPadding(x.Values, x.Mask), parameters.InProjWeight, parameters.InProjBias);
-        var qkv = Masks.ZeroPadding(projected, x.Mask).reshape(batch, length, 3, parameters.Heads, -1).permute(2, 0, 3, 1, 4);
+        // unbind, not three indexings: its backward stacks the three gradients once instead of adding three zero-padded copies.
+        var qkv = projected.reshape(batch, length, 3, parameters.Heads, -1).permute(2, 0, 3, 1, 4).unbind(0);
         Tensor q = qkv[0], k = qkv[1], v = qkv[2];
         if (parameters.Rotary is { } rotary)
         {
@@ -143,11 +146,27 @@ public static class TransformerAttention
             v = cat([cache.Values, v], 2);
             keyMask = cat([cache.Mask, x.Mask], 1);
         }
-        var visible = allowed.logical_and(AttentionMasks.Padding(x.Mask, keyMask));
+        var visible = Visible(allowed, x.Mask, keyMask);
         var output = Output(parameters, MaskedSdpa.Apply(q, k, v, visible, dropout, training, generator), x.Mask);
-        var result = new AttentionStep(new MaskedSequence(output, x.Mask.alias()), new KvCache(k.contiguous(), v.contiguous(), keyMask.alias()));
-        scope.MoveToOuter(result.Output.Values, result.Output.Mask, result.Cache.Keys, result.Cache.Values, result.Cache.Mask);
+        // A full pass (no cache given) returns no cache: copying the keys and values would cost a full pass's memory.
+        var next = cache is null ? null : new KvCache(k.contiguous(), v.contiguous(), keyMask.alias());
+        var result = new AttentionStep(new MaskedSequence(output, x.Mask.alias()), next!);
+        scope.MoveToOuter(result.Output.Values, result.Output.Mask);
+        if (next is not null) scope.MoveToOuter(next.Keys, next.Values, next.Mask);
         return result;
+    }
+
+    /// <summary>
+    /// [batch, queries, keys]: what each query may see. Padded keys are hidden whatever the mask says. Padded queries
+    /// see every real key (their output is zeroed after the projection, which also stops their gradient): so a batch
+    /// has no query that sees nothing unless the caller's mask makes one, and the fused kernel takes the mask as it is.
+    /// </summary>
+    static Tensor Visible(Tensor allowed, Tensor queryMask, Tensor keyMask)
+    {
+        using var padded = queryMask.logical_not().unsqueeze(-1);
+        using var widened = allowed.logical_or(padded);
+        using var keys = keyMask.unsqueeze(1);
+        return widened.logical_and(keys);
     }
 
     /// <summary>Joins the heads [batch, heads, length, d] and projects them; padded queries become zeros.</summary>
