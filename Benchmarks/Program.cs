@@ -22,7 +22,8 @@ public static class Program
     /// <c>scalar-race [iterations] [parts...]</c> (<see cref="ScalarRace"/>), <c>scaling [--model mnist|titles|all]
     /// [--mnist-steps n] [--mnist-batch n] [--titles-steps n] [--titles-batch n]</c> (<see cref="DataParallelScaling"/>: 2 MPI
     /// ranks against 1 process with 1 and 2 threads, for the MNIST MLP and the title model), <c>conv2d-layout</c>
-    /// (<see cref="Conv2dLayout"/>), <c>batchnorm-race</c> (<see cref="BatchNormRace"/>).
+    /// (<see cref="Conv2dLayout"/>), <c>batchnorm-race</c> (<see cref="BatchNormRace"/>), <c>transformer-race [--rounds N] ...</c>
+    /// (<see cref="TransformerRace"/>: a transformer block against TorchSharp's <c>nn.TransformerEncoderLayer</c>).
     /// </summary>
     public static int Main(string[] args)
     {
@@ -37,6 +38,7 @@ public static class Program
         if (args.FirstOrDefault() == "safe-arithmetic") return SafeArithmeticRace.Run(args[1..]);
         if (args.FirstOrDefault() == "conv2d-layout") return Conv2dLayout.Run(args[1..]);
         if (args.FirstOrDefault() == "batchnorm-race") return BatchNormRace.Run(args[1..]);
+        if (args.FirstOrDefault() == "transformer-race") return TransformerRace.Run(args[1..]);
         if (args.FirstOrDefault() == "scaling") return DataParallelScaling.Run(args[1..]);
         if (args.FirstOrDefault() == "scaling-worker") return DataParallelScaling.Worker(args[1..]);
         if (args.Contains("--side-by-side"))

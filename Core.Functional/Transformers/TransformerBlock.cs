@@ -1,0 +1,114 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Functional.Core;
+
+/// <summary>
+/// The parameters of a transformer block, named as PyTorch's <c>nn.TransformerEncoderLayer</c> (so its state dict loads
+/// with <c>strict=True</c>): <c>self_attn/…</c>, <c>linear1</c>, <c>linear2</c>, <c>norm1</c>, <c>norm2</c>.
+/// </summary>
+/// <param name="SelfAttn">The self-attention (PyTorch's <c>self_attn</c>).</param>
+/// <param name="Linear1">model → hidden (SwiGLU: the linear "up" branch).</param>
+/// <param name="Linear2">hidden → model.</param>
+/// <param name="Gate">null for a GELU/ReLU block; for SwiGLU the gate model → hidden (through SiLU). PyTorch has no such leaf.</param>
+/// <param name="Norm1">Before attention (pre-norm) or after its residual (post-norm).</param>
+/// <param name="Norm2">Before the feed-forward layer (pre-norm) or after its residual (post-norm).</param>
+/// <param name="Settings">Norm placement, activation and dropout rates: configuration.</param>
+public sealed record TransformerBlockParams(
+    [property: TreeName("self_attn")] TransformerAttentionParams SelfAttn,
+    LinearParams Linear1,
+    LinearParams Linear2,
+    LinearParams? Gate,
+    LayerNormParams Norm1,
+    LayerNormParams Norm2,
+    TransformerBlockSettings Settings);
+
+/// <summary>
+/// A transformer block: self-attention and a feed-forward layer, each with a residual connection and a layer norm,
+/// pre-norm by default. Full passes (<see cref="Apply"/>) and cached incremental steps (<see cref="Step"/>).
+/// </summary>
+/// <remarks>
+/// Padded positions are zeroed on the way in and on the way out: their content never reaches a real position and
+/// the output there is zeros. Dropout (residual branches, feed-forward hidden layer, attention weights) is active only
+/// while training and draws from the explicit generator; a rate of 0 draws nothing. Errors are
+/// <see cref="LayerInputException"/>s naming the layer and both shapes (the path through <see cref="LayerPaths.Resolve{TParams,TResult}"/>).
+/// </remarks>
+public static class TransformerBlock
+{
+    /// <summary>
+    /// A block of width <paramref name="model"/>, <paramref name="heads"/> heads and a feed-forward layer of
+    /// <paramref name="hidden"/> units, float32 on <paramref name="device"/>: attention as <see cref="TransformerAttention.Init"/>,
+    /// then (SwiGLU only) the gate, then linear1 and linear2 as <see cref="Linear.Init"/> (the gate without bias draws like
+    /// <see cref="Linear.InitWithoutBias"/>), norms as <see cref="LayerNorm.Init"/>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A size is below 1 or heads do not divide the width (or rotary with an odd head width).</exception>
+    public static TransformerBlockParams Init(Generator generator, int model, int heads, int hidden, bool swiGlu, RotarySettings? rotary, TransformerBlockSettings settings, Device device)
+    {
+        var attention = TransformerAttention.Init(generator, model, heads, rotary, device);
+        var gate = swiGlu ? Linear.Init(generator, model, hidden, device) : null;
+        var linear1 = Linear.Init(generator, model, hidden, device);
+        var linear2 = Linear.Init(generator, hidden, model, device);
+        return new(attention, linear1, linear2, gate, LayerNorm.Init(model, device), LayerNorm.Init(model, device), settings);
+    }
+
+    /// <summary>
+    /// The block over <paramref name="x"/> [batch, length, model] with its mask: attention as <paramref name="allowed"/>
+    /// [batch, length, length] lets each query see (build it with <see cref="AttentionMasks"/>; padding is hidden anyway),
+    /// rotary positions from <paramref name="positions"/> [batch, length]. Returns [batch, length, model] with x's mask. Pure.
+    /// </summary>
+    public static MaskedSequence Apply(TransformerBlockParams parameters, MaskedSequence x, Tensor allowed, Tensor positions, bool training, Generator generator) =>
+        Run(parameters, x, allowed, positions, null, 0, training, generator).Output;
+
+    /// <summary>
+    /// One cached step over the new tokens <paramref name="x"/> [batch, n, model] at slots <paramref name="offset"/> to
+    /// offset + n − 1, with <paramref name="allowed"/> [batch, n, offset + n] and <paramref name="cache"/> holding offset
+    /// slots: the new tokens' output and the cache extended by them (see <see cref="TransformerAttention.Step"/>). Steps
+    /// from an empty cache equal <see cref="Apply"/> on the whole sequence.
+    /// </summary>
+    /// <exception cref="LayerInputException">The cache is at another offset or of another shape, or an input check fails.</exception>
+    public static AttentionStep Step(TransformerBlockParams parameters, MaskedSequence x, Tensor allowed, Tensor positions, KvCache cache, long offset, bool training, Generator generator) =>
+        Run(parameters, x, allowed, positions, cache, offset, training, generator);
+
+    static AttentionStep Run(TransformerBlockParams p, MaskedSequence x, Tensor allowed, Tensor positions, KvCache? cache, long offset, bool training, Generator generator)
+    {
+        MaskChecks.Matches(nameof(TransformerBlock), p, x.Values, x.Mask);
+        using var scope = NewDisposeScope();
+        var s = p.Settings;
+        var input = Masks.ZeroPadding(x.Values, x.Mask);
+        AttentionStep Attend(Tensor h)
+        {
+            var sequence = new MaskedSequence(h, x.Mask);
+            return cache is null
+                ? new AttentionStep(TransformerAttention.Self(p.SelfAttn, sequence, allowed, positions, s.AttentionDropout, training, generator), null!)
+                : TransformerAttention.Step(p.SelfAttn, sequence, allowed, positions, cache, offset, s.AttentionDropout, training, generator);
+        }
+        AttentionStep attended;
+        Tensor output;
+        if (s.NormFirst)
+        {
+            attended = Attend(LayerNorm.Apply(p.Norm1, input));
+            var h = input.add(Drop(attended.Output.Values, s.Dropout, training, generator), Scalars.One);
+            output = h.add(Drop(FeedForward(p, LayerNorm.Apply(p.Norm2, h), training, generator), s.Dropout, training, generator), Scalars.One);
+        }
+        else
+        {
+            attended = Attend(input);
+            var h = LayerNorm.Apply(p.Norm1, input.add(Drop(attended.Output.Values, s.Dropout, training, generator), Scalars.One));
+            output = LayerNorm.Apply(p.Norm2, h.add(Drop(FeedForward(p, h, training, generator), s.Dropout, training, generator), Scalars.One));
+        }
+        var result = new AttentionStep(new MaskedSequence(Masks.ZeroPadding(output, x.Mask), x.Mask.alias()), attended.Cache);
+        scope.MoveToOuter(result.Output.Values, result.Output.Mask);
+        if (result.Cache is not null) scope.MoveToOuter(result.Cache.Keys, result.Cache.Values, result.Cache.Mask);
+        return result;
+    }
+
+    static Tensor FeedForward(TransformerBlockParams p, Tensor x, bool training, Generator generator)
+    {
+        var up = Linear.Apply(p.Linear1, x);
+        var hidden = p.Gate is null ? Activations.Apply(p.Settings.Activation, up) : SwiGlu.Gated(Linear.Apply(p.Gate, x), up);
+        return Linear.Apply(p.Linear2, Drop(hidden, p.Settings.Dropout, training, generator));
+    }
+
+    static Tensor Drop(Tensor x, double rate, bool training, Generator generator) =>
+        training && rate > 0 ? Dropout.Apply(x, rate, training, generator) : x;
+}
