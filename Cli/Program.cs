@@ -31,10 +31,10 @@ public static class Program
     /// <summary>The program's description, the root of the help.</summary>
     public const string Description = "Train, evaluate and sample the example models of Functional (deep learning as pure functions on TorchSharp).";
 
-    /// <summary>Runs the command line with the console's streams; SIGINT (Ctrl-C) and SIGTERM cancel the running command cleanly (<see cref="StopRequest"/>).</summary>
+    /// <summary>Runs the command line with the console's streams; SIGINT (Ctrl-C) and SIGTERM (and under mpirun the SIGCONT that announces its SIGTERM) cancel the running command cleanly (<see cref="StopRequest"/>).</summary>
     public static int Main(string[] args)
     {
-        using var stop = StopRequest.ForSignals();
+        using var stop = StopRequest.ForSignals(underMpirun: Functional.Distributed.Communicator.LaunchedByMpirun);
         return RunUntilStopped(args, Console.Out, Console.Error, stop);
     }
 
