@@ -22,7 +22,8 @@ public static class Program
     /// <c>scalar-race [iterations] [parts...]</c> (<see cref="ScalarRace"/>), <c>scaling [--model mnist|titles|all]
     /// [--mnist-steps n] [--mnist-batch n] [--titles-steps n] [--titles-batch n]</c> (<see cref="DataParallelScaling"/>: 2 MPI
     /// ranks against 1 process with 1 and 2 threads, for the MNIST MLP and the title model), <c>conv2d-layout</c>
-    /// (<see cref="Conv2dLayout"/>), <c>batchnorm-race</c> (<see cref="BatchNormRace"/>).
+    /// (<see cref="Conv2dLayout"/>), <c>batchnorm-race</c> (<see cref="BatchNormRace"/>), <c>mpi-kill-resume [--runs N] ...</c>
+    /// (<see cref="MpiKillResume"/>: 2-rank mnist runs with rank 0 killed and resumed under GC pressure; crashes and hangs counted).
     /// </summary>
     public static int Main(string[] args)
     {
@@ -38,6 +39,7 @@ public static class Program
         if (args.FirstOrDefault() == "batchnorm-race") return BatchNormRace.Run(args[1..]);
         if (args.FirstOrDefault() == "scaling") return DataParallelScaling.Run(args[1..]);
         if (args.FirstOrDefault() == "scaling-worker") return DataParallelScaling.Worker(args[1..]);
+        if (args.FirstOrDefault() == "mpi-kill-resume") return MpiKillResume.Run(args[1..]);
         if (args.Contains("--side-by-side"))
         {
             SideBySide.Run();
