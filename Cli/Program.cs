@@ -19,8 +19,11 @@ public static class Program
     /// <summary>The command line means nothing: the error names the flag and what it accepts; no work was started.</summary>
     public const int UsageError = 2;
 
-    /// <summary>Ctrl-C stopped the work (after the clean stop: a training keeps its last checkpoint).</summary>
+    /// <summary>Ctrl-C (SIGINT) stopped the work (after the clean stop: a training keeps a checkpoint at its last step).</summary>
     public const int Interrupted = 130;
+
+    /// <summary>SIGTERM (a scheduler, <c>docker stop</c>, <c>mpirun</c> ending its ranks) stopped the work, as Ctrl-C does: a training keeps a checkpoint at its last step, so a requeued job resumes from it.</summary>
+    public const int Terminated = 143;
 
     /// <summary>The program's name, as the help and the errors show it.</summary>
     public const string Name = "Functional.Cli";
@@ -28,28 +31,35 @@ public static class Program
     /// <summary>The program's description, the root of the help.</summary>
     public const string Description = "Train, evaluate and sample the example models of Functional (deep learning as pure functions on TorchSharp).";
 
-    /// <summary>Runs the command line with the console's streams; Ctrl-C cancels the running command cleanly.</summary>
+    /// <summary>Runs the command line with the console's streams; SIGINT (Ctrl-C) and SIGTERM (and under mpirun the SIGCONT that announces its SIGTERM) cancel the running command cleanly (<see cref="StopRequest"/>).</summary>
     public static int Main(string[] args)
     {
-        using var stop = new CancellationTokenSource();
-        void OnCancel(object? sender, ConsoleCancelEventArgs e)
-        {
-            e.Cancel = true; // let the command stop at its next step and write what it has
-            stop.Cancel();
-        }
-        Console.CancelKeyPress += OnCancel;
-        try { return Run(args, Console.Out, Console.Error, stop.Token); }
-        finally { Console.CancelKeyPress -= OnCancel; }
+        using var stop = StopRequest.ForSignals(underMpirun: Functional.Distributed.Communicator.LaunchedByMpirun);
+        return RunUntilStopped(args, Console.Out, Console.Error, stop);
+    }
+
+    /// <summary>
+    /// Parses and runs <paramref name="args"/> as <see cref="Run(IReadOnlyList{string}, TextWriter, TextWriter, CancellationToken)"/>,
+    /// stopped by <paramref name="stop"/>: a stopped run exits with its <see cref="StopRequest.ExitCode"/> (130 or 143).
+    /// </summary>
+    public static int RunUntilStopped(IReadOnlyList<string> args, TextWriter output, TextWriter error, StopRequest stop)
+    {
+        ArgumentNullException.ThrowIfNull(stop);
+        return Run(args, output, error, stop.Token, () => (stop.ExitCode, stop.Describe()));
     }
 
     /// <summary>
     /// Parses and runs <paramref name="args"/>, writing results and help to <paramref name="output"/> and errors to
     /// <paramref name="error"/>; returns the exit code. Usage errors are found before any work starts.
     /// </summary>
-    public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken stop = default)
+    public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken stop = default) =>
+        Run(args, output, error, stop, () => (Interrupted, "stopped by Ctrl-C."));
+
+    static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken stop, Func<(int Code, string Message)> stopped)
     {
+        var context = new CommandContext(output, error, stop) { StopExitCode = () => stopped().Code };
         ParseResult parsed;
-        try { parsed = Parse(args, new CommandContext(output, error, stop)); }
+        try { parsed = Parse(args, context); }
         catch (Exception thrown) when (thrown is InvalidOperationException or ArgumentException or FormatException)
         {
             // A validator that read a value it could not have is a bug, but the user still gets one line and exit 2, never
@@ -68,13 +78,13 @@ public static class Program
         try
         {
             var code = parsed.Invoke(configuration);
-            return stop.IsCancellationRequested ? Stopped(error) : code;
+            return stop.IsCancellationRequested ? Stopped(error, stopped) : code;
         }
         catch (Exception thrown)
         {
             var problem = Unwrap(thrown);
-            if (problem is OperationCanceledException && stop.IsCancellationRequested) return Stopped(error);
-            error.WriteLine(problem is UsageException ? $"{problem.Message} See '{UsageErrors.Path(parsed)} --help'." : $"error: {OneLine(problem.Message)}");
+            if (problem is OperationCanceledException && stop.IsCancellationRequested) return Stopped(error, stopped);
+            error.WriteLine(problem is UsageException ? $"{problem.Message} See '{UsageErrors.Path(parsed)} --help'." : Line(problem));
             if (verbose) error.WriteLine(thrown);
             return problem is UsageException ? UsageError : Failure;
         }
@@ -104,11 +114,26 @@ public static class Program
     /// <summary>The option, on every command, with which a runtime error prints its stack trace too.</summary>
     public const string VerboseName = "--verbose";
 
-    static int Stopped(TextWriter error)
+    static int Stopped(TextWriter error, Func<(int Code, string Message)> stopped)
     {
-        error.WriteLine("stopped by Ctrl-C.");
-        return Interrupted;
+        var (code, message) = stopped();
+        error.WriteLine(message);
+        return code;
     }
+
+    /// <summary>
+    /// The line and exit code the program gives for <paramref name="thrown"/> (as <see cref="Run(IReadOnlyList{string}, TextWriter, TextWriter, CancellationToken)"/>
+    /// prints it), for a rank that ends a data-parallel job with it (<see cref="Functional.Distributed.JobFailure"/>): a stop
+    /// request's cancellation gives <paramref name="context"/>'s stop code, a usage error 2, anything else 1.
+    /// </summary>
+    internal static Functional.Distributed.FailureReport Report(Exception thrown, CommandContext context)
+    {
+        var problem = Unwrap(thrown);
+        if (problem is OperationCanceledException && context.Stop.IsCancellationRequested) return new("stopped before the ranks could agree on a step; ending the job.", context.StopExitCode());
+        return problem is UsageException ? new(OneLine(problem.Message), UsageError) : new(Line(problem), Failure);
+    }
+
+    static string Line(Exception problem) => $"error: {OneLine(problem.Message)}";
 
     static Exception Unwrap(Exception thrown) => thrown switch
     {

@@ -7,10 +7,15 @@ using TorchSharp;
 namespace Functional.Distributed.TestHost;
 
 /// <summary>
-/// <c>Functional.Distributed.TestHost &lt;folder&gt; &lt;epochs&gt; [&lt;die-rank&gt; &lt;die-at-step&gt;]</c>, under
-/// <c>mpirun -np R</c>: trains <see cref="TinyJob"/> data-parallel for the given epochs from the newest checkpoint in
-/// the folder (or from the start), rank 0 saving the whole train state after every step. With a die rank, that rank
-/// kills itself (SIGKILL) when it is about to take the given step, after writing the time into <c>died-at.txt</c>.
+/// <c>Functional.Distributed.TestHost &lt;folder&gt; &lt;epochs&gt; [&lt;fault-rank&gt; &lt;fault-step&gt; [&lt;fault&gt;]]</c>,
+/// under <c>mpirun -np R</c>: trains <see cref="TinyJob"/> data-parallel for the given epochs from the newest checkpoint
+/// in the folder (or from the start), rank 0 saving the whole train state after every step. With a fault rank, that rank
+/// fails: <c>kill</c> (the default) kills itself (SIGKILL) when it is about to take the given step, after writing the time
+/// into <c>died-at.txt</c>; the other faults throw an exception there instead (<c>throw-step</c>), or at another stage:
+/// <c>throw-start</c> before the rank-count check (the job's first collective), <c>throw-resume</c> after it, before the
+/// state broadcast (as a damaged checkpoint does on the root), <c>throw-save</c> in the checkpoint observer at the given
+/// step (rank 0 only: the saving rank), <c>throw-end</c> after the fit, before the final state check. A thrown fault ends
+/// the job through <see cref="JobFailure"/>, as the command line does.
 /// </summary>
 public static class Program
 {
@@ -19,12 +24,27 @@ public static class Program
     {
         var folder = args[0];
         var epochs = int.Parse(args[1], CultureInfo.InvariantCulture);
-        var dieRank = args.Length > 3 ? int.Parse(args[2], CultureInfo.InvariantCulture) : -1;
-        var dieAt = args.Length > 3 ? long.Parse(args[3], CultureInfo.InvariantCulture) : -1;
+        var faultRank = args.Length > 3 ? int.Parse(args[2], CultureInfo.InvariantCulture) : -1;
+        var faultAt = args.Length > 3 ? long.Parse(args[3], CultureInfo.InvariantCulture) : -1;
+        var fault = args.Length > 4 ? args[4] : "kill";
         torch.set_num_threads(1);
         using var communicator = Communicator.World();
+        JobFailure.EndJobOnFailure(communicator, () => Train(communicator, folder, epochs, faultRank, faultAt, fault), Console.Error,
+            thrown => new FailureReport("error: " + thrown.Message, 1));
+        return 0;
+    }
+
+    static void Train(Communicator communicator, string folder, int epochs, int faultRank, long faultAt, string fault)
+    {
+        void Inject(string stage)
+        {
+            if (communicator.Rank == faultRank && fault == stage)
+                throw new InvalidOperationException($"injected fault '{stage}' on rank {communicator.Rank}");
+        }
+        Inject("throw-start");
         var store = communicator.IsRoot ? new CheckpointStore(folder, keepLast: 3) : null;
         RankCount.CheckAndRecord(communicator, folder, hasCheckpoints: store?.Steps().Count > 0);
+        Inject("throw-resume");
 
         var fresh = TinyJob.InitParameters();
         var mine = TrainStateFile.ResumeOrInit(store, fresh, TinyJob.InitStats(), TinyJob.Pipeline, TinyJob.Seed, restart: false).State;
@@ -36,19 +56,30 @@ public static class Program
         var perEpoch = 0;
         void BeforeBatch(DataPosition position)
         {
-            if (communicator.Rank != dieRank || (long)position.Epoch * perEpoch + position.Batch != dieAt) return;
-            File.WriteAllText(Path.Combine(folder, "died-at.txt"), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
-            Process.GetCurrentProcess().Kill();
+            if (communicator.Rank != faultRank || (long)position.Epoch * perEpoch + position.Batch != faultAt) return;
+            if (fault == "kill")
+            {
+                File.WriteAllText(Path.Combine(folder, "died-at.txt"), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
+                Process.GetCurrentProcess().Kill();
+            }
+            Inject("throw-step");
         }
         var shards = TinyJob.Data(data, batch => [DataParallel.Shard(batch, communicator.Rank, communicator.Size)], BeforeBatch);
         perEpoch = shards.BatchesPerEpoch;
-        var options = FitOptions.Default with { Epochs = epochs, Observers = store is null ? [] : [new CheckpointObserver(store, everySteps: 1)] };
+        IFitObserver[] observers = store is null ? [] : [new CheckpointObserver(store, everySteps: 1), new StepCallback(step => { if (step == faultAt) Inject("throw-save"); })];
+        var options = FitOptions.Default with { Epochs = epochs, Observers = observers };
         var result = DataParallelFit.Run(communicator, TinyJob.Model, TinyJob.Pipeline, state, shards, null, options, CancellationToken.None);
+        Inject("throw-end");
         StateSync.Verify(communicator, result.State);
         if (communicator.IsRoot)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"rank 0 of {communicator.Size}: step {result.State.Step}, last epoch's loss {result.History[^1].Train[TrainingSteps.LossName]:R}"));
         if (!ReferenceEquals(result.State, state)) TrainState.Dispose(result.State);
         TrainState.Dispose(state);
-        return 0;
+    }
+
+    /// <summary>Calls <paramref name="Action"/> with the step number after every step.</summary>
+    sealed record StepCallback(Action<long> Action) : IFitObserver
+    {
+        public void StepFinished<TParams>(StepEnd<TParams> step) => Action(step.State.Step);
     }
 }

@@ -85,9 +85,12 @@ public sealed class MnistCommands : ICommandFamily
     /// <c>mpirun -np R</c>, the R processes train data-parallel (<see cref="Communicator"/>): rank 0 holds the run
     /// folder's lock, writes the files and shows the progress; the others only compute.
     /// </summary>
-    static void Train(CommandContext context, MnistTrainingOptions options, string output, int checkpointEvery, string? tensorBoard)
+    /// <remarks>Under <c>mpirun</c>, a failure on any rank ends every rank (<see cref="DataParallelJob"/>).</remarks>
+    static void Train(CommandContext context, MnistTrainingOptions options, string output, int checkpointEvery, string? tensorBoard) =>
+        DataParallelJob.Run(context, communicator => Train(context, options, output, checkpointEvery, tensorBoard, communicator));
+
+    static void Train(CommandContext context, MnistTrainingOptions options, string output, int checkpointEvery, string? tensorBoard, Communicator? communicator)
     {
-        using var communicator = Communicator.LaunchedByMpirun ? Communicator.World() : null;
         var root = communicator is null || communicator.IsRoot;
         var say = root ? context.Output : TextWriter.Null;
         using var runLock = root ? RunFolderLock.Acquire(output) : null;

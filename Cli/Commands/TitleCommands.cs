@@ -113,10 +113,15 @@ public sealed class TitleCommands : ICommandFamily
             using var board = parsed.GetValue(tensorBoard) is { } boardFolder ? new TensorBoardObserver(boardFolder) : null;
             var chart = new LossChartObserver(Path.Combine(options.OutDirectory, "loss.png"), TitleTraining.MetricsLogPath(options.OutDirectory));
             IFitObserver[] observers = [new ModelSummaryObserver(context.Output), progress, chart, .. board is null ? [] : new IFitObserver[] { board }];
-            // Started by mpirun: data-parallel over the job's processes; rank 0 alone writes and shows progress.
-            using var communicator = Communicator.LaunchedByMpirun ? Communicator.World() : null;
-            TitleTraining.Run(options, context.Output, observers, context.Stop, tasks, communicator);
-            if (communicator is { IsRoot: false }) return;
+            // Started by mpirun: data-parallel over the job's processes; rank 0 alone writes and shows progress, and a
+            // failure on any rank ends every rank (DataParallelJob).
+            var root = true;
+            DataParallelJob.Run(context, communicator =>
+            {
+                TitleTraining.Run(options, context.Output, observers, context.Stop, tasks, communicator);
+                root = communicator is null || communicator.IsRoot;
+            });
+            if (!root) return;
             context.Output.WriteLine($"wrote the model to {options.OutDirectory} (model.safetensors, vocabulary.txt), the loss chart to {Path.Combine(options.OutDirectory, "loss.png")}");
         });
         return command;

@@ -95,6 +95,9 @@ public sealed class Communicator : IDisposable
     {
         var (type, width) = Plain(buffer, nameof(buffer));
         AllReduce(NativeTensor.Data(buffer), buffer.numel(), type, width);
+        // MPI wrote through a raw pointer: the tensor (whose finalizer would free the memory) must outlive the call even
+        // when the caller passed a temporary.
+        GC.KeepAlive(buffer);
     }
 
     /// <summary>Overwrites <paramref name="buffer"/> on every rank with its value on <paramref name="root"/> (a plain CPU tensor of any dtype, the same size everywhere).</summary>
@@ -106,6 +109,7 @@ public sealed class Communicator : IDisposable
         var width = buffer.ElementSize;
         Chunks(NativeTensor.Data(buffer), buffer.numel() * width, 1, (start, count) =>
             MpiLibrary.Check(MpiLibrary.MPI_Bcast(start, count, bytes, root, world), "MPI_Bcast", Rank));
+        GC.KeepAlive(buffer);   // as in AllReduceSum: the memory MPI wrote must not be freed by a finalizer mid-call
     }
 
     /// <summary>Overwrites <paramref name="values"/> on every rank with their value on <paramref name="root"/>.</summary>

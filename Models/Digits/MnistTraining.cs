@@ -168,7 +168,9 @@ public static class MnistTraining
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(fit);
         var store = communicator is null || communicator.IsRoot ? checkpoints : null;
-        if (communicator is not null) RankCount.CheckAndRecord(communicator, store?.Folder, hasCheckpoints: store?.Steps().Count > 0);
+        var resuming = store is not null && !options.Restart && store.Steps().Count > 0;
+        if (communicator is not null) RankCount.CheckAndRecord(communicator, store?.Folder, resuming);
+        else if (store is not null) RankCount.CheckSingleProcess(store.Folder, resuming);
         var device = options.Device ?? torch.get_default_device();
         using var data = OnDevice(MnistSplit.Load(options.DataDirectory, options.ValidationCount), device);
         var batches = communicator is null

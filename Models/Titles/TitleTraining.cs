@@ -66,6 +66,7 @@ public static class TitleTraining
         var bestPath = Path.Combine(options.OutDirectory, "best-rouge-l.txt");
         if (options.Restart && root) File.Delete(bestPath);
         if (communicator is not null) RankCount.CheckAndRecord(communicator, root ? store.Folder : null, hasCheckpoints: root && !options.Restart && store.Steps().Count > 0);
+        else RankCount.CheckSingleProcess(store.Folder, hasCheckpoints: !options.Restart && store.Steps().Count > 0);
         // The vocabulary of a run is fixed by its first invocation: a resumed run checks that its corpus builds the same
         // one, and that the saved file is intact, before anything else (RunVocabulary). What Resolve returns equals the
         // vocabulary built here, so the other ranks take that.
@@ -111,9 +112,13 @@ public static class TitleTraining
         // Room for the checkpoints at their peak and the kept model, before any work that a full disk would lose.
         if (root) TrainStateFile.RequireRoom(store, state, Tree.Flatten(state.Parameters).Sum(leaf => leaf.Value.numel() * leaf.Value.element_size()) + (64 << 10));
         var model = TitleModelLoss.Of(options.Model, options.LabelSmoothing);
+        // The loader is not given the stop request: a stop ends the fit after the current step (which writes a checkpoint
+        // at that step, and under MPI travels in the step's all-reduce so every rank stops together); a loader that threw
+        // on the request instead would lose that checkpoint, and under MPI leave the other ranks in the all-reduce.
+        // Leaving the loop stops the loader's workers.
         var data = new TrainingData<TitleBatch>(batchesPerEpoch, position =>
             BatchLoader.Load(Shares(TitleBatches.Plan(pairs, options.BatchSize, options.Seed, position.Epoch), communicator),
-                indices => OnDevice(TitleBatches.Collate(indices.Select(i => pairs[i]).ToArray(), 1), device), options.Workers, prefetch: 4, position.Batch, cancellation));
+                indices => OnDevice(TitleBatches.Collate(indices.Select(i => pairs[i]).ToArray(), 1), device), options.Workers, prefetch: 4, position.Batch, CancellationToken.None));
 
         var best = ReadBest(bestPath, output);
         IReadOnlyDictionary<string, double> Validate(TitleModelParams parameters)
