@@ -71,7 +71,8 @@ public sealed record ReduceOnPlateau(
     /// <inheritdoc />
     public object Init(IReadOnlyList<TreeLeaf> parameters)
     {
-        var device = parameters.Count > 0 ? parameters[0].Value.device : torch.CPU;
+        // On the parameters' device (torch's default one for a tree without tensors).
+        var device = parameters.Count > 0 ? parameters[0].Value.device : null;
         return new ReduceOnPlateauState(
             torch.tensor(1.0, torch.float64, device), torch.tensor(double.PositiveInfinity, torch.float64, device),
             torch.tensor(0L, torch.int64, device), torch.tensor(0L, torch.int64, device),
@@ -84,9 +85,12 @@ public sealed record ReduceOnPlateau(
         var plateau = Check.State<ReduceOnPlateauState>(state, nameof(ReduceOnPlateau));
         var result = Inner.Update(gradients, plateau.Inner, parameters);
         var next = plateau.WithInner(result.State);
-        if (plateau.Scale.item<double>() == 1.0) return new(result.Updates, next);
-        // The inner updates are fresh tensors of this step: scaled, then released.
-        var updates = Leafwise.Map(result.Updates, (_, u) => u.Value.mul(plateau.Scale));
+        var factor = plateau.Scale.item<double>();
+        if (factor == 1.0) return new(result.Updates, next);
+        // A held Scalar keeps each update's dtype (a 0-d float64 tensor would promote a 0-d float32 leaf). The inner
+        // updates are fresh tensors of this step: scaled, then released.
+        using var scale = factor.ToScalar();
+        var updates = Leafwise.Map(result.Updates, (_, u) => u.Value.mul(scale));
         foreach (var leaf in result.Updates) leaf.Value.Dispose();
         return new(updates, next);
     }

@@ -110,6 +110,23 @@ public sealed class ReduceOnPlateauProperties
         Assert.True(drops > 0, "The scale never dropped, so the scaled branch was never checked.");
     }
 
+    sealed record Scalar0d(torch.Tensor Value);
+
+    [Fact]
+    public void A_scaled_update_keeps_the_dtype_of_a_0d_leaf()
+    {
+        using var scope = torch.NewDisposeScope();
+        var plateau = new ReduceOnPlateau(Optimizer.Sgd(0.5), "loss", true, 0.5, 1, 0, 0, 0, 1, 0);
+        var parameters = new Scalar0d(torch.tensor(1f));
+        var state = plateau.Observe(plateau.Observe(Optimizer.Init(plateau, parameters), 1.0), 1.0); // improve, then a plateau: scale 0.5
+
+        var update = Optimizer.Update(plateau, new Scalar0d(torch.tensor(2f)), state, parameters).Updates.Value;
+
+        Assert.Equal(0.5, ((ReduceOnPlateauState)state).Scale.item<double>());
+        Assert.Equal(torch.float32, update.dtype);
+        Assert.Equal(-0.5f, update.item<float>());
+    }
+
     [Fact]
     public void Settings_out_of_range_are_refused_naming_the_setting()
     {

@@ -109,8 +109,8 @@ public sealed class BestCheckpoints
     /// <summary>
     /// Keeps the validated <paramref name="parameters"/> and <paramref name="modelState"/> of <paramref name="step"/> when
     /// <paramref name="value"/> is finite and among the best <see cref="KeepBest"/> (an earlier entry of the same step,
-    /// from an interrupted run, is replaced); returns the new entry, or null when it was not kept. Nothing given is
-    /// changed or released.
+    /// from an interrupted run, is then replaced; when the new value is not kept the manifest is left as it is); returns
+    /// the new entry, or null when it was not kept. Nothing given is changed or released.
     /// </summary>
     /// <exception cref="NotEnoughSpaceException">The disk has no room for the file (nothing is changed).</exception>
     public BestCheckpoint? Offer<TParams>(long step, int epoch, double value, TParams parameters, ModelState modelState)
@@ -173,10 +173,10 @@ public sealed class BestCheckpoints
             }).ToArray();
             var used = new HashSet<torch.Tensor>(leaves, ReferenceEqualityComparer.Instance);
             foreach (var tensor in content.Tensors) if (!used.Contains(tensor.Value)) tensor.Value.Dispose();
-            var device = Tree.Leaves(template).FirstOrDefault()?.device ?? torch.CPU;
+            var device = Tree.Leaves(template).FirstOrDefault()?.device;
             return Tree.Unflatten(template, leaves.Select(tensor =>
             {
-                if (tensor.device_type == device.type && tensor.device_index == device.index) return tensor;
+                if (device is null || tensor.device_type == device.type && tensor.device_index == device.index) return tensor;
                 var moved = tensor.to(device);
                 tensor.Dispose();
                 return moved;

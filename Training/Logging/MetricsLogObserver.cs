@@ -47,5 +47,11 @@ public sealed record MetricsLogObserver : IFitObserver
         return FitDecision.Continue;
     }
 
+    /// <summary>Observers are equal when they log to the same file with the same warnings writer (the fit's clock is not part of the value).</summary>
+    public bool Equals(MetricsLogObserver? other) => other is not null && Path == other.Path && Equals(Warnings, other.Warnings);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Path, Warnings);
+
     MetricRecord Timed(MetricRecord record) => record with { Seconds = offset + clock.Elapsed.TotalSeconds, Time = DateTimeOffset.UtcNow };
 }
