@@ -8,8 +8,8 @@ public static partial class Optimizer
     /// search goes through <see cref="Chain"/>, <see cref="Functional.Optimizers.FusedAdam"/>, <see cref="Accumulate"/>,
     /// <see cref="SkipNonFinite"/>, <see cref="Lookahead"/>, <see cref="Masked"/> and <see cref="Partition"/> (its
     /// default branch first, then its rules); null when the pipeline has no learning-rate stage (or a stage it cannot
-    /// see into). Per-path multipliers (<see cref="PathMultipliers"/>) scale this base rate and are not applied. Pure:
-    /// reads only counters.
+    /// see into). A <see cref="ReduceOnPlateau"/> multiplies its inner rate by its current scale. Per-path multipliers (<see cref="PathMultipliers"/>) scale this base rate and are not applied. Pure:
+    /// reads only counters (and a plateau scale).
     /// </summary>
     /// <param name="pipeline">The gradient transformation.</param>
     /// <param name="state">Its state (from <see cref="Init{TParams}(IGradientTransformation, TParams)"/> or a step).</param>
@@ -31,6 +31,9 @@ public static partial class Optimizer
                 return null;
             case Accumulate accumulate:
                 return LearningRate(accumulate.Inner, Check.State<AccumulateState>(state, nameof(Accumulate)).Inner);
+            case ReduceOnPlateau plateau:
+                var plateauState = Check.State<ReduceOnPlateauState>(state, nameof(ReduceOnPlateau));
+                return LearningRate(plateau.Inner, plateauState.Inner) is { } inner ? ReduceOnPlateau.ScaledRate(inner, plateauState) : null;
             case SkipNonFinite skip:
                 return LearningRate(skip.Inner, Check.State<SkipNonFiniteState>(state, nameof(SkipNonFinite)).Inner);
             case Lookahead lookahead:

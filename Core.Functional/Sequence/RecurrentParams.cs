@@ -21,10 +21,14 @@ public sealed record RecurrentLayerParams(RecurrentCellParams Forward, Recurrent
 
 /// <summary>The parameters of a multi-layer LSTM: layer k + 1 reads the (concatenated) outputs of layer k.</summary>
 /// <param name="Layers">At least one layer; all unidirectional or all bidirectional.</param>
+/// <remarks>Its tree leaves are named as PyTorch's <c>nn.LSTM</c> state dict (<see cref="RecurrentTreeNode"/>).</remarks>
+[CustomTreeNode(typeof(LstmTreeNode))]
 public sealed record LstmParams(RecurrentLayerParams[] Layers);
 
 /// <summary>The parameters of a multi-layer GRU: layer k + 1 reads the (concatenated) outputs of layer k.</summary>
 /// <param name="Layers">At least one layer; all unidirectional or all bidirectional.</param>
+/// <remarks>Its tree leaves are named as PyTorch's <c>nn.GRU</c> state dict (<see cref="RecurrentTreeNode"/>).</remarks>
+[CustomTreeNode(typeof(GruTreeNode))]
 public sealed record GruParams(RecurrentLayerParams[] Layers);
 
 /// <summary>What a masked LSTM returns.</summary>

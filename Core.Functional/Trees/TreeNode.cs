@@ -16,7 +16,7 @@ internal interface ITreeVisitor
 }
 
 /// <summary>Where <see cref="TreeNode.Rebuild"/> takes the new leaves from, in flatten order.</summary>
-internal sealed class LeafCursor(IReadOnlyList<torch.Tensor> leaves)
+internal sealed class LeafCursor(IReadOnlyList<torch.Tensor> leaves) : ICustomTreeSource
 {
     int position;
 

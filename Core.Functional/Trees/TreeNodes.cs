@@ -13,8 +13,8 @@ namespace Functional.Core;
 /// <remarks>
 /// A type is classified once: <c>Tensor</c> is a leaf; arrays, <c>List&lt;T&gt;</c>, <c>IReadOnlyList&lt;T&gt;</c> (and
 /// the other read-only collection interfaces), <c>ImmutableArray&lt;T&gt;</c>, <c>ImmutableList&lt;T&gt;</c> and F#
-/// lists are lists; an F# option is optional; <see cref="LstmParams"/> and <see cref="GruParams"/> are named as PyTorch's
-/// state dict (<see cref="RecurrentNode"/>); a class with a public constructor whose parameters match its public
+/// lists are lists; an F# option is optional; a record that declares <see cref="CustomTreeNodeAttribute"/> is walked by its own
+/// <see cref="ICustomTreeNode"/> (the LSTM and GRU records do, to be named as PyTorch's state dict); a class with a public constructor whose parameters match its public
 /// properties by name (C# positional records, F# records) is a record; interfaces, abstract classes and
 /// <c>object</c> are resolved by the value's runtime type; every other type is configuration. A type that holds
 /// tensors in a way none of these reach (a dictionary of tensors, a class without such a constructor) is refused
@@ -66,9 +66,8 @@ internal static class TreeNodes
         if (typeof(torch.Tensor).IsAssignableFrom(type))
             throw new ArgumentException($"Tree fields must be declared as Tensor, not {type.Name}: declare the field as torch.Tensor.");
         if (IsConfiguration(type)) return Remember(type, StaticNode.Instance);
-        // Recurrent stacks are named as PyTorch's state dict (weight_ih_l0, ..._reverse), not by their record fields.
-        if (type == typeof(LstmParams)) return Remember(type, new RecurrentNode(value => ((LstmParams)value).Layers, layers => new LstmParams(layers)));
-        if (type == typeof(GruParams)) return Remember(type, new RecurrentNode(value => ((GruParams)value).Layers, layers => new GruParams(layers)));
+        // A record with its own flattening (an LSTM named as PyTorch's state dict) declares it on itself.
+        if (CustomNode.For(type) is { } custom) return Remember(type, custom);
         if (ListElementType(type) is { } element) return Remember(type, CreateList(type, element));
         if (IsFSharpOption(type)) return Remember(type, CreateOption(type));
         if (type == typeof(object) || type.IsAbstract) return Remember(type, DynamicNode.Instance);

@@ -6,14 +6,13 @@ namespace Functional.Models.Gan;
 /// <summary>
 /// The options of a GAN run kept beside its checkpoints, <c>OUT/gan-options.json</c>: they fix the network sizes and
 /// the optimizer, so a resumed run rebuilds exactly the networks and pipeline its checkpoints were saved from (the
-/// checkpoints themselves hold tensors only). Written atomically (<see cref="AtomicFile"/>) when a run starts afresh.
+/// checkpoints themselves hold tensors only). Written atomically (<see cref="AtomicFile"/>) when a run starts afresh, in the
+/// run files' JSON form (<see cref="RunJson"/>: camelCase; files written in PascalCase before still read).
 /// </summary>
 public static class GanOptionsFile
 {
     /// <summary>The file's name in the run folder.</summary>
     public const string FileName = "gan-options.json";
-
-    static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     /// <summary>The path of the file in <paramref name="folder"/>.</summary>
     public static string PathIn(string folder) => Path.Combine(folder, FileName);
@@ -22,7 +21,7 @@ public static class GanOptionsFile
     public static void Write(string folder, GanOptions options)
     {
         Directory.CreateDirectory(folder);
-        AtomicFile.WriteAllText(PathIn(folder), JsonSerializer.Serialize(options, Indented));
+        AtomicFile.WriteAllText(PathIn(folder), JsonSerializer.Serialize(options, RunJson.Indented));
     }
 
     /// <summary>The options saved in <paramref name="folder"/>, or null when it has no options file.</summary>
@@ -33,7 +32,7 @@ public static class GanOptionsFile
         if (!File.Exists(path)) return null;
         try
         {
-            return (JsonSerializer.Deserialize<GanOptions>(File.ReadAllText(path)) ?? throw new InvalidDataException($"{path} holds no GAN options.")).Validated();
+            return (JsonSerializer.Deserialize<GanOptions>(File.ReadAllText(path), RunJson.Options) ?? throw new InvalidDataException($"{path} holds no GAN options.")).Validated();
         }
         catch (Exception error) when (error is JsonException or ArgumentException)
         {

@@ -6,8 +6,8 @@ using Functional.Core;
 namespace Functional.Training;
 
 /// <summary>
-/// A folder of numbered checkpoints: for each step a safetensors file and a small JSON manifest holding its
-/// SHA-256 (the file also carries its own, <see cref="SafeTensors.ChecksumKey"/>). Writes are atomic
+/// A folder of numbered checkpoints: for each step a safetensors file and a small JSON manifest (<see cref="RunJson"/>:
+/// <c>{"step":…,"file":…,"sha256":…}</c>; older PascalCase manifests still read) holding its SHA-256 (the file also carries its own, <see cref="SafeTensors.ChecksumKey"/>). Writes are atomic
 /// (<see cref="AtomicFile"/>: temporary file, flush to disk, rename; the manifest last, so a checkpoint is complete only
 /// once both are written) and checked for free space first; only the newest <c>keepLast</c> checkpoints are kept, and an older one is deleted only
 /// after a newer one is complete. Loading checks the checksum, so a damaged file is reported, never half-read.
@@ -80,7 +80,7 @@ public sealed class CheckpointStore
         var manifest = new Manifest(step, tensorFile, Convert.ToHexStringLower(SHA256.HashData(bytes)));
         try
         {
-            AtomicFile.WriteAllBytes(Path.Combine(directory, Name(step) + ".json"), JsonSerializer.SerializeToUtf8Bytes(manifest));
+            AtomicFile.WriteAllBytes(Path.Combine(directory, Name(step) + ".json"), JsonSerializer.SerializeToUtf8Bytes(manifest, RunJson.Options));
         }
         catch (IOException)
         {
@@ -182,7 +182,7 @@ public sealed class CheckpointStore
             foreach (var tensor in content.Tensors) tensor.Value.Dispose();
             throw new InvalidDataException($"Checkpoint of step {step} is damaged: {manifestProblem} and {tensorPath} has no checksum of its own, so it cannot be verified.");
         }
-        AtomicFile.WriteAllBytes(manifestPath, JsonSerializer.SerializeToUtf8Bytes(new Manifest(step, Path.GetFileName(tensorPath), Convert.ToHexStringLower(SHA256.HashData(orphan)))));
+        AtomicFile.WriteAllBytes(manifestPath, JsonSerializer.SerializeToUtf8Bytes(new Manifest(step, Path.GetFileName(tensorPath), Convert.ToHexStringLower(SHA256.HashData(orphan))), RunJson.Options));
         return content;
     }
 
@@ -220,7 +220,7 @@ public sealed class CheckpointStore
     {
         try
         {
-            var manifest = JsonSerializer.Deserialize<Manifest>(File.ReadAllBytes(path));
+            var manifest = JsonSerializer.Deserialize<Manifest>(File.ReadAllBytes(path), RunJson.Options);
             if (manifest is { File: { Length: > 0 } file, Sha256: { Length: 64 } } && manifest.Step == step && Path.GetFileName(file) == file) return manifest;
         }
         catch (JsonException)

@@ -7,7 +7,8 @@ namespace Functional.Training;
 
 /// <summary>
 /// The training loop: epochs of <see cref="TrainingSteps.Step{TParams, TBatch}"/> over restartable data, validation after
-/// each epoch (with EMA weights when the pipeline keeps them), early stopping and a time budget. Everything else (a
+/// each epoch (with EMA weights when the pipeline keeps them; a metric-fed pipeline such as
+/// <see cref="ReduceOnPlateau"/> is then given its validation metric), early stopping and a time budget. Everything else (a
 /// progress bar, a metrics log, charts, checkpoints, callbacks) is an <see cref="IFitObserver"/> in
 /// <see cref="FitOptions.Observers"/>.
 /// </summary>
@@ -32,7 +33,11 @@ public static class Fit
     /// The final state (the caller owns it; when no step ran it shares its tensors with <paramref name="state"/>), the
     /// epoch history and why the fit ended.
     /// </returns>
-    /// <exception cref="InvalidOperationException">The training loss was not finite and <see cref="FitOptions.StopOnNonFiniteLoss"/> is set.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// The training loss was not finite and <see cref="FitOptions.StopOnNonFiniteLoss"/> is set; or the pipeline is an
+    /// <see cref="IMetricFed"/> whose metric the validation does not report (the message lists those it does).
+    /// </exception>
+    /// <exception cref="ArgumentException">The pipeline is an <see cref="IMetricFed"/> and <paramref name="validate"/> is null.</exception>
     public static FitResult<TParams> Run<TParams, TBatch>(
         ModelLoss<TParams, TBatch> model,
         IGradientTransformation optimizer,
@@ -59,6 +64,8 @@ public static class Fit
     /// <param name="options">Epochs, stopping and the observers.</param>
     /// <param name="cancellation">Stops the fit cleanly after the current step.</param>
     /// <returns>The final state (the caller owns it), the epoch history and why the fit ended.</returns>
+    /// <exception cref="InvalidOperationException">As <see cref="Run{TParams, TBatch}"/>.</exception>
+    /// <exception cref="ArgumentException">As <see cref="Run{TParams, TBatch}"/>.</exception>
     public static FitResult<TParams> RunSteps<TParams, TBatch>(
         TrainStep<TParams, TBatch> step,
         IGradientTransformation? optimizer,
@@ -73,6 +80,9 @@ public static class Fit
         ArgumentNullException.ThrowIfNull(options);
         if (data.BatchesPerEpoch < 1) throw new ArgumentOutOfRangeException(nameof(data), data.BatchesPerEpoch, "An epoch needs at least one batch.");
         var clock = Stopwatch.StartNew();
+        var fed = optimizer as IMetricFed;
+        if (fed is not null && validate is null)
+            throw new ArgumentException($"The pipeline follows the validation metric '{fed.Monitor}' ({fed.GetType().Name}), but the fit has no validation: pass a validate function that reports it.", nameof(validate));
         var observers = options.Observers;
         foreach (var observer in observers) observer.FitStarted(new FitStart<TParams>(state, options.Epochs, data.BatchesPerEpoch));
         var history = new List<EpochReport>();
@@ -96,6 +106,7 @@ public static class Fit
             var steps = 0;
             foreach (var batch in data.Batches(current.Position))
             {
+                var appliedRate = optimizer is null ? null : Optimizer.LearningRate(optimizer, current.OptimizerState);
                 StepResult<TParams> result;
                 try
                 {
@@ -113,7 +124,7 @@ public static class Fit
                 foreach (var (name, value) in result.Metrics) sums[name] = sums.GetValueOrDefault(name) + value;
                 steps++;
                 var stepEnd = new StepEnd<TParams>(current, epoch, data.BatchesPerEpoch, result.Metrics, clock.Elapsed)
-                    { LearningRate = optimizer is null ? null : Optimizer.LearningRate(optimizer, current.OptimizerState) };
+                    { LearningRate = optimizer is null ? null : Optimizer.LearningRate(optimizer, current.OptimizerState), AppliedLearningRate = appliedRate };
                 foreach (var observer in observers) observer.StepFinished(stepEnd);
                 if (cancellation.IsCancellationRequested) { end = FitEnd.Cancelled; break; }
                 if (options.TimeLimit is { } limit && clock.Elapsed >= limit) { end = FitEnd.OutOfTime; break; }
@@ -123,6 +134,9 @@ public static class Fit
             foreach (var observer in observers) observer.EpochStepsFinished(new EpochStepsEnd(epoch, steps, end == FitEnd.Completed ? data.BatchesPerEpoch : reached, end));
 
             var validation = Validate(current, validate, options.EvaluateWithEma);
+            // A metric-fed pipeline sees each completed epoch's validation once (an interrupted epoch is validated again,
+            // complete, after a resume, so feeding it would count it twice).
+            if (fed is not null && end == FitEnd.Completed && ownsCurrent) current = Feed(fed, current, validation);
             var report = new EpochReport(epoch, current.Step,
                 sums.ToDictionary(pair => pair.Key, pair => pair.Value / Math.Max(1, steps), StringComparer.Ordinal), validation, epochClock.Elapsed.TotalSeconds);
             history.Add(report);
@@ -132,6 +146,19 @@ public static class Fit
                 if (observer.EpochFinished(epochEnd) == FitDecision.Stop && end == FitEnd.Completed) end = FitEnd.StoppedByCallback;
         }
         return new FitResult<TParams>(current, history, end);
+    }
+
+    /// <summary>The state with the pipeline's state after seeing its metric; the replaced tensors of the old state are released.</summary>
+    static TrainState<TParams> Feed<TParams>(IMetricFed fed, TrainState<TParams> state, IReadOnlyDictionary<string, double> validation)
+    {
+        if (!validation.TryGetValue(fed.Monitor, out var value))
+            throw new InvalidOperationException(
+                $"The pipeline follows the validation metric '{fed.Monitor}' ({fed.GetType().Name}), which the validation does not report; it reports [{string.Join(", ", validation.Keys)}].");
+        var next = fed.Observe(state.OptimizerState, value);
+        var kept = new HashSet<object>(OptimizerStates.Tensors(next), ReferenceEqualityComparer.Instance);
+        foreach (var tensor in OptimizerStates.Tensors(state.OptimizerState))
+            if (!kept.Contains(tensor)) tensor.Dispose();
+        return state with { OptimizerState = next };
     }
 
     static IReadOnlyDictionary<string, double> Validate<TParams>(TrainState<TParams> state, Func<TParams, ModelState, IReadOnlyDictionary<string, double>>? validate, bool withEma)

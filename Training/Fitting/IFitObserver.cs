@@ -56,6 +56,12 @@ public sealed record StepEnd<TParams>(TrainState<TParams> State, int Epoch, int 
     /// null when the pipeline has no learning-rate schedule the fit can read.
     /// </summary>
     public double? LearningRate { get; init; }
+
+    /// <summary>
+    /// The learning rate this step's update applied, read from the state before the step (so, after a
+    /// <see cref="Functional.Optimizers.ReduceOnPlateau"/> drop, the reduced rate); null when the fit cannot read one.
+    /// </summary>
+    public double? AppliedLearningRate { get; init; }
 }
 
 /// <summary>The end of an epoch's steps.</summary>

@@ -1,13 +1,31 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Functional.Training;
 
-/// <summary>One line of a metrics log.</summary>
+/// <summary>
+/// One line of a metrics log, in camelCase JSON (<see cref="RunJson"/>):
+/// <c>{"step":12,"epoch":0,"phase":"train","metrics":{"loss":1.9},"seconds":3.2,"time":"2026-12-07T14:02:09.1+00:00","learningRate":0.001}</c>.
+/// The last three are absent from lines written before they existed, and when unknown.
+/// </summary>
 /// <param name="Step">The optimizer step (updates so far).</param>
 /// <param name="Epoch">The epoch, 0-based.</param>
 /// <param name="Phase">Where the numbers come from: <c>train</c>, <c>validation</c>...</param>
 /// <param name="Metrics">The values by name.</param>
-public sealed record MetricRecord(long Step, int Epoch, string Phase, IReadOnlyDictionary<string, double> Metrics);
+public sealed record MetricRecord(long Step, int Epoch, string Phase, IReadOnlyDictionary<string, double> Metrics)
+{
+    /// <summary>Wall time in seconds since the run first started (a resumed run continues from its log's last record), or null.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? Seconds { get; init; }
+
+    /// <summary>When the record was written, in UTC, or null.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DateTimeOffset? Time { get; init; }
+
+    /// <summary>The learning rate the step's update applied (<see cref="StepEnd{TParams}.AppliedLearningRate"/>), or null when unknown or not a training record.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? LearningRate { get; init; }
+}
 
 /// <summary>
 /// Every metric of a run as JSON lines (one object per line, appended and flushed as written, so the file can be
@@ -15,7 +33,7 @@ public sealed record MetricRecord(long Step, int Epoch, string Phase, IReadOnlyD
 /// </summary>
 public sealed class MetricsLog : IDisposable
 {
-    static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+    static readonly JsonSerializerOptions Json = RunJson.Options;
 
     readonly StreamWriter writer;
 
