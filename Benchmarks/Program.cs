@@ -24,7 +24,8 @@ public static class Program
     /// ranks against 1 process with 1 and 2 threads, for the MNIST MLP and the title model), <c>conv2d-layout</c>
     /// (<see cref="Conv2dLayout"/>), <c>batchnorm-race</c> (<see cref="BatchNormRace"/>), <c>transformer-race [--rounds N] ...</c>
     /// (<see cref="TransformerRace"/>: a transformer block against TorchSharp's <c>nn.TransformerEncoderLayer</c>),
-    /// <c>mpi-kill-resume [--runs N] ...</c> (<see cref="MpiKillResume"/>: 2-rank mnist runs with rank 0 killed and resumed under GC pressure; crashes and hangs counted).
+    /// <c>mpi-kill-resume [--runs N] ...</c> (<see cref="MpiKillResume"/>: 2-rank mnist runs with rank 0 killed and resumed under GC pressure; crashes and hangs counted),
+    /// <c>exact-race [--micro-shards M] ...</c> (<see cref="ExactReductionRace"/>: the world-size-invariant step against today's, in one process).
     /// </summary>
     public static int Main(string[] args)
     {
@@ -43,6 +44,7 @@ public static class Program
         if (args.FirstOrDefault() == "scaling") return DataParallelScaling.Run(args[1..]);
         if (args.FirstOrDefault() == "scaling-worker") return DataParallelScaling.Worker(args[1..]);
         if (args.FirstOrDefault() == "mpi-kill-resume") return MpiKillResume.Run(args[1..]);
+        if (args.FirstOrDefault() == "exact-race") return ExactReductionRace.Run(args[1..]);
         if (args.Contains("--side-by-side"))
         {
             SideBySide.Run();

@@ -32,6 +32,7 @@ namespace Functional.Distributed;
 /// over tokens of varying count per shard, or shards of unequal size, weight the ranks equally instead. Algebraically
 /// this is <see cref="Accumulate"/> with <c>K = R</c> over the shards, and with two ranks it is that bitwise (each sum is
 /// <c>a + b</c>); against one step on the global batch it agrees up to float rounding (sums taken in another order).
+/// For a result that is the same bits for any rank count, use <see cref="ExactDataParallel"/>.
 /// </para>
 /// </remarks>
 public static class DataParallel

@@ -44,6 +44,49 @@ public static class DataParallelFit
         FitOptions options,
         CancellationToken cancellation)
     {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        return Run(communicator, (current, batch, stop) => DataParallel.Exchange(communicator, model, optimizer, current, batch, stop), optimizer, state, shards, validate, options, cancellation);
+    }
+
+    /// <summary>
+    /// As <see cref="Run{TParams, TBatch}(Communicator, ModelLoss{TParams, TBatch}, IGradientTransformation, TrainState{TParams}, TrainingData{TBatch}, Func{TParams, ModelState, IReadOnlyDictionary{string, double}}?, FitOptions, CancellationToken)"/>
+    /// with <see cref="ExactDataParallel"/> steps, one per update: the result is the same bits for any rank count.
+    /// </summary>
+    /// <param name="communicator">The job.</param>
+    /// <param name="model">The model, whose loss is computed inside it.</param>
+    /// <param name="optimizer">The pipeline; it sees each update's mean gradient (for gradient accumulation give it several batches per update, <see cref="ExactShares.Data"/>, not an <see cref="Accumulate"/>).</param>
+    /// <param name="state">The common starting state; it stays the caller's.</param>
+    /// <param name="shares">This rank's shares of the updates (<see cref="ExactShares.Data"/>), the same count on every rank.</param>
+    /// <param name="validate">As for the other overload.</param>
+    /// <param name="options">As for the other overload.</param>
+    /// <param name="cancellation">As for the other overload.</param>
+    /// <returns>The final state (the same on every rank; the caller owns it), the history and why the fit ended.</returns>
+    public static FitResult<TParams> RunExact<TParams, TBatch>(
+        Communicator communicator,
+        ModelLoss<TParams, TBatch> model,
+        IGradientTransformation optimizer,
+        TrainState<TParams> state,
+        TrainingData<ExactShare<TBatch>> shares,
+        Func<TParams, ModelState, IReadOnlyDictionary<string, double>>? validate,
+        FitOptions options,
+        CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        return Run(communicator, (current, share, stop) => ExactDataParallel.Exchange(communicator, model, optimizer, current, share, stop), optimizer, state, shares, validate, options, cancellation);
+    }
+
+    static FitResult<TParams> Run<TParams, TBatch>(
+        Communicator communicator,
+        Func<TrainState<TParams>, TBatch, bool, (StepResult<TParams> Result, bool Stop)> exchange,
+        IGradientTransformation optimizer,
+        TrainState<TParams> state,
+        TrainingData<TBatch> shards,
+        Func<TParams, ModelState, IReadOnlyDictionary<string, double>>? validate,
+        FitOptions options,
+        CancellationToken cancellation)
+    {
         ArgumentNullException.ThrowIfNull(communicator);
         ArgumentNullException.ThrowIfNull(shards);
         ArgumentNullException.ThrowIfNull(options);
@@ -53,7 +96,7 @@ public static class DataParallelFit
         using var agreed = new CancellationTokenSource();
         TrainStep<TParams, TBatch> step = (current, batch) =>
         {
-            var (result, stop) = DataParallel.Exchange(communicator, model, optimizer, current, batch, local.IsCancellationRequested);
+            var (result, stop) = exchange(current, batch, local.IsCancellationRequested);
             if (stop) agreed.Cancel();
             return result;
         };

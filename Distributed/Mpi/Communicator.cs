@@ -100,6 +100,22 @@ public sealed class Communicator : IDisposable
         GC.KeepAlive(buffer);
     }
 
+    /// <summary>
+    /// Every rank's <paramref name="mine"/> (the same length on every rank), in rank order, into <paramref name="all"/>
+    /// (<c>MPI_Allgather</c> of bytes): rank <c>r</c>'s bytes land at <c>r · mine.Length</c>. The bytes are copied, never
+    /// combined, so what arrives is exactly what was sent.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="all"/> is not <see cref="Size"/> times as long as <paramref name="mine"/>, or is 2 GiB or more.</exception>
+    public unsafe void AllGather(ReadOnlySpan<byte> mine, Span<byte> all)
+    {
+        ThrowIfDisposed();
+        if ((long)mine.Length * Size != all.Length)
+            throw new ArgumentException($"An all-gather of {mine.Length} bytes from each of {Size} ranks needs {(long)mine.Length * Size} bytes to receive them, got {all.Length}.", nameof(all));
+        fixed (byte* send = mine)
+        fixed (byte* receive = all)
+            MpiLibrary.Check(MpiLibrary.MPI_Allgather((IntPtr)send, mine.Length, bytes, (IntPtr)receive, mine.Length, bytes, world), "MPI_Allgather", Rank);
+    }
+
     /// <summary>Overwrites <paramref name="buffer"/> on every rank with its value on <paramref name="root"/> (a plain CPU tensor of any dtype, the same size everywhere).</summary>
     public void Broadcast(torch.Tensor buffer, int root)
     {

@@ -53,6 +53,7 @@ internal static class MpiLibrary
     [DllImport(Name)] public static extern int MPI_Comm_size(IntPtr comm, out int size);
     [DllImport(Name)] public static extern int MPI_Comm_set_errhandler(IntPtr comm, IntPtr errhandler);
     [DllImport(Name)] public static extern int MPI_Allreduce(IntPtr sendBuffer, IntPtr receiveBuffer, int count, IntPtr datatype, IntPtr op, IntPtr comm);
+    [DllImport(Name)] public static extern int MPI_Allgather(IntPtr sendBuffer, int sendCount, IntPtr sendType, IntPtr receiveBuffer, int receiveCount, IntPtr receiveType, IntPtr comm);
     [DllImport(Name)] public static extern int MPI_Bcast(IntPtr buffer, int count, IntPtr datatype, int root, IntPtr comm);
     [DllImport(Name)] public static extern int MPI_Barrier(IntPtr comm);
     [DllImport(Name)] public static extern int MPI_Abort(IntPtr comm, int errorCode);
