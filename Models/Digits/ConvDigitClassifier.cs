@@ -24,7 +24,7 @@ public sealed record ConvDigitClassifier(
     /// <summary>The side of an image.</summary>
     public const int Side = 28;
 
-    static readonly Pool2dWindow Pool = Pool2dWindow.Of(2);
+    internal static readonly Pool2dWindow Pool = Pool2dWindow.Of(2);
 
     /// <summary>
     /// A freshly initialised classifier with <paramref name="channels"/> first feature maps (16 in the usual form), as
