@@ -1,6 +1,7 @@
 using FsCheck.Xunit;
 using Functional.Core;
 using Functional.Models.Digits;
+using Functional.Onnx;
 using TorchSharp;
 using static Functional.PropertyTests.Layers.LayerTesting;
 

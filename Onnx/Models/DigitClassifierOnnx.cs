@@ -1,8 +1,8 @@
 using Functional.Core;
-using Functional.Onnx;
+using Functional.Models.Digits;
 using TorchSharp;
 
-namespace Functional.Models.Digits;
+namespace Functional.Onnx;
 
 /// <summary>The ONNX export of <see cref="DigitClassifier"/> (inference: dropout is the identity), written from the layers' own exporters.</summary>
 public static class DigitClassifierOnnx
