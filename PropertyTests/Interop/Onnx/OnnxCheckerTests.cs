@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Functional.Core;
 using Functional.Models.Digits;
+using Functional.Models.Titles;
 using Functional.Onnx;
 using TorchSharp;
 using Xunit;
@@ -25,6 +26,9 @@ public sealed class OnnxCheckerTests
         };
         var conv = ConvDigitClassifier.Init(generator, 2, 0.2, Cpu);
         graphs["conv-digits"] = ConvDigitClassifierOnnx.Export(conv, ConvDigitClassifier.InitStats(conv));
+        var titles = TitleModel.Init(generator, 9, new TitleModelOptions(4, 3, 2, 5, 2, 6, 0, 20, 10), Cpu);
+        graphs["title-encoder"] = TitleModelOnnx.Encoder(titles);
+        graphs["title-decoder-step"] = TitleModelOnnx.DecoderStep(titles);
 
         var layers = new OnnxGraph("layers");
         var ids = layers.Input("ids", torch.ScalarType.Int64, -1, -1);

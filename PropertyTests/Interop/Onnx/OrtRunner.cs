@@ -5,7 +5,7 @@ using Xunit;
 
 namespace Functional.PropertyTests.Interop.Onnx;
 
-/// <summary>Runs an ONNX model in ONNX Runtime (one thread) on libtorch tensors (float32, int64 or Bool) and returns every float32 output by name.</summary>
+/// <summary>Runs an ONNX model in ONNX Runtime (one thread) on libtorch tensors (float32, int64 or Bool) and returns every output (the same types) by name.</summary>
 internal static class OrtRunner
 {
     public static Dictionary<string, torch.Tensor> Run(byte[] model, params (string Name, torch.Tensor Value)[] inputs)
@@ -14,12 +14,15 @@ internal static class OrtRunner
         using var session = new InferenceSession(model, options);
         var values = inputs.Select(input => Value(input.Name, input.Value)).ToList();
         using var results = session.Run(values);
-        return results.ToDictionary(r => r.Name, r =>
+        return results.ToDictionary(r => r.Name, r => r.Value switch
         {
-            var output = r.AsTensor<float>();
-            return torch.tensor(output.ToArray(), output.Dimensions.ToArray().Select(d => (long)d).ToArray());
+            Tensor<long> output => torch.tensor(output.ToArray(), output.Dimensions.ToArray().Select(d => (long)d).ToArray()),
+            Tensor<bool> output => torch.tensor(output.ToArray(), output.Dimensions.ToArray().Select(d => (long)d).ToArray()),
+            _ => Floats(r.AsTensor<float>()),
         });
     }
+
+    static torch.Tensor Floats(Tensor<float> output) => torch.tensor(output.ToArray(), output.Dimensions.ToArray().Select(d => (long)d).ToArray());
 
     static NamedOnnxValue Value(string name, torch.Tensor tensor)
     {
