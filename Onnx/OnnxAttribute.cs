@@ -14,6 +14,9 @@ public sealed record OnnxAttribute(string Name, object Value)
     /// <summary>An integers attribute.</summary>
     public static OnnxAttribute Of(string name, long[] values) => new(name, values);
 
+    /// <summary>A string attribute.</summary>
+    public static OnnxAttribute Of(string name, string value) => new(name, value);
+
     /// <summary>The AttributeProto message (field numbers and types of onnx.proto).</summary>
     internal ProtoWriter ToProto()
     {

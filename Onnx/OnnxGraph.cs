@@ -62,6 +62,43 @@ public sealed class OnnxGraph(string name)
         return name;
     }
 
+    /// <summary>
+    /// Adds a node of operator <paramref name="op"/> named <paramref name="name"/> with several outputs, named
+    /// <c>&lt;name&gt;/&lt;output&gt;</c> for each of <paramref name="outputs"/> (an empty string leaves that optional output
+    /// out); returns the output names in order (empty where left out).
+    /// </summary>
+    public string[] Node(string op, string name, IReadOnlyList<string> inputs, IReadOnlyList<string> outputs, params OnnxAttribute[] attributes)
+    {
+        Claim(name);
+        var node = new ProtoWriter();
+        foreach (var input in inputs) node.String(1, input);
+        var names = new string[outputs.Count];
+        for (var i = 0; i < outputs.Count; i++)
+        {
+            names[i] = outputs[i].Length == 0 ? "" : $"{name}/{outputs[i]}";
+            if (names[i].Length > 0) Claim(names[i]);
+            node.String(2, names[i]);
+        }
+        node.String(3, name).String(4, op);
+        foreach (var attribute in attributes) node.Message(5, attribute.ToProto());
+        nodes.Add(node);
+        return names;
+    }
+
+    /// <summary>Adds a float32 scalar initializer named <paramref name="name"/>; returns the name.</summary>
+    public string Scalar(string name, float value)
+    {
+        using var tensor = torch.tensor(value);
+        return Initializer(name, tensor);
+    }
+
+    /// <summary>Adds an int64 vector initializer named <paramref name="name"/> (axes, shapes); returns the name.</summary>
+    public string Int64s(string name, params long[] values)
+    {
+        using var tensor = torch.tensor(values);
+        return Initializer(name, tensor);
+    }
+
     /// <summary>The ModelProto bytes of the graph (IR version 8, the default ONNX domain at <paramref name="opset"/>).</summary>
     public byte[] ToModel(int opset = DefaultOpset)
     {

@@ -24,7 +24,8 @@ public sealed record ConvDigitClassifier(
     /// <summary>The side of an image.</summary>
     public const int Side = 28;
 
-    static readonly Pool2dWindow Pool = Pool2dWindow.Of(2);
+    /// <summary>The max-pool window after each block: 2×2, stride 2 (read by the ONNX export, so both use one window).</summary>
+    public static readonly Pool2dWindow Pool = Pool2dWindow.Of(2);
 
     /// <summary>
     /// A freshly initialised classifier with <paramref name="channels"/> first feature maps (16 in the usual form), as
