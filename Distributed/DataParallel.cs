@@ -70,20 +70,8 @@ public static class DataParallel
         var stop = false;
         var next = Memory.Scoped(() =>
         {
-            var named = new SortedDictionary<string, double>(StringComparer.Ordinal);
-            ModelState? returned = null;
-            var (loss, gradient) = Autodiff.ValueAndGrad(parameters =>
-            {
-                var output = model(parameters, shard, new StepContext(true, local, Capture.None) { State = state.ModelState });
-                foreach (var (name, value) in output.Metrics) named[name] = Number(name, value);
-                // Taken out of the differentiation's dispose scope, which ends before the step does.
-                returned = output.NextState?.Map(tensor => tensor.detach().MoveToOuterDisposeScope());
-                return output.Loss;
-            }, state.Parameters);
-            if (named.ContainsKey(TrainingSteps.LossName))
-                throw new ArgumentException($"The metric name '{TrainingSteps.LossName}' is reserved for the model's loss; rename the metric.");
+            var (loss, gradient, named, modelState) = ShardGradient<TParams>.Compute(model, state, shard, local);
             var values = torch.tensor(named.Values.ToArray(), dtype: torch.float64);
-            var modelState = TrainingSteps.NextModelState(state.ModelState, returned);
             var gradientLeaves = Tree.Leaves(gradient);
             var averagedState = modelState.Leaves().Where(IsFloatingPoint).ToArray();
             var reduced = GradientBuffer.AllReduceMean(communicator, [.. gradientLeaves, .. averagedState], [loss, values], stopRequested);
@@ -141,12 +129,5 @@ public static class DataParallel
         using var seeds = torch.randint(long.MaxValue, [communicator.Size], dtype: torch.int64, device: device, generator: shared);
         using var mine = seeds[communicator.Rank];
         return new torch.Generator(unchecked((ulong)mine.item<long>()), device);
-    }
-
-    static double Number(string name, torch.Tensor value)
-    {
-        if (value.numel() != 1) throw new ArgumentException($"The model's '{name}' must be a single number, got {Shapes.Describe(value)}.");
-        using var number = value.detach().to(torch.float64);
-        return number.item<double>();
     }
 }

@@ -109,29 +109,10 @@ public static class ExactDataParallel
     // One micro-shard's gradient, next model state (floating-point leaves in the part) and numbers, alone.
     static (MicroShardExchange.Part Part, string[] Names, ModelState NextState) Micro<TParams, TBatch>(ModelLoss<TParams, TBatch> model, TrainState<TParams> state, TBatch batch, torch.Generator generator)
     {
-        var named = new SortedDictionary<string, double>(StringComparer.Ordinal);
-        ModelState? returned = null;
-        var (loss, gradient) = Autodiff.ValueAndGrad(parameters =>
-        {
-            var output = model(parameters, batch, new StepContext(true, generator, Capture.None) { State = state.ModelState });
-            foreach (var (name, value) in output.Metrics) named[name] = Number(name, value);
-            // Taken out of the differentiation's dispose scope, which ends before the step does.
-            returned = output.NextState?.Map(tensor => tensor.detach().MoveToOuterDisposeScope());
-            return output.Loss;
-        }, state.Parameters);
-        if (named.ContainsKey(TrainingSteps.LossName))
-            throw new ArgumentException($"The metric name '{TrainingSteps.LossName}' is reserved for the model's loss; rename the metric.");
-        var modelState = TrainingSteps.NextModelState(state.ModelState, returned);
+        var (loss, gradient, named, modelState) = ShardGradient<TParams>.Compute(model, state, batch, generator);
         var tensors = Tree.Leaves(gradient).Concat(modelState.Leaves().Where(leaf => leaf.is_floating_point())).ToArray();
-        var numbers = new List<double> { Number(TrainingSteps.LossName, loss) };
+        var numbers = new List<double> { ShardGradient<TParams>.Number(TrainingSteps.LossName, loss) };
         numbers.AddRange(named.Values);
         return (new MicroShardExchange.Part(tensors, numbers), named.Keys.ToArray(), modelState);
-    }
-
-    static double Number(string name, torch.Tensor value)
-    {
-        if (value.numel() != 1) throw new ArgumentException($"The model's '{name}' must be a single number, got {Shapes.Describe(value)}.");
-        using var number = value.detach().to(torch.float64);
-        return number.item<double>();
     }
 }
