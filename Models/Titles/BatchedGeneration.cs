@@ -23,7 +23,7 @@ public static class BatchedGeneration
     /// the stream. <paramref name="progress"/> (optional) hears the number of articles done after each batch.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The batch is below 1 or the options are out of range.</exception>
-    public static IEnumerable<StreamedTitle> Generate(TrainedTitleModel model, IEnumerable<string> texts, BeamSearchOptions options, int articlesPerBatch, IProgress<int>? progress)
+    public static IEnumerable<StreamedTitle> Generate(ITitleModel model, IEnumerable<string> texts, BeamSearchOptions options, int articlesPerBatch, IProgress<int>? progress)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(texts);
@@ -32,7 +32,7 @@ public static class BatchedGeneration
         return Stream(model, texts, options, articlesPerBatch, progress);
     }
 
-    static IEnumerable<StreamedTitle> Stream(TrainedTitleModel model, IEnumerable<string> texts, BeamSearchOptions options, int articlesPerBatch, IProgress<int>? progress)
+    static IEnumerable<StreamedTitle> Stream(ITitleModel model, IEnumerable<string> texts, BeamSearchOptions options, int articlesPerBatch, IProgress<int>? progress)
     {
         var done = 0;
         foreach (var batch in texts.Chunk(articlesPerBatch))
@@ -43,7 +43,7 @@ public static class BatchedGeneration
                 catch (ArgumentException error) { return (Ids: Array.Empty<int>(), Problem: error.Message); }
             }).ToArray();
             var valid = encoded.Where(e => e.Problem is null).Select(e => e.Ids.Take(model.Options.MaxArticleLength).ToArray()).ToArray();
-            var decoded = valid.Length == 0 ? [] : BeamSearch.DecodeMany(model.Parameters, valid, options);
+            var decoded = valid.Length == 0 ? [] : model.DecodeMany(valid, options);
             var results = new StreamedTitle[batch.Length];
             for (int i = 0, next = 0; i < batch.Length; i++)
             {
