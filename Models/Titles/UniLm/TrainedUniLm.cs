@@ -15,14 +15,8 @@ public sealed record TrainedUniLm(UniLmParams Parameters, CharacterVocabulary Vo
     const string ParametersFile = "model.safetensors";
     const string VocabularyFile = "vocabulary.txt";
 
-    /// <summary>Beam search on the KV cache (<see cref="UniLmStepper"/>) through <see cref="BeamSearch"/>'s own search.</summary>
-    public DecodedTitle[] DecodeMany(IReadOnlyList<int[]> articles, BeamSearchOptions options)
-    {
-        options.Validate();
-        using var scope = torch.NewDisposeScope();
-        using var stepper = new UniLmStepper(Parameters, articles);
-        return BeamSearch.Search(stepper, articles, Parameters.Embedding.Weight.shape[0], options);
-    }
+    /// <summary>Beam search on the KV cache (<see cref="UniLmDecoding.DecodeMany"/>).</summary>
+    public DecodedTitle[] DecodeMany(IReadOnlyList<int[]> articles, BeamSearchOptions options) => UniLmDecoding.DecodeMany(Parameters, articles, options);
 
     /// <summary>Greedy decoding: beam search of width 1, which is greedy decoding exactly.</summary>
     public DecodedTitle[] DecodeGreedy(IReadOnlyList<int[]> articles, GreedyOptions options) =>

@@ -33,7 +33,15 @@ public static class UniLmForward
     /// blocks' own is drawn from <paramref name="generator"/>. Pure.
     /// </summary>
     public static torch.Tensor Probabilities(UniLmParams parameters, torch.Tensor article, torch.Tensor input, bool training, double dropout, torch.Generator generator) =>
-        Memory.Scoped(() =>
+        Memory.Scoped(() => Full(parameters, article, input, training, dropout, generator).Probabilities);
+
+    /// <summary>The copy attention [batch, titleLength, articleLength] of <see cref="Probabilities"/> (evaluation mode). Pure.</summary>
+    public static torch.Tensor CopyWeights(UniLmParams parameters, torch.Tensor article, torch.Tensor input) =>
+        Memory.Scoped(() => Full(parameters, article, input, false, 0, Unused).Weights);
+
+    static readonly torch.Generator Unused = new(0);
+
+    static (torch.Tensor Probabilities, torch.Tensor Weights) Full(UniLmParams parameters, torch.Tensor article, torch.Tensor input, bool training, double dropout, torch.Generator generator)
         {
             var articleMask = article.ne(TitleEncoder.PaddingId);
             var titleMask = input.ne(TitleEncoder.PaddingId);
@@ -44,8 +52,8 @@ public static class UniLmForward
             if (dropout > 0) x = Dropout.Apply(x, dropout, training, generator);
             var output = TransformerStack.Apply(parameters.Stack, new MaskedSequence(x, mask), UniLmMask.Allowed(articleMask, titleMask), UniLmMask.Positions(articleMask, titleMask), training, generator).Values;
             var prepared = Article(parameters, output.narrow(1, 0, articleLength), articleMask, article);
-            return Mixture(parameters, prepared, output.narrow(1, articleLength, input.shape[1])).Probabilities;
-        });
+            return Mixture(parameters, prepared, output.narrow(1, articleLength, input.shape[1]));
+        }
 
     /// <summary>Character plus segment embeddings [..., width] of <paramref name="ids"/> and <paramref name="segments"/> (0 article, 1 title).</summary>
     internal static torch.Tensor Embed(UniLmParams parameters, torch.Tensor ids, torch.Tensor segments) =>

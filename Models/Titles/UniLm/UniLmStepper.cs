@@ -12,8 +12,10 @@ namespace Functional.Models.Titles.UniLm;
 /// only the new character of every hypothesis at its absolute position (the row's article length + step), attending to
 /// the cached article and title slots; the cache is reordered by parent with <see cref="TransformerStackCache.Select"/>.
 /// Equals <see cref="UniLmForward.Probabilities"/> on the whole prefix at every step, up to float rounding.
+/// Each call names, for every new row, the row of the previous call it extends (<c>parents</c>), the character it
+/// appends (<c>tokens</c>) and its article (<c>articles</c>); the first call has one row per article (the start).
 /// </summary>
-sealed class UniLmStepper : ITitleStepper
+public sealed class UniLmStepper : ITitleStepper
 {
     static readonly torch.Generator Unused = new(0);
     readonly UniLmParams parameters;
@@ -49,7 +51,19 @@ sealed class UniLmStepper : ITitleStepper
         articleLengths = UniLmMask.ArticleLengths(mask);
     }
 
-    public TitleStep Next(long[] parents, int[] tokens, int[] articleOfRow)
+    /// <summary>
+    /// The next character's log-probabilities [rows, vocabulary] (in the caller's dispose scope) and, per row, the
+    /// article position an Unknown written now is copied from (-1: none); rows = parents.Length. Evaluation mode.
+    /// </summary>
+    public (torch.Tensor LogProbabilities, long[] UnknownSources) Step(long[] parents, int[] tokens, int[] articleOfRow)
+    {
+        var next = Next(parents, tokens, articleOfRow);
+        return (next.LogProbabilities, next.UnknownSources);
+    }
+
+    TitleStep ITitleStepper.Next(long[] parents, int[] tokens, int[] articleOfRow) => Next(parents, tokens, articleOfRow);
+
+    TitleStep Next(long[] parents, int[] tokens, int[] articleOfRow)
     {
         using var scope = torch.NewDisposeScope();
         using var noGradient = torch.no_grad();
@@ -98,6 +112,7 @@ sealed class UniLmStepper : ITitleStepper
         foreach (var tensor in new[] { article.Memory, article.Mask, article.Ids, article.Prior }) tensor.Dispose();
     }
 
+    /// <summary>Releases the cache of the last step and the rows' articles (what the constructor made belongs to its caller's scope).</summary>
     public void Dispose()
     {
         if (cache is not null) Release(cache);
