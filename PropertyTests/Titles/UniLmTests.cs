@@ -118,8 +118,20 @@ public sealed class UniLmTests
             var weights = UniLmForward.CopyWeights(parameters, article, Padded(prefixes));
             var expectedSources = weights[.., -1].masked_fill(article.ne(unknown), Scalars.MinusOne).max(1);
             var most = expectedSources.values.data<double>().ToArray();
-            var at = expectedSources.indexes.data<long>().ToArray();
-            Assert.Equal(most.Select((m, i) => m < 0 ? -1 : at[i]).ToArray(), sources);
+            var last = weights[.., -1];
+            for (var row = 0; row < sources.Length; row++)
+            {
+                var ids = articles[rowArticles[row]];
+                if (most[row] < 0)
+                {
+                    Assert.Equal(-1, sources[row]);
+                    continue;
+                }
+                // The most attended Unknown, or one tied with it to float rounding (the two passes pad differently).
+                Assert.True(sources[row] >= 0 && ids[sources[row]] == CharacterVocabulary.Unknown, $"step {step}, row {row}: source {sources[row]} is not an Unknown of the article");
+                var weight = last[row, sources[row]].item<double>();
+                Assert.True(weight >= most[row] - 1e-9, $"step {step}, row {row}: source {sources[row]} has weight {weight:R}, the most attended Unknown {expectedSources.indexes[row].item<long>()} has {most[row]:R}");
+            }
             // The next hypotheses: random parents among this step's rows, random characters.
             var next = random.Next(1, 7);
             parents = Enumerable.Range(0, next).Select(_ => (long)random.Next(prefixes.Length)).ToArray();
@@ -129,6 +141,10 @@ public sealed class UniLmTests
             rowArticles = parents.Select(p => oldArticles[p]).ToArray();
         }
     }
+
+    /// <summary>Seed 43 once failed the exact comparison of Unknown sources (1 against 3 in row 0): kept as a case.</summary>
+    [Fact]
+    public void The_cached_step_equals_the_full_pass_for_seed_43() => The_cached_step_equals_the_full_pass_at_every_step(43);
 
     /// <summary>
     /// Beam search on the KV cache finds what re-running the whole model on every beam's prefix finds: the same ids,
