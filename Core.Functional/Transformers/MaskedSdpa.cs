@@ -13,7 +13,8 @@ public static class MaskedSdpa
     /// softmax(q·kᵀ/√d, over the keys <paramref name="allowed"/> lets each query see)·v: [batch, heads, queries, dv]. A
     /// query that may see no key gives zeros with zero gradient, never NaN. Without dropout (evaluation or rate 0) this
     /// is one fused call; dropout on the attention weights (training, rate above 0) draws its mask from
-    /// <paramref name="generator"/> with <see cref="Dropout.Apply"/>, so the weights are computed explicitly.
+    /// <paramref name="generator"/> (one float32 <c>rand</c> of the weights' shape, as <see cref="Dropout.Apply"/>), so the
+    /// weights are computed explicitly.
     /// </summary>
     /// <remarks>
     /// The caller must make the hidden keys and values finite (zero them): libtorch adds −∞ to hidden scores, and
@@ -25,22 +26,30 @@ public static class MaskedSdpa
     {
         using var scope = NewDisposeScope();
         var blind = allowed.any(-1).logical_not();                    // [batch, queries]
+        var anyBlind = blind.any().item<bool>();
+        // Usually every query sees a key: then the mask is used as it is and nothing is filled afterwards.
+        var safe = anyBlind ? allowed.logical_or(blind.unsqueeze(-1)) : allowed;
         Tensor output;
         if (training && dropout > 0)
         {
-            using var scale = Math.Sqrt(q.shape[^1]).ToScalar();
-            var scores = q.matmul(k.transpose(-2, -1)).div(scale);
-            var weights = Masks.Softmax(scores, allowed.unsqueeze(1), -1);
-            output = Dropout.Apply(weights, dropout, training, generator).matmul(v);
+            // Written out, because the fused kernel's dropout draws from torch's global generator. Hidden scores are −∞
+            // (every row has a visible one), so their weight is exactly 0 and so is their gradient. The dropout mask is
+            // one float32 rand of the weights' shape from the generator (kept where the draw is at least the rate); the
+            // 1/(1 − rate) scale is applied to the (smaller) weighted sum.
+            using var inverseScale = (1 / Math.Sqrt(q.shape[^1])).ToScalar();
+            using var minusInfinity = double.NegativeInfinity.ToScalar();
+            using var rate = dropout.ToScalar();
+            using var keptScale = (1 / (1 - dropout)).ToScalar();
+            var scores = q.mul(inverseScale).matmul(k.transpose(-2, -1)).masked_fill(safe.logical_not().unsqueeze(1), minusInfinity);
+            var weights = scores.softmax(-1);
+            var dropped = rand(weights.shape, dtype: float32, device: weights.device, generator: generator).lt(rate);
+            output = weights.masked_fill(dropped, Scalars.Zero).matmul(v).mul(keptScale);
         }
         else
         {
-            // Usually every query sees a key: then the mask goes to the kernel as it is and nothing is filled afterwards.
-            if (!blind.any().item<bool>())
-                return nn.functional.scaled_dot_product_attention(q, k, v, allowed.unsqueeze(1)).MoveToOuterDisposeScope();
-            var safe = allowed.logical_or(blind.unsqueeze(-1));
             output = nn.functional.scaled_dot_product_attention(q, k, v, safe.unsqueeze(1));
         }
+        if (!anyBlind) return output.MoveToOuterDisposeScope();
         return output.masked_fill(blind.unsqueeze(1).unsqueeze(-1), Scalars.Zero).MoveToOuterDisposeScope();
     }
 }
