@@ -58,6 +58,7 @@ public sealed class TitleCommands : ICommandFamily
         var d = Defaults;
         var m = d.Model;
         var data = Data();
+        var kind = Flags.Choice("--model", TitleModelKinds.Lstm, "the kind of model: lstm (seq2seq with copying) or unilm (a transformer over \"article [SEP] title\" with copying; --embedding is its width, --decoder-layers its blocks, --output-hidden its feed-forward width)", [.. TitleModelKinds.All]);
         var output = Flags.Folder("--out", d.OutDirectory, "receives the model, checkpoints, metrics.jsonl and loss.png; a run there is resumed");
         var minutes = Flags.Minutes(d.Minutes, "wall-time budget of this run, final evaluation included");
         var epochs = Flags.Count("--epochs", d.Epochs, "passes over the training pairs (planned for the learning-rate schedule)");
@@ -88,7 +89,7 @@ public sealed class TitleCommands : ICommandFamily
         var corpus = new CorpusFlags();
         var command = new Command("train", "train the seq2seq title model (resumes a run in --out; keeps the best model by validation ROUGE-L)")
         {
-            data, output, minutes, epochs, batch, learningRate, warmup, clip, minCount, validationSubset, seed, threads, ema, workers,
+            data, kind, output, minutes, epochs, batch, learningRate, warmup, clip, minCount, validationSubset, seed, threads, ema, workers,
             labelSmoothing, embedding, encoderHidden, encoderLayers, decoderHidden, decoderLayers, outputHidden, dropout, maxArticle, maxTitle,
             checkpointEvery, restart, tensorBoard, device,
         };
@@ -99,7 +100,7 @@ public sealed class TitleCommands : ICommandFamily
             var model = new TitleModelOptions(
                 parsed.GetValue(embedding), parsed.GetValue(encoderHidden), parsed.GetValue(encoderLayers), parsed.GetValue(decoderHidden),
                 parsed.GetValue(decoderLayers), parsed.GetValue(outputHidden), parsed.GetValue(dropout), parsed.GetValue(maxArticle),
-                parsed.GetValue(maxTitle)).Validate();
+                parsed.GetValue(maxTitle)) { Kind = parsed.GetValue(kind)! }.Validate();
             var options = new TitleTrainingOptions(
                 parsed.GetValue(data)!, parsed.GetValue(output)!, model, parsed.GetValue(minCount), parsed.GetValue(epochs), parsed.GetValue(batch),
                 parsed.GetValue(learningRate), parsed.GetValue(warmup), parsed.GetValue(clip), parsed.GetValue(minutes),
@@ -149,7 +150,7 @@ public sealed class TitleCommands : ICommandFamily
         command.SetAction(parsed =>
         {
             var beam = decoding.Beam(parsed);
-            var trained = TrainedTitleModel.Load(parsed.GetValue(model)!, Devices.Parse(parsed.GetValue(device)!));
+            var trained = TitleModelFolder.Load(parsed.GetValue(model)!, Devices.Parse(parsed.GetValue(device)!));
             if (parsed.GetValue(text) is { } article)
             {
                 WarnIfNothingKnown(context, trained, article, "");
@@ -221,7 +222,7 @@ public sealed class TitleCommands : ICommandFamily
         });
         command.SetAction(parsed =>
         {
-            var trained = TrainedTitleModel.Load(parsed.GetValue(model)!, Devices.Parse(parsed.GetValue(device)!));
+            var trained = TitleModelFolder.Load(parsed.GetValue(model)!, Devices.Parse(parsed.GetValue(device)!));
             var beam = parsed.GetValue(width);
             var evaluation = e with
             {
@@ -339,14 +340,14 @@ public sealed class TitleCommands : ICommandFamily
     /// Warns when no character of <paramref name="article"/> is in the model's vocabulary (emoji, another script, text
     /// in another encoding): the model reads only unknown-character ids, so its title says nothing about the text.
     /// </summary>
-    static void WarnIfNothingKnown(CommandContext context, TrainedTitleModel model, string article, string where)
+    static void WarnIfNothingKnown(CommandContext context, ITitleModel model, string article, string where)
     {
         var ids = model.Vocabulary.Encode(article.Trim());
         if (ids.Length > 0 && ids.All(id => id == CharacterVocabulary.Unknown))
             context.Error.WriteLine($"{where}warning: none of the article's {ids.Length} characters is in the model's vocabulary (emoji, another script or encoding?); its title is not based on its text.");
     }
 
-    static void Print(CommandContext context, GeneratedTitle title, TrainedTitleModel model, string where = "")
+    static void Print(CommandContext context, GeneratedTitle title, ITitleModel model, string where = "")
     {
         context.Output.WriteLine(title.Title);
         if (title.UsedCharacters < title.ArticleCharacters)

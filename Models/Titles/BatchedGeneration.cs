@@ -36,7 +36,7 @@ public static class BatchedGeneration
     /// the stream. <paramref name="progress"/> (optional) hears the number of articles done after each batch.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The batch is below 1, its beams (batch x width) above <see cref="MaxBeamsPerStep"/>, or the options are out of range.</exception>
-    public static IEnumerable<StreamedTitle> Generate(TrainedTitleModel model, IEnumerable<string> texts, BeamSearchOptions options, int articlesPerBatch, IProgress<int>? progress)
+    public static IEnumerable<StreamedTitle> Generate(ITitleModel model, IEnumerable<string> texts, BeamSearchOptions options, int articlesPerBatch, IProgress<int>? progress)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(texts);
@@ -47,7 +47,7 @@ public static class BatchedGeneration
         return Stream(model, texts, options, articlesPerBatch, progress);
     }
 
-    static IEnumerable<StreamedTitle> Stream(TrainedTitleModel model, IEnumerable<string> texts, BeamSearchOptions options, int articlesPerBatch, IProgress<int>? progress)
+    static IEnumerable<StreamedTitle> Stream(ITitleModel model, IEnumerable<string> texts, BeamSearchOptions options, int articlesPerBatch, IProgress<int>? progress)
     {
         var done = 0;
         foreach (var batch in texts.Chunk(articlesPerBatch))
@@ -59,7 +59,7 @@ public static class BatchedGeneration
                 catch (ArgumentException error) { return (Ids: Array.Empty<int>(), Length: 0, Problem: error.Message); }
             }).ToArray();
             var valid = encoded.Where(e => e.Problem is null).Select(e => e.Ids).ToArray();
-            var decoded = valid.Length == 0 ? [] : BeamSearch.DecodeMany(model.Parameters, valid, options);
+            var decoded = valid.Length == 0 ? [] : model.DecodeMany(valid, options);
             var results = new StreamedTitle[batch.Length];
             for (int i = 0, next = 0; i < batch.Length; i++)
             {

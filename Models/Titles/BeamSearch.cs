@@ -49,6 +49,13 @@ public static class BeamSearch
         return Run(stepper, articles.Count, options, allowed);
     }
 
+    /// <summary>
+    /// The search of <see cref="DecodeMany"/> over any model's <paramref name="stepper"/> (made for
+    /// <paramref name="articles"/>, one row per article) with <paramref name="vocabulary"/> ids.
+    /// </summary>
+    internal static DecodedTitle[] Search(ITitleStepper stepper, IReadOnlyList<int[]> articles, long vocabulary, BeamSearchOptions options) =>
+        Run(stepper, articles.Count, options, options.ArticleCharactersOnly ? ArticleCharacters(articles, vocabulary) : null);
+
     /// <summary>Per article, the ids a title may use: each real character of the article and the end token.</summary>
     static HashSet<int>[] ArticleCharacters(IReadOnlyList<int[]> articles, long vocabulary) =>
         articles.Select(article => article.Where(id => id > CharacterVocabulary.End && id < vocabulary).Append(CharacterVocabulary.End).ToHashSet()).ToArray();

@@ -35,7 +35,7 @@ public static class TitleEvaluation
     /// <param name="pairs">The pairs whose contents are decoded.</param>
     /// <param name="options">How titles are decoded.</param>
     /// <param name="progress">Told the article count, then each decoded batch; null reports nothing.</param>
-    public static IReadOnlyList<string> Titles(TrainedTitleModel model, IReadOnlyList<TitlePair> pairs, TitleEvaluationOptions options, ITaskProgress? progress = null)
+    public static IReadOnlyList<string> Titles(ITitleModel model, IReadOnlyList<TitlePair> pairs, TitleEvaluationOptions options, ITaskProgress? progress = null)
     {
         var articles = pairs.Select(p => model.Vocabulary.Encode(p.Content).Take(model.Options.MaxArticleLength).ToArray()).ToArray();
         progress?.Start(string.Create(CultureInfo.InvariantCulture, $"Decoding {articles.Length} titles ({(options.BeamWidth > 0 ? $"beam {options.BeamWidth}" : "greedy")})"), articles.Length);
@@ -52,12 +52,12 @@ public static class TitleEvaluation
                 var beam = new BeamSearchOptions(options.BeamWidth, options.MinLength, options.MaxLength, options.NormalizeByLength)
                     { ArticleCharactersOnly = options.ArticleCharactersOnly, NoRepeatNgram = options.NoRepeatNgram };
                 return articles.Chunk(Math.Max(1, options.GreedyBatch / options.BeamWidth))
-                    .SelectMany(chunk => Reported(chunk, c => BeamSearch.DecodeMany(model.Parameters, c, beam)))
+                    .SelectMany(chunk => Reported(chunk, c => model.DecodeMany(c, beam)))
                     .Select((decoded, i) => TitleGenerator.Text(model, decoded, pairs[i].Content)).ToArray();
             }
             var greedy = new GreedyOptions(options.MinLength, options.MaxLength) { NoRepeatNgram = options.NoRepeatNgram };
             return articles.Chunk(Math.Max(1, options.GreedyBatch))
-                .SelectMany(chunk => Reported(chunk, c => GreedyDecoding.Decode(model.Parameters, c, greedy)))
+                .SelectMany(chunk => Reported(chunk, c => model.DecodeGreedy(c, greedy)))
                 .Select((decoded, i) => TitleGenerator.Text(model, decoded, pairs[i].Content)).ToArray();
         }
         finally
@@ -71,7 +71,7 @@ public static class TitleEvaluation
     /// <param name="pairs">The pairs to score on.</param>
     /// <param name="options">How titles are decoded.</param>
     /// <param name="progress">Told how the decoding goes (<see cref="Titles"/>); null reports nothing.</param>
-    public static RougeScores Score(TrainedTitleModel model, IReadOnlyList<TitlePair> pairs, TitleEvaluationOptions options, ITaskProgress? progress = null) =>
+    public static RougeScores Score(ITitleModel model, IReadOnlyList<TitlePair> pairs, TitleEvaluationOptions options, ITaskProgress? progress = null) =>
         Rouge.Mean(Titles(model, pairs, options, progress).Zip(pairs, (candidate, pair) => (candidate, pair.Title)));
 
     /// <summary>The same scores for the lead baseline (the first <paramref name="lead"/> characters of each article).</summary>

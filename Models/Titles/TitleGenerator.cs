@@ -20,10 +20,10 @@ public static class TitleGenerator
     /// <see cref="TitleModelOptions.MaxArticleLength"/> characters (see <see cref="GeneratedTitle.UsedCharacters"/>).
     /// </summary>
     /// <exception cref="ArgumentException">The text is empty or white space only.</exception>
-    public static GeneratedTitle Generate(TrainedTitleModel model, string text, BeamSearchOptions options)
+    public static GeneratedTitle Generate(ITitleModel model, string text, BeamSearchOptions options)
     {
         var ids = EncodeArticle(model, text);
-        var decoded = BeamSearch.Decode(model.Parameters, ids.Take(model.Options.MaxArticleLength).ToArray(), options);
+        var decoded = model.DecodeMany([ids.Take(model.Options.MaxArticleLength).ToArray()], options)[0];
         return new GeneratedTitle(Text(model, decoded, text), decoded, ids.Length, Math.Min(ids.Length, model.Options.MaxArticleLength));
     }
 
@@ -32,19 +32,19 @@ public static class TitleGenerator
     /// Unknown it copied reads as the article's character at its source (<see cref="DecodedTitle.UnknownSources"/>,
     /// positions in <see cref="ReadCharacters"/>), any other Unknown as '□'.
     /// </summary>
-    public static string Text(TrainedTitleModel model, DecodedTitle title, string article) =>
+    public static string Text(ITitleModel model, DecodedTitle title, string article) =>
         model.Vocabulary.Decode(title.Ids, title.UnknownSources, ReadCharacters(model, article));
 
     /// <summary>
     /// The characters of <paramref name="article"/> the model reads, aligned with its ids: <see cref="Characters.Of"/>
     /// (white space dropped), cut to <see cref="TitleModelOptions.MaxArticleLength"/> as the ids are.
     /// </summary>
-    public static string[] ReadCharacters(TrainedTitleModel model, string article) =>
+    public static string[] ReadCharacters(ITitleModel model, string article) =>
         Characters.Of(article).Take(model.Options.MaxArticleLength).ToArray();
 
     /// <summary>The article's ids under the model's vocabulary, uncut.</summary>
     /// <exception cref="ArgumentException">The text is null, empty or white space only.</exception>
-    public static int[] EncodeArticle(TrainedTitleModel model, string text)
+    public static int[] EncodeArticle(ITitleModel model, string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         var ids = model.Vocabulary.Encode(text);

@@ -24,6 +24,14 @@ public sealed record TitleModelOptions(
     /// </summary>
     public static TitleModelOptions Default { get; } = new(128, 128, 1, 128, 1, 128, 0.2, 100, 40);
 
+    /// <summary>
+    /// The kind of model (<see cref="TitleModelKinds"/>): <c>lstm</c> (the default, and what a file without a kind is) or
+    /// <c>unilm</c>, which reads the sizes as: width <see cref="EmbeddingSize"/>, <see cref="DecoderLayers"/> transformer
+    /// blocks with feed-forward width <see cref="OutputHidden"/> and <c>max(1, width / 64)</c> heads (the encoder sizes
+    /// and <see cref="DecoderHidden"/> are unused).
+    /// </summary>
+    public string Kind { get; init; } = TitleModelKinds.Lstm;
+
     /// <summary>Throws unless every size is positive and the dropout rate is in [0, 1).</summary>
     /// <exception cref="ArgumentOutOfRangeException">A field is out of range; the message names it.</exception>
     public TitleModelOptions Validate()
@@ -32,6 +40,7 @@ public sealed record TitleModelOptions(
                      (nameof(DecoderHidden), DecoderHidden), (nameof(DecoderLayers), DecoderLayers), (nameof(OutputHidden), OutputHidden),
                      (nameof(MaxArticleLength), MaxArticleLength), (nameof(MaxTitleLength), MaxTitleLength) })
             if (value < 1) throw new ArgumentOutOfRangeException(name, value, $"{name} must be at least 1.");
+        if (!TitleModelKinds.All.Contains(Kind)) throw new ArgumentOutOfRangeException(nameof(Kind), Kind, $"Kind must be one of {string.Join(", ", TitleModelKinds.All)}.");
         if (Dropout is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(Dropout), Dropout, "Dropout must be in [0, 1).");
         return this;
     }

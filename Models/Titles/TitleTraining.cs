@@ -7,6 +7,7 @@ using TorchSharp;
 using Functional.Models.Evaluation;
 using Functional.Models.Text;
 using Functional.Training;
+using Functional.Models.Titles.UniLm;
 
 namespace Functional.Models.Titles;
 
@@ -15,7 +16,7 @@ namespace Functional.Models.Titles;
 /// <param name="Fit">The fit's history and why it ended (its final state is released).</param>
 /// <param name="Validation">Greedy ROUGE of <paramref name="Model"/> on all validation pairs.</param>
 /// <param name="Lead">The lead baseline's ROUGE on the same pairs.</param>
-public sealed record TitleTrainingResult(TrainedTitleModel Model, IReadOnlyList<EpochReport> Fit, RougeScores Validation, RougeScores Lead);
+public sealed record TitleTrainingResult(ITitleModel Model, IReadOnlyList<EpochReport> Fit, RougeScores Validation, RougeScores Lead);
 
 /// <summary>
 /// Trains the title model with the fit loop: the copy prior initialised from the training pairs' character
@@ -49,7 +50,25 @@ public static class TitleTraining
     /// over each shard's title characters, so ranks count equally rather than by their character counts. Null: one process.
     /// </param>
     /// <exception cref="FileNotFoundException">The data is missing (the message says where it comes from).</exception>
-    public static TitleTrainingResult Run(TitleTrainingOptions options, TextWriter output, IReadOnlyList<IFitObserver> observers, CancellationToken cancellation, ITaskProgress? progress = null, Communicator? communicator = null)
+    public static TitleTrainingResult Run(TitleTrainingOptions options, TextWriter output, IReadOnlyList<IFitObserver> observers, CancellationToken cancellation, ITaskProgress? progress = null, Communicator? communicator = null) =>
+        options.Model.Kind == TitleModelKinds.UniLm
+            ? Run(options, output, observers, cancellation, progress, communicator, new Network<UniLmParams>(
+                (generator, vocabulary, device) => UniLmModel.Init(generator, vocabulary, options.Model, device), p => p.CopyPrior, (p, prior) => p with { CopyPrior = prior },
+                UniLmLoss.Of(options.Model, options.LabelSmoothing), (p, vocabulary) => new TrainedUniLm(p, vocabulary, options.Model)))
+            : Run(options, output, observers, cancellation, progress, communicator, new Network<TitleModelParams>(
+                (generator, vocabulary, device) => TitleModel.Init(generator, vocabulary, options.Model, device), p => p.CopyPrior, (p, prior) => p with { CopyPrior = prior },
+                TitleModelLoss.Of(options.Model, options.LabelSmoothing), (p, vocabulary) => new TrainedTitleModel(p, vocabulary, options.Model)));
+
+    /// <summary>What differs between the kinds of model in a run: fresh parameters, their copy prior, the loss, and the trained model around parameters.</summary>
+    sealed record Network<TParams>(
+        Func<torch.Generator, int, torch.Device, TParams> Init, Func<TParams, CopyPriorParams> CopyPrior, Func<TParams, CopyPriorParams, TParams> WithCopyPrior,
+        ModelLoss<TParams, TitleBatch> Loss, Func<TParams, CharacterVocabulary, ITitleModel> Trained);
+
+    /// <summary>The file recording the kind of model a run folder trains (a resumed run must train the same kind).</summary>
+    const string KindFile = "model-kind.txt";
+
+    static TitleTrainingResult Run<TParams>(TitleTrainingOptions options, TextWriter output, IReadOnlyList<IFitObserver> observers, CancellationToken cancellation, ITaskProgress? progress, Communicator? communicator, Network<TParams> network)
+        where TParams : notnull
     {
         var root = communicator is null || communicator.IsRoot;
         if (!root) (output, observers, progress) = (TextWriter.Null, [], null);
@@ -67,6 +86,10 @@ public static class TitleTraining
         if (options.Restart && root) File.Delete(bestPath);
         if (communicator is not null) RankCount.CheckAndRecord(communicator, root ? store.Folder : null, hasCheckpoints: root && !options.Restart && store.Steps().Count > 0);
         else RankCount.CheckSingleProcess(store.Folder, hasCheckpoints: !options.Restart && store.Steps().Count > 0);
+        var kindPath = Path.Combine(options.OutDirectory, KindFile);
+        if (root && !options.Restart && store.AllSteps().Count > 0 && File.Exists(kindPath) && File.ReadAllText(kindPath).Trim() is var recorded && recorded != options.Model.Kind)
+            throw new InvalidOperationException($"The run in {options.OutDirectory} trains a model of kind '{recorded}' ({kindPath}), not '{options.Model.Kind}': give --model {recorded} to resume it, another --out, or --restart to start over.");
+        if (root) AtomicFile.WriteAllText(kindPath, options.Model.Kind);
         // The vocabulary of a run is fixed by its first invocation: a resumed run checks that its corpus builds the same
         // one, and that the saved file is intact, before anything else (RunVocabulary). What Resolve returns equals the
         // vocabulary built here, so the other ranks take that.
@@ -85,10 +108,10 @@ public static class TitleTraining
             options.Ema > 0 ? new ParameterEma(options.Ema, BiasCorrection: true) : null);
         var device = options.Device ?? torch.get_default_device();
         using var generator = new torch.Generator((ulong)options.Seed, device);
-        var drawn = TitleModel.Init(generator, vocabulary.Size, options.Model, device);
+        var drawn = network.Init(generator, vocabulary.Size, device);
         // The copy prior starts from the training pairs' statistics (see CopyPriorInit) instead of scale 1, bias 0.
-        var fresh = drawn with { CopyPrior = CopyPriorInit.FromPairs(pairs, vocabulary.Size, 0.5, device) };
-        Tree.Dispose(drawn.CopyPrior);
+        var fresh = network.WithCopyPrior(drawn, CopyPriorInit.FromPairs(pairs, vocabulary.Size, 0.5, device));
+        Tree.Dispose(network.CopyPrior(drawn));
         var start = TrainStateFile.ResumeOrInit(root ? store : null, fresh, optimizer, (ulong)options.Seed, options.Restart && root);
         var state = start.State;
         if (communicator is not null)
@@ -111,7 +134,7 @@ public static class TitleTraining
             output.WriteLine(start.Describe() + (start.FromStep is not null ? $" It continues at epoch {state.Position.Epoch + 1}, batch {state.Position.Batch}." : ""));
         // Room for the checkpoints at their peak and the kept model, before any work that a full disk would lose.
         if (root) TrainStateFile.RequireRoom(store, state, Tree.Flatten(state.Parameters).Sum(leaf => leaf.Value.numel() * leaf.Value.element_size()) + (64 << 10));
-        var model = TitleModelLoss.Of(options.Model, options.LabelSmoothing);
+        var model = network.Loss;
         // The loader is not given the stop request: a stop ends the fit after the current step (which writes a checkpoint
         // at that step, and under MPI travels in the step's all-reduce so every rank stops together); a loader that threw
         // on the request instead would lose that checkpoint, and under MPI leave the other ranks in the all-reduce.
@@ -121,9 +144,9 @@ public static class TitleTraining
                 indices => OnDevice(TitleBatches.Collate(indices.Select(i => pairs[i]).ToArray(), 1), device), options.Workers, prefetch: 4, position.Batch, CancellationToken.None));
 
         var best = ReadBest(bestPath, output);
-        IReadOnlyDictionary<string, double> Validate(TitleModelParams parameters)
+        IReadOnlyDictionary<string, double> Validate(TParams parameters)
         {
-            var current = new TrainedTitleModel(parameters, vocabulary, options.Model);
+            var current = network.Trained(parameters, vocabulary);
             var scores = TitleEvaluation.Score(current, subset, TitleEvaluationOptions.Default, progress);
             if (scores.RougeL > best && root)
             {
@@ -155,7 +178,7 @@ public static class TitleTraining
         Tree.Dispose(fresh);
 
         communicator?.Barrier();   // rank 0 has written the best model
-        var trained = TrainedTitleModel.Load(options.OutDirectory, device);
+        var trained = TitleModelFolder.Load(options.OutDirectory, device);
         if (!root)
         {
             var none = new RougeScores(double.NaN, double.NaN, double.NaN);

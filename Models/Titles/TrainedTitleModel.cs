@@ -10,12 +10,19 @@ namespace Functional.Models.Titles;
 /// <param name="Parameters">The learned parameters.</param>
 /// <param name="Vocabulary">The character vocabulary (its size is the parameters' vocabulary).</param>
 /// <param name="Options">The shape and limits the parameters were made with.</param>
-public sealed record TrainedTitleModel(TitleModelParams Parameters, CharacterVocabulary Vocabulary, TitleModelOptions Options)
+public sealed record TrainedTitleModel(TitleModelParams Parameters, CharacterVocabulary Vocabulary, TitleModelOptions Options) : ITitleModel
 {
     const string ParametersFile = "model.safetensors";
     const string VocabularyFile = "vocabulary.txt";
-    const string OptionsKey = "title-model-options";
+    /// <summary>The metadata key of the options (with the model's kind) in a model file of any kind.</summary>
+    internal const string OptionsKey = "title-model-options";
     const string VocabularyKey = "vocabulary-sha256";
+
+    /// <inheritdoc/>
+    public DecodedTitle[] DecodeMany(IReadOnlyList<int[]> articles, BeamSearchOptions options) => BeamSearch.DecodeMany(Parameters, articles, options);
+
+    /// <inheritdoc/>
+    public DecodedTitle[] DecodeGreedy(IReadOnlyList<int[]> articles, GreedyOptions options) => GreedyDecoding.Decode(Parameters, articles, options);
 
     /// <summary>
     /// Writes <c>vocabulary.txt</c> and <c>model.safetensors</c> (parameters by tree path, the options and the
@@ -61,6 +68,8 @@ public sealed record TrainedTitleModel(TitleModelParams Parameters, CharacterVoc
             if (content.Checksum is null)
                 throw Bad(path, $"{SafeTensors.ChecksumKey}: the metadata has no checksum (a model written before models carried one, or a damaged key); it cannot be verified. Train or save it again");
             var options = ReadOptions(content.Metadata, path);
+            if (options.Kind != TitleModelKinds.Lstm)
+                throw Bad(path, $"metadata '{OptionsKey}': the model is of kind '{options.Kind}', not '{TitleModelKinds.Lstm}' (load it with TitleModelFolder.Load, which picks the kind)");
             if (FiniteValues.FirstNonFinite(content.Tensors) is { } notFinite)
                 throw Bad(path, $"'{notFinite.Name}': holds NaN or infinite values: {notFinite.Problem} (the training diverged or the file was edited)");
             var vocabulary = CharacterVocabulary.Load(vocabularyPath);
