@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Functional.Core;
 using TorchSharp;
 using Functional.Models.Text;
@@ -12,11 +11,8 @@ namespace Functional.Models.Titles;
 /// <param name="Options">The shape and limits the parameters were made with.</param>
 public sealed record TrainedTitleModel(TitleModelParams Parameters, CharacterVocabulary Vocabulary, TitleModelOptions Options) : ITitleModel
 {
-    const string ParametersFile = "model.safetensors";
-    const string VocabularyFile = "vocabulary.txt";
     /// <summary>The metadata key of the options (with the model's kind) in a model file of any kind.</summary>
-    internal const string OptionsKey = "title-model-options";
-    const string VocabularyKey = "vocabulary-sha256";
+    internal const string OptionsKey = TitleModelFile.OptionsKey;
 
     /// <inheritdoc/>
     public DecodedTitle[] DecodeMany(IReadOnlyList<int[]> articles, BeamSearchOptions options) => BeamSearch.DecodeMany(Parameters, articles, options);
@@ -30,17 +26,7 @@ public sealed record TrainedTitleModel(TitleModelParams Parameters, CharacterVoc
     /// so the model's checksum covers the vocabulary it was trained with) into <paramref name="directory"/> (created if missing), each atomically
     /// (<see cref="AtomicFile"/>): a crash leaves the previous model or the new one, never a torn file.
     /// </summary>
-    public void Save(string directory)
-    {
-        Directory.CreateDirectory(directory);
-        var bytes = SafeTensors.Serialize(TreeFile.Tensors(Parameters), new Dictionary<string, string>
-        {
-            [OptionsKey] = JsonSerializer.Serialize(Options),
-            [VocabularyKey] = Vocabulary.Sha256,
-        });
-        Vocabulary.Save(Path.Combine(directory, VocabularyFile));
-        AtomicFile.WriteAllBytes(Path.Combine(directory, ParametersFile), bytes);
-    }
+    public void Save(string directory) => TitleModelFile.Save(directory, Parameters, Vocabulary, Options);
 
     /// <summary>
     /// Reads a model written by <see cref="Save"/> onto <paramref name="device"/>, verifying the checksum it carries: a
@@ -57,74 +43,9 @@ public sealed record TrainedTitleModel(TitleModelParams Parameters, CharacterVoc
     /// </exception>
     public static TrainedTitleModel Load(string directory, torch.Device device)
     {
-        var path = Path.Combine(directory, ParametersFile);
-        var vocabularyPath = Path.Combine(directory, VocabularyFile);
-        foreach (var file in new[] { path, vocabularyPath })
-            if (!File.Exists(file))
-                throw new FileNotFoundException($"No title model at {directory}: {file} is missing. Train one with 'titles train --out {directory}'.", file);
-        var content = SafeTensors.Deserialize(File.ReadAllBytes(path), path);
-        try
-        {
-            if (content.Checksum is null)
-                throw Bad(path, $"{SafeTensors.ChecksumKey}: the metadata has no checksum (a model written before models carried one, or a damaged key); it cannot be verified. Train or save it again");
-            var options = ReadOptions(content.Metadata, path);
-            if (options.Kind != TitleModelKinds.Lstm)
-                throw Bad(path, $"metadata '{OptionsKey}': the model is of kind '{options.Kind}', not '{TitleModelKinds.Lstm}' (load it with TitleModelFolder.Load, which picks the kind)");
-            if (FiniteValues.FirstNonFinite(content.Tensors) is { } notFinite)
-                throw Bad(path, $"'{notFinite.Name}': holds NaN or infinite values: {notFinite.Problem} (the training diverged or the file was edited)");
-            var vocabulary = CharacterVocabulary.Load(vocabularyPath);
-            if (content.Metadata.TryGetValue(VocabularyKey, out var bound) && bound != vocabulary.Sha256)
-                throw Bad(path, $"metadata '{VocabularyKey}': the model was trained with a vocabulary of SHA-256 {bound}, but {vocabularyPath} ({vocabulary.Size} ids) "
-                                + $"has SHA-256 {vocabulary.Sha256}: that vocabulary file was edited, damaged or belongs to another model. Put back the vocabulary.txt saved with this model");
-            using var generator = new torch.Generator(0, device);
-            TitleModelParams template;
-            try
-            {
-                template = TitleModel.Init(generator, vocabulary.Size, options, device);
-            }
-            catch (ArgumentException error)
-            {
-                throw Bad(path, $"tensors: do not fit the vocabulary {vocabularyPath} ({vocabulary.Size} ids): {error.Message}");
-            }
-            try
-            {
-                // Files written before the recurrent weights had PyTorch's names (encoder/layers/0/forward/inputWeight) load under today's (encoder/weight_ih_l0).
-                var restored = TreeFile.Restore(template, content.Tensors.Select(t => t with { Name = RecurrentPaths.FromLegacy(t.Name) }).ToArray());
-                var parameters = Tree.Map(restored, tensor => tensor.detach());
-                Tree.Dispose(restored);
-                return new TrainedTitleModel(parameters, vocabulary, options);
-            }
-            catch (InvalidDataException error)
-            {
-                throw Bad(path, $"tensors: do not fit the vocabulary {vocabularyPath} ({vocabulary.Size} ids) and the options: {error.Message}");
-            }
-            finally
-            {
-                Tree.Dispose(template);
-            }
-        }
-        finally
-        {
-            foreach (var tensor in content.Tensors) tensor.Value.Dispose();
-        }
+        // Files written before the recurrent weights had PyTorch's names (encoder/layers/0/forward/inputWeight) load under today's (encoder/weight_ih_l0).
+        var (parameters, vocabulary, options) = TitleModelFile.Load(directory, device, TitleModelKinds.Lstm, "titles train",
+            (generator, size, shape) => TitleModel.Init(generator, size, shape, device), RecurrentPaths.FromLegacy);
+        return new TrainedTitleModel(parameters, vocabulary, options);
     }
-
-    static TitleModelOptions ReadOptions(IReadOnlyDictionary<string, string> metadata, string path)
-    {
-        if (!metadata.TryGetValue(OptionsKey, out var json)) throw Bad(path, $"metadata '{OptionsKey}': missing, so it is not a title model");
-        try
-        {
-            return (JsonSerializer.Deserialize<TitleModelOptions>(json) ?? throw Bad(path, $"metadata '{OptionsKey}': null")).Validate();
-        }
-        catch (JsonException error)
-        {
-            throw Bad(path, $"metadata '{OptionsKey}': not valid JSON ({error.Message})");
-        }
-        catch (ArgumentException error)
-        {
-            throw Bad(path, $"metadata '{OptionsKey}': {error.Message}");
-        }
-    }
-
-    static InvalidDataException Bad(string path, string problem) => new($"not a valid model file: {path}: {problem}.");
 }

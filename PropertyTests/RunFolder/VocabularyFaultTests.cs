@@ -2,6 +2,7 @@ using System.Text.Json;
 using Functional.Cli;
 using Functional.Models.Text;
 using Functional.Models.Titles;
+using Functional.Models.Titles.UniLm;
 using Functional.PropertyTests.CommandLine;
 using TorchSharp;
 using Xunit;
@@ -158,5 +159,26 @@ public sealed class VocabularyFaultTests
         }
         File.WriteAllLines(vocabularyPath, lines);
         Assert.Equal(vocabulary.Sha256, TrainedTitleModel.Load(directory, torch.CPU).Vocabulary.Sha256); // the right file loads
+    }
+
+    [Fact]
+    public void A_unilm_model_is_bound_to_its_vocabulary_too()
+    {
+        var vocabulary = CharacterVocabulary.Build(["今天天气很好我们去公园散步吧"], 1);
+        var directory = Training.TrainingFixtures.TemporaryFolder();
+        var options = Tiny with { DecoderLayers = 1, Kind = TitleModelKinds.UniLm };
+        using (var generator = new torch.Generator(3))
+            new TrainedUniLm(UniLmModel.Init(generator, vocabulary.Size, options, torch.CPU), vocabulary, options).Save(directory);
+        var vocabularyPath = Path.Combine(directory, "vocabulary.txt");
+        var lines = File.ReadAllLines(vocabularyPath);
+        var swapped = lines.ToArray();
+        (swapped[1], swapped[^1]) = (swapped[^1], swapped[1]);
+        File.WriteAllLines(vocabularyPath, swapped);
+
+        var error = Assert.Throws<InvalidDataException>(() => TrainedUniLm.Load(directory, torch.CPU));
+
+        Assert.Contains($"metadata 'vocabulary-sha256': the model was trained with a vocabulary of SHA-256 {vocabulary.Sha256}, but {vocabularyPath}", error.Message);
+        File.WriteAllLines(vocabularyPath, lines);
+        Assert.Equal(vocabulary.Sha256, TrainedUniLm.Load(directory, torch.CPU).Vocabulary.Sha256); // the right file loads
     }
 }

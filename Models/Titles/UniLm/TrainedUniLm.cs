@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Functional.Core;
 using Functional.Models.Text;
 using Functional.Training;
@@ -12,9 +11,6 @@ namespace Functional.Models.Titles.UniLm;
 /// <param name="Options">The shape and limits the parameters were made with.</param>
 public sealed record TrainedUniLm(UniLmParams Parameters, CharacterVocabulary Vocabulary, TitleModelOptions Options) : ITitleModel
 {
-    const string ParametersFile = "model.safetensors";
-    const string VocabularyFile = "vocabulary.txt";
-
     /// <summary>Beam search on the KV cache (<see cref="UniLmDecoding.DecodeMany"/>).</summary>
     public DecodedTitle[] DecodeMany(IReadOnlyList<int[]> articles, BeamSearchOptions options) => UniLmDecoding.DecodeMany(Parameters, articles, options);
 
@@ -23,16 +19,11 @@ public sealed record TrainedUniLm(UniLmParams Parameters, CharacterVocabulary Vo
         DecodeMany(articles, new BeamSearchOptions(1, options.MinLength, options.MaxLength, false) { NoRepeatNgram = options.NoRepeatNgram });
 
     /// <summary>
-    /// Writes <c>vocabulary.txt</c> and <c>model.safetensors</c> (parameters by tree path, the options with their kind
-    /// as metadata, the file's SHA-256) into <paramref name="directory"/> (created if missing), each atomically.
+    /// Writes <c>vocabulary.txt</c> and <c>model.safetensors</c> (parameters by tree path, the options with their kind and
+    /// the vocabulary's SHA-256 as metadata, the file's own SHA-256) into <paramref name="directory"/>, each atomically
+    /// (the same file as every kind of title model writes).
     /// </summary>
-    public void Save(string directory)
-    {
-        Directory.CreateDirectory(directory);
-        var bytes = SafeTensors.Serialize(TreeFile.Tensors(Parameters), new Dictionary<string, string> { [TrainedTitleModel.OptionsKey] = JsonSerializer.Serialize(Options) });
-        Vocabulary.Save(Path.Combine(directory, VocabularyFile));
-        AtomicFile.WriteAllBytes(Path.Combine(directory, ParametersFile), bytes);
-    }
+    public void Save(string directory) => TitleModelFile.Save(directory, Parameters, Vocabulary, Options);
 
     /// <summary>
     /// Reads a UniLM written by <see cref="Save"/> onto <paramref name="device"/>, verifying its checksum; a model of
@@ -42,62 +33,8 @@ public sealed record TrainedUniLm(UniLmParams Parameters, CharacterVocabulary Vo
     /// <exception cref="InvalidDataException">"not a valid model file: &lt;path&gt;: ...", including a model of another kind.</exception>
     public static TrainedUniLm Load(string directory, torch.Device device)
     {
-        var path = Path.Combine(directory, ParametersFile);
-        var vocabularyPath = Path.Combine(directory, VocabularyFile);
-        foreach (var file in new[] { path, vocabularyPath })
-            if (!File.Exists(file))
-                throw new FileNotFoundException($"No title model at {directory}: {file} is missing. Train one with 'titles train --model unilm --out {directory}'.", file);
-        var content = SafeTensors.Deserialize(File.ReadAllBytes(path), path);
-        try
-        {
-            if (content.Checksum is null) throw Bad(path, $"{SafeTensors.ChecksumKey}: the metadata has no checksum; it cannot be verified. Train or save it again");
-            if (!content.Metadata.TryGetValue(TrainedTitleModel.OptionsKey, out var json)) throw Bad(path, $"metadata '{TrainedTitleModel.OptionsKey}': missing, so it is not a title model");
-            TitleModelOptions options;
-            try
-            {
-                options = (JsonSerializer.Deserialize<TitleModelOptions>(json) ?? throw Bad(path, $"metadata '{TrainedTitleModel.OptionsKey}': null")).Validate();
-            }
-            catch (Exception error) when (error is JsonException or ArgumentException)
-            {
-                throw Bad(path, $"metadata '{TrainedTitleModel.OptionsKey}': {error.Message}");
-            }
-            if (options.Kind != TitleModelKinds.UniLm)
-                throw Bad(path, $"metadata '{TrainedTitleModel.OptionsKey}': the model is of kind '{options.Kind}', not '{TitleModelKinds.UniLm}' (load it with TitleModelFolder.Load, which picks the kind)");
-            foreach (var tensor in content.Tensors)
-                if (tensor.Value.is_floating_point() && !tensor.Value.isfinite().all().item<bool>())
-                    throw Bad(path, $"'{tensor.Name}': holds NaN or infinite values (the training diverged or the file was edited)");
-            var vocabulary = CharacterVocabulary.Load(vocabularyPath);
-            using var generator = new torch.Generator(0, device);
-            UniLmParams template;
-            try
-            {
-                template = UniLmModel.Init(generator, vocabulary.Size, options, device);
-            }
-            catch (ArgumentException error)
-            {
-                throw Bad(path, $"tensors: do not fit the vocabulary {vocabularyPath} ({vocabulary.Size} ids): {error.Message}");
-            }
-            try
-            {
-                var restored = TreeFile.Restore(template, content.Tensors);
-                var parameters = Tree.Map(restored, tensor => tensor.detach());
-                Tree.Dispose(restored);
-                return new TrainedUniLm(parameters, vocabulary, options);
-            }
-            catch (InvalidDataException error)
-            {
-                throw Bad(path, $"tensors: do not fit the vocabulary {vocabularyPath} ({vocabulary.Size} ids) and the options: {error.Message}");
-            }
-            finally
-            {
-                Tree.Dispose(template);
-            }
-        }
-        finally
-        {
-            foreach (var tensor in content.Tensors) tensor.Value.Dispose();
-        }
+        var (parameters, vocabulary, options) = TitleModelFile.Load(directory, device, TitleModelKinds.UniLm, "titles train --model unilm",
+            (generator, size, shape) => UniLmModel.Init(generator, size, shape, device), name => name);
+        return new TrainedUniLm(parameters, vocabulary, options);
     }
-
-    static InvalidDataException Bad(string path, string problem) => new($"not a valid model file: {path}: {problem}.");
 }
