@@ -32,7 +32,11 @@ public sealed class MpiFaultTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.True(job.ExitCode == 1, $"exit {job.ExitCode}:\n{job.Output}");
         Assert.Contains($"rank {rank} of 2", job.Output, StringComparison.Ordinal);
         Assert.Contains($"injected fault '{fault}' on rank {rank}", job.Output, StringComparison.Ordinal);
-        Assert.Contains("MPI_ABORT was invoked", job.Output, StringComparison.Ordinal);
+        // Exit 1 within the bound is the proof that both ranks ended: the other rank sits in a collective until MPI_Abort
+        // (with the failing rank's code) ends it, and a hang is killed at the bound with another code. OpenMPI's own
+        // "MPI_ABORT was invoked" text is not asserted: mpirun sometimes fails to print it when the job ends fast
+        // ("ORTE_ERROR_LOG: Out of resource in file ../orte/util/show_help.c", seen in 2 of 6 cases on a quiet machine).
+        Assert.True(job.Took < Timeout, $"took {job.Took}");
     }
 
     public static TheoryData<string, string> DamagedRecords => new()
