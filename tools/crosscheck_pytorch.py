@@ -22,7 +22,8 @@ import torch
 DTYPES = {"F32": torch.float32, "F64": torch.float64, "I64": torch.int64, "I32": torch.int32}
 
 
-def read_safetensors(path):
+def read_safetensors(path, dtypes=DTYPES):
+    """The tensors of a safetensors file by name; dtypes maps the format's dtype names to torch's."""
     with open(path, "rb") as f:
         data = f.read()
     (header_length,) = struct.unpack("<Q", data[:8])
@@ -33,7 +34,7 @@ def read_safetensors(path):
         if name == "__metadata__":
             continue
         begin, end = entry["data_offsets"]
-        dtype = DTYPES[entry["dtype"]]
+        dtype = dtypes[entry["dtype"]]
         raw = bytearray(body[begin:end])
         flat = torch.frombuffer(raw, dtype=dtype) if end > begin else torch.empty(0, dtype=dtype)
         tensors[name] = flat.reshape(entry["shape"]).clone()
