@@ -67,7 +67,7 @@ public sealed class TitleCommands : ICommandFamily
         var warmup = Flags.Integer("--warmup", d.WarmupSteps, "steps of linear warm-up", 0);
         var clip = Flags.Number("--clip", d.ClipNorm, "gradients are clipped to this global norm", Bounds.Positive);
         var minCount = Flags.Count("--min-count", d.MinCount, "characters seen fewer times read as unknown");
-        var validationSubset = Flags.Integer("--val-subset", d.ValidationSubset, "validation pairs scored after each epoch (0: none)", 0);
+        var validationSubset = Flags.Integer("--val-subset", d.ValidationSubset, "validation pairs scored after each epoch to keep the best model (0: none, the latest model is kept)", 0);
         var seed = Flags.Seed(d.Seed, "seeds initialisation, batch order and dropout");
         var threads = Flags.Threads(d.Threads, "libtorch threads (0: libtorch's default; 1 is faster on a busy machine)");
         var ema = Flags.Number("--ema", d.Ema, "decay of an average of the weights used for validation and the kept model (0: none)", Bounds.Decay);

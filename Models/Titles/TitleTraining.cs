@@ -147,6 +147,12 @@ public static class TitleTraining
         IReadOnlyDictionary<string, double> Validate(TParams parameters)
         {
             var current = network.Trained(parameters, vocabulary);
+            if (subset.Length == 0)
+            {
+                // No per-epoch validation (--val-subset 0): nothing ranks the models, so the latest one is kept.
+                if (root) current.Save(options.OutDirectory);
+                return new Dictionary<string, double>();
+            }
             var scores = TitleEvaluation.Score(current, subset, TitleEvaluationOptions.Default, progress);
             if (scores.RougeL > best && root)
             {
@@ -187,7 +193,7 @@ public static class TitleTraining
         var full = TitleEvaluation.Score(trained, validation, TitleEvaluationOptions.Default, progress);
         var lead = TitleEvaluation.Lead(validation, 18);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{result.End} at step {(result.History.Count > 0 ? result.History[^1].Step : state.Step)}. Best model (val[{subset.Length}] ROUGE-L {best:F4}) on all {validation.Count} validation pairs, greedy: ROUGE-1 {full.Rouge1:F4}  ROUGE-2 {full.Rouge2:F4}  ROUGE-L {full.RougeL:F4}; lead-18: ROUGE-1 {lead.Rouge1:F4}  ROUGE-2 {lead.Rouge2:F4}  ROUGE-L {lead.RougeL:F4}  ({clock.Elapsed.TotalMinutes:F1} min)"));
+            $"{result.End} at step {(result.History.Count > 0 ? result.History[^1].Step : state.Step)}. {(subset.Length > 0 ? $"Best model (val[{subset.Length}] ROUGE-L {best:F4})" : "Last model (no per-epoch validation)")} on all {validation.Count} validation pairs, greedy: ROUGE-1 {full.Rouge1:F4}  ROUGE-2 {full.Rouge2:F4}  ROUGE-L {full.RougeL:F4}; lead-18: ROUGE-1 {lead.Rouge1:F4}  ROUGE-2 {lead.Rouge2:F4}  ROUGE-L {lead.RougeL:F4}  ({clock.Elapsed.TotalMinutes:F1} min)"));
         return new TitleTrainingResult(trained, result.History, full, lead);
     }
 

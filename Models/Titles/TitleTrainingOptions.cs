@@ -13,7 +13,7 @@ namespace Functional.Models.Titles;
 /// <param name="WarmupSteps">Steps of linear warm-up.</param>
 /// <param name="ClipNorm">Gradients are clipped to this global norm.</param>
 /// <param name="Minutes">Wall-time budget of this invocation, evaluation included (0: no budget).</param>
-/// <param name="ValidationSubset">Validation pairs scored (greedy) after each epoch; all of them are scored at the end.</param>
+/// <param name="ValidationSubset">Validation pairs scored (greedy) after each epoch to keep the best model; 0 scores none and keeps the latest model. All pairs are scored at the end.</param>
 /// <param name="Seed">Seeds initialisation, batch order and dropout.</param>
 /// <param name="Threads">libtorch intra-op threads (0: libtorch's default; 1 is faster on a machine busy with other work).</param>
 public sealed record TitleTrainingOptions(

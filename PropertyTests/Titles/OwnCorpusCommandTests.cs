@@ -40,6 +40,28 @@ public sealed class OwnCorpusCommandTests
     }
 
     [Fact]
+    public void Training_without_per_epoch_validation_keeps_the_last_model()
+    {
+        using var folder = new TemporaryFolder();
+        var random = new Random(5);
+        File.WriteAllLines(folder.File("train.tsv"), Enumerable.Range(0, 40).Select(_ =>
+        {
+            var content = new string(Enumerable.Range(0, random.Next(8, 20)).Select(_ => (char)('a' + random.Next(12))).ToArray());
+            return content[..4] + "\t" + content;
+        }));
+        var output = folder.File("run");
+        string[] withoutValidation = [.. TinyModel.Select((argument, i) => i > 0 && TinyModel[i - 1] == "--val-subset" ? "0" : argument)];
+
+        var train = CommandLineRun.Of(["titles", "train", "--data", folder.Path, "--out", output, .. withoutValidation]);
+
+        Assert.True(train.ExitCode == 0, train.ToString());
+        Assert.True(File.Exists(Path.Combine(output, "model.safetensors")), train.ToString());
+        Assert.False(File.Exists(Path.Combine(output, "best-rouge-l.txt")), "no validation score, so no best score is recorded");
+        var generate = CommandLineRun.Of(["titles", "generate", "--model", output, "--text", "abcdefgh"]);
+        Assert.True(generate.ExitCode == 0, generate.ToString());
+    }
+
+    [Fact]
     public void A_bad_corpus_fails_before_training_with_file_and_line()
     {
         using var folder = new TemporaryFolder();
