@@ -1,6 +1,6 @@
 /// A classifier of the quadrant parity of 2-d points (XOR: the label is 1 when x * y > 0), written in F#: the model
 /// is an F# record of library layer records, its forward pass and loss are F# functions, a custom gradient
-/// transformation is an object expression, and the optimizer is composed with |>.
+/// transformation is two typed F# functions (Stage.create; no cast of its state), and the optimizer is composed with |>.
 module Functional.FSharpExamples.Quadrants
 
 open TorchSharp
@@ -8,6 +8,7 @@ open Functional.Core
 open Functional.Optimizers
 open Functional.Training
 open Functional.FSharp
+open System.Collections.Generic
 
 /// The model: library layer records as fields, so its tree paths are hidden/weight, norm/weight, ... with no code.
 type Classifier = { Hidden: LinearParams; Norm: LayerNormParams; Output: LinearParams }
@@ -41,24 +42,23 @@ let batch (generator: torch.Generator) n =
 /// The state of signMomentum: one running average per parameter (an F# record is a state as it is).
 type SignMomentumState = { Averages: torch.Tensor array }
 
-/// A custom gradient transformation as an object expression: keeps an exponential average of the gradients and
-/// returns its sign (a Lion-like direction). Pure: returns fresh tensors and a new state.
+/// A custom gradient transformation from two typed F# functions (Stage.create): keeps an exponential average of the
+/// gradients and returns its sign (a Lion-like direction). Pure: returns fresh tensors and a new state. Its state is
+/// typed (a SignMomentumState, never cast); the core sees an IGradientTransformation.
 let signMomentum (decay: float) =
-    { new IGradientTransformation with
-        member _.Init(parameters) =
-            { Averages = parameters |> Seq.map (fun p -> torch.zeros_like(p.Value)) |> Array.ofSeq } :> obj
-        member _.Update(gradients, state, _parameters) =
-            let previous = (state :?> SignMomentumState).Averages
+    Stage.create "signMomentum"
+        (fun parameters -> { Averages = parameters |> Seq.map (fun p -> torch.zeros_like(p.Value)) |> Array.ofSeq })
+        (fun gradients state _parameters ->
             use kept = decay.ToScalar()
             use added = (1.0 - decay).ToScalar()
-            let averages = Array.init gradients.Count (fun i -> previous.[i].mul(kept).add(gradients.[i].Value.mul(added), Scalars.One))
+            let averages = Array.init gradients.Count (fun i -> state.Averages.[i].mul(kept).add(gradients.[i].Value.mul(added), Scalars.One))
             let updates = Array.init gradients.Count (fun i -> TreeLeaf(gradients.[i].Path, averages.[i].sign()))
-            TransformResult(updates, { Averages = averages }) }
+            updates :> IReadOnlyList<TreeLeaf>, { Averages = averages })
 
 /// The optimizer: the custom stage, a learning rate, then clipping, a frozen normalisation, an EMA and
 /// accumulation over 2 micro-batches, composed with |>.
 let optimizer =
-    Chain(signMomentum 0.9, ScaleByLearningRate(0.02))
+    Chain(signMomentum 0.9 :> IGradientTransformation, ScaleByLearningRate(0.02))
     |> Pipeline.clipByGlobalNorm 1.0
     |> Pipeline.pathRules [ PathRule.Freeze "norm/*" ]
     |> Pipeline.withEma 0.9

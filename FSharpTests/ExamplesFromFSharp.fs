@@ -38,15 +38,14 @@ let ``the pipeline composed with |> is the core value written out`` () =
     Assert.Equal<IGradientTransformation>(expected, composed)
 
 [<Fact>]
-let ``the object-expression stage keeps an F# record as its state, which checkpoints like any state`` () =
+let ``the typed stage keeps an F# record as its state, which checkpoints like any state`` () =
     use scope = torch.NewDisposeScope()
     let stage = Quadrants.signMomentum 0.5
     let parameters = [| TreeLeaf("w", torch.zeros(3L)) |]
     let gradients = [| TreeLeaf("w", torch.tensor [| 2.0f; -4.0f; 0.0f |]) |]
     let result = stage.Update(gradients, stage.Init(parameters), parameters)
     Assert.Equal<float32[]>([| 1.0f; -1.0f; 0.0f |], result.Updates.[0].Value.data<float32>().ToArray())
-    let state = result.State :?> Quadrants.SignMomentumState
-    Assert.Equal<float32[]>([| 1.0f; -2.0f; 0.0f |], state.Averages.[0].data<float32>().ToArray())
+    Assert.Equal<float32[]>([| 1.0f; -2.0f; 0.0f |], result.State.Averages.[0].data<float32>().ToArray())
     use flat = StateLeaves.Flatten(result.State, parameters)
     Assert.Equal<string[]>([| "averages/w" |], flat.Leaves |> Seq.map (fun leaf -> leaf.Path) |> Seq.toArray)
     let stored = flat.Leaves |> Seq.map (fun leaf -> TreeLeaf(leaf.Path, leaf.Value.clone())) |> Seq.toArray

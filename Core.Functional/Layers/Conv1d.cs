@@ -15,20 +15,17 @@ namespace Functional.Core;
 /// <exception cref="ArgumentOutOfRangeException">Stride or dilation below 1, or padding below 0 (also through <c>with</c>).</exception>
 public sealed record Conv1dParams(Tensor Weight, Tensor? Bias, int Stride, int Padding, int Dilation)
 {
-    const string Record = "Conv1d";
-
-    readonly int stride = LayerSettings.AtLeast(Record, nameof(Stride), Stride, 1);
-    readonly int padding = LayerSettings.AtLeast(Record, nameof(Padding), Padding, 0);
-    readonly int dilation = LayerSettings.AtLeast(Record, nameof(Dilation), Dilation, 1);
+    /// <summary>Stride, padding and dilation as one record: the one place they are kept and checked.</summary>
+    public WindowSettings Window { get; private init; } = new("Conv1d", Stride, Padding, Dilation);
 
     /// <summary>The step between windows, at least 1.</summary>
-    public int Stride { get => stride; init => stride = LayerSettings.AtLeast(Record, nameof(Stride), value, 1); }
+    public int Stride { get => Window.Stride; init => Window = Window with { Stride = value }; }
 
     /// <summary>Zeros added at each end of the length, at least 0.</summary>
-    public int Padding { get => padding; init => padding = LayerSettings.AtLeast(Record, nameof(Padding), value, 0); }
+    public int Padding { get => Window.Padding; init => Window = Window with { Padding = value }; }
 
     /// <summary>The spacing between kernel taps, at least 1.</summary>
-    public int Dilation { get => dilation; init => dilation = LayerSettings.AtLeast(Record, nameof(Dilation), value, 1); }
+    public int Dilation { get => Window.Dilation; init => Window = Window with { Dilation = value }; }
 }
 
 /// <summary>A 1-D convolution along the length of channels-last sequences [batch, length, channels].</summary>
@@ -71,8 +68,7 @@ public static class Conv1d
         InputChecks.Rank(Layer, parameters, x, 3, "[batch, length, channels]");
         InputChecks.SameDtypeAndDevice(Layer, parameters, x, weight);
         InputChecks.LastDimension(Layer, parameters, x, inChannels);
-        var span = parameters.Dilation * (kernel - 1) + 1;
-        var minimum = Math.Max(1, span - 2L * parameters.Padding);
+        var minimum = parameters.Window.MinimumSize(kernel);
         InputChecks.MinimumSize(Layer, parameters, x, 1, minimum,
             $"[batch, length >= {minimum}, {inChannels}] (kernel {kernel}, dilation {parameters.Dilation}, padding {parameters.Padding})");
 

@@ -16,20 +16,17 @@ namespace Functional.Core;
 /// <exception cref="ArgumentOutOfRangeException">Stride or dilation below 1, or padding below 0 (also through <c>with</c>).</exception>
 public sealed record Conv2dParams(Tensor Weight, Tensor? Bias, int Stride, int Padding, int Dilation)
 {
-    const string Record = "Conv2d";
-
-    readonly int stride = LayerSettings.AtLeast(Record, nameof(Stride), Stride, 1);
-    readonly int padding = LayerSettings.AtLeast(Record, nameof(Padding), Padding, 0);
-    readonly int dilation = LayerSettings.AtLeast(Record, nameof(Dilation), Dilation, 1);
+    /// <summary>Stride, padding and dilation as one record: the one place they are kept and checked.</summary>
+    public WindowSettings Window { get; private init; } = new("Conv2d", Stride, Padding, Dilation);
 
     /// <summary>The step between windows along both axes, at least 1.</summary>
-    public int Stride { get => stride; init => stride = LayerSettings.AtLeast(Record, nameof(Stride), value, 1); }
+    public int Stride { get => Window.Stride; init => Window = Window with { Stride = value }; }
 
     /// <summary>Zeros added at each side of both axes, at least 0.</summary>
-    public int Padding { get => padding; init => padding = LayerSettings.AtLeast(Record, nameof(Padding), value, 0); }
+    public int Padding { get => Window.Padding; init => Window = Window with { Padding = value }; }
 
     /// <summary>The spacing between kernel taps along both axes, at least 1.</summary>
-    public int Dilation { get => dilation; init => dilation = LayerSettings.AtLeast(Record, nameof(Dilation), value, 1); }
+    public int Dilation { get => Window.Dilation; init => Window = Window with { Dilation = value }; }
 }
 
 /// <summary>A 2-D convolution over channels-last images [batch, height, width, channels].</summary>
@@ -76,8 +73,8 @@ public static class Conv2d
         InputChecks.Rank(Layer, parameters, x, 4, "[batch, height, width, channels]");
         InputChecks.SameDtypeAndDevice(Layer, parameters, x, weight);
         InputChecks.LastDimension(Layer, parameters, x, inChannels);
-        var minimumHeight = Minimum(parameters, kernelHeight);
-        var minimumWidth = Minimum(parameters, kernelWidth);
+        var minimumHeight = parameters.Window.MinimumSize(kernelHeight);
+        var minimumWidth = parameters.Window.MinimumSize(kernelWidth);
         var expected = $"[batch, height >= {minimumHeight}, width >= {minimumWidth}, {inChannels}] "
             + $"(kernel {kernelHeight}x{kernelWidth}, dilation {parameters.Dilation}, padding {parameters.Padding})";
         InputChecks.MinimumSize(Layer, parameters, x, 1, minimumHeight, expected);
@@ -88,8 +85,4 @@ public static class Conv2d
         using var y = nn.functional.conv2d(channelsFirst, weight, parameters.Bias, [stride, stride], [padding, padding], [dilation, dilation]);
         return y.permute(0, 2, 3, 1);
     }
-
-    /// <summary>The smallest input size along an axis with a kernel of <paramref name="kernel"/> taps.</summary>
-    static long Minimum(Conv2dParams parameters, long kernel) =>
-        Math.Max(1, parameters.Dilation * (kernel - 1) + 1 - 2L * parameters.Padding);
 }

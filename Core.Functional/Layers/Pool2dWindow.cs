@@ -14,21 +14,22 @@ public sealed record Pool2dWindow(int Kernel, int Stride, int Padding)
     const string Record = "Pool2dWindow";
 
     readonly int kernel = LayerSettings.AtLeast(Record, nameof(Kernel), Kernel, 1);
-    readonly int stride = LayerSettings.AtLeast(Record, nameof(Stride), Stride, 1);
-    readonly int padding = LayerSettings.AtLeast(Record, nameof(Padding), Padding, 0);
 
     /// <summary>The side of the square window, at least 1.</summary>
     public int Kernel { get => kernel; init => kernel = LayerSettings.AtLeast(Record, nameof(Kernel), value, 1); }
 
+    /// <summary>Stride and padding (dilation 1) as one record, the same one a convolution keeps.</summary>
+    public WindowSettings Window { get; private init; } = new(Record, Stride, Padding, 1);
+
     /// <summary>The step between windows along both axes, at least 1.</summary>
-    public int Stride { get => stride; init => stride = LayerSettings.AtLeast(Record, nameof(Stride), value, 1); }
+    public int Stride { get => Window.Stride; init => Window = Window with { Stride = value }; }
 
     /// <summary>Added at each side of both axes, at least 0 (and at most kernel / 2 when applied).</summary>
-    public int Padding { get => padding; init => padding = LayerSettings.AtLeast(Record, nameof(Padding), value, 0); }
+    public int Padding { get => Window.Padding; init => Window = Window with { Padding = value }; }
 
     /// <summary>A window of <paramref name="kernel"/>² with stride <paramref name="kernel"/> (non-overlapping, PyTorch's default) and no padding.</summary>
     public static Pool2dWindow Of(int kernel) => new(kernel, kernel, 0);
 
     /// <summary>The output size along an axis of <paramref name="size"/>: ⌊(size + 2·padding - kernel) / stride⌋ + 1.</summary>
-    public long OutputSize(long size) => (size + 2L * Padding - Kernel) / Stride + 1;
+    public long OutputSize(long size) => Window.OutputSize(size, Kernel);
 }

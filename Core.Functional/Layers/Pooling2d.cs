@@ -46,7 +46,7 @@ public static class Pooling2d
         InputChecks.Rank(layer, window, x, 4, "[batch, height, width, channels]");
         if (!x.is_floating_point())
             throw new LayerInputException(layer, window, "a floating-point input", Shapes.Describe(x));
-        var minimum = Math.Max(1, window.Kernel - 2L * window.Padding);
+        var minimum = window.Window.MinimumSize(window.Kernel);
         var expected = $"[batch, height >= {minimum}, width >= {minimum}, channels] (kernel {window.Kernel}, padding {window.Padding})";
         InputChecks.MinimumSize(layer, window, x, 1, minimum, expected);
         InputChecks.MinimumSize(layer, window, x, 2, minimum, expected);

@@ -34,7 +34,7 @@ public static class MaskedConv1d
 
     static Tensor OutputMask(Conv1dParams parameters, Tensor mask, long outLength)
     {
-        var span = parameters.Dilation * (parameters.Weight.shape[2] - 1) + 1;
+        var span = parameters.Window.Span(parameters.Weight.shape[2]);
         using var extra = (2L * parameters.Padding - span).ToScalar();
         using var stride = parameters.Stride.ToScalar();
         var positions = Ranges.Of(mask.shape[1], mask.device).add(Scalars.One, Scalars.One);

@@ -26,7 +26,29 @@ public sealed record Model<TParams>(TParams Parameters, Forward<TParams> Forward
         new(Parameters, (parameters, batch, context) => loss(Forward(parameters, input(batch), context), batch));
 }
 
-/// <summary>What a trainer needs: initial parameters and the model's loss.</summary>
+/// <summary>
+/// What a trainer needs: initial parameters, the model's initial non-trained state (<see cref="ModelState.Empty"/> for a
+/// stateless model) and the model's loss, which reads the state from <see cref="StepContext.State"/> and returns the next
+/// one in <see cref="ModelOutput.NextState"/>.
+/// </summary>
 /// <param name="Parameters">The initial parameter tree.</param>
 /// <param name="Loss">The model with its loss inside it.</param>
-public sealed record Trainable<TParams, TBatch>(TParams Parameters, ModelLoss<TParams, TBatch> Loss);
+public sealed record Trainable<TParams, TBatch>(TParams Parameters, ModelLoss<TParams, TBatch> Loss)
+{
+    readonly ModelState state = ModelState.Empty;
+
+    /// <summary>A model with non-trained state (batch-norm running statistics, spectral vectors) that starts at <paramref name="state"/>.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="state"/> is null (use <see cref="ModelState.Empty"/> for none).</exception>
+    public Trainable(TParams parameters, ModelState state, ModelLoss<TParams, TBatch> loss) : this(parameters, loss) => State = state;
+
+    /// <summary>
+    /// The model's initial non-trained state, a tree of tensors the model returns anew each training step; training
+    /// copies it (the caller keeps its own tensors). <see cref="ModelState.Empty"/> by default.
+    /// </summary>
+    /// <exception cref="ArgumentNullException">Set to null.</exception>
+    public ModelState State
+    {
+        get => state;
+        init => state = value ?? throw new ArgumentNullException(nameof(State), "A model without state has ModelState.Empty, not null.");
+    }
+}

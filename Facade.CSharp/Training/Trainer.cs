@@ -15,4 +15,13 @@ public static class Trainer
     /// <summary>A trainer for the model whose loss is <paramref name="loss"/>, starting at <paramref name="parameters"/>.</summary>
     public static TrainerBuilder<TParams, TBatch> For<TParams, TBatch>(TParams parameters, ModelLoss<TParams, TBatch> loss) =>
         new(new Trainable<TParams, TBatch>(parameters, loss));
+
+    /// <summary>
+    /// A trainer for the model with non-trained state (batch-norm running statistics, spectral vectors) whose loss is
+    /// <paramref name="loss"/>, starting at <paramref name="parameters"/> and <paramref name="state"/>: the loss reads the
+    /// state from <see cref="Functional.Core.StepContext.State"/> and returns the next one in
+    /// <see cref="ModelOutput.NextState"/>; the fit threads it, checkpoints it and validates with it.
+    /// </summary>
+    public static TrainerBuilder<TParams, TBatch> For<TParams, TBatch>(TParams parameters, Functional.Core.ModelState state, ModelLoss<TParams, TBatch> loss) =>
+        new(new Trainable<TParams, TBatch>(parameters, state, loss));
 }

@@ -7,7 +7,8 @@ namespace Functional.Facade;
 /// <summary>
 /// An immutable training run under construction; every method returns a new builder and sets one part of the
 /// <see cref="FitOptions"/> (or the optimizer, the seed, the validation, an observer). <see cref="Fit(TrainingData{TBatch}, int)"/>
-/// is <see cref="TrainStateFile.ResumeOrInit{TParams}(Functional.Training.CheckpointStore?, TParams, Functional.Core.ModelState, Functional.Optimizers.IGradientTransformation, ulong, bool)"/> then <see cref="Training.Fit.Run{TParams, TBatch}"/>. Progress
+/// is <see cref="TrainStateFile.ResumeOrInit{TParams}(Functional.Training.CheckpointStore?, TParams, Functional.Core.ModelState, Functional.Optimizers.IGradientTransformation, ulong, bool)"/>
+/// with the model's parameters and state (<see cref="Trainable{TParams, TBatch}.State"/>) then <see cref="Training.Fit.Run{TParams, TBatch}"/>. Progress
 /// bars and charts are observers of the reporting package: <c>.Observe(ProgressObserver.Console())</c>.
 /// </summary>
 /// <remarks>
@@ -30,7 +31,7 @@ public sealed record TrainerBuilder<TParams, TBatch>
     IReadOnlyList<IFitObserver> Watchers { get; init; } = [];
     (string Folder, int KeepLast)? CheckpointFolder { get; init; }
     EarlyStoppingSetting? Stopping { get; init; }
-    Func<TParams, IReadOnlyDictionary<string, double>>? Validation { get; init; }
+    Func<TParams, Functional.Core.ModelState, IReadOnlyDictionary<string, double>>? Validation { get; init; }
     bool ResumeLatest { get; init; }
 
     /// <summary>Trains with the facade pipeline <paramref name="optimizer"/>, built against the model's parameters.</summary>
@@ -58,7 +59,8 @@ public sealed record TrainerBuilder<TParams, TBatch>
 
     /// <summary>
     /// Continues from the newest checkpoint in the <see cref="Checkpoints(string)"/> folder when there is one
-    /// (<see cref="TrainStateFile.LoadLatest{TParams}(Functional.Training.CheckpointStore, TParams, Functional.Core.ModelState, Functional.Optimizers.IGradientTransformation)"/>), at its epoch, batch and step; otherwise starts afresh.
+    /// (<see cref="TrainStateFile.LoadLatest{TParams}(Functional.Training.CheckpointStore, TParams, Functional.Core.ModelState, Functional.Optimizers.IGradientTransformation)"/>, with the
+    /// model's state as the template of the checkpoint's model state), at its epoch, batch and step; otherwise starts afresh.
     /// </summary>
     public TrainerBuilder<TParams, TBatch> Resume() => this with { ResumeLatest = true };
 
@@ -73,10 +75,11 @@ public sealed record TrainerBuilder<TParams, TBatch>
 
     /// <summary>
     /// Validates after each epoch on the batches <paramref name="batches"/> returns (called once per epoch; batches that
-    /// are <see cref="IDisposable"/> are released after use): <see cref="TrainingSteps.Evaluate{TParams, TBatch}(Functional.Training.ModelLoss{TParams, TBatch}, TParams, Functional.Core.ModelState, System.Collections.Generic.IEnumerable{TBatch})"/>.
+    /// are <see cref="IDisposable"/> are released after use), with the model state the fit has reached (a batch-norm
+    /// model normalises with its running statistics): <see cref="TrainingSteps.Evaluate{TParams, TBatch}(Functional.Training.ModelLoss{TParams, TBatch}, TParams, Functional.Core.ModelState, System.Collections.Generic.IEnumerable{TBatch})"/>.
     /// </summary>
     public TrainerBuilder<TParams, TBatch> ValidateOn(Func<IEnumerable<TBatch>> batches) =>
-        this with { Validation = parameters => TrainingSteps.Evaluate(Model.Loss, parameters, batches()) };
+        this with { Validation = (parameters, modelState) => TrainingSteps.Evaluate(Model.Loss, parameters, modelState, batches()) };
 
     /// <summary>Stops when the validation loss has not decreased for <paramref name="patience"/> epochs: <see cref="Training.EarlyStopping"/>.</summary>
     public TrainerBuilder<TParams, TBatch> EarlyStopping(int patience) => EarlyStopping(TrainingSteps.LossName, minimize: true, patience, minDelta: 0);
@@ -128,10 +131,11 @@ public sealed record TrainerBuilder<TParams, TBatch>
     CheckpointStore? Store() => CheckpointFolder is { } folder ? new CheckpointStore(folder.Folder, folder.KeepLast) : null;
 
     /// <summary>
-    /// Trains until <paramref name="epochs"/> epochs are done, from the model's parameters (or, with
-    /// <see cref="Resume"/>, from the newest checkpoint):
-    /// <c>Fit.Run(loss, optimizer, TrainState.Init(parameters, optimizer, seed), data, validation, Options(epochs))</c>.
-    /// The model's parameters stay the caller's; the result's state belongs to the caller.
+    /// Trains until <paramref name="epochs"/> epochs are done, from the model's parameters and model state (or, with
+    /// <see cref="Resume"/>, from the newest checkpoint, which must hold a model state of the same structure):
+    /// <c>Fit.Run(loss, optimizer, TrainState.Init(parameters, modelState, optimizer, seed), data, validation, Options(epochs))</c>.
+    /// The model's parameters and state stay the caller's; the result's state (with the model state the fit reached)
+    /// belongs to the caller.
     /// </summary>
     /// <exception cref="ConfigurationException">The configuration is invalid; it lists every error.</exception>
     public FitResult<TParams> Fit(TrainingData<TBatch> data, int epochs) => Fit(data, epochs, CancellationToken.None);
@@ -141,9 +145,8 @@ public sealed record TrainerBuilder<TParams, TBatch>
     {
         ThrowIfInvalid(epochs);
         var (optimizer, options) = (Optimizer(), Options(epochs));
-        var start = TrainStateFile.ResumeOrInit(ResumeLatest ? Store() : null, Model.Parameters, optimizer, RandomSeed, restart: false).State;
-        var validation = Validation is { } validate ? (parameters, _) => validate(parameters) : (Func<TParams, Functional.Core.ModelState, IReadOnlyDictionary<string, double>>?)null;
-        return Training.Fit.Run(Model.Loss, optimizer, start, data, validation, options, cancellation);
+        var start = TrainStateFile.ResumeOrInit(ResumeLatest ? Store() : null, Model.Parameters, Model.State, optimizer, RandomSeed, restart: false).State;
+        return Training.Fit.Run(Model.Loss, optimizer, start, data, Validation, options, cancellation);
     }
 
     /// <summary>

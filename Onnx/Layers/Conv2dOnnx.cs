@@ -14,7 +14,8 @@ public static class Conv2dOnnx
     {
         var inputs = new List<string> { ChannelsLast.ToChannelsFirst(graph, path, input), graph.Initializer($"{path}/weight", parameters.Weight) };
         if (parameters.Bias is { } bias) inputs.Add(graph.Initializer($"{path}/bias", bias));
-        long stride = parameters.Stride, padding = parameters.Padding, dilation = parameters.Dilation;
+        var window = parameters.Window;
+        long stride = window.Stride, padding = window.Padding, dilation = window.Dilation;
         var conv = graph.Node("Conv", $"{path}/Conv", inputs,
             OnnxAttribute.Of("strides", [stride, stride]), OnnxAttribute.Of("pads", [padding, padding, padding, padding]),
             OnnxAttribute.Of("dilations", [dilation, dilation]));

@@ -8,7 +8,7 @@ public static class Pooling2dOnnx
     /// <summary>Adds the max-pool at <paramref name="path"/> reading [batch, height, width, channels]; returns the pooled, channels-last.</summary>
     public static string Max(OnnxGraph graph, string path, Pool2dWindow window, string input)
     {
-        long kernel = window.Kernel, stride = window.Stride, padding = window.Padding;
+        long kernel = window.Kernel, stride = window.Window.Stride, padding = window.Window.Padding;
         var pooled = graph.Node("MaxPool", $"{path}/MaxPool", [ChannelsLast.ToChannelsFirst(graph, path, input)],
             OnnxAttribute.Of("kernel_shape", [kernel, kernel]), OnnxAttribute.Of("strides", [stride, stride]),
             OnnxAttribute.Of("pads", [padding, padding, padding, padding]));
@@ -21,7 +21,7 @@ public static class Pooling2dOnnx
     /// </summary>
     public static string Average(OnnxGraph graph, string path, Pool2dWindow window, string input)
     {
-        long kernel = window.Kernel, stride = window.Stride, padding = window.Padding;
+        long kernel = window.Kernel, stride = window.Window.Stride, padding = window.Window.Padding;
         var pooled = graph.Node("AveragePool", $"{path}/AveragePool", [ChannelsLast.ToChannelsFirst(graph, path, input)],
             OnnxAttribute.Of("kernel_shape", [kernel, kernel]), OnnxAttribute.Of("strides", [stride, stride]),
             OnnxAttribute.Of("pads", [padding, padding, padding, padding]), OnnxAttribute.Of("count_include_pad", 1L));
