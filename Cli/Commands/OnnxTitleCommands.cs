@@ -19,14 +19,14 @@ static class OnnxTitleCommands
     {
         var model = Flags.InputFolder("--model", TitleTrainingOptions.Default.OutDirectory, "the trained model's folder (the --out of titles train)");
         var format = Flags.Choice("--format", "onnx", "the export format", "onnx");
-        var output = Flags.OptionalFolder("--out", "the folder written (default: <model>/onnx)");
+        var output = Flags.Folder("--out", TitleTrainingOptions.Default.OutDirectory + "-onnx", "the folder written: a self-contained model for titles generate --runtime onnx");
         var command = new Command("export", $"export a trained LSTM title model for ONNX Runtime: {TitleModelManifest.EncoderFile}, {TitleModelManifest.DecoderStepFile}, "
                                             + $"{TitleModelManifest.VocabularyFile} and {TitleModelManifest.FileName} (decode it with titles generate --runtime onnx)") { model, format, output };
         Flags.CheckPaths(command, model, output);
         command.SetAction(parsed =>
         {
             var source = parsed.GetValue(model)!;
-            var target = parsed.GetValue(output) ?? Path.Combine(source, "onnx");
+            var target = parsed.GetValue(output)!;
             if (TitleModelFolder.Kind(source) is { } kind && kind != TitleModelKinds.Lstm)
             {
                 context.Error.WriteLine($"error: {Path.Combine(source, "model.safetensors")} is a '{kind}' title model; only the LSTM title model ('{TitleModelKinds.Lstm}') exports to ONNX.");
