@@ -10,14 +10,14 @@ using Functional.Training;
 
 namespace Functional.Cli;
 
-/// <summary>The <c>titles</c> commands: baseline, train, generate, eval and attention.</summary>
+/// <summary>The <c>titles</c> commands: baseline, train, generate, eval, attention and export (<see cref="OnnxTitleCommands"/>).</summary>
 public sealed class TitleCommands : ICommandFamily
 {
     /// <inheritdoc />
     public Command Build(CommandContext context) =>
         new("titles", "the seq2seq title generator (LCSTS by default, or your own corpus)")
         {
-            Baseline(context), Train(context), Generate(context), Evaluate(context), Attention(context),
+            Baseline(context), Train(context), Generate(context), Evaluate(context), Attention(context), OnnxTitleCommands.Export(context),
         };
 
     static readonly TitleTrainingOptions Defaults = TitleTrainingOptions.Default;
@@ -137,7 +137,8 @@ public sealed class TitleCommands : ICommandFamily
         var decoding = new DecodingFlags();
         var device = Devices.Option();
         var batch = Flags.Size("--batch", BatchedGeneration.DefaultBatch, $"articles of --file decoded together (their beams step as one batch; articles x beam at most {BatchedGeneration.MaxBeamsPerStep})", BatchedGeneration.MaxBeamsPerStep);
-        var command = new Command("generate", "a title for an article (--text), or for each line of a file (--file, in batches, each title written as its batch is done)") { model, text, file, batch, device };
+        var runtime = Flags.Choice("--runtime", OnnxTitleCommands.Runtimes[0], "libtorch (a --model trained by titles train), or onnx (a --model folder written by titles export --format onnx; ONNX Runtime only, no libtorch)", OnnxTitleCommands.Runtimes);
+        var command = new Command("generate", "a title for an article (--text), or for each line of a file (--file, in batches, each title written as its batch is done)") { model, text, file, batch, device, runtime };
         decoding.AddTo(command);
         Flags.CheckPaths(command, model);
         Flags.Validate(command, result =>
@@ -150,6 +151,7 @@ public sealed class TitleCommands : ICommandFamily
         command.SetAction(parsed =>
         {
             var beam = decoding.Beam(parsed);
+            if (parsed.GetValue(runtime) == "onnx") return OnnxTitleCommands.Generate(context, parsed.GetValue(model)!, parsed.GetValue(text), parsed.GetValue(file), beam, parsed.GetValue(batch));
             var trained = TitleModelFolder.Load(parsed.GetValue(model)!, Devices.Parse(parsed.GetValue(device)!));
             if (parsed.GetValue(text) is { } article)
             {

@@ -20,7 +20,7 @@ public sealed partial class HelpDefaultsTests
     /// <summary>Every command that has an action, by its path under the program.</summary>
     public static readonly string[] CommandPaths =
     [
-        "titles baseline", "titles train", "titles generate", "titles eval", "titles attention",
+        "titles baseline", "titles train", "titles generate", "titles eval", "titles attention", "titles export",
         "mnist", "mnist accumulate", "gan train", "gan sample", "gan score", "word2vec train", "word2vec similar", "word2vec eval",
     ];
 
