@@ -54,6 +54,11 @@ public sealed class ZeroShards
         return shards;
     }
 
+    /// <summary>Refuses a pipeline whose state cannot be sharded with the same bits as unsharded, before any job starts.</summary>
+    /// <exception cref="ArgumentException">A stage cannot be sharded exactly; the message names it and why.</exception>
+    public static void CheckShardable(IGradientTransformation optimizer) =>
+        ZeroOptimizer.ForShard(optimizer, _ => throw new InvalidOperationException("A check only builds the pipeline."));
+
     /// <summary>
     /// The optimizer-state bytes rank <paramref name="rank"/> of <paramref name="ranks"/> holds for <paramref name="optimizer"/>
     /// on <paramref name="parameters"/> (its state initialised on its placeholder leaves; the 0-d counters included).
