@@ -44,6 +44,18 @@ public static class ExactDataParallel
     public static StepResult<TParams> Step<TParams, TBatch>(Communicator communicator, ModelLoss<TParams, TBatch> model, IGradientTransformation optimizer, TrainState<TParams> state, ExactShare<TBatch> share) =>
         Exchange(communicator, model, optimizer, state, share, stopRequested: false).Result;
 
+    /// <summary>
+    /// <see cref="Step{TParams, TBatch}(Communicator, ModelLoss{TParams, TBatch}, IGradientTransformation, TrainState{TParams}, ExactShare{TBatch})"/>
+    /// under ZeRO stage 1: <paramref name="state"/>'s optimizer state is this rank's shard (<see cref="ZeroShards.Shard"/>),
+    /// and so is the result's; the parameters and model state are the unsharded step's bits.
+    /// </summary>
+    /// <exception cref="ArgumentException">As the unsharded step.</exception>
+    /// <exception cref="MpiException">An exchange failed.</exception>
+    public static StepResult<TParams> StepSharded<TParams, TBatch>(Communicator communicator, ModelLoss<TParams, TBatch> model, TrainState<TParams> state, ExactShare<TBatch> share, ZeroShards zero) =>
+        Exchange(communicator, model, Check(zero).Optimizer, state, share, stopRequested: false, zero).Result;
+
+    static ZeroShards Check(ZeroShards zero) => zero ?? throw new ArgumentNullException(nameof(zero));
+
     /// <summary>The step, also agreeing on whether to stop (any rank's <paramref name="stopRequested"/>).</summary>
     /// <remarks>
     /// With <paramref name="zero"/> (ZeRO stage 1), <paramref name="state"/>'s optimizer state is this rank's shard
@@ -109,7 +121,7 @@ public static class ExactDataParallel
             var gradientCount = summed.Count(t => t < leafCount);
             var (parameters, optimizerState) = zero is null
                 ? Optimizer.Step(optimizer, Tree.Unflatten(state.Parameters, update.Take(leafCount)), state.OptimizerState, state.Parameters)
-                : ShardedStep(zero, state, leaves, update.Take(gradientCount).ToArray());
+                : UpdateOwnedLeaves(zero, state, leaves, update.Take(gradientCount).ToArray());
             var floats = update.Skip(gradientCount).ToArray();
             var position = 0;
             var modelStateMean = firstNext!.Map(leaf => leaf.is_floating_point() ? floats[position++] : leaf);
@@ -120,7 +132,7 @@ public static class ExactDataParallel
 
     // The optimizer step of ZeRO-1: the sharded pipeline on this rank's leaves (placeholders elsewhere), each owned leaf
     // moved as Optimizer.Step moves it (parameter.add(update)), then every leaf all-gathered from its owner.
-    static OptimizerStep<TParams> ShardedStep<TParams>(ZeroShards zero, TrainState<TParams> state, IReadOnlyList<TreeLeaf> leaves, torch.Tensor[] ownedMeans)
+    static OptimizerStep<TParams> UpdateOwnedLeaves<TParams>(ZeroShards zero, TrainState<TParams> state, IReadOnlyList<TreeLeaf> leaves, torch.Tensor[] ownedMeans)
     {
         var parameters = zero.Partition.Placeholders(leaves, zero.Rank);
         var owned = 0;
