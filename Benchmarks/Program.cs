@@ -26,6 +26,7 @@ public static class Program
     /// (<see cref="TransformerRace"/>: a transformer block against TorchSharp's <c>nn.TransformerEncoderLayer</c>),
     /// <c>mpi-kill-resume [--runs N] ...</c> (<see cref="MpiKillResume"/>: 2-rank mnist runs with rank 0 killed and resumed under GC pressure; crashes and hangs counted),
     /// <c>exact-race [--micro-shards M] ...</c> (<see cref="ExactReductionRace"/>: the world-size-invariant step against today's, in one process).
+    /// <c>zero-memory</c> and <c>mpirun -np R ... zero-race</c> (<see cref="ZeroRace"/>: ZeRO-1's optimizer-state bytes per rank, and its step against the unsharded exact step).
     /// </summary>
     public static int Main(string[] args)
     {
@@ -45,6 +46,8 @@ public static class Program
         if (args.FirstOrDefault() == "scaling-worker") return DataParallelScaling.Worker(args[1..]);
         if (args.FirstOrDefault() == "mpi-kill-resume") return MpiKillResume.Run(args[1..]);
         if (args.FirstOrDefault() == "exact-race") return ExactReductionRace.Run(args[1..]);
+        if (args.FirstOrDefault() == "zero-memory") return ZeroRace.Memory(args[1..]);
+        if (args.FirstOrDefault() == "zero-race") return ZeroRace.Run(args[1..]);
         if (args.Contains("--side-by-side"))
         {
             SideBySide.Run();

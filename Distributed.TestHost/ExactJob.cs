@@ -11,10 +11,12 @@ namespace Functional.Distributed.TestHost;
 /// <c>Functional.Distributed.TestHost exact &lt;folder&gt; &lt;model&gt; &lt;micro-shards&gt; &lt;batches-per-update&gt; &lt;epochs&gt; [&lt;mnist-folder&gt;]</c>,
 /// under <c>mpirun -np R</c>: trains <c>model</c> (<c>tiny</c>: <see cref="TinyJob"/>; <c>mlp</c> or <c>conv</c>: the MNIST
 /// perceptron or the convolutional classifier with batch norm, both with dropout; <c>mlp0</c>: the perceptron without dropout, on the first <see cref="MnistExamples"/> examples) with
-/// <see cref="DataParallelFit.RunExact{TParams, TBatch}"/> from a fresh state; rank 0 saves the train state at the end of
+/// <c>DataParallelFit.RunExact</c> from a fresh state; rank 0 saves the train state at the end of
 /// every epoch into the folder. The result must not depend on R. <c>accumulate</c> instead of <c>exact</c> trains
 /// the same model in one process with <see cref="Fit.Run{TParams, TBatch}"/> and <c>Accumulate(pipeline, M)</c> on the
-/// micro-shards, one by one (the reference of one batch per update).
+/// micro-shards, one by one (the reference of one batch per update). <c>zero</c> and <c>unsharded</c> (same arguments)
+/// train with <see cref="ClippedPipeline"/> (Adam after global-norm clipping), resuming from the folder's newest checkpoint
+/// (loaded on rank 0 and broadcast): <c>zero</c> with the optimizer state sharded (ZeRO-1), <c>unsharded</c> without.
 /// </summary>
 public static class ExactJob
 {
@@ -29,6 +31,9 @@ public static class ExactJob
 
     /// <summary>The pipeline of every model: staged Adam with a constant rate.</summary>
     public static IGradientTransformation Pipeline { get; } = Optimizer.Adam(0.003);
+
+    /// <summary>The pipeline of the ZeRO-1 jobs: Adam after clipping to a global norm small enough to clip most steps.</summary>
+    public static IGradientTransformation ClippedPipeline { get; } = new Chain(new ClipByGlobalNorm(0.05), Optimizer.Adam(0.003));
 
     /// <summary>Fresh MNIST perceptron parameters (the same from the seed in every process).</summary>
     public static DigitClassifier InitMlp()
@@ -45,7 +50,12 @@ public static class ExactJob
     }
 
     /// <summary>Runs the job named by <paramref name="args"/> (after <c>exact</c> or <c>accumulate</c>).</summary>
-    public static void Run(Communicator communicator, bool exact, string[] args)
+    public static void Run(Communicator communicator, bool exact, string[] args) => Run(communicator, exact, null, args);
+
+    /// <summary>Runs a ZeRO-1 job (<paramref name="shard"/>) or its unsharded reference, resuming from the folder.</summary>
+    public static void RunSharding(Communicator communicator, bool shard, string[] args) => Run(communicator, true, shard, args);
+
+    static void Run(Communicator communicator, bool exact, bool? shard, string[] args)
     {
         var folder = args[0];
         var model = args[1];
@@ -63,7 +73,7 @@ public static class ExactJob
                     using var index = torch.tensor(indices, dtype: torch.int64);
                     return new TinyBatch(data.X.index_select(0, index), data.Y.index_select(0, index));
                 }
-                Train(communicator, exact, folder, TinyJob.InitParameters(), TinyJob.InitStats(), TinyJob.Model, TinyJob.Seed, Plan, Load, microShards, perUpdate, epochs);
+                Train(communicator, exact, shard, folder, TinyJob.InitParameters(), TinyJob.InitStats(), TinyJob.Model, TinyJob.Seed, Plan, Load, microShards, perUpdate, epochs);
                 break;
             }
             case "mlp" or "mlp0" or "conv":
@@ -71,11 +81,11 @@ public static class ExactJob
                 using var split = MnistSplit.Load(args[5], 10_000 - MnistExamples);
                 IReadOnlyList<int[]> Plan(int epoch) => BatchPlan.Shuffled(MnistExamples, MnistBatch, MnistSeed, epoch).ToArray();
                 DigitBatch Load(int[] indices) => DigitBatch.Gather(split.Train.Pixels, split.Train.Digits, indices);
-                if (model != "conv") Train(communicator, exact, folder, model == "mlp" ? InitMlp() : InitMlp() with { DropoutRate = 0 }, ModelState.Empty, DigitClassifier.Model, MnistSeed, Plan, Load, microShards, perUpdate, epochs);
+                if (model != "conv") Train(communicator, exact, shard, folder, model == "mlp" ? InitMlp() : InitMlp() with { DropoutRate = 0 }, ModelState.Empty, DigitClassifier.Model, MnistSeed, Plan, Load, microShards, perUpdate, epochs);
                 else
                 {
                     var conv = InitConv();
-                    Train(communicator, exact, folder, conv, ModelState.Of(ConvDigitClassifier.InitStats(conv)), ConvDigitClassifier.Model, MnistSeed, Plan, Load, microShards, perUpdate, epochs);
+                    Train(communicator, exact, shard, folder, conv, ModelState.Of(ConvDigitClassifier.InitStats(conv)), ConvDigitClassifier.Model, MnistSeed, Plan, Load, microShards, perUpdate, epochs);
                 }
                 break;
             }
@@ -83,7 +93,7 @@ public static class ExactJob
         }
     }
 
-    static void Train<TParams, TBatch>(Communicator communicator, bool exact, string folder, TParams fresh, ModelState freshState, ModelLoss<TParams, TBatch> model, ulong seed,
+    static void Train<TParams, TBatch>(Communicator communicator, bool exact, bool? shard, string folder, TParams fresh, ModelState freshState, ModelLoss<TParams, TBatch> model, ulong seed,
         Func<int, IReadOnlyList<int[]>> plan, Func<int[], TBatch> load, int microShards, int perUpdate, int epochs)
     {
         var store = communicator.IsRoot ? new CheckpointStore(folder, keepLast: 1) : null;
@@ -91,7 +101,17 @@ public static class ExactJob
         var options = FitOptions.Default with { Epochs = epochs, Observers = observers };
         var batchesPerEpoch = plan(0).Count;
         FitResult<TParams> result;
-        if (exact)
+        if (shard is { } sharded)
+        {
+            var mine = TrainStateFile.ResumeOrInit(store, fresh, freshState, ClippedPipeline, seed, restart: false).State;
+            var state = StateSync.Broadcast(communicator, mine);
+            TrainState.Dispose(mine);
+            var data = ExactShares.Data(plan, batchesPerEpoch, load, microShards, perUpdate, communicator.Rank, communicator.Size);
+            result = sharded
+                ? DataParallelFit.RunExact(communicator, model, ClippedPipeline, state, data, null, options, CancellationToken.None, ZeroOptions.Default)
+                : DataParallelFit.RunExact(communicator, model, ClippedPipeline, state, data, null, options, CancellationToken.None);
+        }
+        else if (exact)
         {
             var state = TrainState.Init(fresh, freshState, Pipeline, seed);
             var data = ExactShares.Data(plan, batchesPerEpoch, load, microShards, perUpdate, communicator.Rank, communicator.Size);

@@ -77,6 +77,58 @@ public static class DataParallelFit
         return Run(communicator, (current, share, stop) => ExactDataParallel.Exchange(communicator, model, optimizer, current, share, stop), optimizer, state, shares, validate, options, cancellation);
     }
 
+    /// <summary>
+    /// As <see cref="RunExact{TParams, TBatch}(Communicator, ModelLoss{TParams, TBatch}, IGradientTransformation, TrainState{TParams}, TrainingData{ExactShare{TBatch}}, Func{TParams, ModelState, IReadOnlyDictionary{string, double}}?, FitOptions, CancellationToken)"/>
+    /// with the optimizer state sharded across the ranks (ZeRO stage 1, <see cref="ZeroShards"/>): each rank keeps and
+    /// updates the state of its own parameter leaves only. The parameters, optimizer state and model state are the same
+    /// bits as unsharded, so the checkpoints are too (the observers get the whole state as <paramref name="zero"/> says),
+    /// and a run resumes from any checkpoint with any rank count, sharded or not.
+    /// </summary>
+    /// <param name="communicator">The job.</param>
+    /// <param name="model">The model, whose loss is computed inside it.</param>
+    /// <param name="optimizer">The pipeline: stages that work leaf by leaf and global-norm clipping (<see cref="ZeroShards.Create"/> refuses others by name).</param>
+    /// <param name="state">The common starting state, with the whole optimizer state (fresh or loaded); it stays the caller's.</param>
+    /// <param name="shares">As for the unsharded overload.</param>
+    /// <param name="validate">As for the other overloads.</param>
+    /// <param name="options">As for the other overloads.</param>
+    /// <param name="cancellation">As for the other overloads.</param>
+    /// <param name="zero">When the observers see the whole optimizer state.</param>
+    /// <returns>The final state with the whole optimizer state (gathered; the same on every rank; the caller owns it), the history and why the fit ended.</returns>
+    /// <exception cref="ArgumentException">A stage of the pipeline cannot be sharded with the same bits.</exception>
+    public static FitResult<TParams> RunExact<TParams, TBatch>(
+        Communicator communicator,
+        ModelLoss<TParams, TBatch> model,
+        IGradientTransformation optimizer,
+        TrainState<TParams> state,
+        TrainingData<ExactShare<TBatch>> shares,
+        Func<TParams, ModelState, IReadOnlyDictionary<string, double>>? validate,
+        FitOptions options,
+        CancellationToken cancellation,
+        ZeroOptions zero)
+    {
+        ArgumentNullException.ThrowIfNull(communicator);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(zero);
+        var shards = ZeroShards.Create(communicator, optimizer, state.Parameters);
+        StateSync.Verify(communicator, state);
+        var sharded = state with { OptimizerState = shards.Shard(state.OptimizerState, state.Parameters) };
+        FitResult<TParams>? result = null;
+        try
+        {
+            result = Run(communicator, (current, share, stop) => ExactDataParallel.Exchange(communicator, model, optimizer, current, share, stop, shards), optimizer, sharded, shares, validate, options, cancellation,
+                (observer, stopAgreed) => new ZeroGatheringObserver(shards, observer, zero, stopAgreed));
+            return result with { State = result.State with { OptimizerState = shards.Gather(result.State.OptimizerState) } };
+        }
+        finally
+        {
+            foreach (var tensor in OptimizerStates.Tensors(sharded.OptimizerState)) tensor.Dispose();
+            if (result is not null && !ReferenceEquals(result.State.OptimizerState, sharded.OptimizerState))
+                foreach (var tensor in OptimizerStates.Tensors(result.State.OptimizerState)) tensor.Dispose();
+        }
+    }
+
     static FitResult<TParams> Run<TParams, TBatch>(
         Communicator communicator,
         Func<TrainState<TParams>, TBatch, bool, (StepResult<TParams> Result, bool Stop)> exchange,
@@ -85,12 +137,14 @@ public static class DataParallelFit
         TrainingData<TBatch> shards,
         Func<TParams, ModelState, IReadOnlyDictionary<string, double>>? validate,
         FitOptions options,
-        CancellationToken cancellation)
+        CancellationToken cancellation,
+        Func<IFitObserver, Func<bool>, IFitObserver>? wrap = null)
     {
         ArgumentNullException.ThrowIfNull(communicator);
         ArgumentNullException.ThrowIfNull(shards);
         ArgumentNullException.ThrowIfNull(options);
-        StateSync.Verify(communicator, state);
+        // A sharded state differs between ranks by design; its whole state was verified before it was cut.
+        if (wrap is null) StateSync.Verify(communicator, state);
         using var local = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         if (options.TimeLimit is { } limit) local.CancelAfter(limit);
         using var agreed = new CancellationTokenSource();
@@ -102,7 +156,9 @@ public static class DataParallelFit
         };
         // A stop this rank's caller did not ask for is the time budget running out (here or on another rank).
         FitEnd StopReason() => cancellation.IsCancellationRequested || options.TimeLimit is null ? FitEnd.Cancelled : FitEnd.OutOfTime;
-        var distributed = options with { TimeLimit = null, Observers = [new RootObserver(communicator, [new StopReasonObserver(options.Observers, StopReason)])] };
+        IFitObserver root = new RootObserver(communicator, [new StopReasonObserver(options.Observers, StopReason)]);
+        var observer = wrap is null ? root : wrap(root, () => agreed.IsCancellationRequested);
+        var distributed = options with { TimeLimit = null, Observers = [observer] };
         try
         {
             var result = Fit.RunSteps(step, optimizer, state, shards, validate, distributed, agreed.Token);
@@ -114,6 +170,10 @@ public static class DataParallelFit
             Console.Error.Flush();
             communicator.Abort(1);
             throw;
+        }
+        finally
+        {
+            (observer as IDisposable)?.Dispose();
         }
     }
 }

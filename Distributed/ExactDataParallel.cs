@@ -44,9 +44,27 @@ public static class ExactDataParallel
     public static StepResult<TParams> Step<TParams, TBatch>(Communicator communicator, ModelLoss<TParams, TBatch> model, IGradientTransformation optimizer, TrainState<TParams> state, ExactShare<TBatch> share) =>
         Exchange(communicator, model, optimizer, state, share, stopRequested: false).Result;
 
+    /// <summary>
+    /// <see cref="Step{TParams, TBatch}(Communicator, ModelLoss{TParams, TBatch}, IGradientTransformation, TrainState{TParams}, ExactShare{TBatch})"/>
+    /// under ZeRO stage 1: <paramref name="state"/>'s optimizer state is this rank's shard (<see cref="ZeroShards.Shard"/>),
+    /// and so is the result's; the parameters and model state are the unsharded step's bits.
+    /// </summary>
+    /// <exception cref="ArgumentException">As the unsharded step.</exception>
+    /// <exception cref="MpiException">An exchange failed.</exception>
+    public static StepResult<TParams> StepSharded<TParams, TBatch>(Communicator communicator, ModelLoss<TParams, TBatch> model, TrainState<TParams> state, ExactShare<TBatch> share, ZeroShards zero) =>
+        Exchange(communicator, model, Check(zero).Optimizer, state, share, stopRequested: false, zero).Result;
+
+    static ZeroShards Check(ZeroShards zero) => zero ?? throw new ArgumentNullException(nameof(zero));
+
     /// <summary>The step, also agreeing on whether to stop (any rank's <paramref name="stopRequested"/>).</summary>
+    /// <remarks>
+    /// With <paramref name="zero"/> (ZeRO stage 1), <paramref name="state"/>'s optimizer state is this rank's shard
+    /// (<see cref="ZeroShards.Shard"/>) and so is the returned one; this rank sums and updates only the parameter leaves it
+    /// owns, and the updated leaves are all-gathered. The parameters and model state are the same bits as without.
+    /// </remarks>
     internal static (StepResult<TParams> Result, bool Stop) Exchange<TParams, TBatch>(
-        Communicator communicator, ModelLoss<TParams, TBatch> model, IGradientTransformation optimizer, TrainState<TParams> state, ExactShare<TBatch> share, bool stopRequested)
+        Communicator communicator, ModelLoss<TParams, TBatch> model, IGradientTransformation optimizer, TrainState<TParams> state, ExactShare<TBatch> share, bool stopRequested,
+        ZeroShards? zero = null)
     {
         ArgumentNullException.ThrowIfNull(communicator);
         ArgumentNullException.ThrowIfNull(model);
@@ -90,20 +108,39 @@ public static class ExactDataParallel
             }
             var gathered = MicroShardExchange.Gather(communicator, microShards, mine, stopRequested);
             stop = gathered.Stop;
-            var batchMeans = gathered.Parts.Select(row => MicroShardExchange.Mean(row.Select(p => p.Tensors).ToArray())).ToArray();
+            var leaves = Tree.Flatten(state.Parameters);
+            var leafCount = leaves.Count;
+            // Under ZeRO-1 only the owned leaves' gradients are summed (the same arithmetic leaf by leaf), and the model state's.
+            var summed = Enumerable.Range(0, gathered.Parts[0][0].Tensors.Count)
+                .Where(t => zero is null || t >= leafCount || zero.Partition.Owners[t] == zero.Rank).ToArray();
+            var batchMeans = gathered.Parts.Select(row => MicroShardExchange.Mean(row.Select(p => (IReadOnlyList<torch.Tensor>)summed.Select(t => p.Tensors[t]).ToArray()).ToArray())).ToArray();
             var update = MicroShardExchange.Mean(batchMeans);
             var numbers = MicroShardExchange.Mean(gathered.Parts.Select(row => MicroShardExchange.Mean(row.Select(p => p.Scalars).ToArray())).ToArray());
             metrics[TrainingSteps.LossName] = numbers[0];
             for (var n = 0; n < names!.Length; n++) metrics[names[n]] = numbers[n + 1];
-            var leafCount = Tree.Leaves(state.Parameters).Count;
-            var mean = Tree.Unflatten(state.Parameters, update.Take(leafCount));
-            var (parameters, optimizerState) = Optimizer.Step(optimizer, mean, state.OptimizerState, state.Parameters);
-            var floats = update.Skip(leafCount).ToArray();
+            var gradientCount = summed.Count(t => t < leafCount);
+            var (parameters, optimizerState) = zero is null
+                ? Optimizer.Step(optimizer, Tree.Unflatten(state.Parameters, update.Take(leafCount)), state.OptimizerState, state.Parameters)
+                : UpdateOwnedLeaves(zero, state, leaves, update.Take(gradientCount).ToArray());
+            var floats = update.Skip(gradientCount).ToArray();
             var position = 0;
             var modelStateMean = firstNext!.Map(leaf => leaf.is_floating_point() ? floats[position++] : leaf);
             return new TrainState<TParams>(parameters, optimizerState, state.Step + 1, shared.get_state(), state.Position with { Batch = state.Position.Batch + 1 }, modelStateMean);
         });
         return (new StepResult<TParams>(next, metrics), stop);
+    }
+
+    // The optimizer step of ZeRO-1: the sharded pipeline on this rank's leaves (placeholders elsewhere), each owned leaf
+    // moved as Optimizer.Step moves it (parameter.add(update)), then every leaf all-gathered from its owner.
+    static OptimizerStep<TParams> UpdateOwnedLeaves<TParams>(ZeroShards zero, TrainState<TParams> state, IReadOnlyList<TreeLeaf> leaves, torch.Tensor[] ownedMeans)
+    {
+        var parameters = zero.Partition.Placeholders(leaves, zero.Rank);
+        var owned = 0;
+        var gradients = parameters.Select((p, i) => zero.Partition.Owners[i] == zero.Rank ? new TreeLeaf(p.Path, ownedMeans[owned++]) : p).ToArray();
+        var result = zero.ShardedOptimizer.Update(gradients, state.OptimizerState, parameters);
+        Tree.CheckSameLeaves(gradients, result.Updates);
+        var updated = parameters.Select((p, i) => zero.Partition.Owners[i] == zero.Rank ? p.Value.add(result.Updates[i].Value, Scalars.One) : p.Value).ToArray();
+        return new OptimizerStep<TParams>(Tree.Unflatten(state.Parameters, zero.AllGatherParameters(leaves, updated)), result.State);
     }
 
     // One micro-shard's gradient, next model state (floating-point leaves in the part) and numbers, alone.

@@ -39,12 +39,16 @@ internal static class Leafwise
     {
         using var scope = torch.NewDisposeScope();
         var total = 0.0;
-        foreach (var leaf in leaves)
-        {
-            var wide = leaf.Value.to(torch.float64);
-            total += wide.mul(wide).sum().item<double>();
-        }
+        foreach (var leaf in leaves) total += SquaredNorm(leaf.Value);
         return Math.Sqrt(total);
+    }
+
+    /// <summary>The squared Euclidean norm of one tensor, accumulated in float64: <see cref="GlobalNorm"/> sums these in leaf order from 0.</summary>
+    public static double SquaredNorm(torch.Tensor tensor)
+    {
+        using var scope = torch.NewDisposeScope();
+        var wide = tensor.to(torch.float64);
+        return wide.mul(wide).sum().item<double>();
     }
 
     /// <summary>The Euclidean norm of one tensor, accumulated in float64.</summary>

@@ -60,6 +60,13 @@ public sealed record ClipByGlobalNorm(double MaxNorm) : IGradientTransformation
     /// <summary>The problems of this bound (none when <c>new ClipByGlobalNorm(maxNorm)</c> succeeds): the bounds its constructor throws.</summary>
     public static IReadOnlyList<Problem> Validate(double maxNorm) => Bounds.Positive(nameof(MaxNorm), maxNorm);
 
+    /// <summary>
+    /// One leaf's share of the global norm: its squared Euclidean norm in float64. The global norm is the square root of
+    /// these summed in leaf order starting from 0, so a sharded optimizer that sums the same numbers in the same order
+    /// (wherever they were computed) clips with the same bits.
+    /// </summary>
+    public static double LeafSquaredNorm(torch.Tensor leaf) => Leafwise.SquaredNorm(Check.NotNull(leaf, nameof(leaf)));
+
     /// <inheritdoc />
     public object Init(IReadOnlyList<TreeLeaf> parameters) => EmptyState.Instance;
 
