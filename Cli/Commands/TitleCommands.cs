@@ -10,14 +10,14 @@ using Functional.Training;
 
 namespace Functional.Cli;
 
-/// <summary>The <c>titles</c> commands: baseline, train, generate, eval, attention and export (<see cref="OnnxTitleCommands"/>).</summary>
-public sealed class TitleCommands : ICommandFamily
+/// <summary>The <c>titles</c> commands: baseline, train, pretrain, generate, eval, attention and export (<see cref="OnnxTitleCommands"/>).</summary>
+public sealed partial class TitleCommands : ICommandFamily
 {
     /// <inheritdoc />
     public Command Build(CommandContext context) =>
         new("titles", "the seq2seq title generator (LCSTS by default, or your own corpus)")
         {
-            Baseline(context), Train(context), Generate(context), Evaluate(context), Attention(context), OnnxTitleCommands.Export(context),
+            Baseline(context), Train(context), Pretrain(context), Generate(context), Evaluate(context), Attention(context), OnnxTitleCommands.Export(context),
         };
 
     static readonly TitleTrainingOptions Defaults = TitleTrainingOptions.Default;
@@ -86,15 +86,21 @@ public sealed class TitleCommands : ICommandFamily
         var restart = Flags.Switch("--restart", d.Restart, "delete the checkpoints in --out and start over instead of resuming");
         var tensorBoard = Flags.OptionalFolder("--tensorboard", "also write TensorBoard scalars (train/*, validation/*) to this folder");
         var device = Devices.Option();
+        var init = Flags.OptionalFolder("--init", "start a --model unilm from the pretrained weights in this folder (the --out of titles pretrain; same shape flags and corpus)");
         var corpus = new CorpusFlags();
         var command = new Command("train", "train the seq2seq title model (resumes a run in --out; keeps the best model by validation ROUGE-L)")
         {
             data, kind, output, minutes, epochs, batch, learningRate, warmup, clip, minCount, validationSubset, seed, threads, ema, workers,
             labelSmoothing, embedding, encoderHidden, encoderLayers, decoderHidden, decoderLayers, outputHidden, dropout, maxArticle, maxTitle,
-            checkpointEvery, restart, tensorBoard, device,
+            checkpointEvery, restart, tensorBoard, device, init,
         };
         corpus.AddTo(command);
         Flags.CheckPaths(command, data, output);
+        Flags.Validate(command, result =>
+        {
+            if (result.GetResult(init) is not null && Flags.TryGetValue(result, kind, out var chosen) && chosen != TitleModelKinds.UniLm)
+                result.AddError($"--init starts a UniLM from pretrained weights: give --model {TitleModelKinds.UniLm} (got --model {chosen}).");
+        });
         command.SetAction(parsed =>
         {
             var model = new TitleModelOptions(
@@ -108,6 +114,7 @@ public sealed class TitleCommands : ICommandFamily
             {
                 Ema = parsed.GetValue(ema), LabelSmoothing = parsed.GetValue(labelSmoothing), Workers = parsed.GetValue(workers), Device = Devices.Parse(parsed.GetValue(device)!),
                 CheckpointEverySteps = parsed.GetValue(checkpointEvery), Restart = parsed.GetValue(restart), Corpus = corpus.Options(parsed),
+                InitFrom = parsed.GetValue(init),
             };
             using var progress = ProgressObserver.Console();
             using var tasks = TaskProgressBar.Console();

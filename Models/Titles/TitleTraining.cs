@@ -8,6 +8,7 @@ using Functional.Models.Evaluation;
 using Functional.Models.Text;
 using Functional.Training;
 using Functional.Models.Titles.UniLm;
+using Functional.Models.Titles.Pretraining;
 
 namespace Functional.Models.Titles;
 
@@ -54,7 +55,10 @@ public static class TitleTraining
         options.Model.Kind == TitleModelKinds.UniLm
             ? Run(options, output, observers, cancellation, progress, communicator, new Network<UniLmParams>(
                 (generator, vocabulary, device) => UniLmModel.Init(generator, vocabulary, options.Model, device), p => p.CopyPrior, (p, prior) => p with { CopyPrior = prior },
-                UniLmLoss.Of(options.Model, options.LabelSmoothing), (p, vocabulary) => new TrainedUniLm(p, vocabulary, options.Model)))
+                UniLmLoss.Of(options.Model, options.LabelSmoothing), (p, vocabulary) => new TrainedUniLm(p, vocabulary, options.Model))
+            {
+                Pretrained = (vocabulary, device) => PretrainedStart.Load(options.InitFrom!, vocabulary, options.Model, device),
+            })
             : Run(options, output, observers, cancellation, progress, communicator, new Network<TitleModelParams>(
                 (generator, vocabulary, device) => TitleModel.Init(generator, vocabulary, options.Model, device), p => p.CopyPrior, (p, prior) => p with { CopyPrior = prior },
                 TitleModelLoss.Of(options.Model, options.LabelSmoothing), (p, vocabulary) => new TrainedTitleModel(p, vocabulary, options.Model)));
@@ -62,7 +66,11 @@ public static class TitleTraining
     /// <summary>What differs between the kinds of model in a run: fresh parameters, their copy prior, the loss, and the trained model around parameters.</summary>
     sealed record Network<TParams>(
         Func<torch.Generator, int, torch.Device, TParams> Init, Func<TParams, CopyPriorParams> CopyPrior, Func<TParams, CopyPriorParams, TParams> WithCopyPrior,
-        ModelLoss<TParams, TitleBatch> Loss, Func<TParams, CharacterVocabulary, ITitleModel> Trained);
+        ModelLoss<TParams, TitleBatch> Loss, Func<TParams, CharacterVocabulary, ITitleModel> Trained)
+    {
+        /// <summary>Loads pretrained parameters checked against the run's vocabulary (<see cref="TitleTrainingOptions.InitFrom"/>); null: the kind has none.</summary>
+        public Func<CharacterVocabulary, torch.Device, TParams>? Pretrained { get; init; }
+    }
 
     /// <summary>The file recording the kind of model a run folder trains (a resumed run must train the same kind).</summary>
     const string KindFile = "model-kind.txt";
@@ -108,10 +116,21 @@ public static class TitleTraining
             options.Ema > 0 ? new ParameterEma(options.Ema, BiasCorrection: true) : null);
         var device = options.Device ?? torch.get_default_device();
         using var generator = new torch.Generator((ulong)options.Seed, device);
-        var drawn = network.Init(generator, vocabulary.Size, device);
-        // The copy prior starts from the training pairs' statistics (see CopyPriorInit) instead of scale 1, bias 0.
-        var fresh = network.WithCopyPrior(drawn, CopyPriorInit.FromPairs(pairs, vocabulary.Size, 0.5, device));
-        Tree.Dispose(network.CopyPrior(drawn));
+        TParams fresh;
+        if (options.InitFrom is { } initFrom)
+        {
+            if (network.Pretrained is null) throw new ArgumentException($"--init {initFrom}: only a UniLM starts from pretrained weights (--model {TitleModelKinds.UniLm}), not a model of kind '{options.Model.Kind}'.", nameof(options));
+            // The pretrained tensors bit for bit, copy prior included (pretraining drew it from the same statistics).
+            fresh = network.Pretrained(vocabulary, device);
+            output.WriteLine($"Starting from the pretrained weights in {initFrom}.");
+        }
+        else
+        {
+            var drawn = network.Init(generator, vocabulary.Size, device);
+            // The copy prior starts from the training pairs' statistics (see CopyPriorInit) instead of scale 1, bias 0.
+            fresh = network.WithCopyPrior(drawn, CopyPriorInit.FromPairs(pairs, vocabulary.Size, 0.5, device));
+            Tree.Dispose(network.CopyPrior(drawn));
+        }
         var start = TrainStateFile.ResumeOrInit(root ? store : null, fresh, optimizer, (ulong)options.Seed, options.Restart && root);
         var state = start.State;
         if (communicator is not null)

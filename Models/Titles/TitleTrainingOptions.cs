@@ -66,6 +66,14 @@ public sealed record TitleTrainingOptions(
     public torch.Device? Device { get; init; }
 
     /// <summary>
+    /// A pretrained UniLM's folder (<c>titles pretrain --out</c>) whose parameters start a fresh run bit for bit (copy
+    /// prior included) instead of drawn ones; its vocabulary and every tensor's shape must be this run's
+    /// (<see cref="Pretraining.PretrainedStart"/>). Only for <see cref="TitleModelKinds.UniLm"/>; a run that resumes from
+    /// its own checkpoints ignores it. Null (the default): drawn parameters.
+    /// </summary>
+    public string? InitFrom { get; init; }
+
+    /// <summary>
     /// The settings of the README's main job: 30 minutes on LCSTS part II into runs/titles; characters seen at least 5
     /// times (3,201 of them, 99.7% of title characters), 10 epochs of batches of 32 planned for the cosine schedule
     /// (peak 0.003 after 50 warm-up steps), gradients clipped to norm 1, an average of the weights (<see cref="Ema"/>)

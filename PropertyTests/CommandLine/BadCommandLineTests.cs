@@ -44,7 +44,7 @@ public sealed class BadCommandLineTests
         { ["word2vec", "train", "--threads", "0"], $"--threads must be in [1, {Flags.MaxThreads}], got 0." },
         { ["mnist", "--device", "tpu"], "--device must name a device (cpu, cuda, cuda:N), got 'tpu'" },
         { ["titels"], "Unrecognized command or argument 'titels'. Did you mean 'titles'?" },
-        { ["titles"], "'Functional.Cli titles' needs a command: baseline, train, generate, eval, attention, export." },
+        { ["titles"], "'Functional.Cli titles' needs a command: baseline, train, pretrain, generate, eval, attention, export." },
         { [], "'Functional.Cli' needs a command: gan, mnist, titles, word2vec." },
     };
 

@@ -20,7 +20,7 @@ public sealed partial class HelpDefaultsTests
     /// <summary>Every command that has an action, by its path under the program.</summary>
     public static readonly string[] CommandPaths =
     [
-        "titles baseline", "titles train", "titles generate", "titles eval", "titles attention", "titles export",
+        "titles baseline", "titles train", "titles pretrain", "titles generate", "titles eval", "titles attention", "titles export",
         "mnist", "mnist accumulate", "gan train", "gan sample", "gan score", "word2vec train", "word2vec similar", "word2vec eval",
     ];
 
@@ -133,7 +133,7 @@ public sealed partial class HelpDefaultsTests
     [Fact]
     public void Every_valued_option_of_every_command_shows_a_default_or_is_one_without()
     {
-        string[] without = ["--text", "--file", "--word", "--tensorboard", "--help", "--version", "--verbose"];
+        string[] without = ["--text", "--file", "--word", "--tensorboard", "--init", "--help", "--version", "--verbose"];
         foreach (var path in CommandPaths)
         {
             var help = CommandLineRun.Of([.. path.Split(' '), "--help"]).Output;
