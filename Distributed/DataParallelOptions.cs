@@ -17,8 +17,8 @@ namespace Functional.Distributed;
 public sealed record DataParallelOptions(bool Overlap, long BucketBytes)
 {
     /// <summary>
-    /// No overlap (measured on the title model, 2 CPU ranks: the all-reduce is about 1 % of a step, and the overlap's
-    /// communication thread costs about as much as it hides; see the scale-out guide), buckets of 4 MB when it is on.
+    /// No overlap (measured on the title model with 2 CPU ranks on one machine, overlap made steps slower, not faster;
+    /// see the data-parallel guide), buckets of 4 MB when it is on.
     /// </summary>
     public static DataParallelOptions Default { get; } = new(Overlap: false, BucketBytes: 4L << 20);
 
