@@ -15,7 +15,7 @@ namespace Functional.Distributed.TestHost;
 /// <c>throw-start</c> before the rank-count check (the job's first collective), <c>throw-resume</c> after it, before the
 /// state broadcast (as a damaged checkpoint does on the root), <c>throw-save</c> in the checkpoint observer at the given
 /// step (rank 0 only: the saving rank), <c>throw-end</c> after the fit, before the final state check. A thrown fault ends
-/// the job through <see cref="JobFailure"/>, as the command line does. <c>exact ...</c>, <c>accumulate ...</c>, <c>zero ...</c> and <c>unsharded ...</c> run <see cref="ExactJob"/>.
+/// the job through <see cref="JobFailure"/>, as the command line does. <c>exact ...</c>, <c>accumulate ...</c>, <c>zero ...</c> and <c>unsharded ...</c> run <see cref="ExactJob"/>, <c>overlap ...</c> <see cref="OverlapJob"/>.
 /// </summary>
 public static class Program
 {
@@ -35,6 +35,14 @@ public static class Program
             torch.set_num_threads(1);
             using var job = Communicator.World();
             JobFailure.EndJobOnFailure(job, () => ExactJob.Run(job, args[0] == "exact", args[1..]), Console.Error,
+                thrown => new FailureReport("error: " + thrown.Message, 1));
+            return 0;
+        }
+        if (args[0] == "overlap")
+        {
+            torch.set_num_threads(1);
+            using var job = Communicator.World();
+            JobFailure.EndJobOnFailure(job, () => OverlapJob.Run(job, args[1..]), Console.Error,
                 thrown => new FailureReport("error: " + thrown.Message, 1));
             return 0;
         }

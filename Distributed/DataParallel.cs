@@ -50,18 +50,29 @@ public static class DataParallel
     /// </remarks>
     /// <exception cref="MpiException">The all-reduce failed (the message names the rank).</exception>
     public static StepResult<TParams> Step<TParams, TBatch>(Communicator communicator, ModelLoss<TParams, TBatch> model, IGradientTransformation optimizer, TrainState<TParams> state, TBatch shard) =>
-        Exchange(communicator, model, optimizer, state, shard, stopRequested: false).Result;
+        Exchange(communicator, model, optimizer, state, shard, stopRequested: false, DataParallelOptions.Default).Result;
+
+    /// <summary>
+    /// As <see cref="Step{TParams, TBatch}"/>,
+    /// exchanging the gradients as <paramref name="options"/> say (every rank must give the same options). With two ranks,
+    /// overlap on and off give the same bits; with more, the same up to float rounding (<see cref="DataParallelOptions.Overlap"/>).
+    /// </summary>
+    /// <exception cref="MpiException">An all-reduce failed (the message names the rank).</exception>
+    public static StepResult<TParams> StepWith<TParams, TBatch>(Communicator communicator, ModelLoss<TParams, TBatch> model, IGradientTransformation optimizer, TrainState<TParams> state, TBatch shard, DataParallelOptions options) =>
+        Exchange(communicator, model, optimizer, state, shard, stopRequested: false, options).Result;
 
     /// <summary>
     /// The step, also agreeing on whether to stop: the result says whether any rank asked to stop
     /// (<paramref name="stopRequested"/>) at this step, so that all ranks stop after the same one.
     /// </summary>
     internal static (StepResult<TParams> Result, bool Stop) Exchange<TParams, TBatch>(
-        Communicator communicator, ModelLoss<TParams, TBatch> model, IGradientTransformation optimizer, TrainState<TParams> state, TBatch shard, bool stopRequested)
+        Communicator communicator, ModelLoss<TParams, TBatch> model, IGradientTransformation optimizer, TrainState<TParams> state, TBatch shard, bool stopRequested, DataParallelOptions options)
     {
         ArgumentNullException.ThrowIfNull(communicator);
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(optimizer);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validated();
         var device = Tree.Leaves(state.Parameters).FirstOrDefault()?.device;
         using var shared = new torch.Generator(0, device);
         shared.set_state(state.RandomState);
@@ -70,18 +81,37 @@ public static class DataParallel
         var stop = false;
         var next = Memory.Scoped(() =>
         {
-            var (loss, gradient, named, modelState) = ShardGradient<TParams>.Compute(model, state, shard, local);
+            using var overlapped = options.Overlap ? new OverlappedReduction(communicator, Tree.Flatten(state.Parameters), options.BucketBytes) : null;
+            var (loss, gradient, named, modelState) = overlapped is null
+                ? ShardGradient<TParams>.Compute(model, state, shard, local)
+                : ShardGradient<TParams>.Compute(model, state, shard, local, parameters => Tree.Unflatten(parameters, overlapped.Watch(Tree.Leaves(parameters))));
             var values = torch.tensor(named.Values.ToArray(), dtype: torch.float64);
             var gradientLeaves = Tree.Leaves(gradient);
             var averagedState = modelState.Leaves().Where(IsFloatingPoint).ToArray();
-            var reduced = GradientBuffer.AllReduceMean(communicator, [.. gradientLeaves, .. averagedState], [loss, values], stopRequested);
+            var waiting = System.Diagnostics.Stopwatch.GetTimestamp();
+            IReadOnlyList<torch.Tensor> meanGradients, meanState;
+            GradientBuffer.Result reduced;
+            if (overlapped is null)
+            {
+                reduced = GradientBuffer.AllReduceMean(communicator, [.. gradientLeaves, .. averagedState], [loss, values], stopRequested);
+                meanGradients = reduced.Gradients.Take(gradientLeaves.Count).ToArray();
+                meanState = reduced.Gradients.Skip(gradientLeaves.Count).ToArray();
+            }
+            else
+            {
+                // The buckets first (their all-reduces done by the communication thread), then the small tail.
+                meanGradients = overlapped.Finish(gradientLeaves);
+                reduced = GradientBuffer.AllReduceMean(communicator, gradientLeaves[0].dtype, gradientLeaves[0].device, averagedState, [loss, values], stopRequested);
+                meanState = reduced.Gradients;
+            }
+            communicator.AddReductionWait(System.Diagnostics.Stopwatch.GetElapsedTime(waiting));
             stop = reduced.Stop;
             metrics[TrainingSteps.LossName] = reduced.Scalars[0];
             foreach (var (name, i) in named.Keys.Select((name, i) => (name, i))) metrics[name] = reduced.Scalars[i + 1];
-            var mean = Tree.Unflatten(gradient, reduced.Gradients.Take(gradientLeaves.Count));
+            var mean = Tree.Unflatten(gradient, meanGradients);
             var (parameters, optimizerState) = Optimizer.Step(optimizer, mean, state.OptimizerState, state.Parameters);
             return new TrainState<TParams>(parameters, optimizerState, state.Step + 1, shared.get_state(), state.Position with { Batch = state.Position.Batch + 1 },
-                RankMean(modelState, reduced.Gradients.Skip(gradientLeaves.Count).ToArray()));
+                RankMean(modelState, meanState));
         });
         return (new StepResult<TParams>(next, metrics), stop);
     }

@@ -46,7 +46,39 @@ public static class DataParallelFit
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(optimizer);
-        return Run(communicator, (current, batch, stop) => DataParallel.Exchange(communicator, model, optimizer, current, batch, stop), optimizer, state, shards, validate, options, cancellation);
+        return Run(communicator, model, optimizer, state, shards, validate, options, DataParallelOptions.Default, cancellation);
+    }
+
+    /// <summary>
+    /// As <see cref="Run{TParams, TBatch}(Communicator, ModelLoss{TParams, TBatch}, IGradientTransformation, TrainState{TParams}, TrainingData{TBatch}, Func{TParams, ModelState, IReadOnlyDictionary{string, double}}?, FitOptions, CancellationToken)"/>,
+    /// exchanging gradients as <paramref name="exchange"/> says (overlapped with backward or not; the same on every rank).
+    /// </summary>
+    /// <param name="communicator">The job.</param>
+    /// <param name="model">The model, whose loss is computed inside it.</param>
+    /// <param name="optimizer">The pipeline; it sees the averaged gradients.</param>
+    /// <param name="state">The common starting state; it stays the caller's.</param>
+    /// <param name="shards">This rank's shards of the global batches, one per global batch, the same count on every rank.</param>
+    /// <param name="validate">As for the other overload.</param>
+    /// <param name="options">As for the other overload.</param>
+    /// <param name="exchange">How each step reduces its gradients (<see cref="DataParallelOptions.Default"/>: as the other overload).</param>
+    /// <param name="cancellation">As for the other overload.</param>
+    /// <returns>The final state (the same on every rank; the caller owns it), the history and why the fit ended.</returns>
+    public static FitResult<TParams> Run<TParams, TBatch>(
+        Communicator communicator,
+        ModelLoss<TParams, TBatch> model,
+        IGradientTransformation optimizer,
+        TrainState<TParams> state,
+        TrainingData<TBatch> shards,
+        Func<TParams, ModelState, IReadOnlyDictionary<string, double>>? validate,
+        FitOptions options,
+        DataParallelOptions exchange,
+        CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        ArgumentNullException.ThrowIfNull(exchange);
+        exchange.Validated();
+        return Run(communicator, (current, batch, stop) => DataParallel.Exchange(communicator, model, optimizer, current, batch, stop, exchange), optimizer, state, shards, validate, options, cancellation);
     }
 
     /// <summary>

@@ -29,6 +29,18 @@ internal static class GradientBuffer
             throw new ArgumentException($"Data-parallel gradients must be float32 or float64, got {dtype}.", nameof(gradients));
         if (gradients.FirstOrDefault(g => g.dtype != dtype || g.device_type != device.type) is { } other)
             throw new ArgumentException($"Data-parallel gradients must share one dtype and device: {dtype} on {device} and {other.dtype} on {other.device}.", nameof(gradients));
+        return AllReduceMean(communicator, dtype, device, gradients, scalars, stop);
+    }
+
+    /// <summary>
+    /// As <see cref="AllReduceMean(Communicator, IReadOnlyList{torch.Tensor}, IReadOnlyList{torch.Tensor}, bool)"/> with the
+    /// buffer's <paramref name="dtype"/> and <paramref name="device"/> given, so <paramref name="tensors"/> may be empty
+    /// (an overlapped step's tail: model state, loss, metrics and the stop flag, its gradients reduced already). The
+    /// tensors must have that dtype and device.
+    /// </summary>
+    public static Result AllReduceMean(Communicator communicator, torch.ScalarType dtype, torch.Device device, IReadOnlyList<torch.Tensor> tensors, IReadOnlyList<torch.Tensor> scalars, bool stop)
+    {
+        var gradients = tensors;
         using var flag = torch.tensor(stop ? 1.0 : 0.0, dtype: dtype, device: device);
         var parts = gradients.Select(g => g.reshape(-1))
             .Concat(scalars.Select(s => s.to(dtype).reshape(-1)))

@@ -18,13 +18,21 @@ sealed record ShardGradient<TParams>(torch.Tensor Loss, TParams Gradient, Sorted
 {
     /// <summary>Runs <paramref name="model"/> in training mode on <paramref name="batch"/> with <paramref name="generator"/>.</summary>
     /// <exception cref="ArgumentException">A metric is named like the loss, or is not a single number.</exception>
-    public static ShardGradient<TParams> Compute<TBatch>(ModelLoss<TParams, TBatch> model, TrainState<TParams> state, TBatch batch, torch.Generator generator)
+    public static ShardGradient<TParams> Compute<TBatch>(ModelLoss<TParams, TBatch> model, TrainState<TParams> state, TBatch batch, torch.Generator generator) =>
+        Compute(model, state, batch, generator, parameters => parameters);
+
+    /// <summary>
+    /// As <see cref="Compute{TBatch}(ModelLoss{TParams, TBatch}, TrainState{TParams}, TBatch, torch.Generator)"/>, the model
+    /// seeing <paramref name="watch"/> of the differentiated parameters (an identity in values, such as the overlapped
+    /// reduction's gradient watchers).
+    /// </summary>
+    public static ShardGradient<TParams> Compute<TBatch>(ModelLoss<TParams, TBatch> model, TrainState<TParams> state, TBatch batch, torch.Generator generator, Func<TParams, TParams> watch)
     {
         var named = new SortedDictionary<string, double>(StringComparer.Ordinal);
         ModelState? returned = null;
         var (loss, gradient) = Autodiff.ValueAndGrad(parameters =>
         {
-            var output = model(parameters, batch, new StepContext(true, generator, Capture.None) { State = state.ModelState });
+            var output = model(watch(parameters), batch, new StepContext(true, generator, Capture.None) { State = state.ModelState });
             foreach (var (name, value) in output.Metrics) named[name] = Number(name, value);
             // Taken out of the differentiation's dispose scope, which ends before the step does.
             returned = output.NextState?.Map(tensor => tensor.detach().MoveToOuterDisposeScope());

@@ -45,6 +45,17 @@ public sealed class Communicator : IDisposable
     /// </summary>
     public TimeSpan AllReduceTime { get; private set; }
 
+    /// <summary>
+    /// Wall time data-parallel steps on this communicator have waited, after their backward, for the mean gradients
+    /// (packing, the all-reduces still running, unpacking): the part of the reduction a step exposes. Without overlap
+    /// that is the whole all-reduce; with <see cref="DataParallelOptions.Overlap"/>, what backward did not hide. For
+    /// benchmarks and logs.
+    /// </summary>
+    public TimeSpan ReductionWaitTime { get; private set; }
+
+    /// <summary>Adds a step's wait to <see cref="ReductionWaitTime"/>.</summary>
+    internal void AddReductionWait(TimeSpan wait) => ReductionWaitTime += wait;
+
     /// <summary>Whether this is rank 0, the one that writes checkpoints, logs and charts.</summary>
     public bool IsRoot => Rank == 0;
 
