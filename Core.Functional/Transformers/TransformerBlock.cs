@@ -109,6 +109,7 @@ public static class TransformerBlock
         return Linear.Apply(p.Linear2, Drop(hidden, p.Settings.Dropout, training, generator));
     }
 
+    // The same masks as Dropout.Apply from the same draws, applied as one product (the block's values are finite).
     static Tensor Drop(Tensor x, double rate, bool training, Generator generator) =>
-        training && rate > 0 ? Dropout.Apply(x, rate, training, generator) : x;
+        Dropout.ApplyToFinite(x, rate, training, generator);
 }
