@@ -41,6 +41,8 @@ public static class Program
         if (args.FirstOrDefault() == "conv2d-layout") return Conv2dLayout.Run(args[1..]);
         if (args.FirstOrDefault() == "batchnorm-race") return BatchNormRace.Run(args[1..]);
         if (args.FirstOrDefault() == "transformer-race") return TransformerRace.Run(args[1..]);
+        if (args.FirstOrDefault() == "transformer-profile") return TransformerProfile.Run(args[1..]);
+        if (args.FirstOrDefault() == "unilm-step") return UniLmStepTiming.Run(args[1..]);
         if (args.FirstOrDefault() == "scaling") return DataParallelScaling.Run(args[1..]);
         if (args.FirstOrDefault() == "scaling-worker") return DataParallelScaling.Worker(args[1..]);
         if (args.FirstOrDefault() == "mpi-kill-resume") return MpiKillResume.Run(args[1..]);
