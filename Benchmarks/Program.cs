@@ -24,6 +24,8 @@ public static class Program
     /// ranks against 1 process with 1 and 2 threads, for the MNIST MLP and the title model), <c>conv2d-layout</c>
     /// (<see cref="Conv2dLayout"/>), <c>batchnorm-race</c> (<see cref="BatchNormRace"/>), <c>transformer-race [--rounds N] ...</c>
     /// (<see cref="TransformerRace"/>: a transformer block against TorchSharp's <c>nn.TransformerEncoderLayer</c>),
+    /// <c>transformer-profile</c> (<see cref="TransformerProfile"/>: the block's pieces one by one), <c>unilm-step</c>
+    /// (<see cref="UniLmStepTiming"/>: the UniLM title model's training forward and backward),
     /// <c>mpi-kill-resume [--runs N] ...</c> (<see cref="MpiKillResume"/>: 2-rank mnist runs with rank 0 killed and resumed under GC pressure; crashes and hangs counted),
     /// <c>exact-race [--micro-shards M] ...</c> (<see cref="ExactReductionRace"/>: the world-size-invariant step against today's, in one process).
     /// <c>zero-memory</c> and <c>mpirun -np R ... zero-race</c> (<see cref="ZeroRace"/>: ZeRO-1's optimizer-state bytes per rank, and its step against the unsharded exact step).
@@ -42,6 +44,8 @@ public static class Program
         if (args.FirstOrDefault() == "conv2d-layout") return Conv2dLayout.Run(args[1..]);
         if (args.FirstOrDefault() == "batchnorm-race") return BatchNormRace.Run(args[1..]);
         if (args.FirstOrDefault() == "transformer-race") return TransformerRace.Run(args[1..]);
+        if (args.FirstOrDefault() == "transformer-profile") return TransformerProfile.Run(args[1..]);
+        if (args.FirstOrDefault() == "unilm-step") return UniLmStepTiming.Run(args[1..]);
         if (args.FirstOrDefault() == "scaling") return DataParallelScaling.Run(args[1..]);
         if (args.FirstOrDefault() == "scaling-worker") return DataParallelScaling.Worker(args[1..]);
         if (args.FirstOrDefault() == "mpi-kill-resume") return MpiKillResume.Run(args[1..]);

@@ -38,12 +38,12 @@ public static class MaskedSdpa
             // 1/(1 − rate) scale is applied to the (smaller) weighted sum.
             using var inverseScale = (1 / Math.Sqrt(q.shape[^1])).ToScalar();
             using var minusInfinity = double.NegativeInfinity.ToScalar();
-            using var rate = dropout.ToScalar();
             using var keptScale = (1 / (1 - dropout)).ToScalar();
             var scores = q.mul(inverseScale).matmul(k.transpose(-2, -1)).masked_fill(safe.logical_not().unsqueeze(1), minusInfinity);
             var weights = scores.softmax(-1);
-            var dropped = rand(weights.shape, dtype: float32, device: weights.device, generator: generator).lt(rate);
-            output = weights.masked_fill(dropped, Scalars.Zero).matmul(v).mul(keptScale);
+            // The mask as 0/1 factors: the weights are finite and non-negative, so the product equals the masked fill.
+            var kept = Dropout.Factors(weights.shape, dropout, 1, weights.dtype, weights.device, generator);
+            output = weights.mul(kept).matmul(v).mul(keptScale);
         }
         else
         {

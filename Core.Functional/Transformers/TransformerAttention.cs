@@ -75,7 +75,19 @@ public static class TransformerAttention
     public static MaskedSequence Self(TransformerAttentionParams parameters, MaskedSequence x, Tensor allowed, Tensor positions, double dropout, bool training, Generator generator)
     {
         CheckSequence(parameters, x, "x [batch, length, model]");
-        return Attend(parameters, x, allowed, positions, null, 0, dropout, training, generator).Output;
+        return Attend(parameters, x, allowed, positions, null, 0, dropout, training, generator, zeroPadding: true).Output;
+    }
+
+    /// <summary>
+    /// <see cref="Self"/> for a caller that guarantees <paramref name="x"/> is finite at padded tokens and zeroes the padded
+    /// rows of what it makes of the output (as <see cref="TransformerBlock"/> does): padded tokens are neither zeroed on the
+    /// way in nor on the way out. The real tokens' output and every gradient reaching a real token or a parameter are those
+    /// of <see cref="Self"/>: padded keys still get weight exactly 0, and padded queries' rows are the caller's to zero.
+    /// </summary>
+    internal static MaskedSequence SelfOverFinitePadding(TransformerAttentionParams parameters, MaskedSequence x, Tensor allowed, Tensor positions, double dropout, bool training, Generator generator)
+    {
+        CheckSequence(parameters, x, "x [batch, length, model]");
+        return Attend(parameters, x, allowed, positions, null, 0, dropout, training, generator, zeroPadding: false).Output;
     }
 
     /// <summary>
@@ -90,7 +102,7 @@ public static class TransformerAttention
     {
         CheckSequence(parameters, x, "x [batch, new tokens, model]");
         CheckCache(parameters, x.Values, cache, offset);
-        return Attend(parameters, x, allowed, positions, cache, offset, dropout, training, generator);
+        return Attend(parameters, x, allowed, positions, cache, offset, dropout, training, generator, zeroPadding: true);
     }
 
     /// <summary>
@@ -121,7 +133,7 @@ public static class TransformerAttention
         return result;
     }
 
-    static AttentionStep Attend(TransformerAttentionParams parameters, MaskedSequence x, Tensor allowed, Tensor positions, KvCache? cache, long offset, double dropout, bool training, Generator generator)
+    static AttentionStep Attend(TransformerAttentionParams parameters, MaskedSequence x, Tensor allowed, Tensor positions, KvCache? cache, long offset, double dropout, bool training, Generator generator, bool zeroPadding)
     {
         var (batch, length) = (x.Values.shape[0], x.Values.shape[1]);
         CheckAllowed(parameters, allowed, batch, length, offset + length);
@@ -130,7 +142,7 @@ public static class TransformerAttention
         using var scope = NewDisposeScope();
         // Padded tokens are zeroed before the projection, so their keys and values are the (finite) bias: hidden from
         // every query by the mask, they get weight exactly 0, and no gradient reaches them.
-        var projected = Project(Masks.ZeroPadding(x.Values, x.Mask), parameters.InProjWeight, parameters.InProjBias);
+        var projected = Project(zeroPadding ? Masks.ZeroPadding(x.Values, x.Mask) : x.Values, parameters.InProjWeight, parameters.InProjBias);
         // unbind, not three indexings: its backward stacks the three gradients once instead of adding three zero-padded copies.
         var qkv = projected.reshape(batch, length, 3, parameters.Heads, -1).permute(2, 0, 3, 1, 4).unbind(0);
         Tensor q = qkv[0], k = qkv[1], v = qkv[2];
@@ -147,7 +159,7 @@ public static class TransformerAttention
             keyMask = cat([cache.Mask, x.Mask], 1);
         }
         var visible = Visible(allowed, x.Mask, keyMask);
-        var output = Output(parameters, MaskedSdpa.Apply(q, k, v, visible, dropout, training, generator), x.Mask);
+        var output = Output(parameters, MaskedSdpa.Apply(q, k, v, visible, dropout, training, generator), zeroPadding ? x.Mask : null);
         // A full pass (no cache given) returns no cache: copying the keys and values would cost a full pass's memory.
         var next = cache is null ? null : new KvCache(k.contiguous(), v.contiguous(), keyMask.alias());
         var result = new AttentionStep(new MaskedSequence(output, x.Mask.alias()), next!);
@@ -169,11 +181,12 @@ public static class TransformerAttention
         return widened.logical_and(keys);
     }
 
-    /// <summary>Joins the heads [batch, heads, length, d] and projects them; padded queries become zeros.</summary>
-    static Tensor Output(TransformerAttentionParams parameters, Tensor heads, Tensor mask)
+    /// <summary>Joins the heads [batch, heads, length, d] and projects them; padded queries become zeros (unless no mask is given).</summary>
+    static Tensor Output(TransformerAttentionParams parameters, Tensor heads, Tensor? mask)
     {
         var joined = heads.transpose(1, 2).reshape(heads.shape[0], heads.shape[2], -1);
-        return Masks.ZeroPadding(Linear.Apply(parameters.OutProj, joined), mask);
+        var projected = Linear.Apply(parameters.OutProj, joined);
+        return mask is null ? projected : Masks.ZeroPadding(projected, mask);
     }
 
     static Tensor Project(Tensor x, Tensor weight, Tensor? bias) => nn.functional.linear(x, weight, bias);
