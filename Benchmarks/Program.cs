@@ -25,7 +25,8 @@ public static class Program
     /// (<see cref="Conv2dLayout"/>), <c>batchnorm-race</c> (<see cref="BatchNormRace"/>), <c>transformer-race [--rounds N] ...</c>
     /// (<see cref="TransformerRace"/>: a transformer block against TorchSharp's <c>nn.TransformerEncoderLayer</c>),
     /// <c>mpi-kill-resume [--runs N] ...</c> (<see cref="MpiKillResume"/>: 2-rank mnist runs with rank 0 killed and resumed under GC pressure; crashes and hangs counted),
-    /// <c>exact-race [--micro-shards M] ...</c> (<see cref="ExactReductionRace"/>: the world-size-invariant step against today's, in one process).
+    /// <c>exact-race [--micro-shards M] ...</c> (<see cref="ExactReductionRace"/>: the world-size-invariant step against today's, in one process),
+    /// <c>thread-defaults [--load K] ...</c> (<see cref="ThreadDefaults"/>: libtorch thread settings for the README's commands, quiet or under K busy processes).
     /// </summary>
     public static int Main(string[] args)
     {
@@ -45,6 +46,8 @@ public static class Program
         if (args.FirstOrDefault() == "scaling-worker") return DataParallelScaling.Worker(args[1..]);
         if (args.FirstOrDefault() == "mpi-kill-resume") return MpiKillResume.Run(args[1..]);
         if (args.FirstOrDefault() == "exact-race") return ExactReductionRace.Run(args[1..]);
+        if (args.FirstOrDefault() == "thread-defaults") return ThreadDefaults.Run(args[1..]);
+        if (args.FirstOrDefault() == "thread-defaults-worker") return ThreadDefaults.Worker(args[1..]);
         if (args.Contains("--side-by-side"))
         {
             SideBySide.Run();
