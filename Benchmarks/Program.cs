@@ -27,8 +27,9 @@ public static class Program
     /// <c>transformer-profile</c> (<see cref="TransformerProfile"/>: the block's pieces one by one), <c>unilm-step</c>
     /// (<see cref="UniLmStepTiming"/>: the UniLM title model's training forward and backward),
     /// <c>mpi-kill-resume [--runs N] ...</c> (<see cref="MpiKillResume"/>: 2-rank mnist runs with rank 0 killed and resumed under GC pressure; crashes and hangs counted),
-    /// <c>exact-race [--micro-shards M] ...</c> (<see cref="ExactReductionRace"/>: the world-size-invariant step against today's, in one process).
-    /// <c>zero-memory</c> and <c>mpirun -np R ... zero-race</c> (<see cref="ZeroRace"/>: ZeRO-1's optimizer-state bytes per rank, and its step against the unsharded exact step).
+    /// <c>exact-race [--micro-shards M] ...</c> (<see cref="ExactReductionRace"/>: the world-size-invariant step against today's, in one process),
+    /// <c>zero-memory</c> and <c>mpirun -np R ... zero-race</c> (<see cref="ZeroRace"/>: ZeRO-1's optimizer-state bytes per rank, and its step against the unsharded exact step),
+    /// <c>thread-defaults [--load K] ...</c> (<see cref="ThreadDefaults"/>: libtorch thread settings for the README's commands, quiet or under K busy processes).
     /// </summary>
     public static int Main(string[] args)
     {
@@ -52,6 +53,8 @@ public static class Program
         if (args.FirstOrDefault() == "exact-race") return ExactReductionRace.Run(args[1..]);
         if (args.FirstOrDefault() == "zero-memory") return ZeroRace.Memory(args[1..]);
         if (args.FirstOrDefault() == "zero-race") return ZeroRace.Run(args[1..]);
+        if (args.FirstOrDefault() == "thread-defaults") return ThreadDefaults.Run(args[1..]);
+        if (args.FirstOrDefault() == "thread-defaults-worker") return ThreadDefaults.Worker(args[1..]);
         if (args.Contains("--side-by-side"))
         {
             SideBySide.Run();

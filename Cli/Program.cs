@@ -31,9 +31,11 @@ public static class Program
     /// <summary>The program's description, the root of the help.</summary>
     public const string Description = "Train, evaluate and sample the example models of Functional (deep learning as pure functions on TorchSharp).";
 
-    /// <summary>Runs the command line with the console's streams; SIGINT (Ctrl-C) and SIGTERM (and under mpirun the SIGCONT that announces its SIGTERM) cancel the running command cleanly (<see cref="StopRequest"/>).</summary>
+    /// <summary>Runs the command line with the console's streams, libtorch's OpenMP wait set first (<see cref="LibtorchThreads.ApplyDefaults"/>); SIGINT (Ctrl-C) and SIGTERM (and under mpirun the SIGCONT that announces its SIGTERM) cancel the running command cleanly (<see cref="StopRequest"/>).</summary>
     public static int Main(string[] args)
     {
+        // Before anything can load libtorch: its OpenMP runtime reads the wait policy once, when it loads (LibtorchThreads).
+        LibtorchThreads.ApplyDefaults();
         using var stop = StopRequest.ForSignals(underMpirun: Functional.Distributed.Communicator.LaunchedByMpirun);
         return RunUntilStopped(args, Console.Out, Console.Error, stop);
     }
@@ -77,6 +79,7 @@ public static class Program
         var verbose = parsed.RootCommandResult.Command.Options.OfType<Option<bool>>().First(o => o.Name == VerboseName) is var flag && parsed.GetValue(flag);
         try
         {
+            LibtorchThreads.ApplyChosen(parsed);
             var code = parsed.Invoke(configuration);
             return stop.IsCancellationRequested ? Stopped(error, stopped) : code;
         }

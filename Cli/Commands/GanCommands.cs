@@ -65,7 +65,7 @@ public sealed class GanCommands : ICommandFamily
         var minutes = Flags.Minutes(GanRun.Default.TimeBudget.TotalMinutes, "stop after the step that reaches this budget, with a checkpoint and a sample grid (the next run resumes there)");
         var restart = Flags.Switch("--restart", false, "delete the checkpoints in --out and start over instead of resuming");
         var classifier = Classifier();
-        var threads = Flags.Threads(DefaultThreads, "libtorch threads (0: libtorch's default; with 2 threads on a busy machine libgomp's spinning workers make each small parallel op wait, and a step can take 5-10x longer)");
+        var threads = LibtorchThreads.Option(DefaultThreads);
         var device = Devices.Option();
         var command = new Command("train", "train the GAN; each epoch a checkpoint, OUT/samples/epoch-NNNN.png and the digit classifier's score of 1000 samples")
         {
@@ -83,7 +83,6 @@ public sealed class GanCommands : ICommandFamily
             var targetDevice = Devices.Parse(parsed.GetValue(device)!);
             var budget = parsed.GetValue(minutes) is > 0 and var m ? TimeSpan.FromMinutes(m) : TimeSpan.MaxValue;
             var run = new GanRun(parsed.GetValue(output)!, parsed.GetValue(restart), budget, GanRun.Default.GridColumns) { Device = targetDevice };
-            MnistCommands.SetThreads(parsed.GetValue(threads));
             var scorer = LoadClassifier(context, parsed.GetValue(classifier)!, options.DataDirectory, targetDevice);
             Run(context, options, run, scorer);
         });

@@ -39,7 +39,7 @@ public sealed class MnistCommands : ICommandFamily
         var workers = Flags.Workers(d.Workers, "threads that gather batches ahead of the step");
         var seed = Flags.Seed(d.Seed, "seeds initialisation, shuffling and dropout");
         var checkpointEvery = Flags.Integer("--checkpoint-every", 0, "a checkpoint every N steps too (0: at epoch ends only)", 0);
-        var threads = Flags.Threads(0, "libtorch threads (0: libtorch's default; 1 is faster on a busy machine)");
+        var threads = LibtorchThreads.Option(0);
         var restart = Flags.Switch("--restart", d.Restart, "delete the checkpoints in --out and start over instead of resuming");
         var tensorBoard = Flags.OptionalFolder("--tensorboard", "also write TensorBoard scalars (train/*, validation/*) to this folder");
         var device = Devices.Option();
@@ -57,7 +57,6 @@ public sealed class MnistCommands : ICommandFamily
                 Device = Devices.Parse(parsed.GetValue(device)!), Restart = parsed.GetValue(restart),
                 Model = ParseModel(parsed.GetValue(model)!), ConvChannels = parsed.GetValue(channels), Minutes = parsed.GetValue(minutes),
             };
-            SetThreads(parsed.GetValue(threads));
             Train(context, options, parsed.GetValue(output)!, parsed.GetValue(checkpointEvery), parsed.GetValue(tensorBoard));
         });
         return command;
@@ -72,12 +71,6 @@ public sealed class MnistCommands : ICommandFamily
     static DigitModel ParseModel(string name) => Enum.GetValues<DigitModel>().Single(m => ModelName(m) == name);
 
     static Option<string> Data() => Flags.InputFolder("--data", MnistTrainingOptions.Default.DataDirectory, "the MNIST t10k folder");
-
-    /// <summary>Sets libtorch's intra-op threads when <paramref name="threads"/> is above 0 (the application's choice, never a library's).</summary>
-    internal static void SetThreads(int threads)
-    {
-        if (threads > 0) torch.set_num_threads(threads);
-    }
 
     /// <summary>
     /// Trains the digit classifier with the fit loop: progress bar, JSON-lines log, loss chart and checkpoints in
@@ -131,7 +124,7 @@ public sealed class MnistCommands : ICommandFamily
         var batch = Flags.Size("--batch", AccumulateBatch, "B: the large batch, and the micro-batches accumulated", Sizes.Batch);
         var updates = Flags.Count("--updates", AccumulateUpdates, "updates compared");
         var output = Flags.Folder("--out", DefaultOutDirectory, "receives accumulation.png");
-        var threads = Flags.Threads(0, "libtorch threads (0: libtorch's default)");
+        var threads = LibtorchThreads.Option(0);
         var device = Devices.Option();
         var command = new Command("accumulate", "Adam with batch B against Accumulate(Adam, B) fed one example at a time: losses, parameter distance, chart")
         {
@@ -141,7 +134,6 @@ public sealed class MnistCommands : ICommandFamily
         command.SetAction(parsed =>
         {
             var (b, n, folder) = (parsed.GetValue(batch), parsed.GetValue(updates), parsed.GetValue(output)!);
-            SetThreads(parsed.GetValue(threads));
             using var loaded = MnistSplit.Load(parsed.GetValue(data)!, MnistTrainingOptions.Default.ValidationCount);
             using var split = loaded.To(Devices.Parse(parsed.GetValue(device)!));
             var say = context.Output;

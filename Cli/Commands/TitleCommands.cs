@@ -69,7 +69,7 @@ public sealed partial class TitleCommands : ICommandFamily
         var minCount = Flags.Count("--min-count", d.MinCount, "characters seen fewer times read as unknown");
         var validationSubset = Flags.Integer("--val-subset", d.ValidationSubset, "validation pairs scored after each epoch to keep the best model (0: none, the latest model is kept)", 0);
         var seed = Flags.Seed(d.Seed, "seeds initialisation, batch order and dropout");
-        var threads = Flags.Threads(d.Threads, "libtorch threads (0: libtorch's default; 1 is faster on a busy machine)");
+        var threads = LibtorchThreads.Option(d.Threads);
         var ema = Flags.Number("--ema", d.Ema, "decay of an average of the weights used for validation and the kept model (0: none)", Bounds.Decay);
         var workers = Flags.Workers(d.Workers, "threads that collate batches ahead of the step");
         var labelSmoothing = Flags.Number("--label-smoothing", d.LabelSmoothing, "share of the training target spread evenly over the vocabulary (0: none)", Bounds.Decay);

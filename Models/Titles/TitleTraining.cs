@@ -81,7 +81,6 @@ public static class TitleTraining
         var root = communicator is null || communicator.IsRoot;
         if (!root) (output, observers, progress) = (TextWriter.Null, [], null);
         var clock = Stopwatch.StartNew();
-        if (options.Threads > 0) torch.set_num_threads(options.Threads);
         var corpus = TitleCorpus.Load(options.DataDirectory, options.Corpus);
         output.WriteLine(corpus.Report.Describe());
         var (train, validation) = (corpus.Train, corpus.Validation);

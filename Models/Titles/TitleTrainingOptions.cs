@@ -15,7 +15,10 @@ namespace Functional.Models.Titles;
 /// <param name="Minutes">Wall-time budget of this invocation, evaluation included (0: no budget).</param>
 /// <param name="ValidationSubset">Validation pairs scored (greedy) after each epoch to keep the best model; 0 scores none and keeps the latest model. All pairs are scored at the end.</param>
 /// <param name="Seed">Seeds initialisation, batch order and dropout.</param>
-/// <param name="Threads">libtorch intra-op threads (0: libtorch's default; 1 is faster on a machine busy with other work).</param>
+/// <param name="Threads">
+/// libtorch intra-op threads the run was asked for (0: the application's default). A library never sets libtorch's
+/// threads: the application applies this before the run (the command line's <c>--threads</c>, before the command runs).
+/// </param>
 public sealed record TitleTrainingOptions(
     string DataDirectory, string OutDirectory, TitleModelOptions Model, int MinCount, int Epochs, int BatchSize,
     double LearningRate, int WarmupSteps, double ClipNorm, double Minutes, int ValidationSubset, int Seed, int Threads)

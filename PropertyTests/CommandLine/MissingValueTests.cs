@@ -12,11 +12,11 @@ namespace Functional.PropertyTests.CommandLine;
 /// </summary>
 public sealed class MissingValueTests
 {
-    /// <summary>Every command with an action, by its words under the program, and the command.</summary>
+    /// <summary>Every command with an action, by its words under the program, and the command (hidden diagnostics, such as <c>libtorch-threads</c>, left out).</summary>
     public static IEnumerable<(string[] Path, Command Command)> Commands()
     {
         var root = Program.Root(new CommandContext(TextWriter.Null, TextWriter.Null, CancellationToken.None));
-        var pending = new Stack<(string[] Path, Command Command)>(root.Subcommands.Select(c => (new[] { c.Name }, c)));
+        var pending = new Stack<(string[] Path, Command Command)>(root.Subcommands.Where(c => !c.Hidden).Select(c => (new[] { c.Name }, c)));
         while (pending.Count > 0)
         {
             var (path, command) = pending.Pop();

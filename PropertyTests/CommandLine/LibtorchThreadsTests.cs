@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using Functional.Cli;
+using Xunit;
+
+namespace Functional.PropertyTests.CommandLine;
+
+/// <summary>
+/// The command line's libtorch thread defaults (<see cref="LibtorchThreads"/>), seen from a fresh process: libgomp
+/// prints the wait it loaded with (<c>OMP_DISPLAY_ENV=VERBOSE</c>), and the hidden <c>libtorch-threads</c> command
+/// prints the thread count and the native environment after start-up.
+/// </summary>
+public sealed class LibtorchThreadsTests
+{
+    static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
+
+    [Fact]
+    public void WithNoChoiceOfTheUserIdleWorkersSleepFromTheMomentLibtorchLoadsAndThreadsAsksWin()
+    {
+        var run = Cli([], "libtorch-threads", "--threads", "3");
+        // libgomp's spin count is 0 only with the passive policy read at its load (300,000 when unset).
+        Assert.True(run.Error.Contains("GOMP_SPINCOUNT = '0'", StringComparison.Ordinal), run.ToString());
+        Assert.Contains("OMP_WAIT_POLICY: PASSIVE", run.Output, StringComparison.Ordinal);
+        Assert.Contains("libtorch threads: 3", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AWaitPolicyTheUserSetIsKeptAndTheThreadCountStaysLibtorchs()
+    {
+        var run = Cli([("OMP_WAIT_POLICY", "ACTIVE")], "libtorch-threads");
+        Assert.True(run.Error.Contains("OMP_WAIT_POLICY = 'ACTIVE'", StringComparison.Ordinal), run.ToString());
+        Assert.Contains("OMP_WAIT_POLICY: ACTIVE", run.Output, StringComparison.Ordinal);
+        Assert.Contains("GOMP_SPINCOUNT: (unset)", run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("libtorch threads: 3", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ASpinCountTheUserSetIsKeptWithoutAWaitPolicyAdded()
+    {
+        var run = Cli([("GOMP_SPINCOUNT", "12345")], "libtorch-threads", "--threads", "1");
+        Assert.True(run.Error.Contains("GOMP_SPINCOUNT = '12345'", StringComparison.Ordinal), run.ToString());
+        Assert.Contains("OMP_WAIT_POLICY: (unset)", run.Output, StringComparison.Ordinal);
+        Assert.Contains("libtorch threads: 1", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheThreadsHelpSaysWhatTheDefaultDoes()
+    {
+        var run = CommandLineRun.Of(["titles", "train", "--help"]);
+        Assert.Contains("OMP_WAIT_POLICY=PASSIVE", run.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>Runs the command line's assembly in a fresh process with the OpenMP variables cleared, then <paramref name="environment"/> set.</summary>
+    static CommandLineRun Cli((string Name, string Value)[] environment, params string[] arguments)
+    {
+        var host = Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
+        var start = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Functional.Cli.dll"));
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        foreach (var name in new[] { "OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "OMP_NUM_THREADS", "OMP_DISPLAY_ENV" }) start.Environment.Remove(name);
+        start.Environment["OMP_DISPLAY_ENV"] = "VERBOSE";
+        foreach (var (name, value) in environment) start.Environment[name] = value;
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the command line.");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(Timeout))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"{string.Join(' ', arguments)} did not end within {Timeout}.");
+        }
+        var run = new CommandLineRun(process.ExitCode, output.Result, error.Result);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        return run;
+    }
+}
