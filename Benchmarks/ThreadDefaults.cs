@@ -30,7 +30,7 @@ namespace Functional.Benchmarks;
 /// Settings: <c>default</c> (libtorch's own thread count and libgomp's spinning wait: what <c>titles</c> and
 /// <c>mnist</c> did before), <c>threads1</c> (<c>torch.set_num_threads(1)</c>: <c>--threads 1</c>), <c>passive</c>
 /// (<c>OMP_WAIT_POLICY=PASSIVE</c>: idle OpenMP workers sleep at once), <c>spin10k</c> (<c>GOMP_SPINCOUNT=10000</c>: a
-/// short spin, then sleep), <c>cli</c> (what the command line now does at start, <see cref="Functional.Cli.LibtorchThreads.ApplyDefaults"/>).
+/// short spin, then sleep), <c>cli</c> (what the command line now does at start: <see cref="Functional.Cli.LibtorchThreads.ApplyDefaults"/> and the thread count for the load, <see cref="Functional.Cli.LibtorchThreads.ChooseForLoad"/>).
 /// </remarks>
 public static class ThreadDefaults
 {
@@ -64,7 +64,9 @@ public static class ThreadDefaults
         var times = settings.ToDictionary(s => s, _ => Workloads.ToDictionary(w => w, _ => new List<double>()));
         try
         {
-            if (load > 0) Thread.Sleep(3000);
+            // A minute of load first, so that the 1-minute load average (which the command line's start-up reads) sees it,
+            // as it does on a machine that is busy with other work.
+            if (load > 0) Thread.Sleep(TimeSpan.FromSeconds(60));
             for (var round = 0; round < rounds; round++)
             {
                 for (var i = 0; i < settings.Length; i++)
@@ -102,7 +104,12 @@ public static class ThreadDefaults
     {
         var setting = args[0];
         // Before the first torch call: the command line's start-up, as Functional.Cli's Main runs it.
-        if (setting == "cli") Functional.Cli.LibtorchThreads.ApplyDefaults();
+        if (setting == "cli")
+        {
+            Functional.Cli.LibtorchThreads.ApplyDefaults();
+            Functional.Cli.LibtorchThreads.ChooseForLoad();
+            if (Functional.Cli.LibtorchThreads.StartupThreads > 0) torch.set_num_threads(Functional.Cli.LibtorchThreads.StartupThreads);
+        }
         if (setting == "threads1") torch.set_num_threads(1);
         var sizes = args[1..].Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray();
         Console.Error.WriteLine($"worker {setting}: torch threads {torch.get_num_threads()}, OMP_WAIT_POLICY={Functional.Cli.LibtorchThreads.NativeValue("OMP_WAIT_POLICY") ?? "(unset)"}, GOMP_SPINCOUNT={Functional.Cli.LibtorchThreads.NativeValue("GOMP_SPINCOUNT") ?? "(unset)"} (native environment)");

@@ -31,11 +31,12 @@ public static class Program
     /// <summary>The program's description, the root of the help.</summary>
     public const string Description = "Train, evaluate and sample the example models of Functional (deep learning as pure functions on TorchSharp).";
 
-    /// <summary>Runs the command line with the console's streams, libtorch's OpenMP wait set first (<see cref="LibtorchThreads.ApplyDefaults"/>); SIGINT (Ctrl-C) and SIGTERM (and under mpirun the SIGCONT that announces its SIGTERM) cancel the running command cleanly (<see cref="StopRequest"/>).</summary>
+    /// <summary>Runs the command line with the console's streams, libtorch's OpenMP wait set first (<see cref="LibtorchThreads.ApplyDefaults"/>) and its thread count chosen for the machine's load (<see cref="LibtorchThreads.ChooseForLoad"/>); SIGINT (Ctrl-C) and SIGTERM (and under mpirun the SIGCONT that announces its SIGTERM) cancel the running command cleanly (<see cref="StopRequest"/>).</summary>
     public static int Main(string[] args)
     {
         // Before anything can load libtorch: its OpenMP runtime reads the wait policy once, when it loads (LibtorchThreads).
         LibtorchThreads.ApplyDefaults();
+        LibtorchThreads.ChooseForLoad();
         using var stop = StopRequest.ForSignals(underMpirun: Functional.Distributed.Communicator.LaunchedByMpirun);
         return RunUntilStopped(args, Console.Out, Console.Error, stop);
     }

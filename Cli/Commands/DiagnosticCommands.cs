@@ -19,6 +19,7 @@ public sealed class DiagnosticCommands : ICommandFamily
         command.SetAction(_ =>
         {
             context.Output.WriteLine($"libtorch threads: {torch.get_num_threads()}");
+            context.Output.WriteLine($"chosen for the load at start: {(LibtorchThreads.StartupThreads > 0 ? LibtorchThreads.StartupThreads : "none")}");
             foreach (var name in new[] { LibtorchThreads.WaitPolicyVariable, LibtorchThreads.SpinCountVariable })
                 context.Output.WriteLine($"{name}: {LibtorchThreads.NativeValue(name) ?? "(unset)"}");
         });

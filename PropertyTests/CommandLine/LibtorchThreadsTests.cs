@@ -43,6 +43,63 @@ public sealed class LibtorchThreadsTests
     }
 
     [Fact]
+    public void TheThreadCountForALoadLeavesTheLoadedCoresAndKeepsAtLeastOne()
+    {
+        var random = new Random(11);
+        for (var trial = 0; trial < 500; trial++)
+        {
+            var cores = random.Next(1, 65);
+            var load = random.NextDouble() * cores * 3;
+            var more = load + random.NextDouble() * cores;
+            var threads = LibtorchThreads.ForLoad(cores, load);
+            Assert.InRange(threads, 1, cores);
+            Assert.True(LibtorchThreads.ForLoad(cores, more) <= threads, $"{cores} cores: load {more} gave more threads than load {load}");
+            Assert.Equal(cores, LibtorchThreads.ForLoad(cores, random.NextDouble() * 0.49));
+            Assert.Equal(1, LibtorchThreads.ForLoad(cores, cores - 0.5 + random.NextDouble() * cores));
+            Assert.Equal(Math.Max(1, cores - (int)Math.Floor(load + 0.5)), threads);
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => LibtorchThreads.ForLoad(2, double.NaN));
+        Assert.Throws<ArgumentOutOfRangeException>(() => LibtorchThreads.ForLoad(0, 1));
+    }
+
+    [Fact]
+    public void TheLoadAverageIsReadFromItsFirstFieldAndAnythingElseIsNone()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"loadavg-{Guid.NewGuid():N}");
+        try
+        {
+            File.WriteAllText(path, "3.70 2.00 1.00 1/100 123\n");
+            Assert.Equal(3.70, LibtorchThreads.ReadLoadAverage(path));
+            foreach (var bad in new[] { "", "busy 1 1", "-1 0 0", "NaN 1 1" })
+            {
+                File.WriteAllText(path, bad);
+                Assert.Null(LibtorchThreads.ReadLoadAverage(path));
+            }
+        }
+        finally { File.Delete(path); }
+        Assert.Null(LibtorchThreads.ReadLoadAverage(path));
+    }
+
+    [Fact]
+    public void WithoutAThreadCountOfTheUserTheLoadAtStartChoosesIt()
+    {
+        var before = LibtorchThreads.ReadLoadAverage("/proc/loadavg") ?? throw new InvalidOperationException("no /proc/loadavg");
+        var run = Cli([], "libtorch-threads");
+        var after = LibtorchThreads.ReadLoadAverage("/proc/loadavg") ?? throw new InvalidOperationException("no /proc/loadavg");
+        var expected = new[] { before, after }.Select(load => LibtorchThreads.ForLoad(Environment.ProcessorCount, load)).Distinct().ToArray();
+        Assert.True(expected.Any(threads => run.Output.Contains($"libtorch threads: {threads}\nchosen for the load at start: {threads}", StringComparison.Ordinal)),
+            $"expected one of [{string.Join(", ", expected)}] for loads {before} and {after}: {run}");
+    }
+
+    [Fact]
+    public void AThreadCountTheUserSetIsKept()
+    {
+        var run = Cli([("OMP_NUM_THREADS", "2")], "libtorch-threads");
+        Assert.Contains("libtorch threads: 2", run.Output, StringComparison.Ordinal);
+        Assert.Contains("chosen for the load at start: none", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TheThreadsHelpSaysWhatTheDefaultDoes()
     {
         var run = CommandLineRun.Of(["titles", "train", "--help"]);
