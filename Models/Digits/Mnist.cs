@@ -43,9 +43,13 @@ public static class Mnist
         var (labelCount, _, digits) = ParseIdx(labels, LabelsFile, expectedMagic: 2049);
         if (count != labelCount)
             throw new InvalidDataException($"{ImagesFile} has {count} images but {LabelsFile} has {labelCount} labels.");
-        return new MnistData(
+        // The uint8 labels are a temporary: the scope disposes it, no finalizer frees it during the conversion (issue 31).
+        using var scope = torch.NewDisposeScope();
+        var data = new MnistData(
             torch.tensor(pixels.ToArray(), [count, shape[0], shape[1]], torch.uint8),
             torch.tensor(digits.ToArray(), torch.uint8).to(torch.int64));
+        scope.MoveToOuter(data.Images, data.Labels);
+        return data;
     }
 
     static byte[] ReadVerified(string directory, string name, string expectedMd5)

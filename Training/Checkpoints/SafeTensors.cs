@@ -65,6 +65,9 @@ public static class SafeTensors
         var duplicate = sorted.GroupBy(t => t.Name).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null) throw new ArgumentException($"Two tensors are named '{duplicate.Key}'.", nameof(tensors));
 
+        // Every temporary (detached handles, host copies) is disposed by this scope, never left to a finalizer that could free
+        // it on its own thread while a native call still reads it (issue 31: a SIGSEGV in libtorch_cpu.so under GC pressure).
+        using var scope = torch.NewDisposeScope();
         var entries = new List<Entry>();
         var data = new List<byte[]>();
         long offset = 0;

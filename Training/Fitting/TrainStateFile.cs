@@ -25,6 +25,8 @@ public static class TrainStateFile
     public static string Save<TParams>(CheckpointStore store, TrainState<TParams> state)
     {
         ArgumentNullException.ThrowIfNull(store);
+        // Temporaries die with this scope, not by a finalizer (see SafeTensors.Serialize).
+        using var scope = torch.NewDisposeScope();
         var parameters = Tree.Flatten(state.Parameters);
         using var optimizer = StateLeaves.Flatten(state.OptimizerState, parameters);
         var tensors = parameters.Select(leaf => new NamedTensor(ParametersPrefix + leaf.Path, leaf.Value))
@@ -44,6 +46,7 @@ public static class TrainStateFile
     /// <summary>The bytes of the tensor data a checkpoint of <paramref name="state"/> holds (the file adds a small header).</summary>
     public static long SizeOf<TParams>(TrainState<TParams> state)
     {
+        using var scope = torch.NewDisposeScope();   // the flattened counters die here, not by a finalizer (issue 31)
         var parameters = Tree.Flatten(state.Parameters);
         using var optimizer = StateLeaves.Flatten(state.OptimizerState, parameters);
         return parameters.Select(leaf => leaf.Value)
@@ -98,16 +101,13 @@ public static class TrainStateFile
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(modelStateTemplate);
-        var content = store.Load(step);
-        try
-        {
-            return Decode(content, template, modelStateTemplate, optimizer, $"checkpoint of step {step} ({store.PathOf(step)})");
-        }
-        catch
-        {
-            foreach (var tensor in content.Tensors) tensor.Value.Dispose();
-            throw;
-        }
+        // Every tensor read or made on the way (the file's tensors, device copies, views) belongs to this scope; only the
+        // state's own tensors leave it. Nothing is left to a finalizer, which could free a handle on its own thread while a
+        // native call still reads it (issue 31), and a failed load releases everything it read.
+        using var scope = torch.NewDisposeScope();
+        var state = Decode(store.Load(step), template, modelStateTemplate, optimizer, $"checkpoint of step {step} ({store.PathOf(step)})");
+        scope.MoveToOuter(Tree.Leaves(state.Parameters).Concat(OptimizerStates.Tensors(state.OptimizerState)).Concat(state.ModelState.Leaves()).Append(state.RandomState));
+        return state;
     }
 
     /// <summary>
