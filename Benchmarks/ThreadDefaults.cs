@@ -29,14 +29,14 @@ namespace Functional.Benchmarks;
 /// <remarks>
 /// Settings: <c>default</c> (libtorch's own thread count and libgomp's spinning wait: what <c>titles</c> and
 /// <c>mnist</c> did before), <c>threads1</c> (<c>torch.set_num_threads(1)</c>: <c>--threads 1</c>), <c>passive</c>
-/// (<c>OMP_WAIT_POLICY=PASSIVE</c>: idle OpenMP workers sleep at once), <c>spin10k</c> (<c>GOMP_SPINCOUNT=10000</c>: a
+/// (<c>OMP_WAIT_POLICY=PASSIVE</c>: idle OpenMP workers sleep at once), <c>spin10k</c> and <c>spin100k</c> (<c>GOMP_SPINCOUNT=10000</c> or <c>100000</c>: a
 /// short spin, then sleep), <c>cli</c> (what the command line now does at start: <see cref="Functional.Cli.LibtorchThreads.ApplyDefaults"/> and the thread count for the load, <see cref="Functional.Cli.LibtorchThreads.ChooseForLoad"/>).
 /// </remarks>
 public static class ThreadDefaults
 {
     static readonly string[] Workloads = ["train", "generate", "eval", "mnist"];
 
-    static readonly string[] AllSettings = ["default", "threads1", "passive", "spin10k", "cli"];
+    static readonly string[] AllSettings = ["default", "threads1", "passive", "spin10k", "spin100k", "cli"];
 
     const string DataDirectory = "../shared/data/lcsts-part2-clge";
 
@@ -204,6 +204,7 @@ public static class ThreadDefaults
             start.Environment.Remove(variable);
         if (setting == "passive") start.Environment["OMP_WAIT_POLICY"] = "PASSIVE";
         if (setting == "spin10k") start.Environment["GOMP_SPINCOUNT"] = "10000";
+        if (setting == "spin100k") start.Environment["GOMP_SPINCOUNT"] = "100000";
         using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start a worker.");
         var output = process.StandardOutput.ReadToEnd();
         process.WaitForExit();

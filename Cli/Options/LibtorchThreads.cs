@@ -14,14 +14,14 @@ namespace Functional.Cli;
 /// libtorch-cpu runs its intra-op threads on GNU OpenMP (libgomp), whose idle workers spin for about 300,000 rounds
 /// before they sleep. When the cores are shared with other work, the spinning workers take CPU from the thread that has
 /// the work and from the other processes, and each of the many small parallel ops of a step waits for a descheduled
-/// worker: on 2 cores at a load of 2 per core, steps ran several times slower than with 1 thread. With
-/// <c>OMP_WAIT_POLICY=PASSIVE</c> an idle worker sleeps at once; the thread count stays libtorch's own, so a quiet
-/// machine keeps its parallel speed (docs/articles/performance.md, "Threads on a busy machine", has the measurements of
-/// <c>Benchmarks thread-defaults</c>). libgomp reads its environment once, when it loads, and .NET's
+/// worker: on 2 cores at a load of 2 per core, steps ran several times slower than with 1 thread. So the command line
+/// runs only as many threads as the load average at start leaves cores free (<see cref="ChooseForLoad"/>: 1 on a busy
+/// 2-core machine), and shortens the spin to <see cref="DefaultSpinCount"/> rounds, which on a quiet machine kept within
+/// 1.2x of the full spin where sleeping at once (<c>OMP_WAIT_POLICY=PASSIVE</c>) cost up to 1.6x, and bounds what a load
+/// that comes later wastes (docs/articles/threads.md has the measurements of <c>Benchmarks thread-defaults</c>).
+/// libgomp reads its environment once, when it loads, and .NET's
 /// <see cref="Environment.SetEnvironmentVariable(string, string)"/> does not reach the native environment on Linux, so
-/// <see cref="ApplyDefaults"/> calls libc's <c>setenv</c> and must run before the first <c>torch</c> call. Sleeping
-/// workers are not enough when the machine is busy: two threads then wait for each other's time slices, so
-/// <see cref="ChooseForLoad"/> also runs only as many threads as the load average leaves cores free.
+/// <see cref="ApplyDefaults"/> calls libc's <c>setenv</c> and must run before the first <c>torch</c> call.
 /// </remarks>
 public static class LibtorchThreads
 {
@@ -31,23 +31,23 @@ public static class LibtorchThreads
     /// <summary>libgomp's own spin count variable (rounds an idle worker spins before it sleeps); a user who sets it has chosen the wait.</summary>
     public const string SpinCountVariable = "GOMP_SPINCOUNT";
 
-    /// <summary>The wait policy the command line sets when the user chose none.</summary>
-    public const string DefaultWaitPolicy = "PASSIVE";
+    /// <summary>The rounds an idle worker spins before it sleeps, as the command line sets them when the user chose no wait (libgomp's own: 300,000).</summary>
+    public const string DefaultSpinCount = "10000";
 
     /// <summary>libtorch's (OpenMP's) thread count variable: a user who sets it has chosen the count.</summary>
     public const string ThreadCountVariable = "OMP_NUM_THREADS";
 
     /// <summary>What <c>--threads</c>' help says the default does.</summary>
     public const string DefaultDescription =
-        "libtorch threads (0: one per core left free by the load average at start, at least 1, unless you set OMP_NUM_THREADS; idle workers sleep rather than spin (OMP_WAIT_POLICY=PASSIVE unless you set OMP_WAIT_POLICY or GOMP_SPINCOUNT); both hold up on a busy machine)";
+        "libtorch threads (0: one per core left free by the load average at start, at least 1, unless you set OMP_NUM_THREADS; idle workers spin briefly, then sleep (GOMP_SPINCOUNT=10000 unless you set OMP_WAIT_POLICY or GOMP_SPINCOUNT); both hold up on a busy machine)";
 
     /// <summary>The thread count chosen at start-up for the load (<see cref="ChooseForLoad"/>); 0 when none was chosen.</summary>
     public static int StartupThreads { get; private set; }
 
     /// <summary>
     /// The threads for a machine of <paramref name="cores"/> cores whose 1-minute load average is <paramref name="load"/>:
-    /// the cores the load leaves free (the load rounded to whole cores), at least 1 and at most <paramref name="cores"/>.
-    /// On 2 cores, a load under 0.5 keeps both threads and a load of 1.5 or more gives 1.
+    /// every core but one for each whole unit of load above the first half (so a load under 1.5, such as this process's
+    /// own previous command, keeps every core), at least 1. On 2 cores, a load of 1.5 or more gives 1 thread.
     /// </summary>
     /// <remarks>
     /// Measured with <c>Benchmarks thread-defaults</c> on 2 cores: with 4 busy processes, 2 passive threads took
@@ -57,7 +57,7 @@ public static class LibtorchThreads
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(cores, 1);
         if (!double.IsFinite(load) || load < 0) throw new ArgumentOutOfRangeException(nameof(load), load, "A load average is a finite number at least 0.");
-        return (int)Math.Clamp(cores - Math.Round(load, MidpointRounding.AwayFromZero), 1, cores);
+        return (int)Math.Clamp(cores - Math.Floor(Math.Max(0, load - 0.5)), 1, cores);
     }
 
     /// <summary>The 1-minute load average, the first field of a <c>/proc/loadavg</c>-format file; null when the file is missing or its first field is not a finite number at least 0.</summary>
@@ -85,7 +85,7 @@ public static class LibtorchThreads
     static readonly ConditionalWeakTable<Option<int>, object> Options = [];
 
     /// <summary>
-    /// Sets <c>OMP_WAIT_POLICY=PASSIVE</c> in the process's native environment unless the user set
+    /// Sets <c>GOMP_SPINCOUNT</c> to <see cref="DefaultSpinCount"/> in the process's native environment unless the user set
     /// <c>OMP_WAIT_POLICY</c> or <c>GOMP_SPINCOUNT</c>; returns a line saying what it did. Call it before the first
     /// <c>torch</c> call (libgomp reads the variable when libtorch loads it); later it changes nothing.
     /// </summary>
@@ -94,9 +94,9 @@ public static class LibtorchThreads
         foreach (var chosen in new[] { WaitPolicyVariable, SpinCountVariable })
             if (NativeValue(chosen) is { } value)
                 return $"{chosen}={value} is the user's: the OpenMP wait is left as set.";
-        if (SetEnvironment(WaitPolicyVariable, DefaultWaitPolicy, overwrite: 0) != 0)
-            return $"could not set {WaitPolicyVariable} (setenv failed): OpenMP's workers keep libgomp's default wait.";
-        return $"{WaitPolicyVariable}={DefaultWaitPolicy}: idle OpenMP workers sleep.";
+        if (SetEnvironment(SpinCountVariable, DefaultSpinCount, overwrite: 0) != 0)
+            return $"could not set {SpinCountVariable} (setenv failed): OpenMP's workers keep libgomp's default wait.";
+        return $"{SpinCountVariable}={DefaultSpinCount}: idle OpenMP workers spin briefly, then sleep.";
     }
 
     /// <summary>The value of <paramref name="name"/> in the native environment (what libgomp reads), or null when unset.</summary>
