@@ -50,8 +50,9 @@ public static class LibtorchThreads
     /// own previous command, keeps every core), at least 1. On 2 cores, a load of 1.5 or more gives 1 thread.
     /// </summary>
     /// <remarks>
-    /// Measured with <c>Benchmarks thread-defaults</c> on 2 cores: with 4 busy processes, 2 passive threads took
-    /// 1.7x (train) and 2.3x (mnist) the time of 1 thread, while on a quiet machine 1 thread cost at most 1.3x.
+    /// Measured with <c>Benchmarks thread-defaults</c> on 2 cores (docs/articles/threads.md): with 4 busy processes, 2 threads
+    /// took 1.5-2.8x (short spin) and 1.2-3.3x (passive wait) the time of 1 thread, while on a quiet machine 1 thread
+    /// cost up to 1.38x of 2.
     /// </remarks>
     public static int ForLoad(int cores, double load)
     {
