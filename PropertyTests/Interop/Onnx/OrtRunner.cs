@@ -30,12 +30,15 @@ internal static class OrtRunner
         var dims = tensor.shape.Select(d => (int)d).ToArray();
         return tensor.dtype switch
         {
-            torch.ScalarType.Float32 => NamedOnnxValue.CreateFromTensor(name, new DenseTensor<float>(contiguous.data<float>().ToArray(), dims)),
-            torch.ScalarType.Int64 => NamedOnnxValue.CreateFromTensor(name, new DenseTensor<long>(contiguous.data<long>().ToArray(), dims)),
-            torch.ScalarType.Bool => NamedOnnxValue.CreateFromTensor(name, new DenseTensor<bool>(contiguous.data<bool>().ToArray(), dims)),
+            torch.ScalarType.Float32 => NamedOnnxValue.CreateFromTensor(name, new DenseTensor<float>(Elements<float>(contiguous), dims)),
+            torch.ScalarType.Int64 => NamedOnnxValue.CreateFromTensor(name, new DenseTensor<long>(Elements<long>(contiguous), dims)),
+            torch.ScalarType.Bool => NamedOnnxValue.CreateFromTensor(name, new DenseTensor<bool>(Elements<bool>(contiguous), dims)),
             _ => throw new ArgumentException($"{name}: {tensor.dtype} is not a test input type."),
         };
     }
+
+    // TorchSharp's accessor cannot copy out a tensor without elements (a cache of 0 slots).
+    static T[] Elements<T>(torch.Tensor tensor) where T : unmanaged => tensor.numel() == 0 ? [] : tensor.data<T>().ToArray();
 
     /// <summary>Asserts the same shape and a largest difference of at most 1e-5.</summary>
     public static void Agrees(torch.Tensor expected, torch.Tensor actual, string what)
