@@ -47,6 +47,10 @@ public sealed class OnnxCheckerTests
         var images = layers.Input("images", torch.ScalarType.Float32, -1, -1, -1, 3);
         layers.Output(Pooling2dOnnx.Average(layers, "average", new Pool2dWindow(3, 2, 1), images), torch.ScalarType.Float32, -1, -1, -1, 3);
         graphs["layers"] = layers;
+        graphs["transformers"] = Transformers(generator);
+        var stack = TransformerStack.Init(generator, 2, 4, 2, 6, true, RotarySettings.Default, TransformerBlockSettings.Default with { NormFirst = false }, false, Cpu);
+        var example = new MaskedSequence(torch.zeros(1, 3, 4), torch.ones([1, 3], dtype: torch.@bool));
+        graphs["transformer-stack"] = TransformerStackOnnx.Graph(stack, example, torch.ones([1, 3, 3], dtype: torch.@bool), Ranges.Of(3, Cpu).unsqueeze(0));
 
         var folder = Directory.CreateTempSubdirectory("onnx-checker-");
         try
@@ -65,6 +69,42 @@ public sealed class OnnxCheckerTests
         {
             folder.Delete(recursive: true);
         }
+    }
+
+    /// <summary>Every transformer exporter in one graph: positions, norms, SwiGLU, the three masks, attention, pre- and post-norm blocks, a cached stack step.</summary>
+    static OnnxGraph Transformers(torch.Generator generator)
+    {
+        var graph = new OnnxGraph("transformers");
+        var values = graph.Input("values", torch.ScalarType.Float32, -1, -1, 4);
+        var mask = graph.Input("mask", torch.ScalarType.Bool, -1, -1);
+        var sources = graph.Input("sources", torch.ScalarType.Int64, -1);
+        var targets = graph.Input("targets", torch.ScalarType.Int64, -1);
+        var offset = graph.Input("offset", torch.ScalarType.Int64);
+        var positions = PositionsOnnx.FromSequence(graph, "positions", mask);
+        var x = graph.Node("Add", "withPositions", [
+            graph.Node("Add", "sinusoidalSum", [values, SinusoidalPositionsOnnx.Export(graph, "sinusoidal", 4, positions)]),
+            LearnedPositionsOnnx.Export(graph, "learned", LearnedPositions.Init(generator, 50, 4, Cpu), positions)]);
+        x = SwiGluOnnx.Export(graph, "swiglu", SwiGlu.Init(generator, 4, 6, 4, Cpu), RmsNormOnnx.Export(graph, "rms", RmsNorm.Init(4, Cpu), x));
+        var prefix = AttentionMasksOnnx.PrefixLm(graph, "prefixLm", sources, targets, mask);
+        var causal = AttentionMasksOnnx.Combine(graph, "causalPadding", AttentionMasksOnnx.Causal(graph, "causal", mask, mask), AttentionMasksOnnx.Padding(graph, "padding", mask, mask));
+        x = TransformerAttentionOnnx.Self(graph, "attention", TransformerAttention.Init(generator, 4, 2, new RotarySettings(10000, RotaryLayout.Interleaved), Cpu), x, mask, prefix, positions);
+        x = TransformerBlockOnnx.Export(graph, "pre", TransformerBlock.Init(generator, 4, 2, 6, false, null, TransformerBlockSettings.Default, Cpu), x, mask, causal, null);
+        x = TransformerBlockOnnx.Export(graph, "post", TransformerBlock.Init(generator, 4, 2, 6, true, RotarySettings.Default, TransformerBlockSettings.Default with { NormFirst = false }, Cpu), x, mask, prefix, positions);
+        graph.Output(x, torch.ScalarType.Float32, -1, -1, 4);
+        var stack = TransformerStack.Init(generator, 2, 4, 2, 6, false, RotarySettings.Default, TransformerBlockSettings.Default, true, Cpu);
+        var caches = Enumerable.Range(0, 2).Select(k => new OnnxKvCache(
+            graph.Input($"keys{k}", torch.ScalarType.Float32, -1, 2, -1, 2), graph.Input($"values{k}", torch.ScalarType.Float32, -1, 2, -1, 2), graph.Input($"mask{k}", torch.ScalarType.Bool, -1, -1))).ToArray();
+        var keyMask = graph.Node("Concat", "keyMask", [caches[0].Mask, mask], OnnxAttribute.Of("axis", 1L));
+        var (output, next) = TransformerStackOnnx.Step(graph, "stack", stack, values, mask, AttentionMasksOnnx.Causal(graph, "stepCausal", mask, keyMask, offset),
+            PositionsOnnx.FromSequence(graph, "stepPositions", mask, offset), caches);
+        graph.Output(output, torch.ScalarType.Float32, -1, -1, 4);
+        foreach (var cache in next)
+        {
+            graph.Output(cache.Keys, torch.ScalarType.Float32, -1, 2, -1, 2);
+            graph.Output(cache.Values, torch.ScalarType.Float32, -1, 2, -1, 2);
+            graph.Output(cache.Mask, torch.ScalarType.Bool, -1, -1);
+        }
+        return graph;
     }
 }
 
