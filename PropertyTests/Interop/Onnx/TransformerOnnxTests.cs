@@ -17,7 +17,7 @@ namespace Functional.PropertyTests.Interop.Onnx;
 /// </summary>
 public sealed class TransformerOnnxTests
 {
-    enum MaskKind { Padding, Causal, PrefixLm }
+    enum MaskKind { Padding, Causal, PrefixLm, Any }
 
     static RotarySettings? RandomRotary(Random random) => random.Next(3) switch
     {
@@ -146,7 +146,7 @@ public sealed class TransformerOnnxTests
         var random = new Random(seed);
         var (batch, length, heads, headWidth) = (random.Next(1, 4), random.Next(1, 7), random.Next(1, 4), 2 * random.Next(1, 3));
         var rotary = RandomRotary(random);
-        var kind = (MaskKind)random.Next(3);
+        var kind = (MaskKind)random.Next(4);
         var generator = Rng(seed);
         var attention = TransformerAttention.Init(generator, heads * headWidth, heads, rotary, Cpu);
         if (random.Next(3) == 0)
@@ -170,7 +170,7 @@ public sealed class TransformerOnnxTests
         using var scope = torch.NewDisposeScope();
         var random = new Random(seed);
         var (batch, length, heads, headWidth) = (random.Next(1, 4), random.Next(1, 7), random.Next(1, 3), 2 * random.Next(1, 3));
-        var (normFirst, swiGlu, kind, rotary) = (random.Next(2) == 0, random.Next(2) == 0, (MaskKind)random.Next(3), RandomRotary(random));
+        var (normFirst, swiGlu, kind, rotary) = (random.Next(2) == 0, random.Next(2) == 0, (MaskKind)random.Next(4), RandomRotary(random));
         var generator = Rng(seed);
         var settings = TransformerBlockSettings.Default with { NormFirst = normFirst, Activation = random.Next(2) == 0 ? Activation.Gelu : Activation.Relu };
         var block = Randomized(TransformerBlock.Init(generator, heads * headWidth, heads, random.Next(1, 9), swiGlu, rotary, settings, Cpu), generator);
@@ -312,6 +312,7 @@ public sealed class TransformerOnnxTests
         var positions = torch.randint(0, 50, [batch, length], generator: generator);
         var inputs = new List<(string, torch.Tensor)> { ("values", x.Values), ("mask", mask), ("positions", positions) };
         if (kind == MaskKind.PrefixLm) inputs.AddRange([("sources", sources), ("targets", targets)]);
+        if (kind == MaskKind.Any) inputs.Add(("allowed", AnyMask(random, batch, length)));
         return (x, positions, inputs);
     }
 
@@ -325,7 +326,8 @@ public sealed class TransformerOnnxTests
         {
             MaskKind.Padding => AttentionMasksOnnx.Padding(graph, "padding", mask, mask),
             MaskKind.Causal => AttentionMasksOnnx.Combine(graph, "causalPadding", AttentionMasksOnnx.Causal(graph, "causal", mask, mask), AttentionMasksOnnx.Padding(graph, "padding", mask, mask)),
-            _ => AttentionMasksOnnx.PrefixLm(graph, "prefixLm", graph.Input("sources", torch.ScalarType.Int64, -1), graph.Input("targets", torch.ScalarType.Int64, -1), mask),
+            MaskKind.PrefixLm => AttentionMasksOnnx.PrefixLm(graph, "prefixLm", graph.Input("sources", torch.ScalarType.Int64, -1), graph.Input("targets", torch.ScalarType.Int64, -1), mask),
+            _ => graph.Input("allowed", torch.ScalarType.Bool, -1, -1, -1),
         };
         return (values, mask, allowed, positions);
     }
@@ -338,7 +340,20 @@ public sealed class TransformerOnnxTests
         {
             MaskKind.Padding => AttentionMasks.Padding(mask, mask),
             MaskKind.Causal => AttentionMasks.Combine(AttentionMasks.Causal(mask.shape[0], mask.shape[1], mask.shape[1], 0, Cpu), AttentionMasks.Padding(mask, mask)),
-            _ => AttentionMasks.PrefixLm(inputs.Single(i => i.Name == "sources").Value, inputs.Single(i => i.Name == "targets").Value, mask.shape[1]),
+            MaskKind.PrefixLm => AttentionMasks.PrefixLm(inputs.Single(i => i.Name == "sources").Value, inputs.Single(i => i.Name == "targets").Value, mask.shape[1]),
+            _ => inputs.Single(i => i.Name == "allowed").Value,
         };
+    }
+
+    /// <summary>Any Bool mask [batch, length, length]: each query row hides every key with probability 1/3 (a real query that sees nothing), else a random row.</summary>
+    static torch.Tensor AnyMask(Random random, int batch, int length)
+    {
+        var cells = new bool[batch * length * length];
+        for (var row = 0; row < batch * length; row++)
+        {
+            var blind = random.Next(3) == 0;
+            for (var key = 0; key < length; key++) cells[row * length + key] = !blind && random.Next(2) == 0;
+        }
+        return torch.tensor(cells, [batch, length, length]);
     }
 }
