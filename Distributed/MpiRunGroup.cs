@@ -1,0 +1,58 @@
+using Functional.Training;
+
+namespace Functional.Distributed;
+
+/// <summary>
+/// The <see cref="IRunGroup"/> of an <c>mpirun</c> job, over a <see cref="Communicator"/>: the rank count is checked and
+/// recorded by <see cref="RankCount"/>, the root's state broadcast by <see cref="StateSync"/>, each rank's share of a
+/// global batch is its contiguous slice (<see cref="DataParallel.ShardPlan"/>), and the fit is <see cref="DataParallelFit"/>
+/// as <see cref="Options"/> say: plain (overlapped or not), exact over micro-shards (<see cref="ExactShares"/>), or exact
+/// with ZeRO-1 sharded optimizer state (its whole state gathered for the checkpoints every
+/// <see cref="GroupFit{TParams, TBatch}.CheckpointEverySteps"/> steps).
+/// </summary>
+/// <param name="communicator">The job (the caller's; not disposed).</param>
+/// <param name="options">How to train data-parallel.</param>
+/// <exception cref="ArgumentException">The options have problems (<see cref="DataParallelRunOptions.Problems"/>).</exception>
+public sealed class MpiRunGroup(Communicator communicator, DataParallelRunOptions options) : IRunGroup
+{
+    readonly Communicator communicator = communicator ?? throw new ArgumentNullException(nameof(communicator));
+
+    /// <summary>The plain all-reduce (<see cref="DataParallelRunOptions.Default"/>).</summary>
+    public MpiRunGroup(Communicator communicator) : this(communicator, DataParallelRunOptions.Default) { }
+
+    /// <summary>How the fit trains data-parallel.</summary>
+    public DataParallelRunOptions Options { get; } = (options ?? throw new ArgumentNullException(nameof(options))).Validated();
+
+    /// <inheritdoc />
+    public int Rank => communicator.Rank;
+
+    /// <inheritdoc />
+    public int Size => communicator.Size;
+
+    /// <inheritdoc />
+    public bool IsRoot => communicator.IsRoot;
+
+    /// <inheritdoc />
+    public void CheckRankCount(string? checkpointFolder, bool hasCheckpoints) => RankCount.CheckAndRecord(communicator, checkpointFolder, hasCheckpoints);
+
+    /// <inheritdoc />
+    public TrainState<TParams> Broadcast<TParams>(TrainState<TParams> state) => StateSync.Broadcast(communicator, state);
+
+    /// <inheritdoc />
+    public IReadOnlyList<int[]> Share(IReadOnlyList<int[]> globalBatches) => DataParallel.ShardPlan(globalBatches, communicator.Rank, communicator.Size);
+
+    /// <inheritdoc />
+    public FitResult<TParams> Fit<TParams, TBatch>(GroupFit<TParams, TBatch> fit, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(fit);
+        if (!Options.Exact)
+            return DataParallelFit.Run(communicator, fit.Model, fit.Optimizer, fit.State, fit.Data.Batches(Share), fit.Validate, fit.Options, Options.Exchange, cancellation);
+        var shares = ExactShares.Data(fit.Data.EpochPlan, fit.Data.BatchesPerEpoch, fit.Data.Load, Options.MicroShards, batchesPerUpdate: 1, communicator.Rank, communicator.Size);
+        return Options.Zero
+            ? DataParallelFit.RunExact(communicator, fit.Model, fit.Optimizer, fit.State, shares, fit.Validate, fit.Options, cancellation, new ZeroOptions(fit.CheckpointEverySteps))
+            : DataParallelFit.RunExact(communicator, fit.Model, fit.Optimizer, fit.State, shares, fit.Validate, fit.Options, cancellation);
+    }
+
+    /// <inheritdoc />
+    public void Barrier() => communicator.Barrier();
+}
