@@ -14,6 +14,9 @@ public sealed record DataParallelRunOptions(DataParallelOptions Exchange, int Mi
     /// <summary>The plain all-reduce without overlap (<see cref="DataParallelOptions.Default"/>), no sharding.</summary>
     public static DataParallelRunOptions Default { get; } = new(DataParallelOptions.Default, 0, false);
 
+    /// <summary>The micro-shards per global batch a command line offers for the exact reduction: enough for up to 8 ranks, few enough for batches of 8 examples.</summary>
+    public const int DefaultMicroShards = 8;
+
     /// <summary>Whether the exact reduction is used (<see cref="MicroShards"/> &gt; 0).</summary>
     public bool Exact => MicroShards > 0;
 

@@ -12,6 +12,7 @@ namespace Functional.Distributed;
 /// </summary>
 /// <param name="communicator">The job (the caller's; not disposed).</param>
 /// <param name="options">How to train data-parallel.</param>
+/// <remarks>A plan with a training step of its own (<see cref="GroupFit{TParams, TBatch}.Step"/>) is refused: the data-parallel steps reduce the model's gradients themselves.</remarks>
 /// <exception cref="ArgumentException">The options have problems (<see cref="DataParallelRunOptions.Problems"/>).</exception>
 public sealed class MpiRunGroup(Communicator communicator, DataParallelRunOptions options) : IRunGroup
 {
@@ -45,6 +46,8 @@ public sealed class MpiRunGroup(Communicator communicator, DataParallelRunOption
     public FitResult<TParams> Fit<TParams, TBatch>(GroupFit<TParams, TBatch> fit, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(fit);
+        if (fit.Step is not null)
+            throw new ArgumentException($"A run with a training step of its own (GroupFit.Step) trains in one process: the data-parallel fit of rank {Rank} of {Size} reduces the model's gradients in its own step. Run it without mpirun.", nameof(fit));
         if (!Options.Exact)
             return DataParallelFit.Run(communicator, fit.Model, fit.Optimizer, fit.State, fit.Data.Batches(Share), fit.Validate, fit.Options, Options.Exchange, cancellation);
         var shares = ExactShares.Data(fit.Data.EpochPlan, fit.Data.BatchesPerEpoch, fit.Data.Load, Options.MicroShards, batchesPerUpdate: 1, communicator.Rank, communicator.Size);

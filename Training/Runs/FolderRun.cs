@@ -119,7 +119,7 @@ public sealed class FolderRun : IDisposable
             if (Store is not null)
                 TrainStateFile.RequireRoom(Store, state, Tree.Flatten(state.Parameters).Concat(state.ModelState.Flatten()).Sum(leaf => leaf.Value.numel() * leaf.Value.element_size()) + (64 << 10));
             var fit = plan.Fit with { Observers = IsRoot ? Observers(plan) : [] };
-            var result = Group.Fit(new GroupFit<TParams, TBatch>(plan.Model, plan.Optimizer, state, plan.Data, plan.Validate, fit) { CheckpointEverySteps = Options.CheckpointEverySteps }, cancellation);
+            var result = Group.Fit(new GroupFit<TParams, TBatch>(plan.Model, plan.Optimizer, state, plan.Data, plan.Validate, fit) { CheckpointEverySteps = Options.CheckpointEverySteps, Step = plan.Step }, cancellation);
             if (!ReferenceEquals(result.State, state)) TrainState.Dispose(state);
             return result;
         }

@@ -19,4 +19,7 @@ public sealed record GroupFit<TParams, TBatch>(
 {
     /// <summary>The interval of step checkpoints (0: epoch ends only), for a group that must gather a sharded state before the checkpoint observer sees it.</summary>
     public int CheckpointEverySteps { get; init; }
+
+    /// <summary>The model's own training step (<see cref="RunPlan{TParams, TBatch}.Step"/>); null: the usual step on <see cref="Model"/>.</summary>
+    public TrainStep<TParams, TBatch>? Step { get; init; }
 }

@@ -27,4 +27,11 @@ public sealed record RunPlan<TParams, TBatch>(TParams Fresh, ModelState FreshMod
     /// also keeps its best in a format of its own, such as a servable model file. Null: nothing more.
     /// </summary>
     public Action<TParams, ModelState>? KeepBestModel { get; init; }
+
+    /// <summary>
+    /// A training step of the model's own in place of <see cref="TrainingSteps.Step{TParams, TBatch}"/> on <see cref="Model"/>
+    /// (an alternating GAN step, say), for <see cref="Fit.RunSteps{TParams, TBatch}"/>; null: the usual step. A group of
+    /// several processes refuses it (its step reduces the model's gradients itself).
+    /// </summary>
+    public TrainStep<TParams, TBatch>? Step { get; init; }
 }

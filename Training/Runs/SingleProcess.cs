@@ -33,7 +33,9 @@ public sealed class SingleProcess : IRunGroup
     public FitResult<TParams> Fit<TParams, TBatch>(GroupFit<TParams, TBatch> fit, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(fit);
-        return Functional.Training.Fit.Run(fit.Model, fit.Optimizer, fit.State, fit.Data.Batches(Share), fit.Validate, fit.Options, cancellation);
+        return fit.Step is { } step
+            ? Functional.Training.Fit.RunSteps(step, fit.Optimizer, fit.State, fit.Data.Batches(Share), fit.Validate, fit.Options, cancellation)
+            : Functional.Training.Fit.Run(fit.Model, fit.Optimizer, fit.State, fit.Data.Batches(Share), fit.Validate, fit.Options, cancellation);
     }
 
     /// <inheritdoc />
