@@ -1,3 +1,4 @@
+using Functional.Optimizers;
 using Functional.Training;
 
 namespace Functional.Distributed;
@@ -12,7 +13,11 @@ namespace Functional.Distributed;
 /// </summary>
 /// <param name="communicator">The job (the caller's; not disposed).</param>
 /// <param name="options">How to train data-parallel.</param>
-/// <remarks>A plan with a training step of its own (<see cref="GroupFit{TParams, TBatch}.Step"/>) is refused: the data-parallel steps reduce the model's gradients themselves.</remarks>
+/// <remarks>
+/// Under ZeRO-1 a <see cref="FusedAdam"/> pipeline runs as its <see cref="FusedAdam.Staged"/> chain, which can be sharded
+/// leaf by leaf (its state is the same, its updates equal the fused kernel's up to float32 rounding): sharded runs equal
+/// unsharded runs of the staged chain bit for bit, and each other for any rank count.
+/// A plan with a training step of its own (<see cref="GroupFit{TParams, TBatch}.Step"/>) is refused: the data-parallel steps reduce the model's gradients themselves.</remarks>
 /// <exception cref="ArgumentException">The options have problems (<see cref="DataParallelRunOptions.Problems"/>).</exception>
 public sealed class MpiRunGroup(Communicator communicator, DataParallelRunOptions options) : IRunGroup
 {
@@ -51,8 +56,11 @@ public sealed class MpiRunGroup(Communicator communicator, DataParallelRunOption
         if (!Options.Exact)
             return DataParallelFit.Run(communicator, fit.Model, fit.Optimizer, fit.State, fit.Data.Batches(Share), fit.Validate, fit.Options, Options.Exchange, cancellation);
         var shares = ExactShares.Data(fit.Data.EpochPlan, fit.Data.BatchesPerEpoch, fit.Data.Load, Options.MicroShards, batchesPerUpdate: 1, communicator.Rank, communicator.Size);
+        // The fused kernel updates every leaf in one pass, which cannot be cut into shards: ZeRO-1 runs its staged pipeline
+        // (the same state, saved and loaded alike; updates equal up to float32 rounding).
+        var shardable = fit.Optimizer is FusedAdam fused ? fused.Staged : fit.Optimizer;
         return Options.Zero
-            ? DataParallelFit.RunExact(communicator, fit.Model, fit.Optimizer, fit.State, shares, fit.Validate, fit.Options, cancellation, new ZeroOptions(fit.CheckpointEverySteps))
+            ? DataParallelFit.RunExact(communicator, fit.Model, shardable, fit.State, shares, fit.Validate, fit.Options, cancellation, new ZeroOptions(fit.CheckpointEverySteps))
             : DataParallelFit.RunExact(communicator, fit.Model, fit.Optimizer, fit.State, shares, fit.Validate, fit.Options, cancellation);
     }
 

@@ -16,7 +16,7 @@ internal sealed class DataParallelFlags
     readonly Option<int> microShards = Flags.Integer("--micro-shards", DataParallelRunOptions.DefaultMicroShards,
         "with --exact: micro-shards per global batch (at least the process count, at most the examples of the smallest batch)", 1);
     readonly Option<bool> zero = Flags.Switch("--zero", false,
-        "under mpirun with --exact: shard the optimizer state across the processes (ZeRO stage 1; the same bits as unsharded)");
+        "under mpirun with --exact: shard the optimizer state across the processes (ZeRO stage 1; Adam runs stage by stage, not fused; the same bits for any process count)");
     readonly Option<bool> overlap = Flags.Switch("--overlap", false,
         "under mpirun without --exact: all-reduce gradient buckets while backward still runs");
 
