@@ -13,8 +13,8 @@ internal sealed class DataParallelFlags
 {
     readonly Option<bool> exact = Flags.Switch("--exact", false,
         "under mpirun: the world-size-invariant reduction (each global batch cut into --micro-shards, their gradients summed in a fixed order), so any process count writes the same checkpoint bytes");
-    readonly Option<int> microShards = Flags.Integer("--micro-shards", DataParallelRunOptions.DefaultMicroShards,
-        "with --exact: micro-shards per global batch (at least the process count, at most the examples of the smallest batch)", 1);
+    readonly Option<int> microShards = Flags.Size("--micro-shards", DataParallelRunOptions.DefaultMicroShards,
+        "with --exact: micro-shards per global batch (at least the process count, at most the examples of the smallest batch)", Sizes.Batch);
     readonly Option<bool> zero = Flags.Switch("--zero", false,
         "under mpirun with --exact: shard the optimizer state across the processes (ZeRO stage 1; Adam runs stage by stage, not fused; the same bits for any process count)");
     readonly Option<bool> overlap = Flags.Switch("--overlap", false,
