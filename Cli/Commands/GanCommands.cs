@@ -97,7 +97,7 @@ public sealed class GanCommands : ICommandFamily
         {
             Say(context, $"epoch {samples.Epoch} (step {samples.Step}, {total.Elapsed.TotalMinutes:F1} min in all): wrote {samples.GridPath}");
             if (samples.Score is { } score) Say(context, $"  score: {score}");
-        }, scorer, context.Stop, line => context.Output.WriteLine(line));
+        }, scorer, context.Stop, context.Output);
         Say(context, $"{result.End} after step {result.State.Step}, {total.Elapsed.TotalMinutes:F1} min; checkpoints in {run.CheckpointDirectory}");
         TrainState.Dispose(result.State);
     }

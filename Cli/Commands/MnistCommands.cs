@@ -43,10 +43,12 @@ public sealed class MnistCommands : ICommandFamily
         var restart = Flags.Switch("--restart", d.Restart, "delete the checkpoints in --out and start over instead of resuming");
         var tensorBoard = Flags.OptionalFolder("--tensorboard", "also write TensorBoard scalars (train/*, validation/*) to this folder");
         var device = Devices.Option();
+        var parallel = new DataParallelFlags();
         var command = new Command("mnist", "train a digit classifier on MNIST t10k with the fit loop (Adam, warm-up + cosine, EMA validation); resumes from its newest checkpoint in --out")
         {
             data, output, model, channels, minutes, epochs, batch, learningRate, hidden, dropout, ema, workers, seed, checkpointEvery, threads, restart, tensorBoard, device, Accumulate(context),
         };
+        parallel.AddTo(command);
         Flags.CheckPaths(command, data, output);
         command.SetAction(parsed =>
         {
@@ -57,7 +59,7 @@ public sealed class MnistCommands : ICommandFamily
                 Device = Devices.Parse(parsed.GetValue(device)!), Restart = parsed.GetValue(restart),
                 Model = ParseModel(parsed.GetValue(model)!), ConvChannels = parsed.GetValue(channels), Minutes = parsed.GetValue(minutes),
             };
-            Train(context, options, parsed.GetValue(output)!, parsed.GetValue(checkpointEvery), parsed.GetValue(tensorBoard));
+            Train(context, options, parsed.GetValue(output)!, parsed.GetValue(checkpointEvery), parsed.GetValue(tensorBoard), parallel.Options(parsed));
         });
         return command;
     }
@@ -73,46 +75,51 @@ public sealed class MnistCommands : ICommandFamily
     static Option<string> Data() => Flags.InputFolder("--data", MnistTrainingOptions.Default.DataDirectory, "the MNIST t10k folder");
 
     /// <summary>
-    /// Trains the digit classifier with the fit loop: progress bar, JSON-lines log, loss chart and checkpoints in
-    /// the output folder. A folder that already holds checkpoints is resumed from its newest. Launched by
-    /// <c>mpirun -np R</c>, the R processes train data-parallel (<see cref="Communicator"/>): rank 0 holds the run
-    /// folder's lock, writes the files and shows the progress; the others only compute.
+    /// Trains the digit classifier in the output folder (<see cref="FolderRun"/>): progress bar, JSON-lines log, loss chart,
+    /// checkpoints and the best validation by accuracy (<c>best/</c>). A folder that already holds checkpoints is resumed
+    /// from its newest. Launched by <c>mpirun -np R</c>, the R processes train data-parallel as <paramref name="parallel"/>
+    /// says: rank 0 holds the run folder's lock, writes the files and shows the progress; the others only compute.
     /// </summary>
     /// <remarks>Under <c>mpirun</c>, a failure on any rank ends every rank (<see cref="DataParallelJob"/>).</remarks>
-    static void Train(CommandContext context, MnistTrainingOptions options, string output, int checkpointEvery, string? tensorBoard) =>
-        DataParallelJob.Run(context, communicator => Train(context, options, output, checkpointEvery, tensorBoard, communicator));
+    static void Train(CommandContext context, MnistTrainingOptions options, string output, int checkpointEvery, string? tensorBoard, DataParallelRunOptions parallel) =>
+        DataParallelJob.Run(context, parallel, group => Train(context, options, output, checkpointEvery, tensorBoard, group));
 
-    static void Train(CommandContext context, MnistTrainingOptions options, string output, int checkpointEvery, string? tensorBoard, Communicator? communicator)
+    static void Train(CommandContext context, MnistTrainingOptions options, string output, int checkpointEvery, string? tensorBoard, IRunGroup group)
     {
-        var root = communicator is null || communicator.IsRoot;
+        var root = group.IsRoot;
         var say = root ? context.Output : TextWriter.Null;
-        using var runLock = root ? RunFolderLock.Acquire(output) : null;
-        var store = new CheckpointStore(Path.Combine(output, "checkpoints"), keepLast: 3);
-        var ranks = communicator is { Size: var size } ? $", {size} processes" : "";
+        var run = new RunOptions(output)
+        {
+            Restart = options.Restart, KeepCheckpoints = 3, CheckpointEverySteps = checkpointEvery, Output = say,
+            Best = new BestBy(Accuracy, Minimize: false),
+        };
+        var ranks = group.Size > 1 ? $", {group.Size} processes" : "";
         var budget = options.Minutes > 0 ? string.Create(CultureInfo.InvariantCulture, $", at most {options.Minutes} min") : "";
         say.WriteLine($"Training a digit classifier ({ModelName(options.Model)}) on {options.DataDirectory} ({options.Epochs} epoch{(options.Epochs == 1 ? "" : "s")}, batch {options.BatchSize}{ranks}{budget}).");
-        var logPath = Path.Combine(output, "metrics.jsonl");
         var chartPath = Path.Combine(output, "loss.png");
         using var progress = ProgressObserver.Console();
         using var board = root && tensorBoard is not null ? new TensorBoardObserver(tensorBoard) : null;
         IFitObserver[] observers = root
-            ? [new MetricsLogObserver(logPath), new ModelSummaryObserver(say), progress, new LossChartObserver(chartPath, logPath), .. board is null ? [] : new IFitObserver[] { board }]
+            ? [new ModelSummaryObserver(say), progress, new LossChartObserver(chartPath, run.MetricsLogPath), .. board is null ? [] : new IFitObserver[] { board }]
             : [];
         var fit = new FitOptions { Epochs = options.Epochs, Observers = observers, TimeLimit = options.TimeLimit };
         if (options.Model == DigitModel.Conv)
-            Report(say, ConvMnistTraining.Run(options, fit, store, checkpointEvery, communicator, context.Stop, say.WriteLine), options, store, logPath, chartPath);
-        else Report(say, MnistTraining.Run(options, fit, store, checkpointEvery, communicator, context.Stop, say.WriteLine), options, store, logPath, chartPath);
+            Report(say, ConvMnistTraining.Run(options, run, fit, group, context.Stop), options, run, chartPath);
+        else Report(say, MnistTraining.Run(options, run, fit, group, context.Stop), options, run, chartPath);
     }
 
+    /// <summary>The validation metric the best checkpoints are ranked by.</summary>
+    const string Accuracy = "accuracy";
+
     /// <summary>Prints how the fit ended and where its files are, and releases its state.</summary>
-    static void Report<TParams>(TextWriter say, FitResult<TParams> result, MnistTrainingOptions options, CheckpointStore store, string logPath, string chartPath)
+    static void Report<TParams>(TextWriter say, FitResult<TParams> result, MnistTrainingOptions options, RunOptions run, string chartPath)
     {
-        if (result.History.Count == 0) say.WriteLine($"Nothing to do: the checkpoint in {store.Folder} has finished {options.Epochs} epochs.");
+        if (result.History.Count == 0) say.WriteLine($"Nothing to do: the checkpoint in {run.CheckpointFolder} has finished {options.Epochs} epochs.");
         else
         {
             var last = result.History[^1];
             say.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{result.End} after step {result.State.Step}: validation accuracy {last.Validation["accuracy"]:P2} (EMA weights); log {logPath}, chart {chartPath}, checkpoints {store.Folder}."));
+                $"{result.End} after step {result.State.Step}: validation accuracy {last.Validation[Accuracy]:P2} (EMA weights); log {run.MetricsLogPath}, chart {chartPath}, checkpoints {run.CheckpointFolder}, best {run.BestFolder}."));
         }
         TrainState.Dispose(result.State);
     }

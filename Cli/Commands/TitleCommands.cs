@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Functional.Core;
-using Functional.Distributed;
 using Functional.Models.Evaluation;
 using Functional.Models.Text;
 using Functional.Models.Titles;
@@ -88,6 +87,7 @@ public sealed partial class TitleCommands : ICommandFamily
         var device = Devices.Option();
         var init = Flags.OptionalFolder("--init", "start a --model unilm from the pretrained weights in this folder (the --out of titles pretrain; same shape flags and corpus)");
         var corpus = new CorpusFlags();
+        var parallel = new DataParallelFlags();
         var command = new Command("train", "train the seq2seq title model (resumes a run in --out; keeps the best model by validation ROUGE-L)")
         {
             data, kind, output, minutes, epochs, batch, learningRate, warmup, clip, minCount, validationSubset, seed, threads, ema, workers,
@@ -95,6 +95,7 @@ public sealed partial class TitleCommands : ICommandFamily
             checkpointEvery, restart, tensorBoard, device, init,
         };
         corpus.AddTo(command);
+        parallel.AddTo(command);
         Flags.CheckPaths(command, data, output);
         Flags.Validate(command, result =>
         {
@@ -124,10 +125,10 @@ public sealed partial class TitleCommands : ICommandFamily
             // Started by mpirun: data-parallel over the job's processes; rank 0 alone writes and shows progress, and a
             // failure on any rank ends every rank (DataParallelJob).
             var root = true;
-            DataParallelJob.Run(context, communicator =>
+            DataParallelJob.Run(context, parallel.Options(parsed), group =>
             {
-                TitleTraining.Run(options, context.Output, observers, context.Stop, tasks, communicator);
-                root = communicator is null || communicator.IsRoot;
+                TitleTraining.Run(options, context.Output, observers, context.Stop, tasks, group);
+                root = group.IsRoot;
             });
             if (!root) return;
             context.Output.WriteLine($"wrote the model to {options.OutDirectory} (model.safetensors, vocabulary.txt), the loss chart to {Path.Combine(options.OutDirectory, "loss.png")}");

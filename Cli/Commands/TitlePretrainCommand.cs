@@ -27,7 +27,7 @@ public sealed partial class TitleCommands
         var clip = Flags.Number("--clip", d.ClipNorm, "gradients are clipped to this global norm", Bounds.Positive);
         var minCount = Flags.Count("--min-count", d.MinCount, "characters seen fewer times read as unknown (as titles train: the vocabularies must match)");
         var seed = Flags.Seed(d.Seed, "seeds initialisation, batch order, the spans drawn and dropout");
-        var threads = Flags.Threads(d.Threads, "libtorch threads (0: libtorch's default; 1 is faster on a busy machine)");
+        var threads = LibtorchThreads.Option(d.Threads);
         var ema = Flags.Number("--ema", d.Ema, "decay of the weight average saved as the pretrained model (0: the raw weights)", Bounds.Decay);
         var workers = Flags.Workers(d.Workers, "threads that collate batches ahead of the step");
         var embedding = Flags.Size("--embedding", m.EmbeddingSize, "the UniLM's width", Sizes.Width);
@@ -64,7 +64,9 @@ public sealed partial class TitleCommands
             };
             using var progress = ProgressObserver.Console();
             var chart = new LossChartObserver(Path.Combine(options.OutDirectory, "loss.png"), UniLmPretraining.MetricsLogPath(options.OutDirectory));
-            UniLmPretraining.Run(options, context.Output, [new ModelSummaryObserver(context.Output), progress, chart], context.Stop);
+            // Started by mpirun: data-parallel over the job's processes, rank 0 alone writing (DataParallelJob).
+            DataParallelJob.Run(context, Functional.Distributed.DataParallelRunOptions.Default, group =>
+                UniLmPretraining.Run(options, context.Output, group.IsRoot ? [new ModelSummaryObserver(context.Output), progress, chart] : [], context.Stop, group));
         });
         return command;
     }

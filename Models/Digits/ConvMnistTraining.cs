@@ -1,5 +1,4 @@
 using Functional.Core;
-using Functional.Distributed;
 using Functional.Training;
 using TorchSharp;
 
@@ -21,20 +20,18 @@ public static class ConvMnistTraining
 
     /// <summary>
     /// Trains from a fresh classifier (<see cref="MnistTrainingOptions.ConvChannels"/> wide) and fresh statistics, or from
-    /// the newest checkpoint in <paramref name="checkpoints"/> when it has one (the run then continues exactly where it
-    /// stopped, statistics included), saving there after every epoch and every <paramref name="checkpointEverySteps"/>
-    /// steps (0: epoch ends only). With a <paramref name="communicator"/>, data-parallel over its ranks as
-    /// <see cref="MnistTraining.Run(MnistTrainingOptions, FitOptions, CheckpointStore?, int, Communicator?, CancellationToken, Action{string}?)"/>:
-    /// each rank normalises with its own shard's statistics, and the running statistics are averaged over the ranks
-    /// after every step (<see cref="DataParallel"/>). <c>onStart</c>, when given, is told where the run starts.
+    /// the newest checkpoint in the run folder (the run then continues exactly where it stopped, statistics included), as
+    /// <see cref="MnistTraining.Run(MnistTrainingOptions, RunOptions, FitOptions, IRunGroup, CancellationToken)"/> trains the
+    /// perceptron. With a <paramref name="group"/> of several processes each rank normalises with its own shard's
+    /// statistics, and the running statistics are averaged over the ranks after every step.
     /// </summary>
-    public static FitResult<ConvDigitClassifier> Run(MnistTrainingOptions options, FitOptions fit, CheckpointStore? checkpoints, int checkpointEverySteps, Communicator? communicator, CancellationToken cancellation, Action<string>? onStart = null)
+    public static FitResult<ConvDigitClassifier> Run(MnistTrainingOptions options, RunOptions run, FitOptions fit, IRunGroup group, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(options);
         var network = new DigitNetwork<ConvDigitClassifier>(
             (generator, device) => ConvDigitClassifier.Init(generator, options.ConvChannels, options.DropoutRate, device),
             model => ModelState.Of(ConvDigitClassifier.InitStats(model)),
             ConvDigitClassifier.Model);
-        return MnistTraining.Run(network, options, fit, checkpoints, checkpointEverySteps, communicator, cancellation, onStart);
+        return MnistTraining.Run(network, options, run, fit, group, cancellation);
     }
 }

@@ -1,5 +1,4 @@
 using Functional.Core;
-using Functional.Distributed;
 using Functional.Optimizers;
 using TorchSharp;
 using Functional.Training;
@@ -102,20 +101,16 @@ public static class MnistTraining
     }
 
     /// <summary>Shuffled batches of <paramref name="train"/> (a fresh permutation per epoch from <paramref name="seed"/>) made by <paramref name="workers"/> threads.</summary>
-    public static TrainingData<DigitBatch> Data(DigitBatch train, int batchSize, int seed, int workers) => ShardedData(train, batchSize, seed, workers, rank: 0, ranks: 1);
+    public static TrainingData<DigitBatch> Data(DigitBatch train, int batchSize, int seed, int workers) =>
+        GlobalBatches(train, batchSize, seed, workers).Batches(plan => plan);
 
-    /// <summary>
-    /// Rank <paramref name="rank"/>'s shards (<see cref="DataParallel.Shard"/>) of the global batches <see cref="Data"/>
-    /// makes: each global batch of <paramref name="batchSize"/> cut into <paramref name="ranks"/> contiguous slices.
-    /// One rank gets the global batches themselves.
-    /// </summary>
-    public static TrainingData<DigitBatch> ShardedData(DigitBatch train, int batchSize, int seed, int workers, int rank, int ranks)
+    /// <summary>The global batches of <paramref name="train"/> as a run's data (<see cref="RunData{TBatch}"/>): a fresh permutation per epoch from <paramref name="seed"/>, gathered by <paramref name="workers"/> threads.</summary>
+    public static RunData<DigitBatch> GlobalBatches(DigitBatch train, int batchSize, int seed, int workers)
     {
+        ArgumentNullException.ThrowIfNull(train);
         var count = (int)train.Digits.shape[0];
-        var perEpoch = (count + batchSize - 1) / batchSize;
-        return new TrainingData<DigitBatch>(perEpoch, position =>
-            BatchLoader.Load(DataParallel.ShardPlan(BatchPlan.Shuffled(count, batchSize, seed, position.Epoch), rank, ranks),
-                indices => DigitBatch.Gather(train.Pixels, train.Digits, indices), workers, prefetch: 4, position.Batch, CancellationToken.None));
+        return new RunData<DigitBatch>((count + batchSize - 1) / batchSize, epoch => BatchPlan.Shuffled(count, batchSize, seed, epoch),
+            indices => DigitBatch.Gather(train.Pixels, train.Digits, indices)) { Workers = workers };
     }
 
     /// <summary>Validation loss and accuracy on <paramref name="validation"/>, in batches of 500.</summary>
@@ -135,70 +130,53 @@ public static class MnistTraining
     }
 
     /// <summary>
-    /// Trains from a fresh classifier, or from the newest checkpoint in <paramref name="checkpoints"/> when it has one
-    /// (the run then continues exactly where it stopped), saving there after every epoch and every
-    /// <paramref name="checkpointEverySteps"/> steps (0: epoch ends only).
+    /// Trains the perceptron in the run folder of <paramref name="run"/> (<see cref="FolderRun"/>): from a fresh classifier,
+    /// or from the newest checkpoint there (the run then continues exactly where it stopped), with its metrics log,
+    /// checkpoints (after every epoch and every <see cref="RunOptions.CheckpointEverySteps"/> steps) and best validations
+    /// (<see cref="RunOptions.Best"/>; validation reports <c>loss</c> and <c>accuracy</c>). <paramref name="fit"/> gives the
+    /// epochs, time limit and the caller's observers. With a <paramref name="group"/> of several processes (<c>mpirun</c>):
+    /// <see cref="MnistTrainingOptions.BatchSize"/> is the global batch, each rank takes its share; rank 0 alone reads the
+    /// newest checkpoint (its state is broadcast), runs the observers and writes; a folder trained with another process
+    /// count is refused; every rank returns the same final state (the caller owns it).
     /// </summary>
-    public static FitResult<DigitClassifier> Run(MnistTrainingOptions options, FitOptions fit, CheckpointStore? checkpoints, int checkpointEverySteps, CancellationToken cancellation) =>
-        Run(options, fit, checkpoints, checkpointEverySteps, null, cancellation);
-
-    /// <summary>
-    /// As the single-process <c>Run</c>, or, with a <paramref name="communicator"/>, data-parallel over its ranks
-    /// (<see cref="DataParallelFit"/>): <see cref="MnistTrainingOptions.BatchSize"/> is the global batch, each rank takes its
-    /// shard; rank 0 alone reads the newest checkpoint (its state is broadcast), runs the observers and saves; a folder
-    /// trained with another rank count is refused (<see cref="RankCount"/>); every rank returns the same final state.
-    /// <c>onStart</c>, when given, is told on rank 0 where the run starts (<see cref="Resumption{TParams}.Describe"/>:
-    /// the step resumed from, a fallback to an older checkpoint).
-    /// </summary>
-    public static FitResult<DigitClassifier> Run(MnistTrainingOptions options, FitOptions fit, CheckpointStore? checkpoints, int checkpointEverySteps, Communicator? communicator, CancellationToken cancellation, Action<string>? onStart = null)
+    public static FitResult<DigitClassifier> Run(MnistTrainingOptions options, RunOptions run, FitOptions fit, IRunGroup group, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(options);
         var network = new DigitNetwork<DigitClassifier>((generator, device) => DigitClassifier.Init(generator, options.Hidden, options.DropoutRate, device), _ => ModelState.Empty, DigitClassifier.Model);
-        return Run(network, options, fit, checkpoints, checkpointEverySteps, communicator, cancellation, onStart);
+        return Run(network, options, run, fit, group, cancellation);
     }
 
     /// <summary>
-    /// Trains <paramref name="network"/> as the perceptron's <c>Run</c> does (the same data, batches, pipeline, checkpoints,
-    /// resumption and data parallelism), with its model state (fresh from <see cref="DigitNetwork{TParams}.InitState"/>, or
-    /// the checkpoint's) carried by the train state. Under <paramref name="communicator"/> every rank normalises with its
-    /// own shard and the model state is averaged over the ranks after every step (<see cref="DataParallel"/>).
+    /// Trains <paramref name="network"/> as the perceptron's <c>Run</c> does (the same data, batches, pipeline, run folder
+    /// and data parallelism), with its model state (fresh from <see cref="DigitNetwork{TParams}.InitState"/>, or the
+    /// checkpoint's) carried by the train state. Under several processes every rank normalises with its own shard and the
+    /// model state is averaged over the ranks after every step.
     /// </summary>
-    internal static FitResult<TParams> Run<TParams>(DigitNetwork<TParams> network, MnistTrainingOptions options, FitOptions fit, CheckpointStore? checkpoints, int checkpointEverySteps, Communicator? communicator, CancellationToken cancellation, Action<string>? onStart)
+    internal static FitResult<TParams> Run<TParams>(DigitNetwork<TParams> network, MnistTrainingOptions options, RunOptions run, FitOptions fit, IRunGroup group, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(fit);
-        var store = communicator is null || communicator.IsRoot ? checkpoints : null;
-        var resuming = store is not null && !options.Restart && store.Steps().Count > 0;
-        if (communicator is not null) RankCount.CheckAndRecord(communicator, store?.Folder, resuming);
-        else if (store is not null) RankCount.CheckSingleProcess(store.Folder, resuming);
+        using var folder = FolderRun.Open(run, group);
         var device = options.Device ?? torch.get_default_device();
         using var data = OnDevice(MnistSplit.Load(options.DataDirectory, options.ValidationCount), device);
-        var batches = communicator is null
-            ? Data(data.Train, options.BatchSize, options.Seed, options.Workers)
-            : ShardedData(data.Train, options.BatchSize, options.Seed, options.Workers, communicator.Rank, communicator.Size);
+        var batches = GlobalBatches(data.Train, options.BatchSize, options.Seed, options.Workers);
         var pipeline = Pipeline(options, batches.BatchesPerEpoch);
         using var generator = new torch.Generator((ulong)options.Seed, device);
         var fresh = network.Init(generator, device);
         var freshState = network.InitState(fresh);
-        var start = TrainStateFile.ResumeOrInit(store, fresh, freshState, pipeline, (ulong)options.Seed, options.Restart && store is not null);
-        if (communicator is null || communicator.IsRoot) onStart?.Invoke(start.Describe());
-        Tree.Dispose(fresh);
-        foreach (var tensor in freshState.Leaves()) tensor.Dispose();
-        var state = start.State;
-        if (store is not null) TrainStateFile.RequireRoom(store, state, extraBytes: 0);
-        if (communicator is not null)
+        try
         {
-            var mine = state;
-            state = StateSync.Broadcast(communicator, mine);
-            TrainState.Dispose(mine);
+            return folder.Fit(new RunPlan<TParams, DigitBatch>(fresh, freshState, pipeline, network.Model, batches, (ulong)options.Seed)
+            {
+                Validate = Validation(network.Model, data.Validation),
+                Fit = fit,
+            }, cancellation);
         }
-        if (store is not null) fit = fit with { Observers = [.. fit.Observers, new CheckpointObserver(store, checkpointEverySteps)] };
-        var validation = Validation(network.Model, data.Validation);
-        var result = communicator is null
-            ? Fit.Run(network.Model, pipeline, state, batches, validation, fit, cancellation)
-            : DataParallelFit.Run(communicator, network.Model, pipeline, state, batches, validation, fit, cancellation);
-        if (!ReferenceEquals(result.State, state)) TrainState.Dispose(state);
-        return result;
+        finally
+        {
+            Tree.Dispose(fresh);
+            foreach (var tensor in freshState.Leaves()) tensor.Dispose();
+        }
     }
 
     /// <summary><paramref name="split"/> on <paramref name="device"/> (the loaded one released when it was copied).</summary>

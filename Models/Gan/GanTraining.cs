@@ -48,53 +48,38 @@ public static class GanTraining
     public const int ScoredSamples = 1000;
 
     /// <summary>
-    /// Runs the training under the run folder's lock. A folder with checkpoints is resumed with its saved options (only
-    /// <c>Epochs</c> is taken from <paramref name="options"/>); otherwise (or with <c>run.Restart</c>) it starts afresh
-    /// with <paramref name="options"/>, which are saved first. <paramref name="observers"/> (a progress bar) run before
-    /// the sample grid and the checkpoint; <paramref name="onStart"/> is told where the run starts and with which options.
-    /// Returns the fit's result (the caller owns its state).
+    /// Runs the training in the run folder (<see cref="FolderRun"/>, one process: its lock, checkpoints, metrics log). A
+    /// folder with checkpoints is resumed with its saved options (only <c>Epochs</c> is taken from <paramref name="options"/>);
+    /// otherwise (or with <c>run.Restart</c>) it starts afresh with <paramref name="options"/>, which are saved first.
+    /// <paramref name="observers"/> (a progress bar) run before the sample grid and the checkpoint; <paramref name="output"/>
+    /// is told where the run starts and with which options (and of checkpoints set aside). Returns the fit's result (the
+    /// caller owns its state).
     /// </summary>
     /// <exception cref="InvalidDataException">The folder has checkpoints but no options file, or checkpoints that do not fit its options.</exception>
     public static FitResult<GanParams> Run(GanOptions options, GanRun run, IReadOnlyList<IFitObserver> observers, Action<GanEpochSamples> onSamples,
-        ScoringClassifier? scorer, CancellationToken cancellation, Action<string>? onStart = null)
+        ScoringClassifier? scorer, CancellationToken cancellation, TextWriter? output = null)
     {
-        using var runLock = RunFolderLock.Acquire(run.OutputDirectory);
-        var store = new CheckpointStore(run.CheckpointDirectory, GanRun.KeepCheckpoints);
-        options = ChooseOptions(options, run, store);
+        ArgumentNullException.ThrowIfNull(run);
+        output ??= TextWriter.Null;
+        using var folder = FolderRun.Open(new RunOptions(run.OutputDirectory) { Restart = run.Restart, KeepCheckpoints = GanRun.KeepCheckpoints, Output = output }, SingleProcess.Instance);
+        options = ChooseOptions(options, run, folder.Resuming);
         var device = run.Device ?? torch.get_default_device();
         var optimizer = GanOptimizer.Adam(options);
-        var start = Start(options, store, optimizer, device, run.Restart);
-        if (run.Restart || start.FromStep is null) GanOptionsFile.Write(run.OutputDirectory, options);
-        onStart?.Invoke($"{start.Describe()} Options: {options}");
+        if (!folder.Resuming) GanOptionsFile.Write(run.OutputDirectory, options);
+        output.WriteLine($"{(folder.Resuming ? $"Resuming the run in {run.OutputDirectory}." : "Starting afresh.")} Options: {options}");
 
         using var pixels = OnDevice(Pixels(options.DataDirectory), device);
         using var grid = new SampleGridObserver(run.OutputDirectory, run.GridColumns, options, device, scorer, onSamples);
-        var fit = new FitOptions
-        {
-            Epochs = options.Epochs, TimeLimit = run.TimeBudget == TimeSpan.MaxValue ? null : run.TimeBudget,
-            Observers = [.. observers, grid, new CheckpointObserver(store)],
-        };
-        var data = Data(pixels, options.BatchSize, options.Seed);
-        var result = options.Update == GanUpdate.SingleLoss
-            ? Fit.Run(GanModel.Loss(options.Lambda), optimizer.Joint, start.State, data, null, fit, cancellation)
-            : Fit.RunSteps(AlternatingStep.Step(optimizer, options.Lambda), optimizer.Joint, start.State, data, null, fit, cancellation);
-        if (!ReferenceEquals(result.State, start.State)) TrainState.Dispose(start.State);
-        return result;
-    }
-
-    /// <summary>
-    /// Where a run with <paramref name="options"/> starts: afresh (networks and spectral vectors from a generator seeded
-    /// with <c>options.Seed</c>, deleting the store's checkpoints when <paramref name="restart"/>), or from the store's
-    /// newest checkpoint that loads, checked against networks, spectral vectors and pipeline of these options.
-    /// </summary>
-    public static Resumption<GanParams> Start(GanOptions options, CheckpointStore store, GanOptimizer optimizer, torch.Device device, bool restart)
-    {
         using var generator = new torch.Generator((ulong)options.Seed, device);
         var fresh = GanParams.Init(generator, options, device);
         var freshState = GanModel.InitState(generator, fresh, options);
         try
         {
-            return TrainStateFile.ResumeOrInit(store, fresh, freshState, optimizer.Joint, (ulong)options.Seed, restart);
+            return folder.Fit(new RunPlan<GanParams, torch.Tensor>(fresh, freshState, optimizer.Joint, GanModel.Loss(options.Lambda), GlobalBatches(pixels, options.BatchSize, options.Seed), (ulong)options.Seed)
+            {
+                Fit = new FitOptions { Epochs = options.Epochs, TimeLimit = run.TimeBudget == TimeSpan.MaxValue ? null : run.TimeBudget, Observers = [.. observers, grid] },
+                Step = options.Update == GanUpdate.SingleLoss ? null : AlternatingStep.Step(optimizer, options.Lambda),
+            }, cancellation);
         }
         finally
         {
@@ -105,20 +90,20 @@ public static class GanTraining
 
     /// <summary>
     /// Full batches of <paramref name="pixels"/> in the shuffled order of <see cref="BatchPlan.Shuffled"/> for the seed
-    /// and epoch (the last partial batch is left out); each batch a fresh tensor the consumer releases.
+    /// and epoch (the last partial batch is left out), as a run's data: each batch a fresh tensor the consumer releases.
     /// </summary>
     /// <exception cref="ArgumentException">The batch is larger than the data.</exception>
-    public static TrainingData<torch.Tensor> Data(torch.Tensor pixels, int batchSize, int seed)
+    public static RunData<torch.Tensor> GlobalBatches(torch.Tensor pixels, int batchSize, int seed)
     {
+        ArgumentNullException.ThrowIfNull(pixels);
         var count = (int)pixels.shape[0];
         var perEpoch = count / batchSize;
         if (perEpoch < 1) throw new ArgumentException($"The batch size {batchSize} is larger than the data ({count} digits).");
-        return new TrainingData<torch.Tensor>(perEpoch, position =>
-            BatchPlan.Shuffled(count, batchSize, seed, position.Epoch).Take(perEpoch).Skip(position.Batch).Select(indices =>
-            {
-                using var index = torch.tensor(indices.Select(i => (long)i).ToArray(), device: pixels.device);
-                return pixels.index_select(0, index);
-            }));
+        return new RunData<torch.Tensor>(perEpoch, epoch => BatchPlan.Shuffled(count, batchSize, seed, epoch).Take(perEpoch).ToArray(), indices =>
+        {
+            using var index = torch.tensor(indices.Select(i => (long)i).ToArray(), device: pixels.device);
+            return pixels.index_select(0, index);
+        });
     }
 
     /// <summary>
@@ -148,12 +133,12 @@ public static class GanTraining
         }
     }
 
-    static GanOptions ChooseOptions(GanOptions options, GanRun run, CheckpointStore store)
+    static GanOptions ChooseOptions(GanOptions options, GanRun run, bool resuming)
     {
-        if (run.Restart || store.AllSteps().Count == 0) return options.Validated();
+        if (!resuming) return options.Validated();
         var saved = GanOptionsFile.Read(run.OutputDirectory)
             ?? throw new InvalidDataException(
-                $"{store.Folder} holds checkpoints but {GanOptionsFile.PathIn(run.OutputDirectory)} is missing, so the networks they belong to are unknown; start over with --restart or choose another folder.");
+                $"{run.CheckpointDirectory} holds checkpoints but {GanOptionsFile.PathIn(run.OutputDirectory)} is missing, so the networks they belong to are unknown; start over with --restart or choose another folder.");
         return (saved with { Epochs = options.Epochs }).Validated();
     }
 

@@ -93,7 +93,7 @@ public sealed class GanFilesTests : IDisposable
         using var scope = torch.NewDisposeScope();
         var options = MnistTrainingOptions.Default with { DataDirectory = SharedData.Folder("mnist-t10k"), Epochs = 1, Hidden = 8, Workers = 1, Device = torch.CPU };
         var checkpoints = Path.Combine(folder, "mnist", "checkpoints");
-        TrainState.Dispose(MnistTraining.Run(options, new FitOptions { Epochs = 1 }, new CheckpointStore(checkpoints, keepLast: 1), 0, CancellationToken.None).State);
+        TrainState.Dispose(MnistTraining.Run(options, new RunOptions(Path.Combine(folder, "mnist")) { KeepCheckpoints = 1 }, new FitOptions { Epochs = 1 }, SingleProcess.Instance, CancellationToken.None).State);
         File.WriteAllText(Path.Combine(checkpoints, "step-0000000099.tmp"), "a save in progress");
         // An unfinished run (its options ask for more epochs than it has done) is read as it is, never trained on.
         var before = Snapshot(checkpoints);

@@ -24,7 +24,8 @@ public sealed class FinalizerFreeTests
     public void Saving_and_loading_a_checkpoint_leaves_no_tensor_to_the_finalizer()
     {
         var folder = TrainingFixtures.TemporaryFolder();
-        var store = new CheckpointStore(Path.Combine(folder, "checkpoints"), keepLast: 2);
+        var run = new RunOptions(folder) { KeepCheckpoints = 2, CheckpointEverySteps = 5 };
+        var store = new CheckpointStore(run.CheckpointFolder, keepLast: 2);
         var options = MnistTrainingOptions.Default with { Hidden = Hidden };
         var pipeline = MnistTraining.Pipeline(options, stepsPerEpoch: 10);
         using var generator = new torch.Generator(1);
@@ -50,13 +51,14 @@ public sealed class FinalizerFreeTests
     public void A_resumed_mnist_fit_with_checkpoints_and_loader_workers_leaves_no_tensor_to_the_finalizer()
     {
         var folder = TrainingFixtures.TemporaryFolder();
-        var store = new CheckpointStore(Path.Combine(folder, "checkpoints"), keepLast: 2);
+        var run = new RunOptions(folder) { KeepCheckpoints = 2, CheckpointEverySteps = 5 };
+        var store = new CheckpointStore(run.CheckpointFolder, keepLast: 2);
         var options = MnistTrainingOptions.Default with { DataDirectory = SharedData.Folder("mnist-t10k"), Hidden = Hidden, Epochs = 1, Workers = 2, Device = torch.CPU };
         // A first run, stopped early by its time budget, leaves checkpoints to resume from.
-        TrainState.Dispose(MnistTraining.Run(options, new FitOptions { Epochs = 1, TimeLimit = TimeSpan.FromMilliseconds(300) }, store, 5, CancellationToken.None).State);
+        TrainState.Dispose(MnistTraining.Run(options, run, new FitOptions { Epochs = 1, TimeLimit = TimeSpan.FromMilliseconds(300) }, SingleProcess.Instance, CancellationToken.None).State);
         Assert.NotEmpty(store.Steps());
 
-        var left = LeftToFinalizer(() => TrainState.Dispose(MnistTraining.Run(options, new FitOptions { Epochs = 1 }, store, 5, CancellationToken.None).State));
+        var left = LeftToFinalizer(() => TrainState.Dispose(MnistTraining.Run(options, run, new FitOptions { Epochs = 1 }, SingleProcess.Instance, CancellationToken.None).State));
         Assert.Equal(0, left);
     }
 

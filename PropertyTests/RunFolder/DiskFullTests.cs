@@ -61,13 +61,14 @@ public sealed class DiskFullTests(ITestOutputHelper output)
     {
         using var disk = Mount();
         if (disk is null) return;
-        var store = new CheckpointStore(Path.Combine(disk.Folder, "checkpoints"), keepLast: 3);
+        var run = new RunOptions(disk.Folder) { KeepCheckpoints = 3 };
+        var store = new CheckpointStore(run.CheckpointFolder, keepLast: 3);
         // 784 x 256 weights: about 0.8 MB of parameters, 3.2 MB a checkpoint with Adam's moments and the EMA.
         var options = MnistTrainingOptions.Default with { DataDirectory = SharedData.Folder("mnist-t10k"), Hidden = 256, Epochs = 1, Workers = 1 };
         var steps = 0;
         var fit = new FitOptions { Epochs = 1, Observers = [new StepCounter(() => steps++)] };
 
-        var error = Assert.Throws<NotEnoughSpaceException>(() => MnistTraining.Run(options, fit, store, 0, CancellationToken.None));
+        var error = Assert.Throws<NotEnoughSpaceException>(() => MnistTraining.Run(options, run, fit, SingleProcess.Instance, CancellationToken.None));
 
         Assert.Contains($"Not enough free space in {store.Folder} for 4 checkpoints of", error.Message);
         Assert.Equal(0, steps);

@@ -14,7 +14,10 @@ namespace Functional.Models.Titles.Pretraining;
 /// <param name="ClipNorm">Gradients are clipped to this global norm.</param>
 /// <param name="Minutes">Wall-time budget of this invocation (0: none).</param>
 /// <param name="Seed">Seeds initialisation, batch order, the spans drawn and dropout.</param>
-/// <param name="Threads">libtorch intra-op threads (0: libtorch's default).</param>
+/// <param name="Threads">
+/// libtorch intra-op threads the run was asked for (0: the application's default). A library never sets libtorch's
+/// threads: the application applies this before the run (the command line's <c>--threads</c>, before the command runs).
+/// </param>
 public sealed record PretrainingOptions(
     string DataDirectory, string OutDirectory, TitleModelOptions Model, int MinCount, int Epochs, int BatchSize,
     double LearningRate, int WarmupSteps, double ClipNorm, double Minutes, int Seed, int Threads)

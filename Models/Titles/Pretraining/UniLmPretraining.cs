@@ -22,7 +22,7 @@ public sealed record PretrainingResult(TrainedUniLm Model, IReadOnlyList<EpochRe
 /// <c>titles train</c>. The vocabulary is built exactly as <c>titles train</c> builds it, so that
 /// <c>titles train --model unilm --init</c> can check by SHA-256 that both runs read the same one. The pretrained
 /// model is saved in the out folder as a title model (<see cref="TitleModelFile"/>) after every epoch and at the end.
-/// One process (no MPI).
+/// The run folder is kept by <see cref="FolderRun"/>, in one process or data-parallel over an <see cref="IRunGroup"/>.
 /// </summary>
 public static class UniLmPretraining
 {
@@ -34,25 +34,28 @@ public static class UniLmPretraining
     /// <param name="output">Where the run's messages go.</param>
     /// <param name="observers">Observers of the fit (a progress bar, a chart).</param>
     /// <param name="cancellation">Stops the fit cleanly after the current step (a checkpoint and the model are written).</param>
+    /// <param name="group">The processes training together: null or <see cref="SingleProcess"/> for one; under <c>mpirun</c> the job's ranks, rank 0 alone writing (the others return the same model).</param>
     /// <exception cref="ArgumentException">The model options are not a UniLM's.</exception>
-    public static PretrainingResult Run(PretrainingOptions options, TextWriter output, IReadOnlyList<IFitObserver> observers, CancellationToken cancellation)
+    public static PretrainingResult Run(PretrainingOptions options, TextWriter output, IReadOnlyList<IFitObserver> observers, CancellationToken cancellation, IRunGroup? group = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.Model.Kind != TitleModelKinds.UniLm)
             throw new ArgumentException($"Pretraining makes a UniLM; the model options are of kind '{options.Model.Kind}'.", nameof(options));
+        group ??= SingleProcess.Instance;
+        if (!group.IsRoot) (output, observers) = (TextWriter.Null, []);
         var clock = Stopwatch.StartNew();
-        if (options.Threads > 0) torch.set_num_threads(options.Threads);
         var corpus = TitleCorpus.Load(options.DataDirectory, options.Corpus);
         output.WriteLine(corpus.Report.Describe());
         var train = corpus.Train;
-        using var runLock = RunFolderLock.Acquire(options.OutDirectory);
-        foreach (var leftover in AtomicFile.RemoveLeftovers(options.OutDirectory))
-            output.WriteLine($"Removed {leftover}, the temporary file of a write that was interrupted.");
-        var store = new CheckpointStore(Path.Combine(options.OutDirectory, "checkpoints"), keepLast: 2);
+        using var run = FolderRun.Open(new RunOptions(options.OutDirectory)
+        {
+            Restart = options.Restart, KeepCheckpoints = 2, CheckpointEverySteps = options.CheckpointEverySteps, Output = output,
+        }, group);
+        var root = run.IsRoot;
         // The vocabulary of titles train, from the same texts (titles and articles of the training split).
         var built = CharacterVocabulary.Build(train.SelectMany(p => new[] { p.Title, p.Content }), options.MinCount);
-        var vocabulary = RunVocabulary.Resolve(options.OutDirectory, built, options.DataDirectory, resuming: !options.Restart && store.AllSteps().Count > 0, output);
-        RunVocabulary.Save(options.OutDirectory, vocabulary);
+        var vocabulary = root ? RunVocabulary.Resolve(options.OutDirectory, built, options.DataDirectory, resuming: run.Resuming, output) : built;
+        if (root) RunVocabulary.Save(options.OutDirectory, vocabulary);
         var pairs = train.Select(p => TitleBatches.Encode(p, vocabulary, options.Model)).ToArray();
         var articles = pairs.Select(p => p.Article).ToArray();
         var batchesPerEpoch = (articles.Length + options.BatchSize - 1) / options.BatchSize;
@@ -68,54 +71,56 @@ public static class UniLmPretraining
         // The copy prior starts from the training pairs' statistics, as titles train's does.
         var fresh = drawn with { CopyPrior = CopyPriorInit.FromPairs(pairs, vocabulary.Size, 0.5, device) };
         Tree.Dispose(drawn.CopyPrior);
-        var start = TrainStateFile.ResumeOrInit(store, fresh, optimizer, (ulong)options.Seed, options.Restart);
-        var state = start.State;
-        if (state.Position.Batch > batchesPerEpoch)
-        {
-            var position = state.Position;
-            TrainState.Dispose(state);
-            Tree.Dispose(fresh);
-            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
-                $"The checkpoint of step {start.FromStep} in {store.Folder} is at batch {position.Batch} of epoch {position.Epoch + 1}, but the corpus {options.DataDirectory} with --batch {options.BatchSize} gives {batchesPerEpoch} batches an epoch: the run was started with other data or another batch size. Nothing was changed."));
-        }
-        if (start.FromStep is not null || start.Notes.Count > 0)
-            output.WriteLine(start.Describe() + (start.FromStep is not null ? $" It continues at epoch {state.Position.Epoch + 1}, batch {state.Position.Batch}." : ""));
-        TrainStateFile.RequireRoom(store, state, Tree.Flatten(state.Parameters).Sum(leaf => leaf.Value.numel() * leaf.Value.element_size()) + (64 << 10));
 
-        var data = new TrainingData<TitleBatch>(batchesPerEpoch, position =>
-            BatchLoader.Load(TitleBatches.Plan(pairs, options.BatchSize, options.Seed, position.Epoch),
-                indices => Collate(articles, indices, options.Seed, position.Epoch, device), options.Workers, prefetch: 4, position.Batch, CancellationToken.None));
+        // Each article's pseudo pair is drawn afresh every epoch from (seed, epoch, article) alone, so the examples are the
+        // (epoch, article) pairs, numbered epoch * articles + article: any process collates its share of a batch alone.
+        if ((long)options.Epochs * articles.Length > int.MaxValue)
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{options.Epochs} epochs of {articles.Length} articles are more pseudo pairs than can be numbered ({int.MaxValue}); pretrain for fewer epochs."), nameof(options));
+        var data = new RunData<TitleBatch>(batchesPerEpoch,
+            epoch => TitleBatches.Plan(pairs, options.BatchSize, options.Seed, epoch).Select(batch => batch.Select(i => epoch * articles.Length + i).ToArray()).ToArray(),
+            examples => Collate(articles, examples, options.Seed, device)) { Workers = options.Workers };
         // After every epoch the pretrained model so far is saved (validation reads nothing: the validation split is never used).
         IReadOnlyDictionary<string, double> SaveEpoch(UniLmParams parameters, ModelState _)
         {
-            TitleModelFile.Save(options.OutDirectory, parameters, vocabulary, options.Model);
+            if (root) TitleModelFile.Save(options.OutDirectory, parameters, vocabulary, options.Model);
             return new Dictionary<string, double>();
         }
-        var fit = new FitOptions
+        var plan = new RunPlan<UniLmParams, TitleBatch>(fresh, ModelState.Empty, optimizer, UniLmLoss.Of(options.Model, 0), data, (ulong)options.Seed)
         {
-            Epochs = options.Epochs,
-            Observers = [new MetricsLogObserver(MetricsLogPath(options.OutDirectory)) { Warnings = output }, .. observers, new CheckpointObserver(store, options.CheckpointEverySteps)],
-            TimeLimit = options.Minutes > 0 ? TimeSpan.FromMinutes(options.Minutes) - clock.Elapsed : null,
-            EvaluateWithEma = options.Ema > 0,
+            Validate = SaveEpoch,
+            Fit = new FitOptions
+            {
+                Epochs = options.Epochs,
+                Observers = observers,
+                TimeLimit = options.Minutes > 0 ? TimeSpan.FromMinutes(options.Minutes) - clock.Elapsed : null,
+                EvaluateWithEma = options.Ema > 0,
+            },
         };
-        var result = Fit.Run(UniLmLoss.Of(options.Model, 0), optimizer, state, data, SaveEpoch, fit, cancellation);
+        FitResult<UniLmParams> result;
+        try
+        {
+            result = run.Fit(plan, cancellation);
+        }
+        finally
+        {
+            Tree.Dispose(fresh);
+        }
         var final = options.Ema > 0 ? TrainingSteps.EvaluationParameters(result.State) : Tree.Map(result.State.Parameters, p => p.alias());
-        TitleModelFile.Save(options.OutDirectory, final, vocabulary, options.Model);
+        if (root) TitleModelFile.Save(options.OutDirectory, final, vocabulary, options.Model);
         var steps = result.State.Step;
         Tree.Dispose(final);
         TrainState.Dispose(result.State);
-        if (!ReferenceEquals(result.State, state)) TrainState.Dispose(state);
-        Tree.Dispose(fresh);
+        group.Barrier();   // rank 0 has written the model
         var model = TrainedUniLm.Load(options.OutDirectory, device);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{result.End} at step {steps}; wrote the pretrained model to {options.OutDirectory} ({clock.Elapsed.TotalMinutes:F1} min). Start a title model from it with 'titles train --model unilm --init {options.OutDirectory}' and the same shape flags."));
         return new PretrainingResult(model, result.History, steps);
     }
 
-    /// <summary>The batch of the pseudo pairs (<see cref="SpanInfilling"/>) of <paramref name="indices"/> in <paramref name="epoch"/>, on <paramref name="device"/>.</summary>
-    static TitleBatch Collate(int[][] articles, int[] indices, int seed, int epoch, torch.Device device)
+    /// <summary>The batch of the pseudo pairs (<see cref="SpanInfilling"/>) of <paramref name="examples"/> (each <c>epoch * articles + article</c>), on <paramref name="device"/>.</summary>
+    static TitleBatch Collate(int[][] articles, int[] examples, int seed, torch.Device device)
     {
-        var batch = TitleBatches.Collate(indices.Select(i => SpanInfilling.Pair(articles[i], seed, epoch, i)).ToArray(), 1);
+        var batch = TitleBatches.Collate(examples.Select(e => SpanInfilling.Pair(articles[e % articles.Length], seed, e / articles.Length, e % articles.Length)).ToArray(), 1);
         var moved = batch.To(device);
         if (!ReferenceEquals(moved, batch)) batch.Dispose();
         return moved;

@@ -1,0 +1,27 @@
+using Functional.Core;
+
+namespace Functional.Training;
+
+/// <summary>
+/// Runs after a <see cref="BestCheckpointObserver"/> on the same folder: when the validation just offered is now the best
+/// one kept, hands its validated parameters (the EMA when <paramref name="withEma"/> and the pipeline keeps one) and
+/// model state to <paramref name="keep"/>.
+/// </summary>
+sealed class KeptModelObserver<TModel>(BestCheckpoints best, bool withEma, Action<TModel, ModelState> keep) : IFitObserver
+{
+    public FitDecision EpochFinished<TParams>(EpochEnd<TParams> end)
+    {
+        ArgumentNullException.ThrowIfNull(end);
+        if (end.Report.Validation.Count == 0 || best.Kept() is not [var first, ..] || first.Step != end.State.Step) return FitDecision.Continue;
+        var parameters = withEma ? TrainingSteps.EvaluationParameters(end.State) : Tree.Map(end.State.Parameters, p => p.alias());
+        try
+        {
+            keep((TModel)(object)parameters!, end.State.ModelState);
+        }
+        finally
+        {
+            Tree.Dispose(parameters);
+        }
+        return FitDecision.Continue;
+    }
+}
