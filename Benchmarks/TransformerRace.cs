@@ -16,7 +16,8 @@ namespace Functional.Benchmarks;
 /// needs no gradient (the first norm's gradient needs the in-projection's input gradient). Options:
 /// <c>--rounds N</c> (15), <c>--steps N</c> (5), <c>--batch N</c> (32), <c>--length N</c> (64), <c>--model N</c> (256),
 /// <c>--heads N</c> (4), <c>--hidden N</c> (1024), <c>--dropout R</c> (0.1), <c>--threads N</c> (1), <c>--input-grad 1</c>
-/// (every side also computes the gradient of the input, as every block but the first of a stack does).
+/// (every side also computes the gradient of the input, as every block but the first of a stack does), <c>--only I</c> (row I
+/// alone, ratio 1, for an outside profiler such as <c>perf record</c>).
 /// </summary>
 public static class TransformerRace
 {
@@ -35,6 +36,7 @@ public static class TransformerRace
         var threads = options.Integer("threads", 1);
         var profile = options.Integer("profile", 0) != 0;
         var inputGrad = options.Integer("input-grad", 0) != 0;
+        var only = options.Integer("only", -1);
         options.CheckAllUsed();
         torch.set_num_threads(threads);
         Say($"transformer race: one block's training forward + backward, batch {batch}, length {length}, model {model}, {heads} heads, hidden {hidden}, dropout {dropout}, input gradient {(inputGrad ? "too" : "not")}, {torch.get_num_threads()} libtorch thread(s), median of {rounds} rounds of {steps} steps");
@@ -96,6 +98,7 @@ public static class TransformerRace
             ("ours, pre-norm", () => Ours(pre), 2),
         ];
         if (profile) ways = [.. ways, .. AttentionKernels(batch, heads, length, model / heads, allowed, generator).Select(k => (k.Name, k.Step, 0))];
+        if (only >= 0) ways = [ways[only] with { Peer = 0 }]; // one side alone, for an outside profiler (perf record)
         var times = ways.Select(_ => new List<double>()).ToArray();
         for (var round = -2; round < rounds; round++) // two warm-up rounds
             for (var i = 0; i < ways.Length; i++)
