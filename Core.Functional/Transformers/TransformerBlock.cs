@@ -28,8 +28,11 @@ public sealed record TransformerBlockParams(
 /// pre-norm by default. Full passes (<see cref="Apply"/>) and cached incremental steps (<see cref="Step"/>).
 /// </summary>
 /// <remarks>
-/// Padded positions are zeroed on the way in and on the way out: their content never reaches a real position and
-/// the output there is zeros. Dropout (residual branches, feed-forward hidden layer, attention weights) is active only
+/// Padded positions never reach a real position and the output there is zeros. A full pass (<see cref="Apply"/>) runs
+/// the norms, projections, feed-forward layer, residuals and dropout on the real tokens only (gathered into rows, never
+/// reading padded content) and attention on the padded layout; a cached step (<see cref="Step"/>) zeroes padded positions
+/// on the way in and on the way out. The two agree (the same operations on the same values at real tokens, the same
+/// dropout draws). Dropout (residual branches, feed-forward hidden layer, attention weights) is active only
 /// while training and draws from the explicit generator; a rate of 0 draws nothing. Errors are
 /// <see cref="LayerInputException"/>s naming the layer and both shapes (the path through <see cref="LayerPaths.Resolve{TParams,TResult}"/>).
 /// </remarks>
