@@ -91,6 +91,28 @@ public static class TransformerAttention
     }
 
     /// <summary>
+    /// <see cref="Self"/> on packed tokens, for <see cref="TransformerBlock"/>: <paramref name="packed"/> [real tokens, model]
+    /// is the attention input at <paramref name="tokens"/>' real tokens of <paramref name="x"/> (whose shape and mask are
+    /// checked); returns the output at the same rows. The projections run on the real rows only; the padded slots of the
+    /// queries, keys and values are zeros (padded keys still get weight exactly 0, padded queries' rows are not returned),
+    /// so the real rows and every gradient are those of <see cref="Self"/>.
+    /// </summary>
+    internal static Tensor SelfPacked(TransformerAttentionParams parameters, MaskedSequence x, Tensor packed, PackedTokens tokens, Tensor allowed, Tensor positions, double dropout, bool training, Generator generator)
+    {
+        CheckSequence(parameters, x, "x [batch, length, model]");
+        var (batch, length) = (x.Values.shape[0], x.Values.shape[1]);
+        CheckAllowed(parameters, allowed, batch, length, length);
+        CheckPositions(parameters, positions, batch, length);
+        using var scope = NewDisposeScope();
+        var projected = tokens.Unpack(Project(packed, parameters.InProjWeight, parameters.InProjBias));
+        var (q, k, v) = Heads(parameters, projected, positions);
+        var visible = Visible(allowed, x.Mask, x.Mask);
+        var heads = MaskedSdpa.Apply(q, k, v, visible, dropout, training, generator);
+        var joined = tokens.Pack(heads.transpose(1, 2).reshape(batch, length, -1));
+        return Linear.Apply(parameters.OutProj, joined).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
     /// One cached self-attention step: the new tokens <paramref name="x"/> [batch, n, model] (mask [batch, n]) at absolute
     /// slots <paramref name="offset"/>.. offset + n − 1 attend to the cache's slots and to each other as
     /// <paramref name="allowed"/> [batch, n, offset + n] says; returns their output and the cache extended by their keys
@@ -137,20 +159,12 @@ public static class TransformerAttention
     {
         var (batch, length) = (x.Values.shape[0], x.Values.shape[1]);
         CheckAllowed(parameters, allowed, batch, length, offset + length);
-        if (positions.dim() != 2 || positions.shape[0] != batch || positions.shape[1] != length || positions.is_floating_point() || positions.dtype == ScalarType.Bool)
-            throw new LayerInputException(Layer, parameters, $"integer positions [{batch}, {length}] (x's batch and length)", Shapes.Describe(positions));
+        CheckPositions(parameters, positions, batch, length);
         using var scope = NewDisposeScope();
         // Padded tokens are zeroed before the projection, so their keys and values are the (finite) bias: hidden from
         // every query by the mask, they get weight exactly 0, and no gradient reaches them.
         var projected = Project(zeroPadding ? Masks.ZeroPadding(x.Values, x.Mask) : x.Values, parameters.InProjWeight, parameters.InProjBias);
-        // unbind, not three indexings: its backward stacks the three gradients once instead of adding three zero-padded copies.
-        var qkv = projected.reshape(batch, length, 3, parameters.Heads, -1).permute(2, 0, 3, 1, 4).unbind(0);
-        Tensor q = qkv[0], k = qkv[1], v = qkv[2];
-        if (parameters.Rotary is { } rotary)
-        {
-            q = Rotary.Apply(q, positions, rotary);
-            k = Rotary.Apply(k, positions, rotary);
-        }
+        var (q, k, v) = Heads(parameters, projected, positions);
         var keyMask = x.Mask;
         if (cache is not null)
         {
@@ -166,6 +180,20 @@ public static class TransformerAttention
         scope.MoveToOuter(result.Output.Values, result.Output.Mask);
         if (next is not null) scope.MoveToOuter(next.Keys, next.Values, next.Mask);
         return result;
+    }
+
+    /// <summary>Queries, keys and values [batch, heads, length, d] of the in-projection [batch, length, 3·model], rotated if the layer has a rotary embedding.</summary>
+    static (Tensor Q, Tensor K, Tensor V) Heads(TransformerAttentionParams parameters, Tensor projected, Tensor positions)
+    {
+        // unbind, not three indexings: its backward stacks the three gradients once instead of adding three zero-padded copies.
+        var qkv = projected.reshape(projected.shape[0], projected.shape[1], 3, parameters.Heads, -1).permute(2, 0, 3, 1, 4).unbind(0);
+        Tensor q = qkv[0], k = qkv[1], v = qkv[2];
+        if (parameters.Rotary is { } rotary)
+        {
+            q = Rotary.Apply(q, positions, rotary);
+            k = Rotary.Apply(k, positions, rotary);
+        }
+        return (q, k, v);
     }
 
     /// <summary>
@@ -193,6 +221,9 @@ public static class TransformerAttention
 
     static Tensor SplitHeads(Tensor x, int heads) => x.reshape(x.shape[0], x.shape[1], heads, -1).transpose(1, 2);
 
+    /// <summary>The check <see cref="Self"/> makes of its input first (rank, dtype, device, width, mask), for callers that reshape it before attending.</summary>
+    internal static void CheckSelfInput(TransformerAttentionParams parameters, MaskedSequence x) => CheckSequence(parameters, x, "x [batch, length, model]");
+
     static void CheckSequence(TransformerAttentionParams parameters, MaskedSequence x, string meaning)
     {
         var model = parameters.InProjWeight.shape[1];
@@ -208,6 +239,12 @@ public static class TransformerAttention
     {
         if (allowed.dtype != ScalarType.Bool || allowed.dim() != 3 || allowed.shape[0] != batch || allowed.shape[1] != queries || allowed.shape[2] != keys)
             throw new LayerInputException(Layer, parameters, $"an attention mask of dtype Bool and shape [{batch}, {queries}, {keys}] ([batch, query, key])", Shapes.Describe(allowed));
+    }
+
+    static void CheckPositions(TransformerAttentionParams parameters, Tensor positions, long batch, long length)
+    {
+        if (positions.dim() != 2 || positions.shape[0] != batch || positions.shape[1] != length || positions.is_floating_point() || positions.dtype == ScalarType.Bool)
+            throw new LayerInputException(Layer, parameters, $"integer positions [{batch}, {length}] (x's batch and length)", Shapes.Describe(positions));
     }
 
     static void CheckCache(TransformerAttentionParams parameters, Tensor x, KvCache cache, long offset)

@@ -28,8 +28,11 @@ public sealed record TransformerBlockParams(
 /// pre-norm by default. Full passes (<see cref="Apply"/>) and cached incremental steps (<see cref="Step"/>).
 /// </summary>
 /// <remarks>
-/// Padded positions are zeroed on the way in and on the way out: their content never reaches a real position and
-/// the output there is zeros. Dropout (residual branches, feed-forward hidden layer, attention weights) is active only
+/// Padded positions never reach a real position and the output there is zeros. A full pass (<see cref="Apply"/>) runs
+/// the norms, projections, feed-forward layer, residuals and dropout on the real tokens only (gathered into rows, never
+/// reading padded content) and attention on the padded layout; a cached step (<see cref="Step"/>) zeroes padded positions
+/// on the way in and on the way out. The two agree (the same operations on the same values at real tokens, the same
+/// dropout draws). Dropout (residual branches, feed-forward hidden layer, attention weights) is active only
 /// while training and draws from the explicit generator; a rate of 0 draws nothing. Errors are
 /// <see cref="LayerInputException"/>s naming the layer and both shapes (the path through <see cref="LayerPaths.Resolve{TParams,TResult}"/>).
 /// </remarks>
@@ -72,6 +75,17 @@ public static class TransformerBlock
     static AttentionStep Run(TransformerBlockParams p, MaskedSequence x, Tensor allowed, Tensor positions, KvCache? cache, long offset, bool training, Generator generator)
     {
         MaskChecks.Matches(nameof(TransformerBlock), p, x.Values, x.Mask);
+        if (cache is null)
+        {
+            using var packScope = NewDisposeScope();
+            var tokens = PackedTokens.Of(x.Mask);
+            if (tokens.Count > 0)
+            {
+                var packed = new AttentionStep(new MaskedSequence(Packed(p, x, tokens, allowed, positions, training, generator), x.Mask.alias()), null!);
+                packScope.MoveToOuter(packed.Output.Values, packed.Output.Mask);
+                return packed;
+            }
+        }
         using var scope = NewDisposeScope();
         var s = p.Settings;
         var input = Masks.ZeroPadding(x.Values, x.Mask);
@@ -106,11 +120,48 @@ public static class TransformerBlock
         return result;
     }
 
-    static Tensor FeedForward(TransformerBlockParams p, Tensor x, bool training, Generator generator)
+    /// <summary>
+    /// A full pass with at least one real token: every position-wise part (norms, projections, feed-forward layer,
+    /// residuals, dropout) runs on the real tokens only (<see cref="PackedTokens"/>), attention on the padded layout.
+    /// The same operations in the same order as the padded pass, on the same values at real tokens, with the same dropout
+    /// draws; padded tokens are never read (so need no zeroing on the way in) and come out as exact zeros.
+    /// </summary>
+    static Tensor Packed(TransformerBlockParams p, MaskedSequence x, PackedTokens tokens, Tensor allowed, Tensor positions, bool training, Generator generator)
+    {
+        var s = p.Settings;
+        if (s.NormFirst)
+        {
+            // The checks the padded pass meets first (norm1 sees the input before attention does), on the padded shape.
+            InputChecks.MinimumRank(nameof(LayerNorm), p.Norm1, x.Values, 1, "[..., features]");
+            InputChecks.SameDtypeAndDevice(nameof(LayerNorm), p.Norm1, x.Values, p.Norm1.Weight);
+            InputChecks.LastDimension(nameof(LayerNorm), p.Norm1, x.Values, p.Norm1.Weight.shape[0]);
+        }
+        else TransformerAttention.CheckSelfInput(p.SelfAttn, x);
+        var input = tokens.Pack(x.Values);
+        Tensor Attend(Tensor h) => TransformerAttention.SelfPacked(p.SelfAttn, x, h, tokens, allowed, positions, s.AttentionDropout, training, generator);
+        Tensor Drop(Tensor h) => tokens.Drop(h, s.Dropout, training, generator);
+        Tensor output;
+        if (s.NormFirst)
+        {
+            var h = input.add(Drop(Attend(LayerNorm.Apply(p.Norm1, input))), Scalars.One);
+            output = h.add(Drop(FeedForward(p, LayerNorm.Apply(p.Norm2, h), hidden => tokens.Drop(hidden, s.Dropout, training, generator))), Scalars.One);
+        }
+        else
+        {
+            var h = LayerNorm.Apply(p.Norm1, input.add(Drop(Attend(input)), Scalars.One));
+            output = LayerNorm.Apply(p.Norm2, h.add(Drop(FeedForward(p, h, hidden => tokens.Drop(hidden, s.Dropout, training, generator))), Scalars.One));
+        }
+        return tokens.Unpack(output);
+    }
+
+    static Tensor FeedForward(TransformerBlockParams p, Tensor x, bool training, Generator generator) =>
+        FeedForward(p, x, hidden => Drop(hidden, p.Settings.Dropout, training, generator));
+
+    static Tensor FeedForward(TransformerBlockParams p, Tensor x, Func<Tensor, Tensor> drop)
     {
         var up = Linear.Apply(p.Linear1, x);
         var hidden = p.Gate is null ? Activations.Apply(p.Settings.Activation, up) : SwiGlu.Gated(Linear.Apply(p.Gate, x), up);
-        return Linear.Apply(p.Linear2, Drop(hidden, p.Settings.Dropout, training, generator));
+        return Linear.Apply(p.Linear2, drop(hidden));
     }
 
     // The same masks as Dropout.Apply from the same draws, applied as one product (the block's values are finite).
