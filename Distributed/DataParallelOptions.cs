@@ -5,9 +5,10 @@ namespace Functional.Distributed;
 /// parameters, and with two ranks the same bits as each other.
 /// </summary>
 /// <param name="Overlap">
-/// Whether gradients are reduced in buckets while backward still runs (<see cref="GradientBuckets"/>): a communication
-/// thread all-reduces each bucket as soon as autograd has finished every gradient in it, so only the reductions that
-/// backward could not hide delay the step. Off: one all-reduce of every gradient after backward.
+/// Whether gradients are reduced in buckets while backward still runs (<see cref="GradientBuckets"/>): each bucket's
+/// reduction starts as soon as autograd has finished every gradient in it (and the buckets before it), moved on as
+/// <see cref="Progress"/> says, so only the reductions that backward could not hide delay the step. Off: one all-reduce
+/// of every gradient after backward.
 /// </param>
 /// <param name="BucketBytes">
 /// The size a bucket fills up to before the next begins (the last leaf may take it over; a larger leaf is a bucket of its
@@ -17,15 +18,23 @@ namespace Functional.Distributed;
 public sealed record DataParallelOptions(bool Overlap, long BucketBytes)
 {
     /// <summary>
+    /// With <see cref="Overlap"/>, how the bucket reductions move on during backward: from backward's own callbacks with
+    /// non-blocking collectives (<see cref="OverlapProgress.BackwardCallbacks"/>, the default: no extra thread), or on a
+    /// communication thread (<see cref="OverlapProgress.CommunicationThread"/>). Either gives the same bits.
+    /// </summary>
+    public OverlapProgress Progress { get; init; } = OverlapProgress.BackwardCallbacks;
+
+    /// <summary>
     /// No overlap (measured on the title model with 2 CPU ranks on one machine, overlap made steps slower, not faster;
     /// see the data-parallel guide), buckets of 4 MB when it is on.
     /// </summary>
     public static DataParallelOptions Default { get; } = new(Overlap: false, BucketBytes: 4L << 20);
 
-    /// <summary>Throws when the bucket size is not positive.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The bucket size is zero or negative.</exception>
+    /// <summary>Throws when the bucket size is not positive or the progress is not a defined value.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The bucket size is zero or negative, or the progress is undefined.</exception>
     public DataParallelOptions Validated()
     {
+        if (!Enum.IsDefined(Progress)) throw new ArgumentOutOfRangeException(nameof(Progress), Progress, "DataParallelOptions.Progress must be BackwardCallbacks or CommunicationThread.");
         if (BucketBytes <= 0) throw new ArgumentOutOfRangeException(nameof(BucketBytes), BucketBytes, "DataParallelOptions.BucketBytes must be positive (bytes of gradient per bucket).");
         return this;
     }
