@@ -8,11 +8,11 @@ using static TorchSharp.torch;
 namespace Functional.Distributed.TestHost;
 
 /// <summary>
-/// <c>overlap on|thread|off &lt;bucket-bytes&gt; &lt;folder&gt; &lt;epochs&gt; [&lt;fault-rank&gt; &lt;fault-step&gt; kill-backward|throw-backward|throw-after-backward]</c>:
+/// <c>overlap on|polling|thread|off &lt;bucket-bytes&gt; &lt;folder&gt; &lt;epochs&gt; [&lt;fault-rank&gt; &lt;fault-step&gt; kill-backward|throw-backward|throw-after-backward]</c>:
 /// <see cref="TinyJob"/>'s data and pipeline with a model that uses its hidden weight twice (the layer, and a penalty on
 /// it at the end of the loss, so backward reaches that leaf twice, as a tied embedding), trained data-parallel with
-/// overlapped reduction on (progressed from backward's callbacks, the default), on with a communication thread
-/// (<c>thread</c>) or off, rank 0 saving a checkpoint after every step. The fault rank fails in the middle of
+/// overlapped reduction on (progressed from backward's callbacks, the default), on with a polling thread as well
+/// (<c>polling</c>), on with a communication thread (<c>thread</c>) or off, rank 0 saving a checkpoint after every step. The fault rank fails in the middle of
 /// the backward of the fault step, after the output layer's gradients are final (killing itself, or throwing from
 /// inside autograd), or (<c>throw-after-backward</c>) throws when the backward is done and every bucket handed over,
 /// while the reductions may still run.
@@ -46,7 +46,12 @@ public static class OverlapJob
     {
         var exchange = new DataParallelOptions(args[0] != "off", long.Parse(args[1], CultureInfo.InvariantCulture))
         {
-            Progress = args[0] == "thread" ? OverlapProgress.CommunicationThread : OverlapProgress.BackwardCallbacks,
+            Progress = args[0] switch
+            {
+                "thread" => OverlapProgress.CommunicationThread,
+                "polling" => OverlapProgress.PollingThread,
+                _ => OverlapProgress.BackwardCallbacks,
+            },
         };
         var folder = args[2];
         var epochs = int.Parse(args[3], CultureInfo.InvariantCulture);

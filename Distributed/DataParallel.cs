@@ -125,7 +125,7 @@ public static class DataParallel
         var leaves = Tree.Flatten(parameters);
         return options.Progress == OverlapProgress.CommunicationThread
             ? new OverlappedReduction(communicator, leaves, options.BucketBytes)
-            : new NonBlockingReduction(communicator, leaves, options.BucketBytes);
+            : new NonBlockingReduction(communicator, leaves, options.BucketBytes, poll: options.Progress == OverlapProgress.PollingThread);
     }
 
     /// <summary>

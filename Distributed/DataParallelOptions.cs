@@ -19,8 +19,9 @@ public sealed record DataParallelOptions(bool Overlap, long BucketBytes)
 {
     /// <summary>
     /// With <see cref="Overlap"/>, how the bucket reductions move on during backward: from backward's own callbacks with
-    /// non-blocking collectives (<see cref="OverlapProgress.BackwardCallbacks"/>, the default: no extra thread), or on a
-    /// communication thread (<see cref="OverlapProgress.CommunicationThread"/>). Either gives the same bits.
+    /// non-blocking collectives (<see cref="OverlapProgress.BackwardCallbacks"/>, the default: no extra thread), from them
+    /// and a thread polling every millisecond (<see cref="OverlapProgress.PollingThread"/>), or on a communication thread
+    /// in blocking all-reduces (<see cref="OverlapProgress.CommunicationThread"/>). All give the same bits.
     /// </summary>
     public OverlapProgress Progress { get; init; } = OverlapProgress.BackwardCallbacks;
 
@@ -34,7 +35,7 @@ public sealed record DataParallelOptions(bool Overlap, long BucketBytes)
     /// <exception cref="ArgumentOutOfRangeException">The bucket size is zero or negative, or the progress is undefined.</exception>
     public DataParallelOptions Validated()
     {
-        if (!Enum.IsDefined(Progress)) throw new ArgumentOutOfRangeException(nameof(Progress), Progress, "DataParallelOptions.Progress must be BackwardCallbacks or CommunicationThread.");
+        if (!Enum.IsDefined(Progress)) throw new ArgumentOutOfRangeException(nameof(Progress), Progress, "DataParallelOptions.Progress must be BackwardCallbacks, PollingThread or CommunicationThread.");
         if (BucketBytes <= 0) throw new ArgumentOutOfRangeException(nameof(BucketBytes), BucketBytes, "DataParallelOptions.BucketBytes must be positive (bytes of gradient per bucket).");
         return this;
     }

@@ -37,14 +37,20 @@ internal sealed class NonBlockingReduction : IBucketReduction
     readonly int[] missing;
     readonly bool[] delivered;
     readonly PendingAllReduce?[] pending;
+    readonly object gate = new();
+    readonly Thread? poller;
+    volatile bool finishing;
     int started;
     int completed;
     Exception? failure;
     bool disposed;
 
-    /// <summary>Plans the buckets for <paramref name="leaves"/> (the parameters); nothing is started yet.</summary>
+    /// <summary>
+    /// Plans the buckets for <paramref name="leaves"/> (the parameters); nothing is started yet. With
+    /// <paramref name="poll"/>, a thread also progresses the reductions every millisecond (<see cref="OverlapProgress.PollingThread"/>).
+    /// </summary>
     /// <exception cref="ArgumentException">The leaves do not share one float dtype and device (paths named).</exception>
-    public NonBlockingReduction(Communicator communicator, IReadOnlyList<TreeLeaf> leaves, long bucketBytes)
+    public NonBlockingReduction(Communicator communicator, IReadOnlyList<TreeLeaf> leaves, long bucketBytes, bool poll)
     {
         this.communicator = communicator;
         templates = leaves.Select(leaf => leaf.Value).ToArray();
@@ -56,6 +62,9 @@ internal sealed class NonBlockingReduction : IBucketReduction
         missing = plan.Leaves.Select(bucket => bucket.Length).ToArray();
         delivered = new bool[templates.Count];
         pending = new PendingAllReduce?[buffers.Length];
+        if (!poll) return;
+        poller = new Thread(Poll) { IsBackground = true, Name = "gradient all-reduce poller" };
+        poller.Start();
     }
 
     /// <inheritdoc />
@@ -74,6 +83,8 @@ internal sealed class NonBlockingReduction : IBucketReduction
         InBackward = (started, completed);
         for (var i = 0; i < gradients.Count; i++)
             if (!delivered[i]) Deliver(i, gradients[i]);
+        finishing = true;
+        poller?.Join();   // it never blocks in MPI: back within a millisecond
         if (failure is not null) throw failure;
         StartFullBuckets();
         for (; completed < started; completed++) pending[completed]!.Wait();
@@ -106,14 +117,41 @@ internal sealed class NonBlockingReduction : IBucketReduction
             using (var scope = torch.NewDisposeScope())
             using (torch.no_grad())
                 buffers[bucket].narrow(0, plan.Offsets[leaf], templates[leaf].numel()).copy_(gradient.reshape(-1));
-            missing[bucket]--;
-            StartFullBuckets();
-            while (completed < started && pending[completed]!.Test()) completed++;
+            lock (gate)
+            {
+                missing[bucket]--;
+                Progress();
+            }
         }
         catch (Exception error)
         {
             // Called from inside autograd, where an exception cannot pass: kept for Finish.
             failure ??= error;
+        }
+    }
+
+    /// <summary>Starts every bucket now full (in plan order) and lets MPI progress the started ones; under the gate.</summary>
+    void Progress()
+    {
+        StartFullBuckets();
+        while (completed < started && pending[completed]!.Test()) completed++;
+    }
+
+    /// <summary>The polling thread: <see cref="Progress"/> every millisecond until backward ends or a failure.</summary>
+    void Poll()
+    {
+        while (!finishing && failure is null)
+        {
+            try
+            {
+                lock (gate) Progress();
+            }
+            catch (Exception error)
+            {
+                failure ??= error;
+                return;
+            }
+            Thread.Sleep(1);
         }
     }
 
@@ -126,11 +164,16 @@ internal sealed class NonBlockingReduction : IBucketReduction
         }
     }
 
-    /// <summary>Frees the buffers, unless a started reduction has not completed (MPI may still write it: then they are left).</summary>
+    /// <summary>
+    /// Stops the polling thread and frees the buffers, unless a started reduction has not completed (MPI may still write
+    /// it: then they are left).
+    /// </summary>
     public void Dispose()
     {
         if (disposed) return;
         disposed = true;
+        finishing = true;
+        poller?.Join();
         if (completed < started) return;
         foreach (var buffer in buffers) buffer.Dispose();
     }

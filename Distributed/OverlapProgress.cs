@@ -12,6 +12,14 @@ public enum OverlapProgress
     BackwardCallbacks,
 
     /// <summary>
+    /// As <see cref="BackwardCallbacks"/>, and a thread that also lets MPI progress the started reductions every
+    /// millisecond (<c>MPI_Test</c>, sleeping in between, never waiting inside MPI), so a reduction moves on while
+    /// backward computes between callbacks. MPI calls of the two threads take turns under one lock
+    /// (<c>MPI_THREAD_SERIALIZED</c>).
+    /// </summary>
+    PollingThread,
+
+    /// <summary>
     /// A communication thread runs a blocking all-reduce of each bucket as soon as it is full. OpenMPI polls while it
     /// waits for the other ranks, so that thread competes with libtorch's for the rank's core.
     /// </summary>

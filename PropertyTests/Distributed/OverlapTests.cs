@@ -9,7 +9,7 @@ namespace Functional.PropertyTests.Distributed;
 /// <summary>
 /// Gradient reduction overlapped with backward (<c>DataParallelOptions.Overlap</c>) under <c>mpirun -np 2</c>: the same
 /// checkpoint bytes as one all-reduce after backward, whatever the bucket size and whichever progress (backward's
-/// callbacks with non-blocking all-reduces, or a communication thread), with a parameter that backward reaches twice, every
+/// callbacks with non-blocking all-reduces, with or without a polling thread, or a communication thread), with a parameter that backward reaches twice, every
 /// bucket started before backward ends; and a rank failing in or right after its backward ends every rank.
 /// </summary>
 public sealed class OverlapTests(Xunit.Abstractions.ITestOutputHelper output)
@@ -25,7 +25,7 @@ public sealed class OverlapTests(Xunit.Abstractions.ITestOutputHelper output)
         foreach (var (mode, progress, bytes, buckets) in new[]
                  {
                      ("on", "BackwardCallbacks", 1L, 4), ("on", "BackwardCallbacks", 64L, 3), ("on", "BackwardCallbacks", 1L << 20, 1),
-                     ("thread", "CommunicationThread", 64L, 3),
+                     ("polling", "PollingThread", 64L, 3), ("thread", "CommunicationThread", 64L, 3),
                  })
         {
             // Every leaf's gradient is final inside backward, so every bucket starts reducing before backward ends.
@@ -39,6 +39,7 @@ public sealed class OverlapTests(Xunit.Abstractions.ITestOutputHelper output)
     [MpiTheory]
     // Killed mid-backward: rank 0 waits for a bucket's non-blocking all-reduce (callbacks) or its thread waits in one.
     [InlineData("on", "kill-backward", 1, "injected fault 'kill-backward'")]
+    [InlineData("polling", "kill-backward", 1, "injected fault 'kill-backward'")]
     [InlineData("thread", "kill-backward", 1, "injected fault 'kill-backward'")]
     // An exception inside autograd ends the process (it cannot cross the native engine), its buckets' reductions started.
     [InlineData("on", "throw-backward", 0, "injected fault 'throw-backward'")]
