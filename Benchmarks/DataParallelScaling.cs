@@ -12,10 +12,12 @@ namespace Functional.Benchmarks;
 
 /// <summary>
 /// <c>scaling [--model mnist|titles|all] [--mnist-steps 200] [--mnist-batch 256] [--titles-steps 20] [--titles-batch 64]
-/// [--rounds 1] [--bucket-bytes 4194304] [--configurations 1x1,1x2,after,callbacks,thread]</c>:
+/// [--rounds 1] [--bucket-bytes 4194304] [--configurations 1x1,1x2,after,callbacks,polling,thread,after-waker]</c>:
 /// each model trained on the same global batch by 2 MPI ranks × 1 libtorch thread (with the gradient reduction after
-/// backward — <c>after</c> —, and overlapped with it in buckets, progressed from backward's callbacks — <c>callbacks</c> — or
-/// by a communication thread — <c>thread</c>), 1 process × 2 threads (<c>1x2</c>) and 1 process × 1 thread (<c>1x1</c>, the
+/// backward — <c>after</c> —, and overlapped with it in buckets, progressed from backward's callbacks — <c>callbacks</c> —, from
+/// them and a thread polling every millisecond — <c>polling</c> —, or by a communication thread in blocking all-reduces —
+/// <c>thread</c>; and — a control for <c>polling</c> — the reduction after backward with a thread that only wakes every
+/// millisecond and sleeps again, touching no MPI: <c>after-waker</c>), 1 process × 2 threads (<c>1x2</c>) and 1 process × 1 thread (<c>1x1</c>, the
 /// baseline of the ratios), each in fresh processes (<c>mpirun</c> for the ranks), with the library's data-parallel step
 /// (<see cref="DataParallel.StepWith{TParams, TBatch}"/>).
 /// With several rounds the configurations alternate (round 1: all of them, round 2: all again, ...) and the median of each
@@ -35,7 +37,8 @@ public static class DataParallelScaling
     static readonly (string Key, string Name, int Ranks, int Threads, string Exchange)[] Configurations =
     [
         ("1x1", "1 rank x 1 thread", 1, 1, "after"), ("1x2", "1 rank x 2 threads", 1, 2, "after"), ("after", "2 ranks x 1, after", 2, 1, "after"),
-        ("callbacks", "2 ranks x 1, callbacks", 2, 1, "callbacks"), ("thread", "2 ranks x 1, thread", 2, 1, "thread"),
+        ("callbacks", "2 ranks x 1, callbacks", 2, 1, "callbacks"), ("polling", "2 ranks x 1, polling", 2, 1, "polling"),
+        ("thread", "2 ranks x 1, thread", 2, 1, "thread"), ("after-waker", "2 ranks x 1, after+waker", 2, 1, "after-waker"),
     ];
 
     /// <summary>
@@ -132,7 +135,7 @@ public static class DataParallelScaling
     }
 
     /// <summary>
-    /// <c>scaling-worker mnist|titles threads steps batch [after|callbacks|thread bucket-bytes]</c> (<c>overlap</c> is
+    /// <c>scaling-worker mnist|titles threads steps batch [after|after-waker|callbacks|polling|thread bucket-bytes]</c> (<c>overlap</c> is
     /// <c>thread</c>): one configuration; prints <c>result examples/s all-reduce-share wait-share imbalance-share
     /// exposed-share buckets-reduced-within-backward buckets</c> on rank 0 (shares of the timed steps' wall time, means over
     /// the ranks).
@@ -144,17 +147,21 @@ public static class DataParallelScaling
         var steps = int.Parse(args[2], CultureInfo.InvariantCulture);
         var batch = int.Parse(args[3], CultureInfo.InvariantCulture);
         var exchange = args.Length > 5
-            ? new DataParallelOptions(args[4] != "after", long.Parse(args[5], CultureInfo.InvariantCulture))
+            ? new DataParallelOptions(args[4] is not ("after" or "after-waker"), long.Parse(args[5], CultureInfo.InvariantCulture))
             {
                 Progress = args[4] switch
                 {
                     "callbacks" => OverlapProgress.BackwardCallbacks,
-                    "thread" or "overlap" or "after" => OverlapProgress.CommunicationThread,
-                    _ => throw new ArgumentException($"The exchange must be after, callbacks or thread, got '{args[4]}'."),
+                    "polling" => OverlapProgress.PollingThread,
+                    "thread" or "overlap" or "after" or "after-waker" => OverlapProgress.CommunicationThread,
+                    _ => throw new ArgumentException($"The exchange must be after, after-waker, callbacks, polling or thread, got '{args[4]}'."),
                 },
             }
             : DataParallelOptions.Default;
         torch.set_num_threads(threads);
+        using var stopWaker = new CancellationTokenSource();
+        if (args.Length > 5 && args[4] == "after-waker")
+            new Thread(() => { while (!stopWaker.IsCancellationRequested) Thread.Sleep(1); }) { IsBackground = true, Name = "waker" }.Start();
         using var communicator = Communicator.LaunchedByMpirun ? Communicator.World() : null;
         var (rank, ranks) = (communicator?.Rank ?? 0, communicator?.Size ?? 1);
         var shard = DataParallel.Shard(Enumerable.Range(0, batch).ToArray(), rank, ranks);
