@@ -12,30 +12,44 @@ namespace Functional.Benchmarks;
 
 /// <summary>
 /// <c>scaling [--model mnist|titles|all] [--mnist-steps 200] [--mnist-batch 256] [--titles-steps 20] [--titles-batch 64]
-/// [--rounds 1] [--bucket-bytes 4194304]</c>:
+/// [--rounds 1] [--bucket-bytes 4194304] [--configurations 1x1,1x2,after,callbacks,polling,thread,after-waker]</c>:
 /// each model trained on the same global batch by 2 MPI ranks × 1 libtorch thread (with the gradient reduction after
-/// backward, and overlapped with it in buckets), 1 process × 2 threads and 1 process × 1 thread, each in fresh processes
-/// (<c>mpirun</c> for the ranks), with the library's data-parallel step (<see cref="DataParallel.StepWith{TParams, TBatch}"/>).
+/// backward — <c>after</c> —, and overlapped with it in buckets, progressed from backward's callbacks — <c>callbacks</c> —, from
+/// them and a thread polling every millisecond — <c>polling</c> —, or by a communication thread in blocking all-reduces —
+/// <c>thread</c>; and — a control for <c>polling</c> — the reduction after backward with a thread that only wakes every
+/// millisecond and sleeps again, touching no MPI: <c>after-waker</c>), 1 process × 2 threads (<c>1x2</c>) and 1 process × 1 thread (<c>1x1</c>, the
+/// baseline of the ratios), each in fresh processes (<c>mpirun</c> for the ranks), with the library's data-parallel step
+/// (<see cref="DataParallel.StepWith{TParams, TBatch}"/>).
 /// With several rounds the configurations alternate (round 1: all of them, round 2: all again, ...) and the median of each
 /// is reported. The models: the MNIST MLP (784-256-256-10, dropout, fused Adam) on
 /// random pixels, and the title model (default options, vocabulary 5,000, the training command's clip + Adam + warm-up
 /// cosine pipeline) on random character ids (articles of 80 to 100, titles of 15 to 25). Prints examples per second,
 /// the ratios to 1 × 1, the share of a step spent in <c>MPI_Allreduce</c> (on any thread), the share the step waited for
-/// its mean gradients after backward (the exposed reduction: <see cref="Communicator.ReductionWaitTime"/>), the load average before and after each model, and
-/// the title model's parameter count with its all-reduce cost at 10 Gb/s.
+/// its mean gradients after backward (<see cref="Communicator.ReductionWaitTime"/>, mean of the ranks) split in two with every
+/// step's <see cref="Communicator.LastExchange"/> of every rank (one host, one clock): the wait for the slowest rank's
+/// backward to end (imbalance) and the reduction still running after it (the exposed reduction), the load average before
+/// and after each model, and the title model's parameter count with its all-reduce cost at 10 Gb/s.
 /// </summary>
 public static class DataParallelScaling
 {
     const int TitleVocabulary = 5000;
 
-    static readonly (string Name, int Ranks, int Threads, bool Overlap)[] Configurations =
-        [("1 rank x 1 thread", 1, 1, false), ("1 rank x 2 threads", 1, 2, false), ("2 ranks x 1 thread", 2, 1, false), ("2 ranks x 1, overlap", 2, 1, true)];
+    static readonly (string Key, string Name, int Ranks, int Threads, string Exchange)[] Configurations =
+    [
+        ("1x1", "1 rank x 1 thread", 1, 1, "after"), ("1x2", "1 rank x 2 threads", 1, 2, "after"), ("after", "2 ranks x 1, after", 2, 1, "after"),
+        ("callbacks", "2 ranks x 1, callbacks", 2, 1, "callbacks"), ("polling", "2 ranks x 1, polling", 2, 1, "polling"),
+        ("thread", "2 ranks x 1, thread", 2, 1, "thread"), ("after-waker", "2 ranks x 1, after+waker", 2, 1, "after-waker"),
+    ];
 
     /// <summary>
-    /// A worker's measurement: the timed steps' wall time, the part of it in <c>MPI_Allreduce</c> (any thread), and the part
-    /// the steps waited for their mean gradients after backward.
+    /// A worker's measurement (shares are means over the ranks): the timed steps' wall time, the part of it in MPI's
+    /// all-reduce calls (any thread), the part the steps waited for their mean gradients after backward, and that wait
+    /// split into waiting for the slowest rank's backward and the reduction after it.
     /// </summary>
-    sealed record Timing(double Seconds, double AllReduceSeconds, double WaitSeconds);
+    sealed record Timing(double Seconds, double AllReduceSeconds, double WaitSeconds, double ImbalanceSeconds, double ExposedSeconds, double CompletedInBackward, int Buckets);
+
+    /// <summary>One configuration's result in one round, as shares of the step.</summary>
+    sealed record Measured(double Rate, double AllReduceShare, double WaitShare, double ImbalanceShare, double ExposedShare, double CompletedInBackward, double Buckets);
 
     /// <summary>Runs the three configurations of each chosen model and prints one table per model.</summary>
     public static int Run(string[] args)
@@ -46,7 +60,11 @@ public static class DataParallelScaling
         var titles = (Steps: options.Integer("titles-steps", 20), Batch: options.Integer("titles-batch", 64));
         var rounds = options.Integer("rounds", 1);
         var bucketBytes = options.Integer("bucket-bytes", (int)DataParallelOptions.Default.BucketBytes);
+        var keys = options.Text("configurations", string.Join(",", Configurations.Select(c => c.Key))).Split(',');
         options.CheckAllUsed();
+        if (keys.FirstOrDefault(key => Configurations.All(c => c.Key != key)) is { } unknown)
+            throw new ArgumentException($"--configurations takes {string.Join(", ", Configurations.Select(c => c.Key))} (comma-separated), got '{unknown}'.");
+        var chosenConfigurations = Configurations.Where(c => keys.Contains(c.Key)).ToArray();
         var models = chosen switch
         {
             "mnist" => new[] { "mnist" },
@@ -60,23 +78,28 @@ public static class DataParallelScaling
             var title = model == "mnist"
                 ? "MNIST MLP 784-256-256-10"
                 : $"title model (default options, vocabulary {TitleVocabulary:N0}, random articles of 80-100 and titles of 15-25 ids)";
-            Table(title, model, steps, batch, rounds, bucketBytes);
+            Table(title, model, steps, batch, rounds, bucketBytes, chosenConfigurations);
         }
         if (models.Contains("titles")) PrintTitleAllReduceCost();
         return 0;
     }
 
-    static void Table(string title, string model, int steps, int batch, int rounds, int bucketBytes)
+    static void Table(string title, string model, int steps, int batch, int rounds, int bucketBytes, (string Key, string Name, int Ranks, int Threads, string Exchange)[] configurations)
     {
         var loadBefore = File.ReadAllText("/proc/loadavg").Trim();
-        var runs = Configurations.Select(_ => new List<(double Rate, double AllReduceShare, double WaitShare)>()).ToArray();
+        var runs = configurations.Select(_ => new List<Measured>()).ToArray();
         for (var round = 0; round < rounds; round++)
-            for (var c = 0; c < Configurations.Length; c++)
+        {
+            Console.Error.WriteLine($"round {round + 1}, load average {File.ReadAllText("/proc/loadavg").Trim()}");
+            for (var c = 0; c < configurations.Length; c++)
             {
-                var (_, ranks, threads, overlap) = Configurations[c];
-                var parts = Launch(model, ranks, threads, steps, batch, overlap, bucketBytes).Split(' ');
-                runs[c].Add((double.Parse(parts[1], CultureInfo.InvariantCulture), double.Parse(parts[2], CultureInfo.InvariantCulture), double.Parse(parts[3], CultureInfo.InvariantCulture)));
+                var (_, name, ranks, threads, exchange) = configurations[c];
+                var parts = Launch(model, ranks, threads, steps, batch, exchange, bucketBytes).Split(' ').Skip(1).Select(p => double.Parse(p, CultureInfo.InvariantCulture)).ToArray();
+                runs[c].Add(new Measured(parts[0], parts[1], parts[2], parts[3], parts[4], parts[5], parts[6]));
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  {name,-24} {parts[0],9:F1} examples/s, waited {parts[2]:P1} = slower rank {parts[3]:P1} + reduction {parts[4]:P1}; {parts[5]:F2} of {parts[6]} buckets reduced within backward"));
             }
+        }
         var loadAfter = File.ReadAllText("/proc/loadavg").Trim();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{title}, global batch {batch}, {steps} timed steps each, {rounds} alternating round(s), median shown, buckets of {bucketBytes:N0} bytes ({Environment.ProcessorCount} cores)"));
         static double Median(IEnumerable<double> values)
@@ -85,12 +108,16 @@ public static class DataParallelScaling
             return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
         }
         var baseline = Median(runs[0].Select(r => r.Rate));
-        for (var c = 0; c < Configurations.Length; c++)
+        var after = Array.FindIndex(configurations, c => c.Key == "after");
+        for (var c = 0; c < configurations.Length; c++)
         {
-            var (rate, share, wait) = (Median(runs[c].Select(r => r.Rate)), Median(runs[c].Select(r => r.AllReduceShare)), Median(runs[c].Select(r => r.WaitShare)));
-            var each = string.Join(" ", runs[c].Select(r => r.Rate.ToString("F0", CultureInfo.InvariantCulture)));
+            var rate = Median(runs[c].Select(r => r.Rate));
+            var each = string.Join(" ", runs[c].Select(r => r.Rate.ToString("F1", CultureInfo.InvariantCulture)));
+            // Ratios to the reduction after backward, round by round (like with like on a shared machine), then the median.
+            var versusAfter = after < 0 || configurations[c].Ranks == 1 ? "" : string.Create(CultureInfo.InvariantCulture,
+                $"   x{Median(runs[c].Zip(runs[after], (mine, theirs) => mine.Rate / theirs.Rate)):F3} vs after (per round)");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  {Configurations[c].Name,-21} {rate,9:F0} examples/s   x{rate / baseline:F2} vs 1x1   all-reduce {share:P1}, waited for {wait:P1} of the step   (rounds: {each})"));
+                $"  {configurations[c].Name,-24} {rate,9:F1} examples/s   x{rate / baseline:F2} vs {configurations[0].Key}{versusAfter}   MPI all-reduce calls {Median(runs[c].Select(r => r.AllReduceShare)):P1}, waited after backward {Median(runs[c].Select(r => r.WaitShare)):P1} = for the slower rank {Median(runs[c].Select(r => r.ImbalanceShare)):P1} + exposed reduction {Median(runs[c].Select(r => r.ExposedShare)):P1}, {Median(runs[c].Select(r => r.CompletedInBackward)):F2} of {runs[c][0].Buckets} buckets reduced within backward   (rounds: {each})"));
         }
         Console.WriteLine($"  load average before: {loadBefore}");
         Console.WriteLine($"  load average after:  {loadAfter}");
@@ -108,8 +135,10 @@ public static class DataParallelScaling
     }
 
     /// <summary>
-    /// <c>scaling-worker mnist|titles threads steps batch [overlap|after bucket-bytes]</c>: one configuration; prints
-    /// <c>result examples/s all-reduce-share wait-share</c> on rank 0.
+    /// <c>scaling-worker mnist|titles threads steps batch [after|after-waker|callbacks|polling|thread bucket-bytes]</c> (<c>overlap</c> is
+    /// <c>thread</c>): one configuration; prints <c>result examples/s all-reduce-share wait-share imbalance-share
+    /// exposed-share buckets-reduced-within-backward buckets</c> on rank 0 (shares of the timed steps' wall time, means over
+    /// the ranks).
     /// </summary>
     public static int Worker(string[] args)
     {
@@ -118,9 +147,21 @@ public static class DataParallelScaling
         var steps = int.Parse(args[2], CultureInfo.InvariantCulture);
         var batch = int.Parse(args[3], CultureInfo.InvariantCulture);
         var exchange = args.Length > 5
-            ? new DataParallelOptions(args[4] == "overlap", long.Parse(args[5], CultureInfo.InvariantCulture))
+            ? new DataParallelOptions(args[4] is not ("after" or "after-waker"), long.Parse(args[5], CultureInfo.InvariantCulture))
+            {
+                Progress = args[4] switch
+                {
+                    "callbacks" => OverlapProgress.BackwardCallbacks,
+                    "polling" => OverlapProgress.PollingThread,
+                    "thread" or "overlap" or "after" or "after-waker" => OverlapProgress.CommunicationThread,
+                    _ => throw new ArgumentException($"The exchange must be after, after-waker, callbacks, polling or thread, got '{args[4]}'."),
+                },
+            }
             : DataParallelOptions.Default;
         torch.set_num_threads(threads);
+        using var stopWaker = new CancellationTokenSource();
+        if (args.Length > 5 && args[4] == "after-waker")
+            new Thread(() => { while (!stopWaker.IsCancellationRequested) Thread.Sleep(1); }) { IsBackground = true, Name = "waker" }.Start();
         using var communicator = Communicator.LaunchedByMpirun ? Communicator.World() : null;
         var (rank, ranks) = (communicator?.Rank ?? 0, communicator?.Size ?? 1);
         var shard = DataParallel.Shard(Enumerable.Range(0, batch).ToArray(), rank, ranks);
@@ -130,7 +171,9 @@ public static class DataParallelScaling
             "titles" => Titles(communicator, exchange, shard, batch, steps),
             _ => throw new ArgumentException($"Unknown model '{model}' (mnist or titles)."),
         };
-        if (rank == 0) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"result {steps * batch / timing.Seconds:R} {timing.AllReduceSeconds / timing.Seconds:R} {timing.WaitSeconds / timing.Seconds:R}"));
+        if (rank == 0)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"result {steps * batch / timing.Seconds:R} {timing.AllReduceSeconds / timing.Seconds:R} {timing.WaitSeconds / timing.Seconds:R} {timing.ImbalanceSeconds / timing.Seconds:R} {timing.ExposedSeconds / timing.Seconds:R} {timing.CompletedInBackward:R} {timing.Buckets}"));
         return 0;
     }
 
@@ -177,14 +220,17 @@ public static class DataParallelScaling
     {
         var state = TrainState.Init(parameters, pipeline, 1);
         var index = 0;
+        var exchanges = new List<ExchangeTiming>();
         void Step()
         {
             var batch = batches[index++ % batches.Count];
             var next = communicator is null ? TrainingSteps.Step(model, pipeline, state, batch) : DataParallel.StepWith(communicator, model, pipeline, state, batch, exchange);
             TrainState.Dispose(state);
             state = next.State;
+            if (communicator?.LastExchange is { } timing) exchanges.Add(timing);
         }
         for (var i = 0; i < warmup; i++) Step();
+        exchanges.Clear();
         communicator?.Barrier();
         var before = communicator?.AllReduceTime ?? TimeSpan.Zero;
         var waitedBefore = communicator?.ReductionWaitTime ?? TimeSpan.Zero;
@@ -195,10 +241,45 @@ public static class DataParallelScaling
         var reduce = ((communicator?.AllReduceTime ?? TimeSpan.Zero) - before).TotalSeconds;
         var waited = ((communicator?.ReductionWaitTime ?? TimeSpan.Zero) - waitedBefore).TotalSeconds;
         TrainState.Dispose(state);
-        return new Timing(elapsed, reduce, waited);
+        if (communicator is null) return new Timing(elapsed, reduce, waited, 0, 0, 0, 0);
+        var (imbalance, exposed) = SplitWaits(communicator, exchanges);
+        var ranks = communicator.Size;
+        var completed = exchanges.Count == 0 ? 0 : exchanges.Average(e => (double)e.CompletedInBackward);
+        return new Timing(elapsed, Mean(communicator, reduce), Mean(communicator, waited), imbalance / ranks, exposed / ranks, Mean(communicator, completed), exchanges.FirstOrDefault()?.Buckets ?? 0);
     }
 
-    static string Launch(string model, int ranks, int threads, int steps, int batch, bool overlap, int bucketBytes)
+    /// <summary>The mean over the ranks of <paramref name="seconds"/>.</summary>
+    static double Mean(Communicator communicator, double seconds)
+    {
+        Span<double> value = [seconds];
+        communicator.AllReduceSum(value);
+        return value[0] / communicator.Size;
+    }
+
+    /// <summary>
+    /// The steps' waits after backward summed over the ranks and split at each step's latest end of backward (every rank's
+    /// moments gathered; one host, one monotonic clock): before it, waiting for a slower rank; after it, the reduction.
+    /// </summary>
+    static (double Imbalance, double Exposed) SplitWaits(Communicator communicator, IReadOnlyList<ExchangeTiming> exchanges)
+    {
+        var mine = exchanges.SelectMany(e => new[] { e.BackwardEnded, e.MeansReady }).ToArray();
+        var all = new long[mine.Length * communicator.Size];
+        communicator.AllGather(System.Runtime.InteropServices.MemoryMarshal.AsBytes(mine.AsSpan()), System.Runtime.InteropServices.MemoryMarshal.AsBytes(all.AsSpan()));
+        double imbalance = 0, exposed = 0;
+        for (var step = 0; step < exchanges.Count; step++)
+        {
+            var lastEnded = Enumerable.Range(0, communicator.Size).Max(r => all[r * mine.Length + 2 * step]);
+            for (var r = 0; r < communicator.Size; r++)
+            {
+                var (ended, ready) = (all[r * mine.Length + 2 * step], all[r * mine.Length + 2 * step + 1]);
+                imbalance += Stopwatch.GetElapsedTime(ended, Math.Min(lastEnded, ready)).TotalSeconds;
+                exposed += Math.Max(0, Stopwatch.GetElapsedTime(lastEnded, ready).TotalSeconds);
+            }
+        }
+        return (imbalance, exposed);
+    }
+
+    static string Launch(string model, int ranks, int threads, int steps, int batch, string exchange, int bucketBytes)
     {
         var self = typeof(DataParallelScaling).Assembly.Location;
         var host = Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
@@ -206,7 +287,7 @@ public static class DataParallelScaling
         if (ranks > 1)
             foreach (var a in new[] { "--allow-run-as-root", "--oversubscribe", "--bind-to", "none", "--mca", "btl_vader_single_copy_mechanism", "none", "-np", ranks.ToString(CultureInfo.InvariantCulture), host })
                 start.ArgumentList.Add(a);
-        foreach (var a in new[] { self, "scaling-worker", model, threads.ToString(CultureInfo.InvariantCulture), steps.ToString(CultureInfo.InvariantCulture), batch.ToString(CultureInfo.InvariantCulture), overlap ? "overlap" : "after", bucketBytes.ToString(CultureInfo.InvariantCulture) })
+        foreach (var a in new[] { self, "scaling-worker", model, threads.ToString(CultureInfo.InvariantCulture), steps.ToString(CultureInfo.InvariantCulture), batch.ToString(CultureInfo.InvariantCulture), exchange, bucketBytes.ToString(CultureInfo.InvariantCulture) })
             start.ArgumentList.Add(a);
         start.RedirectStandardOutput = true;
         start.Environment["OMP_NUM_THREADS"] = threads.ToString(CultureInfo.InvariantCulture);

@@ -8,13 +8,14 @@ using static TorchSharp.torch;
 namespace Functional.Distributed.TestHost;
 
 /// <summary>
-/// <c>overlap on|off &lt;bucket-bytes&gt; &lt;folder&gt; &lt;epochs&gt; [&lt;fault-rank&gt; &lt;fault-step&gt; kill-backward|throw-backward|throw-after-backward]</c>:
+/// <c>overlap on|polling|thread|off &lt;bucket-bytes&gt; &lt;folder&gt; &lt;epochs&gt; [&lt;fault-rank&gt; &lt;fault-step&gt; kill-backward|throw-backward|throw-after-backward]</c>:
 /// <see cref="TinyJob"/>'s data and pipeline with a model that uses its hidden weight twice (the layer, and a penalty on
 /// it at the end of the loss, so backward reaches that leaf twice, as a tied embedding), trained data-parallel with
-/// overlapped reduction on or off, rank 0 saving a checkpoint after every step. The fault rank fails in the middle of
+/// overlapped reduction on (progressed from backward's callbacks, the default), on with a polling thread as well
+/// (<c>polling</c>), on with a communication thread (<c>thread</c>) or off, rank 0 saving a checkpoint after every step. The fault rank fails in the middle of
 /// the backward of the fault step, after the output layer's gradients are final (killing itself, or throwing from
 /// inside autograd), or (<c>throw-after-backward</c>) throws when the backward is done and every bucket handed over,
-/// while the communication thread may still be reducing.
+/// while the reductions may still run.
 /// </summary>
 public static class OverlapJob
 {
@@ -43,7 +44,15 @@ public static class OverlapJob
     /// <summary>Runs the job; see the class summary for the arguments.</summary>
     public static void Run(Communicator communicator, string[] args)
     {
-        var exchange = new DataParallelOptions(args[0] == "on", long.Parse(args[1], CultureInfo.InvariantCulture));
+        var exchange = new DataParallelOptions(args[0] != "off", long.Parse(args[1], CultureInfo.InvariantCulture))
+        {
+            Progress = args[0] switch
+            {
+                "thread" => OverlapProgress.CommunicationThread,
+                "polling" => OverlapProgress.PollingThread,
+                _ => OverlapProgress.BackwardCallbacks,
+            },
+        };
         var folder = args[2];
         var epochs = int.Parse(args[3], CultureInfo.InvariantCulture);
         var faultRank = args.Length > 6 ? int.Parse(args[4], CultureInfo.InvariantCulture) : -1;
@@ -68,7 +77,7 @@ public static class OverlapJob
         StateSync.Verify(communicator, result.State);
         if (communicator.IsRoot)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"rank 0 of {communicator.Size}: overlap {(exchange.Overlap ? "on" : "off")}, {GradientBuckets.Plan(Tree.Leaves(fresh), exchange.BucketBytes).Leaves.Count} buckets, step {result.State.Step}"));
+                $"rank 0 of {communicator.Size}: overlap {(exchange.Overlap ? $"on ({exchange.Progress})" : "off")}, {GradientBuckets.Plan(Tree.Leaves(fresh), exchange.BucketBytes).Leaves.Count} buckets, step {result.State.Step}, last step: {communicator.LastExchange?.StartedInBackward} of {communicator.LastExchange?.Buckets} buckets started in backward"));
         if (!ReferenceEquals(result.State, state)) TrainState.Dispose(result.State);
         TrainState.Dispose(state);
     }

@@ -81,14 +81,14 @@ public static class DataParallel
         var stop = false;
         var next = Memory.Scoped(() =>
         {
-            using var overlapped = options.Overlap ? new OverlappedReduction(communicator, Tree.Flatten(state.Parameters), options.BucketBytes) : null;
+            using var overlapped = BucketReduction(communicator, state.Parameters, options);
             var (loss, gradient, named, modelState) = overlapped is null
                 ? ShardGradient<TParams>.Compute(model, state, shard, local)
                 : ShardGradient<TParams>.Compute(model, state, shard, local, parameters => Tree.Unflatten(parameters, overlapped.Watch(Tree.Leaves(parameters))));
+            var backwardEnded = System.Diagnostics.Stopwatch.GetTimestamp();
             var values = torch.tensor(named.Values.ToArray(), dtype: torch.float64);
             var gradientLeaves = Tree.Leaves(gradient);
             var averagedState = modelState.Leaves().Where(IsFloatingPoint).ToArray();
-            var waiting = System.Diagnostics.Stopwatch.GetTimestamp();
             IReadOnlyList<torch.Tensor> meanGradients, meanState;
             GradientBuffer.Result reduced;
             if (overlapped is null)
@@ -99,12 +99,14 @@ public static class DataParallel
             }
             else
             {
-                // The buckets first (their all-reduces done by the communication thread), then the small tail.
+                // The buckets first (their reductions started during backward), then the small tail.
                 meanGradients = overlapped.Finish(gradientLeaves);
                 reduced = GradientBuffer.AllReduceMean(communicator, gradientLeaves[0].dtype, gradientLeaves[0].device, averagedState, [loss, values], stopRequested);
                 meanState = reduced.Gradients;
             }
-            communicator.AddReductionWait(System.Diagnostics.Stopwatch.GetElapsedTime(waiting));
+            var meansReady = System.Diagnostics.Stopwatch.GetTimestamp();
+            var (started, completed) = overlapped?.InBackward ?? (0, 0);
+            communicator.RecordExchange(new ExchangeTiming(backwardEnded, meansReady, overlapped?.BucketCount ?? 0, started, completed));
             stop = reduced.Stop;
             metrics[TrainingSteps.LossName] = reduced.Scalars[0];
             foreach (var (name, i) in named.Keys.Select((name, i) => (name, i))) metrics[name] = reduced.Scalars[i + 1];
@@ -114,6 +116,16 @@ public static class DataParallel
                 RankMean(modelState, meanState));
         });
         return (new StepResult<TParams>(next, metrics), stop);
+    }
+
+    /// <summary>The overlapped reduction <paramref name="options"/> ask for, or null for one all-reduce after backward.</summary>
+    static IBucketReduction? BucketReduction<TParams>(Communicator communicator, TParams parameters, DataParallelOptions options)
+    {
+        if (!options.Overlap) return null;
+        var leaves = Tree.Flatten(parameters);
+        return options.Progress == OverlapProgress.CommunicationThread
+            ? new OverlappedReduction(communicator, leaves, options.BucketBytes)
+            : new NonBlockingReduction(communicator, leaves, options.BucketBytes, poll: options.Progress == OverlapProgress.PollingThread);
     }
 
     /// <summary>

@@ -30,7 +30,7 @@ namespace Functional.Distributed;
 /// order of each element's sum) by message size and position, so buckets agree with one all-reduce up to float rounding.
 /// </para>
 /// </remarks>
-internal sealed class OverlappedReduction : IDisposable
+internal sealed class OverlappedReduction : IBucketReduction
 {
     readonly Communicator communicator;
     readonly GradientBuckets plan;
@@ -42,6 +42,8 @@ internal sealed class OverlappedReduction : IDisposable
     readonly CancellationTokenSource abandon = new();
     readonly Thread thread;
     Exception? failure;
+    int released;
+    volatile int reduced;
     bool disposed;
 
     /// <summary>Plans the buckets for <paramref name="leaves"/> (the parameters) and starts the communication thread.</summary>
@@ -65,6 +67,9 @@ internal sealed class OverlappedReduction : IDisposable
     /// <summary>The number of buckets.</summary>
     public int BucketCount => buffers.Length;
 
+    /// <inheritdoc />
+    public (int Started, int Completed) InBackward { get; private set; }
+
     /// <summary>
     /// <paramref name="leaves"/> (the parameters as the model will see them, in tree order) with every leaf that requires a
     /// gradient passed through <see cref="GradientReady"/>, reporting to this reduction.
@@ -79,6 +84,8 @@ internal sealed class OverlappedReduction : IDisposable
     /// <exception cref="MpiException">An all-reduce failed.</exception>
     public IReadOnlyList<torch.Tensor> Finish(IReadOnlyList<torch.Tensor> gradients)
     {
+        // Released: full and handed to the thread, which reduces them in order (the first not yet reduced may be under way).
+        InBackward = (released, reduced);
         for (var i = 0; i < gradients.Count; i++)
             if (!delivered[i]) Deliver(i, gradients[i]);
         thread.Join();
@@ -108,7 +115,11 @@ internal sealed class OverlappedReduction : IDisposable
             using (var scope = torch.NewDisposeScope())
             using (torch.no_grad())
                 buffers[bucket].narrow(0, plan.Offsets[leaf], templates[leaf].numel()).copy_(gradient.reshape(-1));
-            if (--missing[bucket] == 0) ready[bucket].Set();
+            if (--missing[bucket] == 0)
+            {
+                released++;
+                ready[bucket].Set();
+            }
         }
         catch (Exception error)
         {
@@ -126,6 +137,7 @@ internal sealed class OverlappedReduction : IDisposable
             {
                 ready[b].Wait(abandon.Token);
                 communicator.AllReduceSum(buffers[b]);
+                reduced++;
             }
         }
         catch (OperationCanceledException)
@@ -137,7 +149,8 @@ internal sealed class OverlappedReduction : IDisposable
         }
     }
 
-    static void CheckOneFloatType(IReadOnlyList<TreeLeaf> leaves)
+    /// <summary>Throws unless every leaf is float32 or float64 of one dtype on one device (paths named).</summary>
+    internal static void CheckOneFloatType(IReadOnlyList<TreeLeaf> leaves)
     {
         var first = leaves[0];
         var dtype = first.Value.dtype;

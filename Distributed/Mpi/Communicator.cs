@@ -56,6 +56,23 @@ public sealed class Communicator : IDisposable
     /// <summary>Adds a step's wait to <see cref="ReductionWaitTime"/>.</summary>
     internal void AddReductionWait(TimeSpan wait) => ReductionWaitTime += wait;
 
+    /// <summary>Adds time spent in a non-blocking reduction's <c>MPI_Test</c> or <c>MPI_Wait</c> to <see cref="AllReduceTime"/>.</summary>
+    internal void AddAllReduceTime(TimeSpan time) => AllReduceTime += time;
+
+    /// <summary>
+    /// When the last data-parallel step on this communicator finished its backward and when it had its mean gradients, or
+    /// null before the first: with the same moments of the other ranks (of one host, whose monotonic clock every process
+    /// shares) a benchmark separates waiting for a slower rank from the reduction itself (<see cref="ExchangeTiming"/>).
+    /// </summary>
+    public ExchangeTiming? LastExchange { get; private set; }
+
+    /// <summary>Records a step's <see cref="LastExchange"/> and adds its wait to <see cref="ReductionWaitTime"/>.</summary>
+    internal void RecordExchange(ExchangeTiming exchange)
+    {
+        LastExchange = exchange;
+        AddReductionWait(System.Diagnostics.Stopwatch.GetElapsedTime(exchange.BackwardEnded, exchange.MeansReady));
+    }
+
     /// <summary>Whether this is rank 0, the one that writes checkpoints, logs and charts.</summary>
     public bool IsRoot => Rank == 0;
 
@@ -109,6 +126,29 @@ public sealed class Communicator : IDisposable
         // MPI wrote through a raw pointer: the tensor (whose finalizer would free the memory) must outlive the call even
         // when the caller passed a temporary.
         GC.KeepAlive(buffer);
+    }
+
+    /// <summary>
+    /// Starts summing every element of <paramref name="buffer"/> over all ranks in place without waiting
+    /// (<c>MPI_Iallreduce</c>); the result is there once the returned reduction has completed (<see cref="PendingAllReduce.Test"/>,
+    /// <see cref="PendingAllReduce.Wait"/>). The same buffer rules, and for two ranks the same bits, as
+    /// <see cref="AllReduceSum(torch.Tensor)"/>; the caller must not touch the buffer until then.
+    /// </summary>
+    /// <exception cref="ArgumentException">The buffer is not a plain float32/float64 CPU tensor.</exception>
+    /// <exception cref="MpiException">The reduction could not be started.</exception>
+    internal PendingAllReduce StartAllReduceSum(torch.Tensor buffer)
+    {
+        ThrowIfDisposed();
+        var (type, width) = Plain(buffer, nameof(buffer));
+        var requests = new List<IntPtr>();
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        Chunks(NativeTensor.Data(buffer), buffer.numel(), width, (start, n) =>
+        {
+            MpiLibrary.Check(MpiLibrary.MPI_Iallreduce(MpiLibrary.InPlace, start, n, type, sum, world, out var request), "MPI_Iallreduce", Rank);
+            requests.Add(request);
+        });
+        AllReduceTime += System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        return new PendingAllReduce(this, buffer, [.. requests]);
     }
 
     /// <summary>

@@ -53,6 +53,9 @@ internal static class MpiLibrary
     [DllImport(Name)] public static extern int MPI_Comm_size(IntPtr comm, out int size);
     [DllImport(Name)] public static extern int MPI_Comm_set_errhandler(IntPtr comm, IntPtr errhandler);
     [DllImport(Name)] public static extern int MPI_Allreduce(IntPtr sendBuffer, IntPtr receiveBuffer, int count, IntPtr datatype, IntPtr op, IntPtr comm);
+    [DllImport(Name)] public static extern int MPI_Iallreduce(IntPtr sendBuffer, IntPtr receiveBuffer, int count, IntPtr datatype, IntPtr op, IntPtr comm, out IntPtr request);
+    [DllImport(Name)] public static extern int MPI_Test(ref IntPtr request, out int flag, IntPtr status);
+    [DllImport(Name)] public static extern int MPI_Wait(ref IntPtr request, IntPtr status);
     [DllImport(Name)] public static extern int MPI_Allgather(IntPtr sendBuffer, int sendCount, IntPtr sendType, IntPtr receiveBuffer, int receiveCount, IntPtr receiveType, IntPtr comm);
     [DllImport(Name)] public static extern int MPI_Bcast(IntPtr buffer, int count, IntPtr datatype, int root, IntPtr comm);
     [DllImport(Name)] public static extern int MPI_Barrier(IntPtr comm);
@@ -61,6 +64,9 @@ internal static class MpiLibrary
 
     /// <summary><c>MPI_IN_PLACE</c> in OpenMPI.</summary>
     public static readonly IntPtr InPlace = 1;
+
+    /// <summary><c>MPI_STATUS_IGNORE</c> in OpenMPI (a null <c>MPI_Status*</c>).</summary>
+    public static readonly IntPtr StatusIgnore = IntPtr.Zero;
 
     /// <summary><c>MPI_THREAD_SERIALIZED</c>: any thread may call MPI, one at a time (the fit loop's thread does).</summary>
     public const int ThreadSerialized = 2;
