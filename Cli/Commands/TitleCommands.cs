@@ -21,7 +21,7 @@ public sealed partial class TitleCommands : ICommandFamily
 
     static readonly TitleTrainingOptions Defaults = TitleTrainingOptions.Default;
 
-    static Option<string> Data() => Flags.InputPath("--data", Defaults.DataDirectory,
+    static Option<string> Data(string byDefault) => Flags.InputPath("--data", byDefault,
         "the corpus: a folder with train.tsv (+ val.tsv) or train.jsonl (+ val.jsonl), or one .tsv/.jsonl file (LCSTS part II by default)");
 
     static Option<string> Model() => Flags.Folder("--model", Defaults.OutDirectory, "the trained model's folder (the --out of titles train)");
@@ -31,17 +31,17 @@ public sealed partial class TitleCommands : ICommandFamily
     /// <summary><c>titles baseline</c>: the lead baseline's ROUGE on a split.</summary>
     static Command Baseline(CommandContext context)
     {
-        var data = Data();
+        var data = Data(Defaults.DataDirectory);
         var split = Flags.Choice("--split", "validation", "the split scored", "train", "validation");
         var lead = Lead();
-        var corpus = new CorpusFlags();
+        var corpus = CorpusFlags();
         var command = new Command("baseline", "character ROUGE of the lead baseline (the first N characters of each article) on a corpus") { data, split, lead };
         corpus.AddTo(command);
         command.SetAction(parsed =>
         {
             var chosen = parsed.GetValue(split) == "train" ? Split.Train : Split.Validation;
             var n = parsed.GetValue(lead);
-            var loaded = TitleCorpus.Load(parsed.GetValue(data)!, corpus.Options(parsed));
+            var loaded = TitleCorpus.Load(parsed.GetValue(data)!, corpus.Read(parsed));
             var pairs = chosen == Split.Train ? loaded.Train : loaded.Validation;
             var scores = Rouge.Mean(pairs.Select(p => (LeadBaseline.Title(p.Content, n), p.Title)));
             context.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -51,52 +51,57 @@ public sealed partial class TitleCommands : ICommandFamily
         return command;
     }
 
+    /// <summary>
+    /// The flags of <c>titles train</c>, each declared once with the field of <see cref="TitleTrainingOptions"/> it sets
+    /// (defaults and help from here; <c>--tensorboard</c> is the command's own); the corpus flags are
+    /// <see cref="CorpusFlags"/>'. The record read is checked by <see cref="TitleModelOptions.Validate"/> and
+    /// <see cref="TitleCorpusOptions.Validate"/>.
+    /// </summary>
+    public static FlagTable<TitleTrainingOptions> TrainFlags() => new(TitleTrainingOptions.Default, o => o with { Model = o.Model.Validate() })
+    {
+        { d => Data(d.DataDirectory), (o, v) => o with { DataDirectory = v } },
+        { d => Flags.Choice("--model", d.Model.Kind, "the kind of model: lstm (seq2seq with copying) or unilm (a transformer over \"article [SEP] title\" with copying; --embedding is its width, --decoder-layers its blocks, --output-hidden its feed-forward width)", [.. TitleModelKinds.All]), (o, v) => o with { Model = o.Model with { Kind = v } } },
+        { d => Flags.Folder("--out", d.OutDirectory, "receives the model, checkpoints, metrics.jsonl and loss.png; a run there is resumed"), (o, v) => o with { OutDirectory = v } },
+        { d => Flags.Minutes(d.Minutes, "wall-time budget of this run, final evaluation included"), (o, v) => o with { Minutes = v } },
+        { d => Flags.Count("--epochs", d.Epochs, "passes over the training pairs (planned for the learning-rate schedule)"), (o, v) => o with { Epochs = v } },
+        { d => Flags.Size("--batch", d.BatchSize, "pairs per step", Sizes.Batch), (o, v) => o with { BatchSize = v } },
+        { d => Flags.Number("--learning-rate", d.LearningRate, "Adam's peak learning rate (after warm-up; cosine decay to a tenth)", Bounds.Positive), (o, v) => o with { LearningRate = v } },
+        { d => Flags.Integer("--warmup", d.WarmupSteps, "steps of linear warm-up", 0), (o, v) => o with { WarmupSteps = v } },
+        { d => Flags.Number("--clip", d.ClipNorm, "gradients are clipped to this global norm", Bounds.Positive), (o, v) => o with { ClipNorm = v } },
+        { d => Flags.Count("--min-count", d.MinCount, "characters seen fewer times read as unknown"), (o, v) => o with { MinCount = v } },
+        { d => Flags.Integer("--val-subset", d.ValidationSubset, "validation pairs scored after each epoch to keep the best model (0: none, the latest model is kept)", 0), (o, v) => o with { ValidationSubset = v } },
+        { d => Flags.Seed(d.Seed, "seeds initialisation, batch order and dropout"), (o, v) => o with { Seed = v } },
+        { d => LibtorchThreads.Option(d.Threads), (o, v) => o with { Threads = v } },
+        { d => Flags.Number("--ema", d.Ema, "decay of an average of the weights used for validation and the kept model (0: none)", Bounds.Decay), (o, v) => o with { Ema = v } },
+        { d => Flags.Workers(d.Workers, "threads that collate batches ahead of the step"), (o, v) => o with { Workers = v } },
+        { d => Flags.Number("--label-smoothing", d.LabelSmoothing, "share of the training target spread evenly over the vocabulary (0: none)", Bounds.Decay), (o, v) => o with { LabelSmoothing = v } },
+        { d => Flags.Size("--embedding", d.Model.EmbeddingSize, "width of the character embedding", Sizes.Width), (o, v) => o with { Model = o.Model with { EmbeddingSize = v } } },
+        { d => Flags.Size("--encoder-hidden", d.Model.EncoderHidden, "units per direction of the encoder LSTM", Sizes.Width), (o, v) => o with { Model = o.Model with { EncoderHidden = v } } },
+        { d => Flags.Size("--encoder-layers", d.Model.EncoderLayers, "layers of the encoder LSTM", Sizes.Layers), (o, v) => o with { Model = o.Model with { EncoderLayers = v } } },
+        { d => Flags.Size("--decoder-hidden", d.Model.DecoderHidden, "units of the decoder LSTM", Sizes.Width), (o, v) => o with { Model = o.Model with { DecoderHidden = v } } },
+        { d => Flags.Size("--decoder-layers", d.Model.DecoderLayers, "layers of the decoder LSTM", Sizes.Layers), (o, v) => o with { Model = o.Model with { DecoderLayers = v } } },
+        { d => Flags.Size("--output-hidden", d.Model.OutputHidden, "width of the layer before the vocabulary logits", Sizes.Width), (o, v) => o with { Model = o.Model with { OutputHidden = v } } },
+        { d => Flags.Number("--dropout", d.Model.Dropout, "dropout rate on embeddings and output features", Bounds.Decay), (o, v) => o with { Model = o.Model with { Dropout = v } } },
+        { d => Flags.Size("--max-article", d.Model.MaxArticleLength, "articles are cut to this many characters", Sizes.SequenceLength), (o, v) => o with { Model = o.Model with { MaxArticleLength = v } } },
+        { d => Flags.Size("--max-title", d.Model.MaxTitleLength, "titles are cut to this many characters", Sizes.SequenceLength), (o, v) => o with { Model = o.Model with { MaxTitleLength = v } } },
+        { d => Flags.Integer("--checkpoint-every", d.CheckpointEverySteps, "a checkpoint every N steps too (0: at epoch ends only)", 0), (o, v) => o with { CheckpointEverySteps = v } },
+        { d => Flags.Switch("--restart", d.Restart, "delete the checkpoints in --out and start over instead of resuming"), (o, v) => o with { Restart = v } },
+        { _ => Flags.OptionalFolder("--tensorboard", "also write TensorBoard scalars (train/*, validation/*) to this folder") },
+        { _ => Devices.Option(), (o, v) => o with { Device = Devices.Parse(v) } },
+        { _ => Flags.OptionalFolder("--init", "start a --model unilm from the pretrained weights in this folder (the --out of titles pretrain; same shape flags and corpus)"), (o, v) => o with { InitFrom = v } },
+        { CorpusFlags(), o => o.Corpus, (o, v) => o with { Corpus = v } },
+    };
+
     /// <summary><c>titles train</c>: trains the title model (resuming a run in <c>--out</c>) and prints validation ROUGE.</summary>
     static Command Train(CommandContext context)
     {
-        var d = Defaults;
-        var m = d.Model;
-        var data = Data();
-        var kind = Flags.Choice("--model", TitleModelKinds.Lstm, "the kind of model: lstm (seq2seq with copying) or unilm (a transformer over \"article [SEP] title\" with copying; --embedding is its width, --decoder-layers its blocks, --output-hidden its feed-forward width)", [.. TitleModelKinds.All]);
-        var output = Flags.Folder("--out", d.OutDirectory, "receives the model, checkpoints, metrics.jsonl and loss.png; a run there is resumed");
-        var minutes = Flags.Minutes(d.Minutes, "wall-time budget of this run, final evaluation included");
-        var epochs = Flags.Count("--epochs", d.Epochs, "passes over the training pairs (planned for the learning-rate schedule)");
-        var batch = Flags.Size("--batch", d.BatchSize, "pairs per step", Sizes.Batch);
-        var learningRate = Flags.Number("--learning-rate", d.LearningRate, "Adam's peak learning rate (after warm-up; cosine decay to a tenth)", Bounds.Positive);
-        var warmup = Flags.Integer("--warmup", d.WarmupSteps, "steps of linear warm-up", 0);
-        var clip = Flags.Number("--clip", d.ClipNorm, "gradients are clipped to this global norm", Bounds.Positive);
-        var minCount = Flags.Count("--min-count", d.MinCount, "characters seen fewer times read as unknown");
-        var validationSubset = Flags.Integer("--val-subset", d.ValidationSubset, "validation pairs scored after each epoch to keep the best model (0: none, the latest model is kept)", 0);
-        var seed = Flags.Seed(d.Seed, "seeds initialisation, batch order and dropout");
-        var threads = LibtorchThreads.Option(d.Threads);
-        var ema = Flags.Number("--ema", d.Ema, "decay of an average of the weights used for validation and the kept model (0: none)", Bounds.Decay);
-        var workers = Flags.Workers(d.Workers, "threads that collate batches ahead of the step");
-        var labelSmoothing = Flags.Number("--label-smoothing", d.LabelSmoothing, "share of the training target spread evenly over the vocabulary (0: none)", Bounds.Decay);
-        var embedding = Flags.Size("--embedding", m.EmbeddingSize, "width of the character embedding", Sizes.Width);
-        var encoderHidden = Flags.Size("--encoder-hidden", m.EncoderHidden, "units per direction of the encoder LSTM", Sizes.Width);
-        var encoderLayers = Flags.Size("--encoder-layers", m.EncoderLayers, "layers of the encoder LSTM", Sizes.Layers);
-        var decoderHidden = Flags.Size("--decoder-hidden", m.DecoderHidden, "units of the decoder LSTM", Sizes.Width);
-        var decoderLayers = Flags.Size("--decoder-layers", m.DecoderLayers, "layers of the decoder LSTM", Sizes.Layers);
-        var outputHidden = Flags.Size("--output-hidden", m.OutputHidden, "width of the layer before the vocabulary logits", Sizes.Width);
-        var dropout = Flags.Number("--dropout", m.Dropout, "dropout rate on embeddings and output features", Bounds.Decay);
-        var maxArticle = Flags.Size("--max-article", m.MaxArticleLength, "articles are cut to this many characters", Sizes.SequenceLength);
-        var maxTitle = Flags.Size("--max-title", m.MaxTitleLength, "titles are cut to this many characters", Sizes.SequenceLength);
-        var checkpointEvery = Flags.Integer("--checkpoint-every", d.CheckpointEverySteps, "a checkpoint every N steps too (0: at epoch ends only)", 0);
-        var restart = Flags.Switch("--restart", d.Restart, "delete the checkpoints in --out and start over instead of resuming");
-        var tensorBoard = Flags.OptionalFolder("--tensorboard", "also write TensorBoard scalars (train/*, validation/*) to this folder");
-        var device = Devices.Option();
-        var init = Flags.OptionalFolder("--init", "start a --model unilm from the pretrained weights in this folder (the --out of titles pretrain; same shape flags and corpus)");
-        var corpus = new CorpusFlags();
+        var flags = TrainFlags();
+        var command = new Command("train", "train the seq2seq title model (resumes a run in --out; keeps the best model by validation ROUGE-L)");
+        flags.AddTo(command);
         var parallel = new DataParallelFlags();
-        var command = new Command("train", "train the seq2seq title model (resumes a run in --out; keeps the best model by validation ROUGE-L)")
-        {
-            data, kind, output, minutes, epochs, batch, learningRate, warmup, clip, minCount, validationSubset, seed, threads, ema, workers,
-            labelSmoothing, embedding, encoderHidden, encoderLayers, decoderHidden, decoderLayers, outputHidden, dropout, maxArticle, maxTitle,
-            checkpointEvery, restart, tensorBoard, device, init,
-        };
-        corpus.AddTo(command);
         parallel.AddTo(command);
-        Flags.CheckPaths(command, data, output);
+        var (kind, init) = (flags.Find<string>("--model"), flags.Find<string>("--init"));
+        Flags.CheckPaths(command, flags.Find<string>("--data"), flags.Find<string>("--out"));
         Flags.Validate(command, result =>
         {
             if (result.GetResult(init) is not null && Flags.TryGetValue(result, kind, out var chosen) && chosen != TitleModelKinds.UniLm)
@@ -104,22 +109,10 @@ public sealed partial class TitleCommands : ICommandFamily
         });
         command.SetAction(parsed =>
         {
-            var model = new TitleModelOptions(
-                parsed.GetValue(embedding), parsed.GetValue(encoderHidden), parsed.GetValue(encoderLayers), parsed.GetValue(decoderHidden),
-                parsed.GetValue(decoderLayers), parsed.GetValue(outputHidden), parsed.GetValue(dropout), parsed.GetValue(maxArticle),
-                parsed.GetValue(maxTitle)) { Kind = parsed.GetValue(kind)! }.Validate();
-            var options = new TitleTrainingOptions(
-                parsed.GetValue(data)!, parsed.GetValue(output)!, model, parsed.GetValue(minCount), parsed.GetValue(epochs), parsed.GetValue(batch),
-                parsed.GetValue(learningRate), parsed.GetValue(warmup), parsed.GetValue(clip), parsed.GetValue(minutes),
-                parsed.GetValue(validationSubset), parsed.GetValue(seed), parsed.GetValue(threads))
-            {
-                Ema = parsed.GetValue(ema), LabelSmoothing = parsed.GetValue(labelSmoothing), Workers = parsed.GetValue(workers), Device = Devices.Parse(parsed.GetValue(device)!),
-                CheckpointEverySteps = parsed.GetValue(checkpointEvery), Restart = parsed.GetValue(restart), Corpus = corpus.Options(parsed),
-                InitFrom = parsed.GetValue(init),
-            };
+            var options = flags.Read(parsed);
             using var progress = ProgressObserver.Console();
             using var tasks = TaskProgressBar.Console();
-            using var board = parsed.GetValue(tensorBoard) is { } boardFolder ? new TensorBoardObserver(boardFolder) : null;
+            using var board = parsed.GetValue(flags.Find<string>("--tensorboard")) is { } boardFolder ? new TensorBoardObserver(boardFolder) : null;
             var chart = new LossChartObserver(Path.Combine(options.OutDirectory, "loss.png"), TitleTraining.MetricsLogPath(options.OutDirectory));
             IFitObserver[] observers = [new ModelSummaryObserver(context.Output), progress, chart, .. board is null ? [] : new IFitObserver[] { board }];
             // Started by mpirun: data-parallel over the job's processes; rank 0 alone writes and shows progress, and a
@@ -142,23 +135,23 @@ public sealed partial class TitleCommands : ICommandFamily
         var model = Model();
         var text = Flags.Text("--text", "the article (give --text or --file)");
         var file = Flags.InputFile("--file", null, "a UTF-8 text file, one article per line (give --text or --file)");
-        var decoding = new DecodingFlags();
+        var decoding = DecodingFlags();
         var device = Devices.Option();
         var batch = Flags.Size("--batch", BatchedGeneration.DefaultBatch, $"articles of --file decoded together (their beams step as one batch; articles x beam at most {BatchedGeneration.MaxBeamsPerStep})", BatchedGeneration.MaxBeamsPerStep);
         var runtime = Flags.Choice("--runtime", OnnxTitleCommands.Runtimes[0], "libtorch (a --model trained by titles train), or onnx (a --model folder written by titles export --format onnx; ONNX Runtime only, no libtorch)", OnnxTitleCommands.Runtimes);
         var command = new Command("generate", "a title for an article (--text), or for each line of a file (--file, in batches, each title written as its batch is done)") { model, text, file, batch, device, runtime };
-        decoding.AddTo(command);
+        AddDecoding(command, decoding);
         Flags.CheckPaths(command, model);
         Flags.Validate(command, result =>
         {
             if ((result.GetResult(text) is null) == (result.GetResult(file) is null)) result.AddError("Give exactly one of --text TEXT or --file FILE.");
-            if (result.GetResult(file) is not null && Flags.TryGetValue(result, batch, out var articles) && decoding.TryWidth(result, out var beams)
+            if (result.GetResult(file) is not null && Flags.TryGetValue(result, batch, out var articles) && Flags.TryGetValue(result, decoding.Find<int>("--beam"), out var beams)
                 && (long)articles * beams > BatchedGeneration.MaxBeamsPerStep)
                 result.AddError($"--batch {articles} x --beam {beams} is {(long)articles * beams} beams a step, more than {BatchedGeneration.MaxBeamsPerStep}: lower --batch to at most {Math.Max(1, BatchedGeneration.MaxBeamsPerStep / beams)}.");
         });
         command.SetAction(parsed =>
         {
-            var beam = decoding.Beam(parsed);
+            var beam = decoding.Read(parsed);
             if (parsed.GetValue(runtime) == "onnx") return OnnxTitleCommands.Generate(context, parsed.GetValue(model)!, parsed.GetValue(text), parsed.GetValue(file), beam, parsed.GetValue(batch));
             var trained = TitleModelFolder.Load(parsed.GetValue(model)!, Devices.Parse(parsed.GetValue(device)!));
             if (parsed.GetValue(text) is { } article)
@@ -203,27 +196,36 @@ public sealed partial class TitleCommands : ICommandFamily
         return command;
     }
 
+    /// <summary>
+    /// The flags of <c>titles eval</c>: those of the decoding set <see cref="TitleEvaluationOptions"/> (defaults from
+    /// <see cref="TitleEvaluationOptions.Default"/>, except <c>--normalize</c>, which defaults as beam search does,
+    /// <see cref="BeamSearchOptions.Default"/>); the others the command reads itself (<c>--beam</c> is the beam row's width;
+    /// the greedy row decodes greedily). The corpus flags are <see cref="CorpusFlags"/>'.
+    /// </summary>
+    public static FlagTable<TitleEvaluationOptions> EvalFlags() => new(TitleEvaluationOptions.Default)
+    {
+        { _ => Model() },
+        { _ => Data(Defaults.DataDirectory) },
+        { _ => Flags.Size("--beam", BeamSearchOptions.Default.Width, "beams kept per step for the beam row (1 decodes greedily)", BeamSearchOptions.WidthLimit) },
+        { _ => Flags.Switch("--greedy-only", false, "score greedy titles only, no beam row") },
+        { _ => Flags.Integer("--count", 0, "validation pairs scored (0: all)", 0) },
+        { _ => Lead() },
+        { d => Flags.Integer("--min-length", d.MinLength, "the end is forbidden before this many characters", 0), (o, v) => o with { MinLength = v } },
+        { _ => Flags.Switch("--normalize", BeamSearchOptions.Default.NormalizeByLength, "rank finished beams by score per token instead of total score"), (o, v) => o with { NormalizeByLength = v } },
+        { d => Flags.Switch("--article-only", d.ArticleCharactersOnly, "beam titles use only characters of their article"), (o, v) => o with { ArticleCharactersOnly = v } },
+        { d => Flags.Integer("--no-repeat", d.NoRepeatNgram, "no n-gram of this size twice in a title (1: no character twice; 0: off)", 0), (o, v) => o with { NoRepeatNgram = v } },
+        { _ => Devices.Option() },
+    };
+
     /// <summary><c>titles eval</c>: ROUGE of greedy and beam titles beside the lead baseline on the validation pairs.</summary>
     static Command Evaluate(CommandContext context)
     {
         var e = TitleEvaluationOptions.Default;
-        var b = BeamSearchOptions.Default;
-        var model = Model();
-        var data = Data();
-        var width = Flags.Size("--beam", b.Width, "beams kept per step for the beam row (1 decodes greedily)", BeamSearchOptions.WidthLimit);
-        var greedyOnly = Flags.Switch("--greedy-only", false, "score greedy titles only, no beam row");
-        var count = Flags.Integer("--count", 0, "validation pairs scored (0: all)", 0);
-        var lead = Lead();
-        var minLength = Flags.Integer("--min-length", e.MinLength, "the end is forbidden before this many characters", 0);
-        var normalize = Flags.Switch("--normalize", b.NormalizeByLength, "rank finished beams by score per token instead of total score");
-        var articleOnly = Flags.Switch("--article-only", b.ArticleCharactersOnly, "beam titles use only characters of their article");
-        var noRepeat = Flags.Integer("--no-repeat", e.NoRepeatNgram, "no n-gram of this size twice in a title (1: no character twice; 0: off)", 0);
-        var device = Devices.Option();
-        var corpus = new CorpusFlags();
-        var command = new Command("eval", "ROUGE of greedy and beam titles beside the lead baseline on a corpus's validation pairs")
-        {
-            model, data, width, greedyOnly, count, lead, minLength, normalize, articleOnly, noRepeat, device,
-        };
+        var flags = EvalFlags();
+        var (model, data, minLength) = (flags.Find<string>("--model"), flags.Find<string>("--data"), flags.Find<int>("--min-length"));
+        var corpus = CorpusFlags();
+        var command = new Command("eval", "ROUGE of greedy and beam titles beside the lead baseline on a corpus's validation pairs");
+        flags.AddTo(command);
         corpus.AddTo(command);
         Flags.CheckPaths(command, model, data);
         Flags.Validate(command, result =>
@@ -232,23 +234,19 @@ public sealed partial class TitleCommands : ICommandFamily
         });
         command.SetAction(parsed =>
         {
-            var trained = TitleModelFolder.Load(parsed.GetValue(model)!, Devices.Parse(parsed.GetValue(device)!));
-            var beam = parsed.GetValue(width);
-            var evaluation = e with
-            {
-                MinLength = parsed.GetValue(minLength), NormalizeByLength = parsed.GetValue(normalize),
-                ArticleCharactersOnly = parsed.GetValue(articleOnly), NoRepeatNgram = parsed.GetValue(noRepeat),
-            };
-            var loaded = TitleCorpus.Load(parsed.GetValue(data)!, corpus.Options(parsed));
+            var trained = TitleModelFolder.Load(parsed.GetValue(model)!, Devices.Parse(parsed.GetValue(flags.Find<string>("--device"))!));
+            var beam = parsed.GetValue(flags.Find<int>("--beam"));
+            var evaluation = flags.Read(parsed);
+            var loaded = TitleCorpus.Load(parsed.GetValue(data)!, corpus.Read(parsed));
             context.Output.WriteLine(loaded.Report.Describe());
             var pairs = loaded.Validation;
-            if (parsed.GetValue(count) is > 0 and var n) pairs = pairs.Take(n).ToArray();
-            var leadLength = parsed.GetValue(lead);
+            if (parsed.GetValue(flags.Find<int>("--count")) is > 0 and var n) pairs = pairs.Take(n).ToArray();
+            var leadLength = parsed.GetValue(flags.Find<int>("--lead"));
             Report(context, $"lead-{leadLength}", pairs.Select(p => LeadBaseline.Title(p.Content, leadLength)).ToArray(), pairs);
             var clock = System.Diagnostics.Stopwatch.StartNew();
             using var tasks = TaskProgressBar.Console();
             Report(context, "greedy", TitleEvaluation.Titles(trained, pairs, evaluation, tasks), pairs, clock);
-            if (parsed.GetValue(greedyOnly)) return;
+            if (parsed.GetValue(flags.Find<bool>("--greedy-only"))) return;
             context.Stop.ThrowIfCancellationRequested();
             clock.Restart();
             Report(context, $"beam {beam}{(evaluation.NormalizeByLength ? " (per token)" : "")}{(evaluation.ArticleCharactersOnly ? " (article characters only)" : "")}",
@@ -263,14 +261,14 @@ public sealed partial class TitleCommands : ICommandFamily
         var model = Model();
         var text = Flags.Text("--text", "the article", required: true);
         var png = Flags.OutputFile("--png", Path.Combine(Defaults.OutDirectory, "attention.png"), "the PNG written");
-        var decoding = new DecodingFlags();
+        var decoding = DecodingFlags();
         var device = Devices.Option();
         var command = new Command("attention", "attention heat map (PNG) of the title generated for one article") { model, text, png, device };
-        decoding.AddTo(command);
+        AddDecoding(command, decoding);
         Flags.CheckPaths(command, model, png);
         command.SetAction(parsed =>
         {
-            var beam = decoding.Beam(parsed);
+            var beam = decoding.Read(parsed);
             var trained = TrainedTitleModel.Load(parsed.GetValue(model)!, Devices.Parse(parsed.GetValue(device)!));
             var article = parsed.GetValue(text)!;
             var output = parsed.GetValue(png)!;
@@ -287,63 +285,51 @@ public sealed partial class TitleCommands : ICommandFamily
         return command;
     }
 
-    /// <summary>How <c>train</c>, <c>eval</c> and <c>baseline</c> read a corpus, defaults from <see cref="TitleCorpusOptions.Default"/>.</summary>
-    sealed class CorpusFlags
+    static readonly Dictionary<string, TitleCorpusFormat> CorpusFormats = new() { ["auto"] = TitleCorpusFormat.Auto, ["tsv"] = TitleCorpusFormat.Tsv, ["jsonl"] = TitleCorpusFormat.JsonLines };
+
+    /// <summary>
+    /// How <c>train</c>, <c>pretrain</c>, <c>eval</c> and <c>baseline</c> read a corpus, defaults from
+    /// <see cref="TitleCorpusOptions.Default"/>; the record read is checked by <see cref="TitleCorpusOptions.Validate"/>
+    /// (which owns the rule that the two field names differ).
+    /// </summary>
+    public static FlagTable<TitleCorpusOptions> CorpusFlags() => new(TitleCorpusOptions.Default, c => c.Validate())
     {
-        static readonly TitleCorpusOptions D = TitleCorpusOptions.Default;
-        static readonly Dictionary<string, TitleCorpusFormat> Formats = new() { ["auto"] = TitleCorpusFormat.Auto, ["tsv"] = TitleCorpusFormat.Tsv, ["jsonl"] = TitleCorpusFormat.JsonLines };
-        readonly Option<string> format = Flags.Choice("--format", Formats.Single(f => f.Value == D.Format).Key,
-            "the corpus lines: title<TAB>content (tsv), JSON objects (jsonl), or by extension / first line (auto)", [.. Formats.Keys]);
-        readonly Option<string> titleField = Flags.Text("--title-field", "the JSON field holding the title", helpName: "NAME");
-        readonly Option<string> contentField = Flags.Text("--content-field", "the JSON field holding the article", helpName: "NAME");
-        readonly Option<double> validationShare = Flags.Number("--validation-share", D.ValidationShare,
-            $"without a validation file, the share held out for validation (at least {D.MinValidationPairs} pairs when that is at most a fifth)", Bounds.OpenFraction);
+        { d => Flags.Choice("--format", CorpusFormats.Single(f => f.Value == d.Format).Key, "the corpus lines: title<TAB>content (tsv), JSON objects (jsonl), or by extension / first line (auto)", [.. CorpusFormats.Keys]), (o, v) => o with { Format = CorpusFormats[v] } },
+        { d => Defaulted(Flags.Text("--title-field", "the JSON field holding the title", helpName: "NAME"), d.TitleField), (o, v) => o with { TitleField = v } },
+        { d => Defaulted(Flags.Text("--content-field", "the JSON field holding the article", helpName: "NAME"), d.ContentField), (o, v) => o with { ContentField = v } },
+        { d => Flags.Number("--validation-share", d.ValidationShare, $"without a validation file, the share held out for validation (at least {d.MinValidationPairs} pairs when that is at most a fifth)", Bounds.OpenFraction), (o, v) => o with { ValidationShare = v } },
+    };
 
-        public CorpusFlags()
-        {
-            titleField.DefaultValueFactory = _ => D.TitleField;
-            contentField.DefaultValueFactory = _ => D.ContentField;
-        }
+    /// <summary>
+    /// The beam-search flags of <c>generate</c> and <c>attention</c>, defaults from <see cref="BeamSearchOptions.Default"/>;
+    /// the record read is checked by <see cref="BeamSearchOptions.Validate"/>. Add them with <see cref="AddDecoding"/>.
+    /// </summary>
+    public static FlagTable<BeamSearchOptions> DecodingFlags() => new(BeamSearchOptions.Default, b => b.Validate())
+    {
+        { d => Flags.Size("--beam", d.Width, "beams kept per step (1 decodes greedily)", BeamSearchOptions.WidthLimit), (o, v) => o with { Width = v } },
+        { d => Flags.Integer("--min-length", d.MinLength, "the end is forbidden before this many characters", 0), (o, v) => o with { MinLength = v } },
+        { d => Flags.Size("--max-length", d.MaxLength, "titles of at most this many characters", BeamSearchOptions.MaxLengthLimit), (o, v) => o with { MaxLength = v } },
+        { d => Flags.Switch("--normalize", d.NormalizeByLength, "rank finished beams by score per token instead of total score"), (o, v) => o with { NormalizeByLength = v } },
+        { d => Flags.Switch("--article-only", d.ArticleCharactersOnly, "titles use only characters of their article"), (o, v) => o with { ArticleCharactersOnly = v } },
+        { d => Flags.Integer("--no-repeat", d.NoRepeatNgram, "no n-gram of this size twice in a title (1: no character twice; 0: off)", 0), (o, v) => o with { NoRepeatNgram = v } },
+    };
 
-        public void AddTo(Command command)
+    /// <summary>Adds <paramref name="decoding"/>'s flags to <paramref name="command"/> with the check that <c>--min-length</c> is at most <c>--max-length</c>.</summary>
+    static void AddDecoding(Command command, FlagTable<BeamSearchOptions> decoding)
+    {
+        decoding.AddTo(command);
+        var (minLength, maxLength) = (decoding.Find<int>("--min-length"), decoding.Find<int>("--max-length"));
+        Flags.Validate(command, result =>
         {
-            // Equal field names are refused by TitleCorpusOptions.Validate (the core owns the rule).
-            foreach (var option in new Option[] { format, titleField, contentField, validationShare }) command.Add(option);
-        }
-
-        public TitleCorpusOptions Options(ParseResult parsed) => (D with
-        {
-            Format = Formats[parsed.GetValue(format)!], TitleField = parsed.GetValue(titleField)!, ContentField = parsed.GetValue(contentField)!,
-            ValidationShare = parsed.GetValue(validationShare),
-        }).Validate();
+            if (Flags.TryGetValue(result, minLength, out var min) && Flags.TryGetValue(result, maxLength, out var max) && min > max) result.AddError($"--min-length must be in [0, {max}] (--max-length), got {min}.");
+        });
     }
 
-    /// <summary>The beam-search options of <c>generate</c> and <c>attention</c>, defaults from <see cref="BeamSearchOptions.Default"/>.</summary>
-    sealed class DecodingFlags
+    /// <summary><paramref name="option"/> with the default <paramref name="byDefault"/> (for a <see cref="Flags.Text"/> option, which has none of its own).</summary>
+    static Option<string> Defaulted(Option<string> option, string byDefault)
     {
-        static readonly BeamSearchOptions D = BeamSearchOptions.Default;
-        readonly Option<int> width = Flags.Size("--beam", D.Width, "beams kept per step (1 decodes greedily)", BeamSearchOptions.WidthLimit);
-        readonly Option<int> minLength = Flags.Integer("--min-length", D.MinLength, "the end is forbidden before this many characters", 0);
-        readonly Option<int> maxLength = Flags.Size("--max-length", D.MaxLength, "titles of at most this many characters", BeamSearchOptions.MaxLengthLimit);
-        readonly Option<bool> normalize = Flags.Switch("--normalize", D.NormalizeByLength, "rank finished beams by score per token instead of total score");
-        readonly Option<bool> articleOnly = Flags.Switch("--article-only", D.ArticleCharactersOnly, "titles use only characters of their article");
-        readonly Option<int> noRepeat = Flags.Integer("--no-repeat", D.NoRepeatNgram, "no n-gram of this size twice in a title (1: no character twice; 0: off)", 0);
-
-        public void AddTo(Command command)
-        {
-            foreach (var option in new Option[] { width, minLength, maxLength, normalize, articleOnly, noRepeat }) command.Add(option);
-            Flags.Validate(command, result =>
-            {
-                if (Flags.TryGetValue(result, minLength, out var min) && Flags.TryGetValue(result, maxLength, out var max) && min > max) result.AddError($"--min-length must be in [0, {max}] (--max-length), got {min}.");
-            });
-        }
-
-        /// <summary>The beam width given (or its default), for a command validator; false when it cannot be read.</summary>
-        public bool TryWidth(System.CommandLine.Parsing.CommandResult result, out int value) => Flags.TryGetValue(result, width, out value);
-
-        public BeamSearchOptions Beam(ParseResult parsed) =>
-            new BeamSearchOptions(parsed.GetValue(width), parsed.GetValue(minLength), parsed.GetValue(maxLength), parsed.GetValue(normalize))
-            { ArticleCharactersOnly = parsed.GetValue(articleOnly), NoRepeatNgram = parsed.GetValue(noRepeat) }.Validate();
+        option.DefaultValueFactory = _ => byDefault;
+        return option;
     }
 
     /// <summary>

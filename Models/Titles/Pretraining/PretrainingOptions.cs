@@ -39,4 +39,18 @@ public sealed record PretrainingOptions(
 
     /// <summary>The device; null: torch's default device.</summary>
     public torch.Device? Device { get; init; }
+
+    /// <summary>
+    /// The settings of <c>titles pretrain</c> by default: <see cref="TitleTrainingOptions.Default"/>'s corpus, vocabulary,
+    /// batch, clipping, seed, threads, weight average, workers and checkpoints, and its model's sizes as a
+    /// <see cref="TitleModelKinds.UniLm"/> (what <c>titles train --model unilm --init</c> starts from); into
+    /// runs/titles-pretrain, 10 minutes, 5 epochs planned for the cosine schedule, peak 0.001 after 100 warm-up steps.
+    /// </summary>
+    public static PretrainingOptions Default { get; } = FromTraining(TitleTrainingOptions.Default);
+
+    static PretrainingOptions FromTraining(TitleTrainingOptions t) =>
+        new(t.DataDirectory, "runs/titles-pretrain", t.Model with { Kind = TitleModelKinds.UniLm }, t.MinCount, 5, t.BatchSize, 1e-3, 100, t.ClipNorm, 10, t.Seed, t.Threads)
+        {
+            Ema = t.Ema, Workers = t.Workers, CheckpointEverySteps = t.CheckpointEverySteps, Corpus = t.Corpus,
+        };
 }
