@@ -23,9 +23,9 @@ public static class StateSync
         ArgumentNullException.ThrowIfNull(communicator);
         ArgumentNullException.ThrowIfNull(state);
         var parameterLeaves = Tree.Flatten(state.Parameters);
-        using var flat = StateLeaves.Flatten(state.OptimizerState, parameterLeaves);
+        var flat = OptimizerStates.Flatten(state.OptimizerState);
         var modelState = state.ModelState.Leaves();
-        var tensors = parameterLeaves.Select(t => t.Value).Concat(flat.Leaves.Select(t => t.Value)).Concat(modelState).Append(state.RandomState).ToArray();
+        var tensors = parameterLeaves.Select(t => t.Value).Concat(flat.Select(t => t.Value)).Concat(modelState).Append(state.RandomState).ToArray();
         var shapes = string.Join(";", tensors.Select(t => $"{t.dtype}[{string.Join(",", t.shape)}]"));
         if (!Agree(communicator, [Fingerprint(shapes)], root))
             throw new InvalidOperationException($"Rank {communicator.Rank}: the ranks' train states differ in structure (tensor dtypes and shapes); every rank must build the same model and pipeline.");
@@ -38,12 +38,12 @@ public static class StateSync
         var placed = copies.Select((copy, i) => Place(copy, tensors[i].device)).ToArray();
         var leafCount = parameterLeaves.Count;
         var parameters = Tree.Unflatten(state.Parameters, placed[..leafCount]);
-        var optimizerLeaves = flat.Leaves.Select((t, i) => new TreeLeaf(t.Path, placed[leafCount + i])).ToArray();
+        var optimizerLeaves = flat.Select((t, i) => new TreeLeaf(t.Path, placed[leafCount + i])).ToArray();
         var modelStateStart = leafCount + optimizerLeaves.Length;
         var rootModelState = state.ModelState.IsEmpty ? ModelState.Empty
             : new ModelState(Tree.Unflatten(state.ModelState.Value, placed[modelStateStart..(modelStateStart + modelState.Count)]));
         // This rank's own state gives the structure; the root's leaves (moments and counters) fill it.
-        var optimizerState = StateLeaves.Restore(state.OptimizerState, parameterLeaves, optimizerLeaves);
+        var optimizerState = OptimizerStates.Restore(state.OptimizerState, optimizerLeaves);
         var kept = OptimizerStates.Tensors(optimizerState).ToHashSet(ReferenceEqualityComparer.Instance);
         foreach (var leaf in optimizerLeaves.Where(leaf => !kept.Contains(leaf.Value))) leaf.Value.Dispose();
         return new TrainState<TParams>(parameters, optimizerState, numbers[0], placed[^1], new DataPosition((int)numbers[1], (int)numbers[2]), rootModelState);

@@ -39,21 +39,22 @@ let batch (generator: torch.Generator) n =
     let points = torch.rand([| n; 2L |], device = generator.device, generator = generator).mul(Scalars.Two).sub(Scalars.One)
     { Points = points; Labels = (points.select(1, 0L) * points.select(1, 1L)).gt(torch.zeros(1, device = generator.device)).to_type(torch.int64) }
 
-/// The state of signMomentum: one running average per parameter (an F# record is a state as it is).
-type SignMomentumState = { Averages: torch.Tensor array }
+/// The state of signMomentum: one running average per parameter, named by the parameter's path in checkpoints
+/// (ParameterTensors; an F# record is a state as it is).
+type SignMomentumState = { Averages: ParameterTensors }
 
 /// A custom gradient transformation from two typed F# functions (Stage.create): keeps an exponential average of the
 /// gradients and returns its sign (a Lion-like direction). Pure: returns fresh tensors and a new state. Its state is
 /// typed (a SignMomentumState, never cast); the core sees an IGradientTransformation.
 let signMomentum (decay: float) =
     Stage.create "signMomentum"
-        (fun parameters -> { Averages = parameters |> Seq.map (fun p -> torch.zeros_like(p.Value)) |> Array.ofSeq })
+        (fun parameters -> { Averages = ParameterTensors.Of(parameters, parameters |> Seq.map (fun p -> torch.zeros_like(p.Value)) |> Array.ofSeq) })
         (fun gradients state _parameters ->
             use kept = decay.ToScalar()
             use added = (1.0 - decay).ToScalar()
             let averages = Array.init gradients.Count (fun i -> state.Averages.[i].mul(kept).add(gradients.[i].Value.mul(added), Scalars.One))
             let updates = Array.init gradients.Count (fun i -> TreeLeaf(gradients.[i].Path, averages.[i].sign()))
-            updates :> IReadOnlyList<TreeLeaf>, { Averages = averages })
+            updates :> IReadOnlyList<TreeLeaf>, { Averages = state.Averages.With(averages) })
 
 /// The optimizer: the custom stage, a learning rate, then clipping, a frozen normalisation, an EMA and
 /// accumulation over 2 micro-batches, composed with |>.

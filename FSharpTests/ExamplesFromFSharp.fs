@@ -46,10 +46,10 @@ let ``the typed stage keeps an F# record as its state, which checkpoints like an
     let result = stage.Update(gradients, stage.Init(parameters), parameters)
     Assert.Equal<float32[]>([| 1.0f; -1.0f; 0.0f |], result.Updates.[0].Value.data<float32>().ToArray())
     Assert.Equal<float32[]>([| 1.0f; -2.0f; 0.0f |], result.State.Averages.[0].data<float32>().ToArray())
-    use flat = StateLeaves.Flatten(result.State, parameters)
-    Assert.Equal<string[]>([| "averages/w" |], flat.Leaves |> Seq.map (fun leaf -> leaf.Path) |> Seq.toArray)
-    let stored = flat.Leaves |> Seq.map (fun leaf -> TreeLeaf(leaf.Path, leaf.Value.clone())) |> Seq.toArray
-    let decoded = StateLeaves.Restore(stage.Init(parameters), parameters, stored)
+    let flat = OptimizerStates.Flatten(result.State)
+    Assert.Equal<string[]>([| "averages/w" |], flat |> Seq.map (fun leaf -> leaf.Path) |> Seq.toArray)
+    let stored = flat |> Seq.map (fun leaf -> TreeLeaf(leaf.Path, leaf.Value.clone())) |> Seq.toArray
+    let decoded = OptimizerStates.Restore(stage.Init(parameters), stored)
     Assert.True(OptimizerStates.Equal(result.State, decoded))
 
 [<Fact>]

@@ -43,4 +43,4 @@ let ``Library stages have plain constructors and their states read back as trees
     use halfway = (0.995f).ToScalar()
     Assert.True(second.Parameters.W.allclose(torch.full(3L, stepped), 1e-6, 1e-6))
     Assert.True(average.W.allclose(torch.full(3L, halfway), 1e-6, 1e-6))
-    Assert.Contains("MicroStep = 0", OptimizerStates.Describe(second.State))
+    Assert.Contains("microStep = 0", OptimizerStates.Describe(second.State))

@@ -35,9 +35,9 @@ let ``a typed stage's state is the one a pipeline keeps, found in the pipeline's
     use half = 0.5.ToScalar()
     let found = inPipeline.State |> Stage.stateIn<Quadrants.SignMomentumState>
     found.IsSome
-    && Array.forall2 (fun (a: torch.Tensor) (b: torch.Tensor) -> values a = values b) typed.State.Averages found.Value.Averages
+    && Seq.forall2 (fun (a: torch.Tensor) (b: torch.Tensor) -> values a = values b) typed.State.Averages found.Value.Averages
     && Seq.forall2 (fun (u: TreeLeaf) (t: TreeLeaf) -> u.Path = t.Path && values u.Value = values (t.Value.mul(rate))) inPipeline.Updates typed.Updates
-    && Array.forall2 (fun (a: torch.Tensor) (g: TreeLeaf) -> values a = values (g.Value.mul(half))) typed.State.Averages gradients
+    && Seq.forall2 (fun (a: torch.Tensor) (g: TreeLeaf) -> values a = values (g.Value.mul(half))) typed.State.Averages gradients
 
 [<Fact>]
 let ``a pipeline state without the stage's type gives None`` () =

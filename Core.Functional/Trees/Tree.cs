@@ -94,6 +94,18 @@ public static class Tree
     }
 
     /// <summary>
+    /// Every record and list of <paramref name="tree"/> (before its children, at its own path) and every leaf tensor,
+    /// in walk order: for looking things up by type or printing a tree. Configuration values (numbers, tensor-free
+    /// records) are not items. The inner records of a custom node (<see cref="ICustomTreeNode"/>) appear at the node's path.
+    /// </summary>
+    public static IReadOnlyList<TreeItem> Items<T>(T tree)
+    {
+        var collector = new ItemCollector();
+        Walk(tree, collector);
+        return collector.Items;
+    }
+
+    /// <summary>
     /// Disposes every leaf of <paramref name="tree"/>: for releasing a tree the caller owns and will not use again
     /// (an old parameter version, say). Never call it on a tree whose tensors are shared with a live one.
     /// </summary>
@@ -137,6 +149,16 @@ public static class Tree
         }
 
         public void Node(string path, object node) { }
+    }
+
+    sealed class ItemCollector : ITreeVisitor
+    {
+        public List<TreeItem> Items { get; } = [];
+        public bool WantsPaths => true;
+
+        public void Leaf(string path, torch.Tensor value) => Items.Add(new TreeItem(path, value));
+
+        public void Node(string path, object node) => Items.Add(new TreeItem(path, node));
     }
 
     sealed class NodeFinder(object target) : ITreeVisitor

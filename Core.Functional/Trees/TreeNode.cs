@@ -117,7 +117,7 @@ internal sealed class RecordNode : TreeNode
         visitor.Node(path, value);
         foreach (var field in fields)
             if (field.Node.MayHoldTensors)
-                field.Node.Walk(field.Get(value), visitor.WantsPaths ? TreePath.Join(path, field.Segment) : "", visitor);
+                field.Node.Walk(field.Get(value), !visitor.WantsPaths ? "" : field.Segment.Length == 0 ? path : TreePath.Join(path, field.Segment), visitor);
     }
 
     public override object? Rebuild(object? template, LeafCursor leaves)

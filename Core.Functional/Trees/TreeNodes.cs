@@ -111,10 +111,14 @@ internal static class TreeNodes
             var fields = parameters.Select(parameter =>
             {
                 var property = MatchingProperty(type, parameter)!;
-                var segment = property.GetCustomAttribute<TreeNameAttribute>()?.Segment ?? TreePath.FieldSegment(property.Name);
+                var segment = property.GetCustomAttribute<TreeInlineAttribute>() is not null ? ""
+                    : property.GetCustomAttribute<TreeNameAttribute>()?.Segment ?? TreePath.FieldSegment(property.Name);
                 return new RecordField(segment, CompileGetter(type, property), For(property.PropertyType));
             }).ToArray();
             if (!fields.Any(field => field.Node.MayHoldTensors)) return Remember(type, Untreeable(type));
+            if (fields.Any(field => field.Segment.Length == 0) && fields.Count(field => field.Node.MayHoldTensors) > 1)
+                throw new ArgumentException(
+                    $"Type {type.FullName} inlines a field ({nameof(TreeInlineAttribute)}) but has other fields that may hold tensors, whose paths could collide: inline only a record's one tensor-holding field.");
             node.Complete(fields, CompileConstructor(constructor));
             return node;
         }

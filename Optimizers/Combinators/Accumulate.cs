@@ -23,25 +23,27 @@ public sealed record Accumulate(IGradientTransformation Inner, int K) : IGradien
     public static IReadOnlyList<Problem> Validate(int k) => Bounds.AtLeastOne(nameof(K), k);
 
     /// <inheritdoc />
-    public object Init(IReadOnlyList<TreeLeaf> parameters) => new AccumulateState(0, Leafwise.ZerosLike(parameters), Inner.Init(parameters));
+    public object Init(IReadOnlyList<TreeLeaf> parameters) =>
+        new AccumulateState(Counter.Of(0), ParameterTensors.Of(parameters, Leafwise.ZerosLike(parameters)), Inner.Init(parameters));
 
     /// <inheritdoc />
     public TransformResult Update(IReadOnlyList<TreeLeaf> gradients, object state, IReadOnlyList<TreeLeaf> parameters)
     {
         var accumulated = Check.State<AccumulateState>(state, nameof(Accumulate));
         Check.SameCount(gradients, accumulated.Sum, nameof(Accumulate));
-        var sum = gradients.Select((g, i) => accumulated.MicroStep == 0 ? g.Value.alias() : accumulated.Sum[i].add(g.Value, Scalars.One)).ToArray();
-        if (accumulated.MicroStep + 1 < K)
-            return new(Leafwise.Zeros(gradients), new AccumulateState(accumulated.MicroStep + 1, sum, Tree.Map(accumulated.Inner, t => t.alias())));
+        var microStep = Counter.Read(accumulated.MicroStep, nameof(Accumulate));
+        var sum = gradients.Select((g, i) => microStep == 0 ? g.Value.alias() : accumulated.Sum[i].add(g.Value, Scalars.One)).ToArray();
+        if (microStep + 1 < K)
+            return new(Leafwise.Zeros(gradients), new AccumulateState(Counter.Of(microStep + 1), accumulated.Sum.With(sum), Tree.Map(accumulated.Inner, t => t.alias())));
         using var microBatches = K.ToScalar();
         var mean = Leafwise.WithValues(gradients, sum.Select(s => s.div(microBatches)).ToArray());
         var result = Inner.Update(mean, accumulated.Inner, parameters);
-        return new(result.Updates, new AccumulateState(0, Leafwise.ZerosLike(gradients), result.State));
+        return new(result.Updates, new AccumulateState(Counter.Of(0), accumulated.Sum.With(Leafwise.ZerosLike(gradients)), result.State));
     }
 }
 
 /// <summary>The state of <see cref="Accumulate"/>.</summary>
-/// <param name="MicroStep">Micro-batches received since the last real update (0 .. K-1).</param>
-/// <param name="Sum">Their gradient sum per leaf (zeros right after a real update).</param>
+/// <param name="MicroStep">Micro-batches received since the last real update (0 .. K-1): a 0-d int64 CPU tensor.</param>
+/// <param name="Sum">Their gradient sum, one per parameter leaf (zeros right after a real update; tree paths <c>sum/{parameter path}</c>).</param>
 /// <param name="Inner">The inner transformation's state.</param>
-public sealed record AccumulateState(long MicroStep, IReadOnlyList<torch.Tensor> Sum, object Inner);
+public sealed record AccumulateState(torch.Tensor MicroStep, ParameterTensors Sum, object Inner);

@@ -44,5 +44,5 @@ public sealed record Chain(IReadOnlyList<IGradientTransformation> Stages) : IGra
 }
 
 /// <summary>The state of a <see cref="Chain"/>: one state per stage, in order.</summary>
-/// <param name="States">The stages' states.</param>
-public sealed record ChainState(IReadOnlyList<object> States);
+/// <param name="States">The stages' states; in the tree they add no segment, so stage <c>i</c>'s leaves are named <c>{i}/...</c>.</param>
+public sealed record ChainState([property: TreeInline] IReadOnlyList<object> States);

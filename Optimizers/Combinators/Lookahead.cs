@@ -24,7 +24,8 @@ public sealed record Lookahead(IGradientTransformation Inner, int K, double Alph
     public double Alpha { get; init => field = Check.Fraction(value, nameof(Alpha)); } = Check.Fraction(Alpha, nameof(Alpha));
 
     /// <inheritdoc />
-    public object Init(IReadOnlyList<TreeLeaf> parameters) => new LookaheadState(0, parameters.Select(p => p.Value.alias()).ToArray(), Inner.Init(parameters));
+    public object Init(IReadOnlyList<TreeLeaf> parameters) => 
+        new LookaheadState(Counter.Of(0), ParameterTensors.Of(parameters, parameters.Select(p => p.Value.alias()).ToArray()), Inner.Init(parameters));
 
     /// <inheritdoc />
     public TransformResult Update(IReadOnlyList<TreeLeaf> gradients, object state, IReadOnlyList<TreeLeaf> parameters)
@@ -32,9 +33,9 @@ public sealed record Lookahead(IGradientTransformation Inner, int K, double Alph
         var lookahead = Check.State<LookaheadState>(state, nameof(Lookahead));
         Check.SameCount(gradients, lookahead.Slow, nameof(Lookahead));
         var result = Inner.Update(gradients, lookahead.Inner, parameters);
-        var count = lookahead.Count + 1;
+        var count = Counter.Read(lookahead.Count, nameof(Lookahead)) + 1;
         if (count % K != 0)
-            return new(result.Updates, new LookaheadState(count, Leafwise.Aliases(lookahead.Slow), result.State));
+            return new(result.Updates, new LookaheadState(Counter.Of(count), lookahead.Slow.With(Leafwise.Aliases(lookahead.Slow.Values)), result.State));
         var slow = new torch.Tensor[gradients.Count];
         using var oneMinusAlpha = (1 - Alpha).ToScalar();
         var updates = Leafwise.Map(result.Updates, (i, u) =>
@@ -44,12 +45,12 @@ public sealed record Lookahead(IGradientTransformation Inner, int K, double Alph
             slow[i] = p.add(update, Scalars.One);
             return update;
         });
-        return new(updates, new LookaheadState(count, slow, result.State));
+        return new(updates, new LookaheadState(Counter.Of(count), lookahead.Slow.With(slow), result.State));
     }
 }
 
 /// <summary>The state of <see cref="Lookahead"/>.</summary>
-/// <param name="Count">Fast updates so far.</param>
-/// <param name="Slow">The slow weights per leaf.</param>
+/// <param name="Count">Fast updates so far: a 0-d int64 CPU tensor.</param>
+/// <param name="Slow">The slow weights, one per parameter leaf (tree paths <c>slow/{parameter path}</c>).</param>
 /// <param name="Inner">The fast optimizer's state.</param>
-public sealed record LookaheadState(long Count, IReadOnlyList<torch.Tensor> Slow, object Inner);
+public sealed record LookaheadState(torch.Tensor Count, ParameterTensors Slow, object Inner);

@@ -22,7 +22,8 @@ public sealed record ParameterEma(double Decay, bool BiasCorrection) : IGradient
 
     /// <inheritdoc />
     public object Init(IReadOnlyList<TreeLeaf> parameters) =>
-        new ParameterEmaState(0, Decay, BiasCorrection, BiasCorrection ? Leafwise.ZerosLike(parameters) : parameters.Select(p => p.Value.alias()).ToArray());
+        new ParameterEmaState(Counter.Of(0), Decay, BiasCorrection,
+            ParameterTensors.Of(parameters, BiasCorrection ? Leafwise.ZerosLike(parameters) : parameters.Select(p => p.Value.alias()).ToArray()));
 
     /// <inheritdoc />
     public TransformResult Update(IReadOnlyList<TreeLeaf> gradients, object state, IReadOnlyList<TreeLeaf> parameters)
@@ -37,7 +38,7 @@ public sealed record ParameterEma(double Decay, bool BiasCorrection) : IGradient
             using var scope = torch.NewDisposeScope();
             return ema.Average[i].mul(decay).add(parameters[i].Value.add(u.Value, Scalars.One).mul(oneMinusDecay), Scalars.One).MoveToOuterDisposeScope();
         }).ToArray();
-        return new(Leafwise.Aliases(gradients), new ParameterEmaState(ema.Count + 1, Decay, BiasCorrection, average));
+        return new(Leafwise.Aliases(gradients), new ParameterEmaState(Counter.Of(Counter.Read(ema.Count, nameof(ParameterEma)) + 1), Decay, BiasCorrection, ema.Average.With(average)));
     }
 
     /// <summary>
@@ -51,15 +52,16 @@ public sealed record ParameterEma(double Decay, bool BiasCorrection) : IGradient
     {
         var ema = OptimizerStates.Find<ParameterEmaState>(state)
                   ?? throw new ArgumentException("The optimizer state holds no ParameterEma state: add a ParameterEma stage (last in the chain).", nameof(state));
-        var correction = ema.BiasCorrection && ema.Count > 0 ? 1 - Math.Pow(ema.Decay, ema.Count) : 1;
+        var count = Counter.Read(ema.Count, nameof(ParameterEma));
+        var correction = ema.BiasCorrection && count > 0 ? 1 - Math.Pow(ema.Decay, count) : 1;
         using var debias = correction.ToScalar();
         return Tree.Unflatten(template, ema.Average.Select(a => correction == 1 ? a.clone() : a.div(debias)).ToArray());
     }
 }
 
 /// <summary>The state of <see cref="ParameterEma"/>.</summary>
-/// <param name="Count">Updates averaged so far.</param>
-/// <param name="Decay">The decay (kept for the read-out).</param>
+/// <param name="Count">Updates averaged so far: a 0-d int64 CPU tensor.</param>
+/// <param name="Decay">The decay (kept for the read-out; configuration, not a leaf).</param>
 /// <param name="BiasCorrection">Whether the read-out debiases.</param>
-/// <param name="Average">The running average per parameter leaf (biased when <paramref name="BiasCorrection"/>).</param>
-public sealed record ParameterEmaState(long Count, double Decay, bool BiasCorrection, IReadOnlyList<torch.Tensor> Average);
+/// <param name="Average">The running average, one per parameter leaf (biased when <paramref name="BiasCorrection"/>; tree paths <c>average/{parameter path}</c>).</param>
+public sealed record ParameterEmaState(torch.Tensor Count, double Decay, bool BiasCorrection, ParameterTensors Average);

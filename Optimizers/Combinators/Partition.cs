@@ -43,13 +43,15 @@ public sealed record Partition(IReadOnlyList<PartitionRule> Rules, IGradientTran
     /// <inheritdoc />
     public TransformResult Update(IReadOnlyList<TreeLeaf> gradients, object state, IReadOnlyList<TreeLeaf> parameters)
     {
-        var partition = Check.State<PartitionState>(state, nameof(Partition));
+        var partition = Check.State<PartitionState>(state, nameof(Partition)).States;
+        if (partition.Count != Rules.Count + 1)
+            throw new ArgumentException($"The partition has {Rules.Count} rules and a default but its state has {partition.Count} branch states.", nameof(state));
         var updates = new TreeLeaf[gradients.Count];
         var states = new object[Rules.Count + 1];
         var groups = Groups(gradients);
         for (var b = 0; b < groups.Length; b++)
         {
-            var result = Branch(b).Update(groups[b].Select(i => gradients[i]).ToArray(), partition.States[b], groups[b].Select(i => parameters[i]).ToArray());
+            var result = Branch(b).Update(groups[b].Select(i => gradients[i]).ToArray(), partition[b], groups[b].Select(i => parameters[i]).ToArray());
             for (var k = 0; k < groups[b].Length; k++) updates[groups[b][k]] = result.Updates[k];
             states[b] = result.State;
         }
@@ -63,6 +65,23 @@ public sealed record Partition(IReadOnlyList<PartitionRule> Rules, IGradientTran
     public override int GetHashCode() => Rules.Aggregate(Default.GetHashCode(), HashCode.Combine);
 }
 
-/// <summary>The state of <see cref="Partition"/>.</summary>
-/// <param name="States">One state per rule, then the default's.</param>
-public sealed record PartitionState(IReadOnlyList<object> States);
+/// <summary>
+/// The state of <see cref="Partition"/>: the default branch's state first (tree paths <c>default/...</c>), then one per
+/// rule (<c>rules/{i}/...</c>), so the default's learning rate is the one <see cref="Optimizer.LearningRate(object)"/> finds.
+/// </summary>
+/// <param name="Default">The state of the default branch.</param>
+/// <param name="Rules">One state per rule, in rule order.</param>
+public sealed record PartitionState(object Default, IReadOnlyList<object> Rules)
+{
+    /// <summary>A state from the branches' states in branch order: one per rule, then the default's (as <see cref="States"/> lists them).</summary>
+    /// <exception cref="ArgumentException">No state is given (the default's is missing).</exception>
+    public PartitionState(IReadOnlyList<object> states)
+        : this(
+            states is { Count: > 0 } ? states[^1] : throw new ArgumentException("A partition state needs at least the default branch's state.", nameof(states)),
+            states.Take(states.Count - 1).ToArray())
+    {
+    }
+
+    /// <summary>The branches' states in branch order: one per rule, then the default's.</summary>
+    public IReadOnlyList<object> States => [.. Rules, Default];
+}

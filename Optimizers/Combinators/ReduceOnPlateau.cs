@@ -112,7 +112,7 @@ public sealed record ReduceOnPlateau(
 }
 
 /// <summary>The state of <see cref="ReduceOnPlateau"/>: 0-d tensors (float64 values, int64 counts) and the inner pipeline's state.</summary>
-/// <param name="Scale">The factor applied to the inner updates (1 until the first plateau).</param>
+/// <param name="Scale">The factor applied to the inner updates (1 until the first plateau); its tree segment is <see cref="Hyperparameters.LearningRateScale"/>, so <see cref="Optimizer.LearningRate(object)"/> applies it.</param>
 /// <param name="BestValue">The best averaged value so far (in minimizing terms: negated when maximizing); +infinity before the first.</param>
 /// <param name="PlateauCount">Averaged observations since the last improvement.</param>
 /// <param name="CooldownCount">Observations of cooldown left.</param>
@@ -120,7 +120,7 @@ public sealed record ReduceOnPlateau(
 /// <param name="AverageValue">The running average of the current accumulation.</param>
 /// <param name="Inner">The inner pipeline's state.</param>
 public sealed record ReduceOnPlateauState(
-    torch.Tensor Scale, torch.Tensor BestValue, torch.Tensor PlateauCount, torch.Tensor CooldownCount, torch.Tensor Count, torch.Tensor AverageValue, object Inner)
+    [property: TreeName(Hyperparameters.LearningRateScale)] torch.Tensor Scale, torch.Tensor BestValue, torch.Tensor PlateauCount, torch.Tensor CooldownCount, torch.Tensor Count, torch.Tensor AverageValue, object Inner)
 {
     /// <summary>This state's own tensors as fresh aliases, around a new inner state.</summary>
     internal ReduceOnPlateauState WithInner(object inner) =>

@@ -1,4 +1,5 @@
 using Functional.Core;
+using TorchSharp;
 
 namespace Functional.Optimizers;
 
@@ -18,25 +19,27 @@ public sealed record SkipNonFinite(IGradientTransformation Inner, int MaxConsecu
     public int MaxConsecutive { get; init => field = Check.AtLeastOne(value, nameof(MaxConsecutive)); } = Check.AtLeastOne(MaxConsecutive, nameof(MaxConsecutive));
 
     /// <inheritdoc />
-    public object Init(IReadOnlyList<TreeLeaf> parameters) => new SkipNonFiniteState(0, 0, Inner.Init(parameters));
+    public object Init(IReadOnlyList<TreeLeaf> parameters) => new SkipNonFiniteState(Counter.Of(0), Counter.Of(0), Inner.Init(parameters));
 
     /// <inheritdoc />
     public TransformResult Update(IReadOnlyList<TreeLeaf> gradients, object state, IReadOnlyList<TreeLeaf> parameters)
     {
         var skip = Check.State<SkipNonFiniteState>(state, nameof(SkipNonFinite));
+        var skipped = Counter.Read(skip.Skipped, nameof(SkipNonFinite));
+        var consecutive = Counter.Read(skip.Consecutive, nameof(SkipNonFinite));
         if (Leafwise.AllFinite(gradients))
         {
             var result = Inner.Update(gradients, skip.Inner, parameters);
-            return new(result.Updates, new SkipNonFiniteState(skip.Skipped, 0, result.State));
+            return new(result.Updates, new SkipNonFiniteState(Counter.Of(skipped), Counter.Of(0), result.State));
         }
-        if (skip.Consecutive >= MaxConsecutive)
-            throw new InvalidOperationException($"Giving up: {skip.Consecutive + 1} steps in a row had non-finite gradients (at most {MaxConsecutive} are skipped).");
-        return new(Leafwise.Zeros(gradients), new SkipNonFiniteState(skip.Skipped + 1, skip.Consecutive + 1, Tree.Map(skip.Inner, t => t.alias())));
+        if (consecutive >= MaxConsecutive)
+            throw new InvalidOperationException($"Giving up: {consecutive + 1} steps in a row had non-finite gradients (at most {MaxConsecutive} are skipped).");
+        return new(Leafwise.Zeros(gradients), new SkipNonFiniteState(Counter.Of(skipped + 1), Counter.Of(consecutive + 1), Tree.Map(skip.Inner, t => t.alias())));
     }
 }
 
 /// <summary>The state of <see cref="SkipNonFinite"/>.</summary>
-/// <param name="Skipped">Steps skipped in total.</param>
-/// <param name="Consecutive">Steps skipped since the last finite one.</param>
+/// <param name="Skipped">Steps skipped in total: a 0-d int64 CPU tensor.</param>
+/// <param name="Consecutive">Steps skipped since the last finite one: a 0-d int64 CPU tensor.</param>
 /// <param name="Inner">The inner state.</param>
-public sealed record SkipNonFiniteState(long Skipped, long Consecutive, object Inner);
+public sealed record SkipNonFiniteState(torch.Tensor Skipped, torch.Tensor Consecutive, object Inner);

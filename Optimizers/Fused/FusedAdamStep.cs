@@ -17,7 +17,7 @@ internal static unsafe class FusedAdamStep
 {
     const long ChunkElements = 1 << 15;
 
-    sealed record Plan(ClipByGlobalNorm? Clip, ScaleByAdam Adam, ScaleByAdamState AdamState, ScaleByLearningRate Rate, CountState RateState,
+    sealed record Plan(ClipByGlobalNorm? Clip, ScaleByAdam Adam, ScaleByAdamState AdamState, ScaleByLearningRate Rate, LearningRateState RateState,
         ParameterEma? Ema, ParameterEmaState? EmaState);
 
     /// <summary>
@@ -31,8 +31,11 @@ internal static unsafe class FusedAdamStep
         var plan = Match(adam, state);
         var shapes = plan is null ? null : Fits(plan, gradients, parameters);
         if (plan is null || shapes is null) return null;
-        var rate = plan.Rate.Schedule.Value(plan.RateState.Count);
+        // The counters and the injected rate, read once per step (0-d CPU tensors).
+        var rate = plan.RateState.LearningRate.item<double>();
         if (!(rate >= 0) || double.IsInfinity(rate)) return null;
+        var rateCount = Counter.Read(plan.RateState.Count, nameof(ScaleByLearningRate));
+        var count = Counter.Read(plan.AdamState.Count, nameof(ScaleByAdam)) + 1;
 
         var n = parameters.Count;
         var clip = 1.0;
@@ -41,7 +44,6 @@ internal static unsafe class FusedAdamStep
             var norm = Math.Sqrt(SumOfSquares(gradients, shapes));
             if (norm > clipStage.MaxNorm) clip = clipStage.MaxNorm / norm;
         }
-        var count = plan.AdamState.Count + 1;
         var moments = plan.Adam;
         var kernel = new AdamKernel
         {
@@ -82,9 +84,10 @@ internal static unsafe class FusedAdamStep
         object[] states =
         [
             .. plan.Clip is null ? Array.Empty<object>() : [EmptyState.Instance],
-            new ScaleByAdamState(count, mu, nu),
-            new CountState(plan.RateState.Count + 1),
-            .. plan.Ema is null ? Array.Empty<object>() : [new ParameterEmaState(plan.EmaState!.Count + 1, plan.Ema.Decay, plan.Ema.BiasCorrection, average!)],
+            new ScaleByAdamState(Counter.Of(count), plan.AdamState.Mu.With(mu), plan.AdamState.Nu.With(nu)),
+            LearningRateState.At(rateCount + 1, plan.Rate.Schedule.Value(rateCount + 1)),
+            .. plan.Ema is null ? Array.Empty<object>()
+                : [new ParameterEmaState(Counter.Of(Counter.Read(plan.EmaState!.Count, nameof(ParameterEma)) + 1), plan.Ema.Decay, plan.Ema.BiasCorrection, plan.EmaState.Average.With(average!))],
         ];
         return (newParameters, new ChainState(states));
     }
@@ -95,7 +98,7 @@ internal static unsafe class FusedAdamStep
         var expected = (adam.Clip is null ? 0 : 1) + 2 + (adam.Average is null ? 0 : 1);
         if (state is not ChainState { States: var states } || states.Count != expected) return null;
         var position = adam.Clip is null ? 0 : 1;
-        if (states[position] is not ScaleByAdamState adamState || states[position + 1] is not CountState rateState) return null;
+        if (states[position] is not ScaleByAdamState adamState || states[position + 1] is not LearningRateState rateState) return null;
         ParameterEmaState? emaState = null;
         if (adam.Average is not null && (emaState = states[position + 2] as ParameterEmaState) is null) return null;
         return new Plan(adam.Clip, adam.Moments, adamState, adam.Rate, rateState, adam.Average, emaState);

@@ -37,19 +37,19 @@ public sealed record Heun(ISchedule LearningRate) : IMultiEvaluationStep
     public ISchedule LearningRate { get; init; } = Check.NotNull(LearningRate, nameof(LearningRate));
 
     /// <inheritdoc />
-    public object Init(IReadOnlyList<TreeLeaf> parameters) => new CountState(0);
+    public object Init(IReadOnlyList<TreeLeaf> parameters) => CountState.At(0);
 
     /// <inheritdoc />
     public TransformResult Update(Func<IReadOnlyList<TreeLeaf>, IReadOnlyList<TreeLeaf>> gradientAt, IReadOnlyList<TreeLeaf> gradients, object state, IReadOnlyList<TreeLeaf> parameters)
     {
-        var count = Check.State<CountState>(state, nameof(Heun)).Count;
+        var count = Counter.Read(Check.State<CountState>(state, nameof(Heun)).Count, nameof(Heun));
         var lr = LearningRate.Value(count);
         using var rate = lr.ToScalar();
         using var negativeHalfRate = (-lr / 2).ToScalar();
         var predicted = Leafwise.Map(parameters, (i, p) => p.Value - gradients[i].Value.mul(rate));
         var corrected = gradientAt(predicted);
         Check.SameLeaves(parameters, corrected);
-        return new(Leafwise.Map(gradients, (i, g) => g.Value.add(corrected[i].Value, Scalars.One).mul(negativeHalfRate)), new CountState(count + 1));
+        return new(Leafwise.Map(gradients, (i, g) => g.Value.add(corrected[i].Value, Scalars.One).mul(negativeHalfRate)), CountState.At(count + 1));
     }
 }
 

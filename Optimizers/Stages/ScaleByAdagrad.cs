@@ -24,7 +24,7 @@ public sealed record ScaleByAdagrad(double InitialAccumulator, double Eps) : IGr
     public object Init(IReadOnlyList<TreeLeaf> parameters)
     {
         using var initialAccumulator = InitialAccumulator.ToScalar();
-        return new ScaleByAdagradState(parameters.Select(p => torch.full_like(p.Value, initialAccumulator)).ToArray());
+        return new ScaleByAdagradState(ParameterTensors.Of(parameters, parameters.Select(p => torch.full_like(p.Value, initialAccumulator)).ToArray()));
     }
 
     /// <inheritdoc />
@@ -39,10 +39,10 @@ public sealed record ScaleByAdagrad(double InitialAccumulator, double Eps) : IGr
             next[i] = sum[i].add(g.Value.mul(g.Value), Scalars.One);
             return g.Value / next[i].sqrt().add(eps, Scalars.One);
         });
-        return new(updates, new ScaleByAdagradState(next));
+        return new(updates, new ScaleByAdagradState(sum.With(next)));
     }
 }
 
 /// <summary>The state of <see cref="ScaleByAdagrad"/>.</summary>
-/// <param name="Sum">The sum of squared gradients per leaf.</param>
-public sealed record ScaleByAdagradState(IReadOnlyList<torch.Tensor> Sum);
+/// <param name="Sum">The sum of squared gradients, one per parameter leaf (tree paths <c>sum/{parameter path}</c>).</param>
+public sealed record ScaleByAdagradState(ParameterTensors Sum);

@@ -31,7 +31,8 @@ public sealed record ScaleByAdam(double B1, double B2, double Eps) : IGradientTr
         [.. Bounds.Decay(nameof(B1), b1), .. Bounds.Decay(nameof(B2), b2), .. Bounds.NonNegative(nameof(Eps), eps)];
 
     /// <inheritdoc />
-    public object Init(IReadOnlyList<TreeLeaf> parameters) => new ScaleByAdamState(0, Leafwise.ZerosLike(parameters), Leafwise.ZerosLike(parameters));
+    public object Init(IReadOnlyList<TreeLeaf> parameters) =>
+        new ScaleByAdamState(Counter.Of(0), ParameterTensors.Of(parameters, Leafwise.ZerosLike(parameters)), ParameterTensors.Of(parameters, Leafwise.ZerosLike(parameters)));
 
     /// <inheritdoc />
     public TransformResult Update(IReadOnlyList<TreeLeaf> gradients, object state, IReadOnlyList<TreeLeaf> parameters)
@@ -39,7 +40,7 @@ public sealed record ScaleByAdam(double B1, double B2, double Eps) : IGradientTr
         var adam = Check.State<ScaleByAdamState>(state, nameof(ScaleByAdam));
         Check.SameCount(gradients, adam.Mu, nameof(ScaleByAdam));
         Check.SameCount(gradients, adam.Nu, nameof(ScaleByAdam));
-        var count = adam.Count + 1;
+        var count = Counter.Read(adam.Count, nameof(ScaleByAdam)) + 1;
         var correction1 = 1 - Math.Pow(B1, count);
         var rootCorrection2 = Math.Sqrt(1 - Math.Pow(B2, count));
         var mu = new torch.Tensor[gradients.Count];
@@ -58,12 +59,12 @@ public sealed record ScaleByAdam(double B1, double B2, double Eps) : IGradientTr
             nu[i] = adam.Nu[i].mul(beta2).add(g.Value.mul(g.Value).mul(oneMinusBeta2), Scalars.One).MoveToOuterDisposeScope();
             return (mu[i].div(biasCorrection1) / nu[i].sqrt().div(rootBiasCorrection2).add(eps, Scalars.One)).MoveToOuterDisposeScope();
         });
-        return new(updates, new ScaleByAdamState(count, mu, nu));
+        return new(updates, new ScaleByAdamState(Counter.Of(count), adam.Mu.With(mu), adam.Nu.With(nu)));
     }
 }
 
 /// <summary>The state of <see cref="ScaleByAdam"/>.</summary>
-/// <param name="Count">Updates done so far (for the bias correction).</param>
-/// <param name="Mu">First moments per leaf.</param>
-/// <param name="Nu">Second moments per leaf.</param>
-public sealed record ScaleByAdamState(long Count, IReadOnlyList<torch.Tensor> Mu, IReadOnlyList<torch.Tensor> Nu);
+/// <param name="Count">Updates done so far (for the bias correction): a 0-d int64 CPU tensor.</param>
+/// <param name="Mu">First moments, one per parameter leaf (tree paths <c>mu/{parameter path}</c>).</param>
+/// <param name="Nu">Second moments, one per parameter leaf (tree paths <c>nu/{parameter path}</c>).</param>
+public sealed record ScaleByAdamState(torch.Tensor Count, ParameterTensors Mu, ParameterTensors Nu);

@@ -21,7 +21,7 @@ public sealed record ScaleByLion(double B1, double B2) : IGradientTransformation
     public double B2 { get; init => field = Check.Decay(value, nameof(B2)); } = Check.Decay(B2, nameof(B2));
 
     /// <inheritdoc />
-    public object Init(IReadOnlyList<TreeLeaf> parameters) => new TraceState(Leafwise.ZerosLike(parameters));
+    public object Init(IReadOnlyList<TreeLeaf> parameters) => new TraceState(ParameterTensors.Of(parameters, Leafwise.ZerosLike(parameters)));
 
     /// <inheritdoc />
     public TransformResult Update(IReadOnlyList<TreeLeaf> gradients, object state, IReadOnlyList<TreeLeaf> parameters)
@@ -38,6 +38,6 @@ public sealed record ScaleByLion(double B1, double B2) : IGradientTransformation
             next[i] = mu[i].mul(beta2).add(g.Value.mul(oneMinusBeta2), Scalars.One);
             return mu[i].mul(beta1).add(g.Value.mul(oneMinusBeta1), Scalars.One).sign();
         });
-        return new(updates, new TraceState(next));
+        return new(updates, new TraceState(mu.With(next)));
     }
 }

@@ -21,7 +21,7 @@ public sealed record ScaleByRms(double Decay, double Eps) : IGradientTransformat
     public double Eps { get; init => field = Check.NonNegative(value, nameof(Eps)); } = Check.NonNegative(Eps, nameof(Eps));
 
     /// <inheritdoc />
-    public object Init(IReadOnlyList<TreeLeaf> parameters) => new ScaleByRmsState(Leafwise.ZerosLike(parameters));
+    public object Init(IReadOnlyList<TreeLeaf> parameters) => new ScaleByRmsState(ParameterTensors.Of(parameters, Leafwise.ZerosLike(parameters)));
 
     /// <inheritdoc />
     public TransformResult Update(IReadOnlyList<TreeLeaf> gradients, object state, IReadOnlyList<TreeLeaf> parameters)
@@ -37,10 +37,10 @@ public sealed record ScaleByRms(double Decay, double Eps) : IGradientTransformat
             next[i] = nu[i].mul(decay).add(g.Value.mul(g.Value).mul(oneMinusDecay), Scalars.One);
             return g.Value / next[i].sqrt().add(eps, Scalars.One);
         });
-        return new(updates, new ScaleByRmsState(next));
+        return new(updates, new ScaleByRmsState(nu.With(next)));
     }
 }
 
 /// <summary>The state of <see cref="ScaleByRms"/>.</summary>
-/// <param name="Nu">The running mean of squared gradients per leaf.</param>
-public sealed record ScaleByRmsState(IReadOnlyList<torch.Tensor> Nu);
+/// <param name="Nu">The running mean of squared gradients, one per parameter leaf (tree paths <c>nu/{parameter path}</c>).</param>
+public sealed record ScaleByRmsState(ParameterTensors Nu);

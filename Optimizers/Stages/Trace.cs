@@ -18,7 +18,7 @@ public sealed record Trace(double Decay, bool Nesterov) : IGradientTransformatio
     public static IReadOnlyList<Problem> Validate(double decay) => Bounds.Decay(nameof(Decay), decay);
 
     /// <inheritdoc />
-    public object Init(IReadOnlyList<TreeLeaf> parameters) => new TraceState(Leafwise.ZerosLike(parameters));
+    public object Init(IReadOnlyList<TreeLeaf> parameters) => new TraceState(ParameterTensors.Of(parameters, Leafwise.ZerosLike(parameters)));
 
     /// <inheritdoc />
     public TransformResult Update(IReadOnlyList<TreeLeaf> gradients, object state, IReadOnlyList<TreeLeaf> parameters)
@@ -32,10 +32,10 @@ public sealed record Trace(double Decay, bool Nesterov) : IGradientTransformatio
             next[i] = trace[i].mul(decay).add(g.Value, Scalars.One);
             return Nesterov ? g.Value.add(next[i].mul(decay), Scalars.One) : next[i].alias();
         });
-        return new(updates, new TraceState(next));
+        return new(updates, new TraceState(trace.With(next)));
     }
 }
 
 /// <summary>The state of <see cref="Trace"/>.</summary>
-/// <param name="Trace">The momentum buffer per leaf.</param>
-public sealed record TraceState(IReadOnlyList<torch.Tensor> Trace);
+/// <param name="Trace">The momentum buffer, one per parameter leaf (tree paths <c>trace/{parameter path}</c>).</param>
+public sealed record TraceState(ParameterTensors Trace);

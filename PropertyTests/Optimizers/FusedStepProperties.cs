@@ -84,16 +84,16 @@ public sealed class FusedStepProperties
             (slowParameters, slowState) = (slow.Parameters, slow.State);
             (fastParameters, fastState) = (fast.Parameters, fast.State);
             OptimizerTesting.AssertClose(slowParameters, fastParameters, 1e-6, 1e-6, "parameters:");
-            using var slowLeaves = StateLeaves.Flatten(slowState, Tree.Flatten(start));
-            using var fastLeaves = StateLeaves.Flatten(fastState, Tree.Flatten(start));
-            Assert.Equal(slowLeaves.Leaves.Select(leaf => leaf.Path), fastLeaves.Leaves.Select(leaf => leaf.Path));
-            for (var i = 0; i < slowLeaves.Leaves.Count; i++)
-                if (slowLeaves.Leaves[i].Value.shape.Length == 0)
-                    Assert.True(Same.Bitwise(slowLeaves.Leaves[i].Value, fastLeaves.Leaves[i].Value), slowLeaves.Leaves[i].Path);
+            var slowLeaves = OptimizerStates.Flatten(slowState);
+            var fastLeaves = OptimizerStates.Flatten(fastState);
+            Assert.Equal(slowLeaves.Select(leaf => leaf.Path), fastLeaves.Select(leaf => leaf.Path));
+            for (var i = 0; i < slowLeaves.Count; i++)
+                if (slowLeaves[i].Value.shape.Length == 0)
+                    Assert.True(Same.Bitwise(slowLeaves[i].Value, fastLeaves[i].Value), slowLeaves[i].Path);
                 else
                     // Moments are small (nu ~ (1 - b2) g^2): relative bound; the average is parameter-sized: float32 rounding of order-1 values.
-                    OptimizerTesting.AssertClose(slowLeaves.Leaves[i].Value, fastLeaves.Leaves[i].Value, 1e-5,
-                        slowLeaves.Leaves[i].Path.Contains("average") ? 1e-6 : 1e-9, slowLeaves.Leaves[i].Path);
+                    OptimizerTesting.AssertClose(slowLeaves[i].Value, fastLeaves[i].Value, 1e-5,
+                        slowLeaves[i].Path.Contains("average") ? 1e-6 : 1e-9, slowLeaves[i].Path);
         }
         if (fused.Average is not null)
             OptimizerTesting.AssertClose(ParameterEma.Average(slowState, start), ParameterEma.Average(fastState, start), 1e-6, 1e-6, "average:");
@@ -146,8 +146,8 @@ public sealed class FusedStepProperties
         var state = Optimizer.Init(fused, start);
         foreach (var gradient in OptimizerTesting.RandomGradients(start, seed, 2))
             state = Optimizer.Step(fused, gradient, state, start).State;
-        var stored = StateCodecProperties.Stored(state, Tree.Flatten(start));
-        var decoded = StateLeaves.Restore(Optimizer.Init(fused.Staged, start), Tree.Flatten(start), stored);
+        var stored = StateCodecProperties.Stored(state);
+        var decoded = OptimizerStates.Restore(Optimizer.Init(fused.Staged, start), stored);
         Assert.True(OptimizerStates.Equal(state, decoded), "the decoded state differs");
         // The decoded state continues under the staged chain exactly as under the fused alias's own Update.
         var gradientAfter = OptimizerTesting.RandomGradients(start, seed + 1, 1)[0];

@@ -20,11 +20,11 @@ public sealed class LearningRateTests
         using var quarter = 0.25.ToScalar();
         var gradients = new Weights(torch.full(3, half), torch.full(2, quarter));
         var state = Optimizer.Init(pipeline, parameters);
-        var rates = new List<double?> { Optimizer.LearningRate(pipeline, state) };
+        var rates = new List<double?> { Optimizer.LearningRate(state) };
         for (var i = 0; i < steps; i++)
         {
             state = Optimizer.Update(pipeline, gradients, state, parameters).State;
-            rates.Add(Optimizer.LearningRate(pipeline, state));
+            rates.Add(Optimizer.LearningRate(state));
         }
         return rates;
     }

@@ -36,7 +36,7 @@ public sealed class MultiEvaluationProperties
         var lra = a.mul(rate);
         var expected = start.P * lra.neg().add(Scalars.One, Scalars.One).add(lra.pow(Scalars.Two).div(Scalars.Two), Scalars.One);
         OptimizerTesting.AssertClose(new Point(expected), step.Parameters, 1e-12, 1e-14);
-        Assert.Equal(1L, ((CountState)step.State).Count);
+        Assert.Equal(1L, ((CountState)step.State).Count.item<long>());
     }
 
     [Property(MaxTest = 200)]

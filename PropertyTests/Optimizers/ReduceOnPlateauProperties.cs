@@ -100,8 +100,8 @@ public sealed class ReduceOnPlateauProperties
                 using var factor = scale.ToScalar();
                 OptimizerTesting.AssertBitwise(Tree.Map(expected.Updates, u => u.mul(factor)), actual.Updates, $"step {i} at scale {scale}");
             }
-            Assert.Equal(Optimizer.LearningRate(inner, expected.State)!.Value * ((ReduceOnPlateauState)actual.State).Scale.item<double>(),
-                Optimizer.LearningRate(plateau, actual.State));
+            Assert.Equal(Optimizer.LearningRate(expected.State)!.Value * ((ReduceOnPlateauState)actual.State).Scale.item<double>(),
+                Optimizer.LearningRate(actual.State));
             (innerState, plateauState) = (expected.State, actual.State);
             // A metric that never improves after the first: the scale halves every `patience` observations.
             plateauState = plateau.Observe(plateauState, 1.0);

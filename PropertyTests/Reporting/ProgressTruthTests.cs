@@ -24,7 +24,7 @@ public sealed class ProgressTruthTests
     static void EpochStoppedAt(ProgressObserver observer, int total, int reached, FitEnd why)
     {
         using var random = torch.zeros(1);
-        var state = new TrainState<object>(new object(), new CountState(0), 0, random, DataPosition.Start, Functional.Core.ModelState.Empty);
+        var state = new TrainState<object>(new object(), CountState.At(0), 0, random, DataPosition.Start, Functional.Core.ModelState.Empty);
         observer.FitStarted(new FitStart<object>(state, 3, total));
         observer.EpochStarted(new EpochStart(0, 3, total, 0));
         for (var batch = 1; batch <= reached; batch++)

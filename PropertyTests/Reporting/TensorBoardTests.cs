@@ -58,7 +58,7 @@ public sealed class TensorBoardTests : IDisposable
     public void Steps_and_validations_are_written_as_framed_scalar_events()
     {
         using var random = torch.zeros(1);
-        var state = new TrainState<object>(new object(), new CountState(0), 0, random, DataPosition.Start, Functional.Core.ModelState.Empty);
+        var state = new TrainState<object>(new object(), CountState.At(0), 0, random, DataPosition.Start, Functional.Core.ModelState.Empty);
         var observer = new TensorBoardObserver(Path.Combine(folder, "run"));
         observer.FitStarted(new FitStart<object>(state, 1, 3));
         for (var step = 1; step <= 3; step++)

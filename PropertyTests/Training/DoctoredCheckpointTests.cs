@@ -147,17 +147,21 @@ public sealed class DoctoredCheckpointTests
         Assert.Contains("expects Int64[], the checkpoint has Float64[]", error.Message);
     }
 
-    [Fact]
-    public void A_checkpoint_of_the_older_format_is_refused_saying_to_restart()
+    [Theory]
+    [InlineData("functional.train-state/1")]
+    [InlineData("functional.train-state/2")]
+    public void A_checkpoint_of_an_older_format_is_refused_naming_the_file_and_advising_no_deletion(string format)
     {
         var error = Refusal((tensors, metadata) =>
         {
-            metadata["format"] = "functional.train-state/1";
-            metadata["optimizer"] = """{"type": "Functional.Optimizers.ChainState, Optimizers", "fields": {}}""";
+            metadata["format"] = format;
             return (tensors, metadata);
         });
         Assert.Contains("older version", error.Message);
-        Assert.Contains("--restart", error.Message);
+        Assert.Contains(format, error.Message);
+        Assert.Contains(".safetensors", error.Message);
+        Assert.DoesNotContain("restart", error.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("delet", error.Message, StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]
@@ -181,8 +185,8 @@ public sealed class DoctoredCheckpointTests
         var model = Model(2);
         var pipeline = new Accumulate(new Chain(new ClipByGlobalNorm(1), Optimizer.Adam(1e-2), new ParameterEma(0.9, true)), 2);
         var fresh = Optimizer.Init(pipeline, model);
-        using var flat = StateLeaves.Flatten(Optimizer.Init(pipeline, model), Tree.Flatten(model));
-        var restored = StateLeaves.Restore(fresh, Tree.Flatten(model), flat.Leaves.Select(l => new TreeLeaf(l.Path, l.Value.clone())).ToArray());
+        var flat = OptimizerStates.Flatten(Optimizer.Init(pipeline, model));
+        var restored = OptimizerStates.Restore(fresh, flat.Select(l => new TreeLeaf(l.Path, l.Value.clone())).ToArray());
         Assert.Equal(Types(fresh), Types(restored));
     }
 

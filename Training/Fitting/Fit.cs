@@ -106,7 +106,7 @@ public static class Fit
             var steps = 0;
             foreach (var batch in data.Batches(current.Position))
             {
-                var appliedRate = optimizer is null ? null : Optimizer.LearningRate(optimizer, current.OptimizerState);
+                var appliedRate = optimizer is null ? null : Optimizer.LearningRate(current.OptimizerState);
                 StepResult<TParams> result;
                 try
                 {
@@ -124,7 +124,7 @@ public static class Fit
                 foreach (var (name, value) in result.Metrics) sums[name] = sums.GetValueOrDefault(name) + value;
                 steps++;
                 var stepEnd = new StepEnd<TParams>(current, epoch, data.BatchesPerEpoch, result.Metrics, clock.Elapsed)
-                    { LearningRate = optimizer is null ? null : Optimizer.LearningRate(optimizer, current.OptimizerState), AppliedLearningRate = appliedRate };
+                    { LearningRate = optimizer is null ? null : Optimizer.LearningRate(current.OptimizerState), AppliedLearningRate = appliedRate };
                 foreach (var observer in observers) observer.StepFinished(stepEnd);
                 if (cancellation.IsCancellationRequested) { end = FitEnd.Cancelled; break; }
                 if (options.TimeLimit is { } limit && clock.Elapsed >= limit) { end = FitEnd.OutOfTime; break; }

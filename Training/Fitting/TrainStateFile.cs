@@ -13,8 +13,8 @@ namespace Functional.Training;
 /// </summary>
 public static class TrainStateFile
 {
-    const string Format = "functional.train-state/2";
-    const string OlderFormat = "functional.train-state/1";
+    const string Format = "functional.train-state/3";
+    static readonly string[] OlderFormats = ["functional.train-state/1", "functional.train-state/2"];
     static readonly string[] MetadataKeys = ["format", "step", "epoch", "batch"];
     const string ParametersPrefix = "parameters/";
     const string OptimizerPrefix = "optimizer/";
@@ -28,9 +28,9 @@ public static class TrainStateFile
         // Temporaries die with this scope, not by a finalizer (see SafeTensors.Serialize).
         using var scope = torch.NewDisposeScope();
         var parameters = Tree.Flatten(state.Parameters);
-        using var optimizer = StateLeaves.Flatten(state.OptimizerState, parameters);
+        var optimizer = OptimizerStates.Flatten(state.OptimizerState);
         var tensors = parameters.Select(leaf => new NamedTensor(ParametersPrefix + leaf.Path, leaf.Value))
-            .Concat(optimizer.Leaves.Select(leaf => new NamedTensor(OptimizerPrefix + leaf.Path, leaf.Value)))
+            .Concat(optimizer.Select(leaf => new NamedTensor(OptimizerPrefix + leaf.Path, leaf.Value)))
             .Concat(state.ModelState.Flatten().Select(leaf => new NamedTensor(ModelStatePrefix + leaf.Path, leaf.Value)))
             .Append(new NamedTensor(RandomName, state.RandomState));
         var metadata = new Dictionary<string, string>
@@ -48,9 +48,9 @@ public static class TrainStateFile
     {
         using var scope = torch.NewDisposeScope();   // the flattened counters die here, not by a finalizer (issue 31)
         var parameters = Tree.Flatten(state.Parameters);
-        using var optimizer = StateLeaves.Flatten(state.OptimizerState, parameters);
+        var optimizer = OptimizerStates.Flatten(state.OptimizerState);
         return parameters.Select(leaf => leaf.Value)
-            .Concat(optimizer.Leaves.Select(leaf => leaf.Value))
+            .Concat(optimizer.Select(leaf => leaf.Value))
             .Concat(state.ModelState.Leaves())
             .Append(state.RandomState)
             .Sum(tensor => tensor.numel() * tensor.element_size());
@@ -196,10 +196,11 @@ public static class TrainStateFile
     {
         var metadata = content.Metadata;
         var format = metadata.GetValueOrDefault("format");
-        if (format == OlderFormat)
+        if (OlderFormats.Contains(format))
             throw new InvalidDataException(
-                $"The {what} was written by an older version of this program (format '{OlderFormat}', whose optimizer state names CLR types); "
-                + "it cannot be loaded: start over with --restart (the option Restart).");
+                $"The {what} was written by an older version of this program (format '{format}'; this version reads '{Format}', whose optimizer "
+                + "state has counters, moments and learning rates as named tree leaves), so it cannot be resumed here. The file is left as it is: "
+                + "resume it with the version that wrote it, or train this version into another output folder.");
         if (format != Format)
             throw new InvalidDataException($"The {what} is not a train state (format '{format ?? "none"}', expected '{Format}').");
         if (metadata.Keys.Order(StringComparer.Ordinal).FirstOrDefault(key => !MetadataKeys.Contains(key)) is { } unknown)
@@ -285,14 +286,14 @@ public static class TrainStateFile
 
     /// <summary>
     /// The saved optimizer leaves restored into a fresh <c>Init</c> of <paramref name="optimizer"/> for <paramref name="template"/>
-    /// (<see cref="StateLeaves.Restore"/>); the leaves read as scalars (counters) are released, the others are the state's.
+    /// (<see cref="OptimizerStates.Restore"/>); saved leaves the state does not keep are released, the others are the state's.
     /// </summary>
     static object RestoreOptimizer<TParams>(IReadOnlyList<TreeLeaf> saved, TParams template, IGradientTransformation optimizer, string what)
     {
         var fresh = Optimizer.Init(optimizer, template);
         try
         {
-            var restored = StateLeaves.Restore(fresh, Tree.Flatten(template), saved);
+            var restored = OptimizerStates.Restore(fresh, saved);
             var kept = OptimizerStates.Tensors(restored).ToHashSet(ReferenceEqualityComparer.Instance);
             foreach (var leaf in saved.Where(leaf => !kept.Contains(leaf.Value))) leaf.Value.Dispose();
             return restored;
