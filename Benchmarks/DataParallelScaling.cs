@@ -15,7 +15,7 @@ namespace Functional.Benchmarks;
 /// [--rounds 1] [--bucket-bytes 4194304]</c>:
 /// each model trained on the same global batch by 2 MPI ranks × 1 libtorch thread (with the gradient reduction after
 /// backward, and overlapped with it in buckets), 1 process × 2 threads and 1 process × 1 thread, each in fresh processes
-/// (<c>mpirun</c> for the ranks), with the library's data-parallel step (<see cref="DataParallel.StepWith{TParams, TBatch}"/>).
+/// (<c>mpirun</c> for the ranks), with the library's data-parallel step (<see cref="DataParallel.StepWith{TParams, TModelState, TBatch}"/>).
 /// With several rounds the configurations alternate (round 1: all of them, round 2: all again, ...) and the median of each
 /// is reported. The models: the MNIST MLP (784-256-256-10, dropout, fused Adam) on
 /// random pixels, and the title model (default options, vocabulary 5,000, the training command's clip + Adam + warm-up
@@ -173,9 +173,9 @@ public static class DataParallelScaling
     }
 
     /// <summary><paramref name="warmup"/> untimed steps, then <paramref name="steps"/> timed ones (between barriers), cycling through <paramref name="batches"/>.</summary>
-    static Timing Time<TParams, TBatch>(Communicator? communicator, DataParallelOptions exchange, ModelLoss<TParams, TBatch> model, IGradientTransformation pipeline, TParams parameters, IReadOnlyList<TBatch> batches, int warmup, int steps)
+    static Timing Time<TParams, TBatch>(Communicator? communicator, DataParallelOptions exchange, ModelLoss<TParams, NoState, TBatch> model, IGradientTransformation pipeline, TParams parameters, IReadOnlyList<TBatch> batches, int warmup, int steps)
     {
-        var state = TrainState.Init(parameters, pipeline, 1);
+        var state = TrainState.Init(parameters, NoState.Value, pipeline, 1);
         var index = 0;
         void Step()
         {

@@ -105,7 +105,7 @@ public sealed class MnistCommands : ICommandFamily
     }
 
     /// <summary>Prints how the fit ended and where its files are, and releases its state.</summary>
-    static void Report<TParams>(TextWriter say, FitResult<TParams> result, MnistTrainingOptions options, CheckpointStore store, string logPath, string chartPath)
+    static void Report<TParams, TModelState>(TextWriter say, FitResult<TParams, TModelState> result, MnistTrainingOptions options, CheckpointStore store, string logPath, string chartPath)
     {
         if (result.History.Count == 0) say.WriteLine($"Nothing to do: the checkpoint in {store.Folder} has finished {options.Epochs} epochs.");
         else

@@ -16,8 +16,8 @@ public static class ConvMnistTraining
     /// Validation loss and accuracy on <paramref name="validation"/> in batches of 500, normalised with the given model
     /// state's running statistics (which it leaves unchanged).
     /// </summary>
-    public static Func<ConvDigitClassifier, ModelState, IReadOnlyDictionary<string, double>> Validation(DigitBatch validation) =>
-        MnistTraining.Validation<ConvDigitClassifier>(ConvDigitClassifier.Model, validation);
+    public static Func<ConvDigitClassifier, ConvDigitStats, IReadOnlyDictionary<string, double>> Validation(DigitBatch validation) =>
+        MnistTraining.Validation<ConvDigitClassifier, ConvDigitStats>(ConvDigitClassifier.Model, validation);
 
     /// <summary>
     /// Trains from a fresh classifier (<see cref="MnistTrainingOptions.ConvChannels"/> wide) and fresh statistics, or from
@@ -28,12 +28,12 @@ public static class ConvMnistTraining
     /// each rank normalises with its own shard's statistics, and the running statistics are averaged over the ranks
     /// after every step (<see cref="DataParallel"/>). <c>onStart</c>, when given, is told where the run starts.
     /// </summary>
-    public static FitResult<ConvDigitClassifier> Run(MnistTrainingOptions options, FitOptions fit, CheckpointStore? checkpoints, int checkpointEverySteps, Communicator? communicator, CancellationToken cancellation, Action<string>? onStart = null)
+    public static FitResult<ConvDigitClassifier, ConvDigitStats> Run(MnistTrainingOptions options, FitOptions fit, CheckpointStore? checkpoints, int checkpointEverySteps, Communicator? communicator, CancellationToken cancellation, Action<string>? onStart = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var network = new DigitNetwork<ConvDigitClassifier>(
+        var network = new DigitNetwork<ConvDigitClassifier, ConvDigitStats>(
             (generator, device) => ConvDigitClassifier.Init(generator, options.ConvChannels, options.DropoutRate, device),
-            model => ModelState.Of(ConvDigitClassifier.InitStats(model)),
+            ConvDigitClassifier.InitStats,
             ConvDigitClassifier.Model);
         return MnistTraining.Run(network, options, fit, checkpoints, checkpointEverySteps, communicator, cancellation, onStart);
     }

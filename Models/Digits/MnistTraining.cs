@@ -119,14 +119,14 @@ public static class MnistTraining
     }
 
     /// <summary>Validation loss and accuracy on <paramref name="validation"/>, in batches of 500.</summary>
-    public static Func<DigitClassifier, ModelState, IReadOnlyDictionary<string, double>> Validation(DigitBatch validation) =>
-        Validation<DigitClassifier>(DigitClassifier.Model, validation);
+    public static Func<DigitClassifier, NoState, IReadOnlyDictionary<string, double>> Validation(DigitBatch validation) =>
+        Validation<DigitClassifier, NoState>(DigitClassifier.Model, validation);
 
     /// <summary>
     /// Validation loss and accuracy of <paramref name="model"/> on <paramref name="validation"/>, in batches of 500, with
     /// the given model state read (running statistics), never changed.
     /// </summary>
-    public static Func<TParams, ModelState, IReadOnlyDictionary<string, double>> Validation<TParams>(ModelLoss<TParams, DigitBatch> model, DigitBatch validation)
+    public static Func<TParams, TModelState, IReadOnlyDictionary<string, double>> Validation<TParams, TModelState>(ModelLoss<TParams, TModelState, DigitBatch> model, DigitBatch validation)
     {
         var count = (int)validation.Digits.shape[0];
         return (parameters, modelState) => TrainingSteps.Evaluate(model, parameters, modelState,
@@ -139,7 +139,7 @@ public static class MnistTraining
     /// (the run then continues exactly where it stopped), saving there after every epoch and every
     /// <paramref name="checkpointEverySteps"/> steps (0: epoch ends only).
     /// </summary>
-    public static FitResult<DigitClassifier> Run(MnistTrainingOptions options, FitOptions fit, CheckpointStore? checkpoints, int checkpointEverySteps, CancellationToken cancellation) =>
+    public static FitResult<DigitClassifier, NoState> Run(MnistTrainingOptions options, FitOptions fit, CheckpointStore? checkpoints, int checkpointEverySteps, CancellationToken cancellation) =>
         Run(options, fit, checkpoints, checkpointEverySteps, null, cancellation);
 
     /// <summary>
@@ -147,23 +147,23 @@ public static class MnistTraining
     /// (<see cref="DataParallelFit"/>): <see cref="MnistTrainingOptions.BatchSize"/> is the global batch, each rank takes its
     /// shard; rank 0 alone reads the newest checkpoint (its state is broadcast), runs the observers and saves; a folder
     /// trained with another rank count is refused (<see cref="RankCount"/>); every rank returns the same final state.
-    /// <c>onStart</c>, when given, is told on rank 0 where the run starts (<see cref="Resumption{TParams}.Describe"/>:
+    /// <c>onStart</c>, when given, is told on rank 0 where the run starts (<see cref="Resumption{TParams, TModelState}.Describe"/>:
     /// the step resumed from, a fallback to an older checkpoint).
     /// </summary>
-    public static FitResult<DigitClassifier> Run(MnistTrainingOptions options, FitOptions fit, CheckpointStore? checkpoints, int checkpointEverySteps, Communicator? communicator, CancellationToken cancellation, Action<string>? onStart = null)
+    public static FitResult<DigitClassifier, NoState> Run(MnistTrainingOptions options, FitOptions fit, CheckpointStore? checkpoints, int checkpointEverySteps, Communicator? communicator, CancellationToken cancellation, Action<string>? onStart = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var network = new DigitNetwork<DigitClassifier>((generator, device) => DigitClassifier.Init(generator, options.Hidden, options.DropoutRate, device), _ => ModelState.Empty, DigitClassifier.Model);
+        var network = new DigitNetwork<DigitClassifier, NoState>((generator, device) => DigitClassifier.Init(generator, options.Hidden, options.DropoutRate, device), _ => NoState.Value, DigitClassifier.Model);
         return Run(network, options, fit, checkpoints, checkpointEverySteps, communicator, cancellation, onStart);
     }
 
     /// <summary>
     /// Trains <paramref name="network"/> as the perceptron's <c>Run</c> does (the same data, batches, pipeline, checkpoints,
-    /// resumption and data parallelism), with its model state (fresh from <see cref="DigitNetwork{TParams}.InitState"/>, or
+    /// resumption and data parallelism), with its model state (fresh from <see cref="DigitNetwork{TParams, TModelState}.InitState"/>, or
     /// the checkpoint's) carried by the train state. Under <paramref name="communicator"/> every rank normalises with its
     /// own shard and the model state is averaged over the ranks after every step (<see cref="DataParallel"/>).
     /// </summary>
-    internal static FitResult<TParams> Run<TParams>(DigitNetwork<TParams> network, MnistTrainingOptions options, FitOptions fit, CheckpointStore? checkpoints, int checkpointEverySteps, Communicator? communicator, CancellationToken cancellation, Action<string>? onStart)
+    internal static FitResult<TParams, TModelState> Run<TParams, TModelState>(DigitNetwork<TParams, TModelState> network, MnistTrainingOptions options, FitOptions fit, CheckpointStore? checkpoints, int checkpointEverySteps, Communicator? communicator, CancellationToken cancellation, Action<string>? onStart)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(fit);
@@ -183,7 +183,7 @@ public static class MnistTraining
         var start = TrainStateFile.ResumeOrInit(store, fresh, freshState, pipeline, (ulong)options.Seed, options.Restart && store is not null);
         if (communicator is null || communicator.IsRoot) onStart?.Invoke(start.Describe());
         Tree.Dispose(fresh);
-        foreach (var tensor in freshState.Leaves()) tensor.Dispose();
+        Tree.Dispose(freshState);
         var state = start.State;
         if (store is not null) TrainStateFile.RequireRoom(store, state, extraBytes: 0);
         if (communicator is not null)

@@ -66,7 +66,7 @@ public static class TitleTraining
     /// <summary>What differs between the kinds of model in a run: fresh parameters, their copy prior, the loss, and the trained model around parameters.</summary>
     sealed record Network<TParams>(
         Func<torch.Generator, int, torch.Device, TParams> Init, Func<TParams, CopyPriorParams> CopyPrior, Func<TParams, CopyPriorParams, TParams> WithCopyPrior,
-        ModelLoss<TParams, TitleBatch> Loss, Func<TParams, CharacterVocabulary, ITitleModel> Trained)
+        ModelLoss<TParams, NoState, TitleBatch> Loss, Func<TParams, CharacterVocabulary, ITitleModel> Trained)
     {
         /// <summary>Loads pretrained parameters checked against the run's vocabulary (<see cref="TitleTrainingOptions.InitFrom"/>); null: the kind has none.</summary>
         public Func<CharacterVocabulary, torch.Device, TParams>? Pretrained { get; init; }
@@ -130,7 +130,7 @@ public static class TitleTraining
             fresh = network.WithCopyPrior(drawn, CopyPriorInit.FromPairs(pairs, vocabulary.Size, 0.5, device));
             Tree.Dispose(network.CopyPrior(drawn));
         }
-        var start = TrainStateFile.ResumeOrInit(root ? store : null, fresh, optimizer, (ulong)options.Seed, options.Restart && root);
+        var start = TrainStateFile.ResumeOrInit(root ? store : null, fresh, NoState.Value, optimizer, (ulong)options.Seed, options.Restart && root);
         var state = start.State;
         if (communicator is not null)
         {

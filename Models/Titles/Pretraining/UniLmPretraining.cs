@@ -68,7 +68,7 @@ public static class UniLmPretraining
         // The copy prior starts from the training pairs' statistics, as titles train's does.
         var fresh = drawn with { CopyPrior = CopyPriorInit.FromPairs(pairs, vocabulary.Size, 0.5, device) };
         Tree.Dispose(drawn.CopyPrior);
-        var start = TrainStateFile.ResumeOrInit(store, fresh, optimizer, (ulong)options.Seed, options.Restart);
+        var start = TrainStateFile.ResumeOrInit(store, fresh, NoState.Value, optimizer, (ulong)options.Seed, options.Restart);
         var state = start.State;
         if (state.Position.Batch > batchesPerEpoch)
         {
@@ -86,7 +86,7 @@ public static class UniLmPretraining
             BatchLoader.Load(TitleBatches.Plan(pairs, options.BatchSize, options.Seed, position.Epoch),
                 indices => Collate(articles, indices, options.Seed, position.Epoch, device), options.Workers, prefetch: 4, position.Batch, CancellationToken.None));
         // After every epoch the pretrained model so far is saved (validation reads nothing: the validation split is never used).
-        IReadOnlyDictionary<string, double> SaveEpoch(UniLmParams parameters, ModelState _)
+        IReadOnlyDictionary<string, double> SaveEpoch(UniLmParams parameters, NoState _)
         {
             TitleModelFile.Save(options.OutDirectory, parameters, vocabulary, options.Model);
             return new Dictionary<string, double>();
