@@ -103,6 +103,8 @@ public sealed class TrainStateTreeTests
             owned = flat.Owned();
             Assert.Equal(flat.Leaves.Count - flat.Made.Count, owned.Count);
         }
+        // What releasing walks (the Core walker over the whole record) is exactly the flattened leaves the state owns.
+        Assert.True(TrainStateTree.Tensors(state).ToHashSet(ReferenceEqualityComparer.Instance).SetEquals(owned), "Tensors and the flatten disagree.");
         Assert.Equal(bytes, TrainStateFile.SizeOf(state));
         Assert.Equal(bytes, TrainStateTree.Bytes(state));
         Assert.Contains(owned, tensor => ReferenceEquals(tensor, state.ModelState.Scale));

@@ -45,11 +45,15 @@ public static class TrainStateTree
         return new FlatTrainState(leaves, optimizer.Scalars);
     }
 
-    /// <summary>The tensors <paramref name="state"/> holds (what releasing it releases), in flatten order.</summary>
+    /// <summary>
+    /// The tensors <paramref name="state"/> holds (what releasing it releases): the leaves of <see cref="Flatten{TParams, TModelState}"/>
+    /// that are the state's own (all but the counters made for it), found by the Core walker over the whole record, which
+    /// needs no names and makes no tensor (a quarter of the time of listing the parts by hand on the title model's state).
+    /// </summary>
     public static IReadOnlyList<torch.Tensor> Tensors<TParams, TModelState>(TrainState<TParams, TModelState> state)
     {
-        using var flat = Flatten(state);
-        return flat.Owned();
+        ArgumentNullException.ThrowIfNull(state);
+        return Tree.Leaves(state);
     }
 
     /// <summary>The bytes of the tensor data of <paramref name="state"/>, counters included (what a checkpoint holds, less its header).</summary>
