@@ -62,6 +62,7 @@ public static class StateSync
     {
         ArgumentNullException.ThrowIfNull(state);
         var values = new List<double> { state.Step, state.Position.Epoch, state.Position.Batch };
+        using var flatScope = torch.NewDisposeScope();   // the flatten's counters and temporaries die here
         using var flat = TrainStateTree.Flatten(state);
         foreach (var tensor in flat.Leaves.Select(leaf => leaf.Value))
         {

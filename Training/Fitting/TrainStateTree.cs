@@ -30,7 +30,8 @@ public static class TrainStateTree
 
     /// <summary>
     /// Every leaf of <paramref name="state"/>, named and in order (see the remarks). The tensors are the state's own,
-    /// except the optimizer's counters, made as 0-d tensors that the result owns (dispose it).
+    /// except the optimizer's counters, made as 0-d tensors that the result owns (dispose it). Call it inside a dispose
+    /// scope: making the counters can leave TorchSharp temporaries that only a scope (or the finalizer) releases.
     /// </summary>
     public static FlatTrainState Flatten<TParams, TModelState>(TrainState<TParams, TModelState> state)
     {
@@ -59,6 +60,7 @@ public static class TrainStateTree
     /// <summary>The bytes of the tensor data of <paramref name="state"/>, counters included (what a checkpoint holds, less its header).</summary>
     public static long Bytes<TParams, TModelState>(TrainState<TParams, TModelState> state)
     {
+        using var scope = torch.NewDisposeScope();
         using var flat = Flatten(state);
         return flat.Leaves.Sum(leaf => leaf.Value.numel() * leaf.Value.element_size());
     }
