@@ -19,7 +19,7 @@ namespace Functional.Benchmarks;
 /// <c>thread</c>; and — a control for <c>polling</c> — the reduction after backward with a thread that only wakes every
 /// millisecond and sleeps again, touching no MPI: <c>after-waker</c>), 1 process × 2 threads (<c>1x2</c>) and 1 process × 1 thread (<c>1x1</c>, the
 /// baseline of the ratios), each in fresh processes (<c>mpirun</c> for the ranks), with the library's data-parallel step
-/// (<see cref="DataParallel.StepWith{TParams, TBatch}"/>).
+/// (<see cref="DataParallel.StepWith{TParams, TModelState, TBatch}"/>).
 /// With several rounds the configurations alternate (round 1: all of them, round 2: all again, ...) and the median of each
 /// is reported. The models: the MNIST MLP (784-256-256-10, dropout, fused Adam) on
 /// random pixels, and the title model (default options, vocabulary 5,000, the training command's clip + Adam + warm-up
@@ -216,9 +216,9 @@ public static class DataParallelScaling
     }
 
     /// <summary><paramref name="warmup"/> untimed steps, then <paramref name="steps"/> timed ones (between barriers), cycling through <paramref name="batches"/>.</summary>
-    static Timing Time<TParams, TBatch>(Communicator? communicator, DataParallelOptions exchange, ModelLoss<TParams, TBatch> model, IGradientTransformation pipeline, TParams parameters, IReadOnlyList<TBatch> batches, int warmup, int steps)
+    static Timing Time<TParams, TBatch>(Communicator? communicator, DataParallelOptions exchange, ModelLoss<TParams, NoState, TBatch> model, IGradientTransformation pipeline, TParams parameters, IReadOnlyList<TBatch> batches, int warmup, int steps)
     {
-        var state = TrainState.Init(parameters, pipeline, 1);
+        var state = TrainState.Init(parameters, NoState.Value, pipeline, 1);
         var index = 0;
         var exchanges = new List<ExchangeTiming>();
         void Step()

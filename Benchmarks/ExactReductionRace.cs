@@ -10,9 +10,9 @@ namespace Functional.Benchmarks;
 
 /// <summary>
 /// <c>exact-race [--rounds 9] [--steps 10] [--batch 256] [--micro-shards 8] [--threads 1]</c>: in one process (a
-/// job of one rank, no <c>mpirun</c>), a data-parallel step of today's reduction (<see cref="DataParallel.Step{TParams, TBatch}"/>:
+/// job of one rank, no <c>mpirun</c>), a data-parallel step of today's reduction (<see cref="DataParallel.Step{TParams, TModelState, TBatch}"/>:
 /// one backward over the rank's shard, one all-reduce) against the world-size-invariant step
-/// (<see cref="ExactDataParallel.Step{TParams, TBatch}"/>: one backward per micro-shard, the all-gather, the ordered sum), on
+/// (<see cref="ExactDataParallel.Step{TParams, TModelState, TBatch}"/>: one backward per micro-shard, the all-gather, the ordered sum), on
 /// the MNIST MLP 784-256-256-10 (dropout, staged Adam) with random pixels. Prints the median milliseconds per step of
 /// each, interleaved round by round, their ratio and the load average before and after. One rank is where the exact
 /// step's cost is all computation (smaller matrix products, the sum, the copies); under R ranks its all-gather also
@@ -36,14 +36,14 @@ public static class ExactReductionRace
         using var generator = new torch.Generator(1);
         var parameters = DigitClassifier.Init(generator, 256, 0.2, torch.CPU);
         var pipeline = Optimizer.Adam(1e-3);
-        var state = TrainState.Init(parameters, ModelState.Empty, pipeline, 1);
+        var state = TrainState.Init(parameters, NoState.Value, pipeline, 1);
         using var pixels = torch.rand([batch, DigitClassifier.Pixels], generator: generator);
         using var digits = torch.randint(10, [batch], dtype: torch.int64, generator: generator);
         var whole = new DigitBatch(pixels, digits);
         var cut = MicroShards.Cut(Enumerable.Range(0, batch).ToArray(), microShards, 0, 1);
         var micro = cut.Select(indices => DigitBatch.Gather(pixels, digits, indices)).ToArray();
         var share = new ExactShare<DigitBatch>(microShards, 0, [micro]);
-        Func<TrainState<DigitClassifier>, StepResult<DigitClassifier>>[] ways =
+        Func<TrainState<DigitClassifier, NoState>, StepResult<DigitClassifier, NoState>>[] ways =
         [
             s => DataParallel.Step(communicator, DigitClassifier.Model, pipeline, s, whole),
             s => ExactDataParallel.Step(communicator, DigitClassifier.Model, pipeline, s, share),

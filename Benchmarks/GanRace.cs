@@ -12,7 +12,7 @@ namespace Functional.Benchmarks;
 
 /// <summary>
 /// The GAN update race: <c>dotnet run --project Benchmarks -c Release -- gan-race</c>. Times one single-loss update
-/// (<see cref="GanModel.Loss"/> through <see cref="TrainingSteps.Step{TParams, TBatch}"/>: one forward/backward pass, one
+/// (<see cref="GanModel.Loss"/> through <see cref="TrainingSteps.Step{TParams, TModelState, TBatch}"/>: one forward/backward pass, one
 /// optimizer call) against one alternating D+G update (<see cref="AlternatingStep"/>: two passes, two optimizer calls) on
 /// the same networks, batch and optimizer pipelines, in the same process, in interleaved rounds (so a change in machine
 /// load hits both), and prints the median time of each and their ratio, with and without spectral normalisation.
@@ -73,23 +73,23 @@ public static class GanRace
         return 0;
     }
 
-    static TrainStep<GanParams, torch.Tensor> SingleStep(GanOptions gan, GanOptimizer optimizer)
+    static TrainStep<GanParams, GanState, torch.Tensor> SingleStep(GanOptions gan, GanOptimizer optimizer)
     {
         var model = GanModel.Loss(gan.Lambda);
         return (state, batch) => TrainingSteps.Step(model, optimizer.Joint, state, batch);
     }
 
-    static TrainState<GanParams> Init(torch.Generator generator, GanOptions gan, GanOptimizer optimizer)
+    static TrainState<GanParams, GanState> Init(torch.Generator generator, GanOptions gan, GanOptimizer optimizer)
     {
         var parameters = GanParams.Init(generator, gan, torch.CPU);
         var modelState = GanModel.InitState(generator, parameters, gan);
         var state = TrainState.Init(parameters, modelState, optimizer.Joint, 1);
         Tree.Dispose(parameters);
-        foreach (var tensor in modelState.Leaves()) tensor.Dispose();
+        Tree.Dispose(modelState);
         return state;
     }
 
-    static TrainState<GanParams> Advance(TrainState<GanParams> old, StepResult<GanParams> result)
+    static TrainState<GanParams, GanState> Advance(TrainState<GanParams, GanState> old, StepResult<GanParams, GanState> result)
     {
         TrainState.Dispose(old);
         return result.State;
@@ -107,7 +107,7 @@ public static class GanRace
         var state = Init(generator, gan, optimizer);
         var d = state.Parameters.Discriminator;
         var w = d.Input.Weight;
-        var spectral = state.ModelState.Get<SpectralVectors>();
+        var spectral = state.ModelState.Spectral!;
         var (u, v) = (spectral.Input.U, spectral.Input.V);
         using var real = torch.rand([batch, DigitClassifier.Pixels], generator: generator).mul(Scalars.Two).sub(Scalars.One);
         var ops = new (string Name, Action Run)[]

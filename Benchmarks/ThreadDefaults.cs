@@ -163,9 +163,9 @@ public static class ThreadDefaults
     }
 
     /// <summary>One untimed step, then the seconds of <paramref name="steps"/> steps cycling through <paramref name="batches"/>.</summary>
-    static double Steps<TParams, TBatch>(ModelLoss<TParams, TBatch> model, IGradientTransformation pipeline, TParams parameters, IReadOnlyList<TBatch> batches, int steps)
+    static double Steps<TParams, TBatch>(ModelLoss<TParams, NoState, TBatch> model, IGradientTransformation pipeline, TParams parameters, IReadOnlyList<TBatch> batches, int steps)
     {
-        var state = TrainState.Init(parameters, pipeline, 1);
+        var state = TrainState.Init(parameters, NoState.Value, pipeline, 1);
         var index = 0;
         void Step()
         {

@@ -31,7 +31,7 @@ public static class TitlesProfile
         using var peer = new NnTitleModel(parameters, options);
         var optimizer = Optimizer.FusedAdam(1e-3);
         var model = TitleModelLoss.Of(options);
-        var state = TrainState.Init(parameters, optimizer, Seed);
+        var state = TrainState.Init(parameters, NoState.Value, optimizer, Seed);
         var torchOptimizer = optim.Adam(peer.parameters(), 1e-3);
         var memoryWidth = 2 * options.EncoderHidden;
         var titleLength = batch.DecoderInput.shape[1];

@@ -53,7 +53,7 @@ public static class TitlesRace
         // Our side is the training API's step (what titles train runs): loss inside the model, gradients, Adam.
         var optimizer = Optimizer.FusedAdam(1e-3);
         var model = TitleModelLoss.Of(options);
-        var state = TrainState.Init(parameters, optimizer, Seed);
+        var state = TrainState.Init(parameters, NoState.Value, optimizer, Seed);
         var torchOptimizer = optim.Adam(peer.parameters(), 1e-3);
         void OurStep()
         {

@@ -27,7 +27,7 @@ public static class TrainingLoopRace
         var pixels = rand([4096, DigitClassifier.Pixels], generator: generator);
         var digits = randint(0, 10, [4096], generator: generator);
         var pipeline = Optimizer.FusedAdam(1e-3) with { Average = new ParameterEma(0.999, BiasCorrection: true) };
-        var state = TrainState.Init(DigitClassifier.Init(generator, 256, 0.2, CPU), pipeline, 1);
+        var state = TrainState.Init(DigitClassifier.Init(generator, 256, 0.2, CPU), NoState.Value, pipeline, 1);
 
         DigitBatch BatchAt(long step) => DigitBatch.Gather(pixels, digits, Enumerable.Range((int)(step * Batch % (4096 - Batch)), Batch).ToArray());
 
@@ -36,7 +36,7 @@ public static class TrainingLoopRace
         for (var step = 1; step <= steps; step++)
         {
             using var batch = BatchAt(step);
-            var next = TrainingSteps.Step<DigitClassifier, DigitBatch>(DigitClassifier.Model, pipeline, state, batch).State;
+            var next = TrainingSteps.Step<DigitClassifier, NoState, DigitBatch>(DigitClassifier.Model, pipeline, state, batch).State;
             TrainState.Dispose(state);
             state = next;
             if (step == Math.Min(1000, steps)) residentAt1000 = Resident();
@@ -54,7 +54,7 @@ public static class TrainingLoopRace
             ourTimes.Add(Time(100, step =>
             {
                 using var batch = BatchAt(step);
-                var next = TrainingSteps.Step<DigitClassifier, DigitBatch>(DigitClassifier.Model, pipeline, state, batch).State;
+                var next = TrainingSteps.Step<DigitClassifier, NoState, DigitBatch>(DigitClassifier.Model, pipeline, state, batch).State;
                 TrainState.Dispose(state);
                 state = next;
             }));

@@ -60,7 +60,7 @@ public static class ZeroRace
         using var generator = new torch.Generator(1);
         var parameters = DigitClassifier.Init(generator, 256, 0.2, torch.CPU);
         var pipeline = new Chain(new ClipByGlobalNorm(1), Optimizer.Adam(1e-3));
-        var whole = TrainState.Init(parameters, ModelState.Empty, pipeline, 1);
+        var whole = TrainState.Init(parameters, NoState.Value, pipeline, 1);
         var zero = ZeroShards.Create(communicator, pipeline, parameters);
         var sharded = whole with { OptimizerState = zero.Shard(whole.OptimizerState, parameters) };
         using var pixels = torch.rand([batch, DigitClassifier.Pixels], generator: generator);
@@ -69,7 +69,7 @@ public static class ZeroRace
         var micro = MicroShards.Cut(Enumerable.Range(0, batch).ToArray(), microShards, communicator.Rank, communicator.Size)
             .Select(indices => DigitBatch.Gather(pixels, digits, indices)).ToArray();
         var share = new ExactShare<DigitBatch>(microShards, run.First, [micro]);
-        Func<TrainState<DigitClassifier>>[] ways =
+        Func<TrainState<DigitClassifier, NoState>>[] ways =
         [
             () => ExactDataParallel.Step(communicator, DigitClassifier.Model, pipeline, whole, share).State,
             () => ExactDataParallel.StepSharded(communicator, DigitClassifier.Model, sharded, share, zero).State,

@@ -13,7 +13,7 @@ namespace Functional.Distributed.TestHost;
 /// perceptron or the convolutional classifier with batch norm, both with dropout; <c>mlp0</c>: the perceptron without dropout, on the first <see cref="MnistExamples"/> examples) with
 /// <c>DataParallelFit.RunExact</c> from a fresh state; rank 0 saves the train state at the end of
 /// every epoch into the folder. The result must not depend on R. <c>accumulate</c> instead of <c>exact</c> trains
-/// the same model in one process with <see cref="Fit.Run{TParams, TBatch}"/> and <c>Accumulate(pipeline, M)</c> on the
+/// the same model in one process with <see cref="Fit.Run{TParams, TModelState, TBatch}"/> and <c>Accumulate(pipeline, M)</c> on the
 /// micro-shards, one by one (the reference of one batch per update). <c>zero</c> and <c>unsharded</c> (same arguments)
 /// train with <see cref="ClippedPipeline"/> (Adam after global-norm clipping), resuming from the folder's newest checkpoint
 /// (loaded on rank 0 and broadcast): <c>zero</c> with the optimizer state sharded (ZeRO-1), <c>unsharded</c> without.
@@ -81,11 +81,11 @@ public static class ExactJob
                 using var split = MnistSplit.Load(args[5], 10_000 - MnistExamples);
                 IReadOnlyList<int[]> Plan(int epoch) => BatchPlan.Shuffled(MnistExamples, MnistBatch, MnistSeed, epoch).ToArray();
                 DigitBatch Load(int[] indices) => DigitBatch.Gather(split.Train.Pixels, split.Train.Digits, indices);
-                if (model != "conv") Train(communicator, exact, shard, folder, model == "mlp" ? InitMlp() : InitMlp() with { DropoutRate = 0 }, ModelState.Empty, DigitClassifier.Model, MnistSeed, Plan, Load, microShards, perUpdate, epochs);
+                if (model != "conv") Train(communicator, exact, shard, folder, model == "mlp" ? InitMlp() : InitMlp() with { DropoutRate = 0 }, NoState.Value, DigitClassifier.Model, MnistSeed, Plan, Load, microShards, perUpdate, epochs);
                 else
                 {
                     var conv = InitConv();
-                    Train(communicator, exact, shard, folder, conv, ModelState.Of(ConvDigitClassifier.InitStats(conv)), ConvDigitClassifier.Model, MnistSeed, Plan, Load, microShards, perUpdate, epochs);
+                    Train(communicator, exact, shard, folder, conv, ConvDigitClassifier.InitStats(conv), ConvDigitClassifier.Model, MnistSeed, Plan, Load, microShards, perUpdate, epochs);
                 }
                 break;
             }
@@ -93,14 +93,14 @@ public static class ExactJob
         }
     }
 
-    static void Train<TParams, TBatch>(Communicator communicator, bool exact, bool? shard, string folder, TParams fresh, ModelState freshState, ModelLoss<TParams, TBatch> model, ulong seed,
+    static void Train<TParams, TModelState, TBatch>(Communicator communicator, bool exact, bool? shard, string folder, TParams fresh, TModelState freshState, ModelLoss<TParams, TModelState, TBatch> model, ulong seed,
         Func<int, IReadOnlyList<int[]>> plan, Func<int[], TBatch> load, int microShards, int perUpdate, int epochs)
     {
         var store = communicator.IsRoot ? new CheckpointStore(folder, keepLast: 1) : null;
         IFitObserver[] observers = store is null ? [] : [new CheckpointObserver(store)];
         var options = FitOptions.Default with { Epochs = epochs, Observers = observers };
         var batchesPerEpoch = plan(0).Count;
-        FitResult<TParams> result;
+        FitResult<TParams, TModelState> result;
         if (shard is { } sharded)
         {
             var mine = TrainStateFile.ResumeOrInit(store, fresh, freshState, ClippedPipeline, seed, restart: false).State;

@@ -20,7 +20,7 @@ namespace Functional.Distributed.TestHost;
 public static class OverlapJob
 {
     /// <summary>The loss: <see cref="TinyJob.Model"/>'s plus <c>0.01 · mean(hidden weight²)</c>, the hidden activation passed through <see cref="BackwardFault"/>.</summary>
-    public static ModelLoss<TinyMlp, TinyBatch> Model { get; } = (m, batch, context) =>
+    public static ModelLoss<TinyMlp, TinyStats, TinyBatch> Model { get; } = (m, batch, context) =>
     {
         var hidden = BackwardFault.Apply(Activations.Tanh(Linear.Apply(m.Hidden, batch.X)));
         var prediction = Linear.Apply(m.Output, hidden);
@@ -34,11 +34,11 @@ public static class OverlapJob
             BackwardFault.Armed = "";
             metrics[TrainingSteps.LossName] = loss.detach();
         }
-        var output = ModelOutput.Of(loss) with { Metrics = metrics };
+        var output = new ModelOutput<TinyStats>(loss, metrics);
         if (!context.Training) return output;
         using var half = 0.5.ToScalar();
-        var stats = context.State.Get<TinyStats>();
-        return output with { NextState = ModelState.Of(new TinyStats(stats.InputMean.add(batch.X.mean([0]), Scalars.One).mul(half))) };
+        var stats = context.State;
+        return output with { NextState = new TinyStats(stats.InputMean.add(batch.X.mean([0]), Scalars.One).mul(half)) };
     };
 
     /// <summary>Runs the job; see the class summary for the arguments.</summary>

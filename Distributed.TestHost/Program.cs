@@ -104,6 +104,6 @@ public static class Program
     /// <summary>Calls <paramref name="Action"/> with the step number after every step.</summary>
     sealed record StepCallback(Action<long> Action) : IFitObserver
     {
-        public void StepFinished<TParams>(StepEnd<TParams> step) => Action(step.State.Step);
+        public void StepFinished<TParams, TModelState>(StepEnd<TParams, TModelState> step) => Action(step.State.Step);
     }
 }

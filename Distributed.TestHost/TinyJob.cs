@@ -50,19 +50,19 @@ public static class TinyJob
     /// The loss: mean squared error, with the mean absolute error as a metric; in training it also advances the running
     /// mean of the inputs (<see cref="TinyStats"/>), which data parallelism averages over the ranks.
     /// </summary>
-    public static ModelLoss<TinyMlp, TinyBatch> Model { get; } = (m, batch, context) =>
+    public static ModelLoss<TinyMlp, TinyStats, TinyBatch> Model { get; } = (m, batch, context) =>
     {
         var prediction = Linear.Apply(m.Output, Activations.Tanh(Linear.Apply(m.Hidden, batch.X)));
         var error = prediction - batch.Y;
-        var output = ModelOutput.Of(error.pow(Scalars.Two).mean()) with { Metrics = new Dictionary<string, torch.Tensor> { ["mae"] = error.abs().mean() } };
+        var output = new ModelOutput<TinyStats>(error.pow(Scalars.Two).mean(), new Dictionary<string, torch.Tensor> { ["mae"] = error.abs().mean() });
         if (!context.Training) return output;
         using var half = 0.5.ToScalar();
-        var stats = context.State.Get<TinyStats>();
-        return output with { NextState = ModelState.Of(new TinyStats(stats.InputMean.add(batch.X.mean([0]), Scalars.One).mul(half))) };
+        var stats = context.State;
+        return output with { NextState = new TinyStats(stats.InputMean.add(batch.X.mean([0]), Scalars.One).mul(half)) };
     };
 
     /// <summary>The initial model state: a zero running mean.</summary>
-    public static ModelState InitStats() => ModelState.Of(new TinyStats(torch.zeros(Inputs)));
+    public static TinyStats InitStats() => new(torch.zeros(Inputs));
 
     /// <summary>Staged Adam with a constant rate (the same kernels in every process, so results compare bitwise).</summary>
     public static IGradientTransformation Pipeline { get; } = Optimizer.Adam(0.01);

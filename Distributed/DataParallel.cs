@@ -38,35 +38,35 @@ namespace Functional.Distributed;
 public static class DataParallel
 {
     /// <summary>
-    /// One data-parallel step on this rank's <paramref name="shard"/>: <see cref="TrainingSteps.Step{TParams, TBatch}"/>
+    /// One data-parallel step on this rank's <paramref name="shard"/>: <see cref="TrainingSteps.Step{TParams, TModelState, TBatch}"/>
     /// with the gradients, the loss and the metrics averaged over all ranks by one all-reduce. Every rank must call it
     /// with the same state (and model, pipeline and metric names); every rank gets the same new state.
     /// </summary>
     /// <remarks>
-    /// Pure like <see cref="TrainingSteps.Step{TParams, TBatch}"/> (inputs neither changed nor released). Randomness
+    /// Pure like <see cref="TrainingSteps.Step{TParams, TModelState, TBatch}"/> (inputs neither changed nor released). Randomness
     /// (dropout): the state's generator draws one seed per rank and rank <c>r</c>'s model draws from a generator seeded
     /// with the <c>r</c>-th, so shards get independent masks while the state's random state stays the same on every rank.
     /// The gradient leaves must share one dtype (float32 or float64).
     /// </remarks>
     /// <exception cref="MpiException">The all-reduce failed (the message names the rank).</exception>
-    public static StepResult<TParams> Step<TParams, TBatch>(Communicator communicator, ModelLoss<TParams, TBatch> model, IGradientTransformation optimizer, TrainState<TParams> state, TBatch shard) =>
+    public static StepResult<TParams, TModelState> Step<TParams, TModelState, TBatch>(Communicator communicator, ModelLoss<TParams, TModelState, TBatch> model, IGradientTransformation optimizer, TrainState<TParams, TModelState> state, TBatch shard) =>
         Exchange(communicator, model, optimizer, state, shard, stopRequested: false, DataParallelOptions.Default).Result;
 
     /// <summary>
-    /// As <see cref="Step{TParams, TBatch}"/>,
+    /// As <see cref="Step{TParams, TModelState, TBatch}"/>,
     /// exchanging the gradients as <paramref name="options"/> say (every rank must give the same options). With two ranks,
     /// overlap on and off give the same bits; with more, the same up to float rounding (<see cref="DataParallelOptions.Overlap"/>).
     /// </summary>
     /// <exception cref="MpiException">An all-reduce failed (the message names the rank).</exception>
-    public static StepResult<TParams> StepWith<TParams, TBatch>(Communicator communicator, ModelLoss<TParams, TBatch> model, IGradientTransformation optimizer, TrainState<TParams> state, TBatch shard, DataParallelOptions options) =>
+    public static StepResult<TParams, TModelState> StepWith<TParams, TModelState, TBatch>(Communicator communicator, ModelLoss<TParams, TModelState, TBatch> model, IGradientTransformation optimizer, TrainState<TParams, TModelState> state, TBatch shard, DataParallelOptions options) =>
         Exchange(communicator, model, optimizer, state, shard, stopRequested: false, options).Result;
 
     /// <summary>
     /// The step, also agreeing on whether to stop: the result says whether any rank asked to stop
     /// (<paramref name="stopRequested"/>) at this step, so that all ranks stop after the same one.
     /// </summary>
-    internal static (StepResult<TParams> Result, bool Stop) Exchange<TParams, TBatch>(
-        Communicator communicator, ModelLoss<TParams, TBatch> model, IGradientTransformation optimizer, TrainState<TParams> state, TBatch shard, bool stopRequested, DataParallelOptions options)
+    internal static (StepResult<TParams, TModelState> Result, bool Stop) Exchange<TParams, TModelState, TBatch>(
+        Communicator communicator, ModelLoss<TParams, TModelState, TBatch> model, IGradientTransformation optimizer, TrainState<TParams, TModelState> state, TBatch shard, bool stopRequested, DataParallelOptions options)
     {
         ArgumentNullException.ThrowIfNull(communicator);
         ArgumentNullException.ThrowIfNull(model);
@@ -83,12 +83,12 @@ public static class DataParallel
         {
             using var overlapped = BucketReduction(communicator, state.Parameters, options);
             var (loss, gradient, named, modelState) = overlapped is null
-                ? ShardGradient<TParams>.Compute(model, state, shard, local)
-                : ShardGradient<TParams>.Compute(model, state, shard, local, parameters => Tree.Unflatten(parameters, overlapped.Watch(Tree.Leaves(parameters))));
+                ? ShardGradient<TParams, TModelState>.Compute(model, state, shard, local)
+                : ShardGradient<TParams, TModelState>.Compute(model, state, shard, local, parameters => Tree.Unflatten(parameters, overlapped.Watch(Tree.Leaves(parameters))));
             var backwardEnded = System.Diagnostics.Stopwatch.GetTimestamp();
             var values = torch.tensor(named.Values.ToArray(), dtype: torch.float64);
             var gradientLeaves = Tree.Leaves(gradient);
-            var averagedState = modelState.Leaves().Where(IsFloatingPoint).ToArray();
+            var averagedState = Tree.Leaves(modelState).Where(IsFloatingPoint).ToArray();
             IReadOnlyList<torch.Tensor> meanGradients, meanState;
             GradientBuffer.Result reduced;
             if (overlapped is null)
@@ -112,10 +112,10 @@ public static class DataParallel
             foreach (var (name, i) in named.Keys.Select((name, i) => (name, i))) metrics[name] = reduced.Scalars[i + 1];
             var mean = Tree.Unflatten(gradient, meanGradients);
             var (parameters, optimizerState) = Optimizer.Step(optimizer, mean, state.OptimizerState, state.Parameters);
-            return new TrainState<TParams>(parameters, optimizerState, state.Step + 1, shared.get_state(), state.Position with { Batch = state.Position.Batch + 1 },
+            return new TrainState<TParams, TModelState>(parameters, optimizerState, state.Step + 1, shared.get_state(), state.Position with { Batch = state.Position.Batch + 1 },
                 RankMean(modelState, meanState));
         });
-        return (new StepResult<TParams>(next, metrics), stop);
+        return (new StepResult<TParams, TModelState>(next, metrics), stop);
     }
 
     /// <summary>The overlapped reduction <paramref name="options"/> ask for, or null for one all-reduce after backward.</summary>
@@ -132,10 +132,10 @@ public static class DataParallel
     /// <paramref name="state"/> with its floating-point leaves replaced, in order, by <paramref name="means"/> (their means
     /// over the ranks); other leaves (counters such as batch norm's batches tracked, equal on every rank) are kept.
     /// </summary>
-    static ModelState RankMean(ModelState state, IReadOnlyList<torch.Tensor> means)
+    static TModelState RankMean<TModelState>(TModelState state, IReadOnlyList<torch.Tensor> means)
     {
         var next = 0;
-        return state.Map(leaf => IsFloatingPoint(leaf) ? means[next++] : leaf);
+        return Tree.Map(state, leaf => IsFloatingPoint(leaf) ? means[next++] : leaf);
     }
 
     static bool IsFloatingPoint(torch.Tensor tensor) => tensor.is_floating_point();

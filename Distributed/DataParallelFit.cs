@@ -5,8 +5,8 @@ using Functional.Training;
 namespace Functional.Distributed;
 
 /// <summary>
-/// <see cref="Fit.RunSteps{TParams, TBatch}"/>
-/// on every rank of a job with <see cref="DataParallel.Step{TParams, TBatch}"/>, arranged so that the ranks can never
+/// <see cref="Fit.RunSteps{TParams, TModelState, TBatch}"/>
+/// on every rank of a job with <see cref="DataParallel.Step{TParams, TModelState, TBatch}"/>, arranged so that the ranks can never
 /// wait for one another forever: they start from the same state (checked), stop after the same step, and a failure on
 /// one rank ends the whole job.
 /// </summary>
@@ -14,7 +14,7 @@ public static class DataParallelFit
 {
     /// <summary>
     /// Trains on every rank from <paramref name="state"/>, which must be the same on every rank (make it so with
-    /// <see cref="StateSync.Broadcast{TParams}"/>; it is checked with <see cref="StateSync.Verify{TParams}"/>).
+    /// <see cref="StateSync.Broadcast{TParams, TModelState}"/>; it is checked with <see cref="StateSync.Verify{TParams, TModelState}"/>).
     /// </summary>
     /// <param name="communicator">The job.</param>
     /// <param name="model">The model, whose loss is computed inside it.</param>
@@ -34,13 +34,13 @@ public static class DataParallelFit
     /// the job with <c>MPI_Abort</c> (exit code 1 on every rank). The loss and metrics reported are means over the ranks.
     /// </remarks>
     /// <returns>The final state (the same on every rank; the caller owns it), the history and why the fit ended.</returns>
-    public static FitResult<TParams> Run<TParams, TBatch>(
+    public static FitResult<TParams, TModelState> Run<TParams, TModelState, TBatch>(
         Communicator communicator,
-        ModelLoss<TParams, TBatch> model,
+        ModelLoss<TParams, TModelState, TBatch> model,
         IGradientTransformation optimizer,
-        TrainState<TParams> state,
+        TrainState<TParams, TModelState> state,
         TrainingData<TBatch> shards,
-        Func<TParams, ModelState, IReadOnlyDictionary<string, double>>? validate,
+        Func<TParams, TModelState, IReadOnlyDictionary<string, double>>? validate,
         FitOptions options,
         CancellationToken cancellation)
     {
@@ -50,7 +50,7 @@ public static class DataParallelFit
     }
 
     /// <summary>
-    /// As <see cref="Run{TParams, TBatch}(Communicator, ModelLoss{TParams, TBatch}, IGradientTransformation, TrainState{TParams}, TrainingData{TBatch}, Func{TParams, ModelState, IReadOnlyDictionary{string, double}}?, FitOptions, CancellationToken)"/>,
+    /// As <see cref="Run{TParams, TModelState, TBatch}(Communicator, ModelLoss{TParams, TModelState, TBatch}, IGradientTransformation, TrainState{TParams, TModelState}, TrainingData{TBatch}, Func{TParams, TModelState, IReadOnlyDictionary{string, double}}?, FitOptions, CancellationToken)"/>,
     /// exchanging gradients as <paramref name="exchange"/> says (overlapped with backward or not; the same on every rank).
     /// </summary>
     /// <param name="communicator">The job.</param>
@@ -63,13 +63,13 @@ public static class DataParallelFit
     /// <param name="exchange">How each step reduces its gradients (<see cref="DataParallelOptions.Default"/>: as the other overload).</param>
     /// <param name="cancellation">As for the other overload.</param>
     /// <returns>The final state (the same on every rank; the caller owns it), the history and why the fit ended.</returns>
-    public static FitResult<TParams> Run<TParams, TBatch>(
+    public static FitResult<TParams, TModelState> Run<TParams, TModelState, TBatch>(
         Communicator communicator,
-        ModelLoss<TParams, TBatch> model,
+        ModelLoss<TParams, TModelState, TBatch> model,
         IGradientTransformation optimizer,
-        TrainState<TParams> state,
+        TrainState<TParams, TModelState> state,
         TrainingData<TBatch> shards,
-        Func<TParams, ModelState, IReadOnlyDictionary<string, double>>? validate,
+        Func<TParams, TModelState, IReadOnlyDictionary<string, double>>? validate,
         FitOptions options,
         DataParallelOptions exchange,
         CancellationToken cancellation)
@@ -82,7 +82,7 @@ public static class DataParallelFit
     }
 
     /// <summary>
-    /// As <see cref="Run{TParams, TBatch}(Communicator, ModelLoss{TParams, TBatch}, IGradientTransformation, TrainState{TParams}, TrainingData{TBatch}, Func{TParams, ModelState, IReadOnlyDictionary{string, double}}?, FitOptions, CancellationToken)"/>
+    /// As <see cref="Run{TParams, TModelState, TBatch}(Communicator, ModelLoss{TParams, TModelState, TBatch}, IGradientTransformation, TrainState{TParams, TModelState}, TrainingData{TBatch}, Func{TParams, TModelState, IReadOnlyDictionary{string, double}}?, FitOptions, CancellationToken)"/>
     /// with <see cref="ExactDataParallel"/> steps, one per update: the result is the same bits for any rank count.
     /// </summary>
     /// <param name="communicator">The job.</param>
@@ -94,13 +94,13 @@ public static class DataParallelFit
     /// <param name="options">As for the other overload.</param>
     /// <param name="cancellation">As for the other overload.</param>
     /// <returns>The final state (the same on every rank; the caller owns it), the history and why the fit ended.</returns>
-    public static FitResult<TParams> RunExact<TParams, TBatch>(
+    public static FitResult<TParams, TModelState> RunExact<TParams, TModelState, TBatch>(
         Communicator communicator,
-        ModelLoss<TParams, TBatch> model,
+        ModelLoss<TParams, TModelState, TBatch> model,
         IGradientTransformation optimizer,
-        TrainState<TParams> state,
+        TrainState<TParams, TModelState> state,
         TrainingData<ExactShare<TBatch>> shares,
-        Func<TParams, ModelState, IReadOnlyDictionary<string, double>>? validate,
+        Func<TParams, TModelState, IReadOnlyDictionary<string, double>>? validate,
         FitOptions options,
         CancellationToken cancellation)
     {
@@ -110,7 +110,7 @@ public static class DataParallelFit
     }
 
     /// <summary>
-    /// As <see cref="RunExact{TParams, TBatch}(Communicator, ModelLoss{TParams, TBatch}, IGradientTransformation, TrainState{TParams}, TrainingData{ExactShare{TBatch}}, Func{TParams, ModelState, IReadOnlyDictionary{string, double}}?, FitOptions, CancellationToken)"/>
+    /// As <see cref="RunExact{TParams, TModelState, TBatch}(Communicator, ModelLoss{TParams, TModelState, TBatch}, IGradientTransformation, TrainState{TParams, TModelState}, TrainingData{ExactShare{TBatch}}, Func{TParams, TModelState, IReadOnlyDictionary{string, double}}?, FitOptions, CancellationToken)"/>
     /// with the optimizer state sharded across the ranks (ZeRO stage 1, <see cref="ZeroShards"/>): each rank keeps and
     /// updates the state of its own parameter leaves only. The parameters, optimizer state and model state are the same
     /// bits as unsharded, so the checkpoints are too (the observers get the whole state as <paramref name="zero"/> says),
@@ -127,13 +127,13 @@ public static class DataParallelFit
     /// <param name="zero">When the observers see the whole optimizer state.</param>
     /// <returns>The final state with the whole optimizer state (gathered; the same on every rank; the caller owns it), the history and why the fit ended.</returns>
     /// <exception cref="ArgumentException">A stage of the pipeline cannot be sharded with the same bits.</exception>
-    public static FitResult<TParams> RunExact<TParams, TBatch>(
+    public static FitResult<TParams, TModelState> RunExact<TParams, TModelState, TBatch>(
         Communicator communicator,
-        ModelLoss<TParams, TBatch> model,
+        ModelLoss<TParams, TModelState, TBatch> model,
         IGradientTransformation optimizer,
-        TrainState<TParams> state,
+        TrainState<TParams, TModelState> state,
         TrainingData<ExactShare<TBatch>> shares,
-        Func<TParams, ModelState, IReadOnlyDictionary<string, double>>? validate,
+        Func<TParams, TModelState, IReadOnlyDictionary<string, double>>? validate,
         FitOptions options,
         CancellationToken cancellation,
         ZeroOptions zero)
@@ -146,7 +146,7 @@ public static class DataParallelFit
         var shards = ZeroShards.Create(communicator, optimizer, state.Parameters);
         StateSync.Verify(communicator, state);
         var sharded = state with { OptimizerState = shards.Shard(state.OptimizerState, state.Parameters) };
-        FitResult<TParams>? result = null;
+        FitResult<TParams, TModelState>? result = null;
         try
         {
             result = Run(communicator, (current, share, stop) => ExactDataParallel.Exchange(communicator, model, optimizer, current, share, stop, shards), optimizer, sharded, shares, validate, options, cancellation,
@@ -161,13 +161,13 @@ public static class DataParallelFit
         }
     }
 
-    static FitResult<TParams> Run<TParams, TBatch>(
+    static FitResult<TParams, TModelState> Run<TParams, TModelState, TBatch>(
         Communicator communicator,
-        Func<TrainState<TParams>, TBatch, bool, (StepResult<TParams> Result, bool Stop)> exchange,
+        Func<TrainState<TParams, TModelState>, TBatch, bool, (StepResult<TParams, TModelState> Result, bool Stop)> exchange,
         IGradientTransformation optimizer,
-        TrainState<TParams> state,
+        TrainState<TParams, TModelState> state,
         TrainingData<TBatch> shards,
-        Func<TParams, ModelState, IReadOnlyDictionary<string, double>>? validate,
+        Func<TParams, TModelState, IReadOnlyDictionary<string, double>>? validate,
         FitOptions options,
         CancellationToken cancellation,
         Func<IFitObserver, Func<bool>, IFitObserver>? wrap = null)
@@ -180,7 +180,7 @@ public static class DataParallelFit
         using var local = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         if (options.TimeLimit is { } limit) local.CancelAfter(limit);
         using var agreed = new CancellationTokenSource();
-        TrainStep<TParams, TBatch> step = (current, batch) =>
+        TrainStep<TParams, TModelState, TBatch> step = (current, batch) =>
         {
             var (result, stop) = exchange(current, batch, local.IsCancellationRequested);
             if (stop) agreed.Cancel();

@@ -41,17 +41,17 @@ public static class ExactDataParallel
     /// <remarks>Pure (inputs neither changed nor released). The loss and metrics are means over the micro-shards, in micro-shard order.</remarks>
     /// <exception cref="ArgumentException">The share is not this rank's run of micro-shards, or its batches are uneven.</exception>
     /// <exception cref="MpiException">The exchange failed (the message names the rank).</exception>
-    public static StepResult<TParams> Step<TParams, TBatch>(Communicator communicator, ModelLoss<TParams, TBatch> model, IGradientTransformation optimizer, TrainState<TParams> state, ExactShare<TBatch> share) =>
+    public static StepResult<TParams, TModelState> Step<TParams, TModelState, TBatch>(Communicator communicator, ModelLoss<TParams, TModelState, TBatch> model, IGradientTransformation optimizer, TrainState<TParams, TModelState> state, ExactShare<TBatch> share) =>
         Exchange(communicator, model, optimizer, state, share, stopRequested: false).Result;
 
     /// <summary>
-    /// <see cref="Step{TParams, TBatch}(Communicator, ModelLoss{TParams, TBatch}, IGradientTransformation, TrainState{TParams}, ExactShare{TBatch})"/>
+    /// <see cref="Step{TParams, TModelState, TBatch}(Communicator, ModelLoss{TParams, TModelState, TBatch}, IGradientTransformation, TrainState{TParams, TModelState}, ExactShare{TBatch})"/>
     /// under ZeRO stage 1: <paramref name="state"/>'s optimizer state is this rank's shard (<see cref="ZeroShards.Shard"/>),
     /// and so is the result's; the parameters and model state are the unsharded step's bits.
     /// </summary>
     /// <exception cref="ArgumentException">As the unsharded step.</exception>
     /// <exception cref="MpiException">An exchange failed.</exception>
-    public static StepResult<TParams> StepSharded<TParams, TBatch>(Communicator communicator, ModelLoss<TParams, TBatch> model, TrainState<TParams> state, ExactShare<TBatch> share, ZeroShards zero) =>
+    public static StepResult<TParams, TModelState> StepSharded<TParams, TModelState, TBatch>(Communicator communicator, ModelLoss<TParams, TModelState, TBatch> model, TrainState<TParams, TModelState> state, ExactShare<TBatch> share, ZeroShards zero) =>
         Exchange(communicator, model, Check(zero).Optimizer, state, share, stopRequested: false, zero).Result;
 
     static ZeroShards Check(ZeroShards zero) => zero ?? throw new ArgumentNullException(nameof(zero));
@@ -62,8 +62,8 @@ public static class ExactDataParallel
     /// (<see cref="ZeroShards.Shard"/>) and so is the returned one; this rank sums and updates only the parameter leaves it
     /// owns, and the updated leaves are all-gathered. The parameters and model state are the same bits as without.
     /// </remarks>
-    internal static (StepResult<TParams> Result, bool Stop) Exchange<TParams, TBatch>(
-        Communicator communicator, ModelLoss<TParams, TBatch> model, IGradientTransformation optimizer, TrainState<TParams> state, ExactShare<TBatch> share, bool stopRequested,
+    internal static (StepResult<TParams, TModelState> Result, bool Stop) Exchange<TParams, TModelState, TBatch>(
+        Communicator communicator, ModelLoss<TParams, TModelState, TBatch> model, IGradientTransformation optimizer, TrainState<TParams, TModelState> state, ExactShare<TBatch> share, bool stopRequested,
         ZeroShards? zero = null)
     {
         ArgumentNullException.ThrowIfNull(communicator);
@@ -89,7 +89,7 @@ public static class ExactDataParallel
             using (var host = drawn.cpu())
                 seeds = host.data<long>().ToArray();
             string[]? names = null;
-            ModelState? firstNext = null;
+            TModelState? firstNext = default;
             var mine = new List<IReadOnlyList<MicroShardExchange.Part>>();
             for (var j = 0; j < batches; j++)
             {
@@ -101,7 +101,7 @@ public static class ExactDataParallel
                     if (names is null) names = named;
                     else if (!names.SequenceEqual(named))
                         throw new ArgumentException($"The model's metrics differ between micro-shards: [{string.Join(", ", names)}] and [{string.Join(", ", named)}].");
-                    firstNext ??= modelState;
+                    if (firstNext is null) firstNext = modelState;
                     row.Add(part);
                 }
                 mine.Add(row);
@@ -124,15 +124,15 @@ public static class ExactDataParallel
                 : UpdateOwnedLeaves(zero, state, leaves, update.Take(gradientCount).ToArray());
             var floats = update.Skip(gradientCount).ToArray();
             var position = 0;
-            var modelStateMean = firstNext!.Map(leaf => leaf.is_floating_point() ? floats[position++] : leaf);
-            return new TrainState<TParams>(parameters, optimizerState, state.Step + 1, shared.get_state(), state.Position with { Batch = state.Position.Batch + 1 }, modelStateMean);
+            var modelStateMean = Tree.Map(firstNext!, leaf => leaf.is_floating_point() ? floats[position++] : leaf);
+            return new TrainState<TParams, TModelState>(parameters, optimizerState, state.Step + 1, shared.get_state(), state.Position with { Batch = state.Position.Batch + 1 }, modelStateMean);
         });
-        return (new StepResult<TParams>(next, metrics), stop);
+        return (new StepResult<TParams, TModelState>(next, metrics), stop);
     }
 
     // The optimizer step of ZeRO-1: the sharded pipeline on this rank's leaves (placeholders elsewhere), each owned leaf
     // moved as Optimizer.Step moves it (parameter.add(update)), then every leaf all-gathered from its owner.
-    static OptimizerStep<TParams> UpdateOwnedLeaves<TParams>(ZeroShards zero, TrainState<TParams> state, IReadOnlyList<TreeLeaf> leaves, torch.Tensor[] ownedMeans)
+    static OptimizerStep<TParams> UpdateOwnedLeaves<TParams, TModelState>(ZeroShards zero, TrainState<TParams, TModelState> state, IReadOnlyList<TreeLeaf> leaves, torch.Tensor[] ownedMeans)
     {
         var parameters = zero.Partition.Placeholders(leaves, zero.Rank);
         var owned = 0;
@@ -144,11 +144,11 @@ public static class ExactDataParallel
     }
 
     // One micro-shard's gradient, next model state (floating-point leaves in the part) and numbers, alone.
-    static (MicroShardExchange.Part Part, string[] Names, ModelState NextState) Micro<TParams, TBatch>(ModelLoss<TParams, TBatch> model, TrainState<TParams> state, TBatch batch, torch.Generator generator)
+    static (MicroShardExchange.Part Part, string[] Names, TModelState NextState) Micro<TParams, TModelState, TBatch>(ModelLoss<TParams, TModelState, TBatch> model, TrainState<TParams, TModelState> state, TBatch batch, torch.Generator generator)
     {
-        var (loss, gradient, named, modelState) = ShardGradient<TParams>.Compute(model, state, batch, generator);
-        var tensors = Tree.Leaves(gradient).Concat(modelState.Leaves().Where(leaf => leaf.is_floating_point())).ToArray();
-        var numbers = new List<double> { ShardGradient<TParams>.Number(TrainingSteps.LossName, loss) };
+        var (loss, gradient, named, modelState) = ShardGradient<TParams, TModelState>.Compute(model, state, batch, generator);
+        var tensors = Tree.Leaves(gradient).Concat(Tree.Leaves(modelState).Where(leaf => leaf.is_floating_point())).ToArray();
+        var numbers = new List<double> { ShardGradient<TParams, TModelState>.Number(TrainingSteps.LossName, loss) };
         numbers.AddRange(named.Values);
         return (new MicroShardExchange.Part(tensors, numbers), named.Keys.ToArray(), modelState);
     }

@@ -9,7 +9,7 @@ namespace Functional.Distributed;
 /// global batch is its contiguous slice (<see cref="DataParallel.ShardPlan"/>), and the fit is <see cref="DataParallelFit"/>
 /// as <see cref="Options"/> say: plain (overlapped or not), exact over micro-shards (<see cref="ExactShares"/>), or exact
 /// with ZeRO-1 sharded optimizer state (its whole state gathered for the checkpoints every
-/// <see cref="GroupFit{TParams, TBatch}.CheckpointEverySteps"/> steps).
+/// <see cref="GroupFit{TParams, TModelState, TBatch}.CheckpointEverySteps"/> steps).
 /// </summary>
 /// <param name="communicator">The job (the caller's; not disposed).</param>
 /// <param name="options">How to train data-parallel.</param>
@@ -17,7 +17,7 @@ namespace Functional.Distributed;
 /// Under ZeRO-1 a <see cref="FusedAdam"/> pipeline runs as its <see cref="FusedAdam.Staged"/> chain, which can be sharded
 /// leaf by leaf (its state is the same, its updates equal the fused kernel's up to float32 rounding): sharded runs equal
 /// unsharded runs of the staged chain bit for bit, and each other for any rank count.
-/// A plan with a training step of its own (<see cref="GroupFit{TParams, TBatch}.Step"/>) is refused: the data-parallel steps reduce the model's gradients themselves.</remarks>
+/// A plan with a training step of its own (<see cref="GroupFit{TParams, TModelState, TBatch}.Step"/>) is refused: the data-parallel steps reduce the model's gradients themselves.</remarks>
 /// <exception cref="ArgumentException">The options have problems (<see cref="DataParallelRunOptions.Problems"/>).</exception>
 public sealed class MpiRunGroup(Communicator communicator, DataParallelRunOptions options) : IRunGroup
 {
@@ -42,13 +42,13 @@ public sealed class MpiRunGroup(Communicator communicator, DataParallelRunOption
     public void CheckRankCount(string? checkpointFolder, bool hasCheckpoints) => RankCount.CheckAndRecord(communicator, checkpointFolder, hasCheckpoints);
 
     /// <inheritdoc />
-    public TrainState<TParams> Broadcast<TParams>(TrainState<TParams> state) => StateSync.Broadcast(communicator, state);
+    public TrainState<TParams, TModelState> Broadcast<TParams, TModelState>(TrainState<TParams, TModelState> state) => StateSync.Broadcast(communicator, state);
 
     /// <inheritdoc />
     public IReadOnlyList<int[]> Share(IReadOnlyList<int[]> globalBatches) => DataParallel.ShardPlan(globalBatches, communicator.Rank, communicator.Size);
 
     /// <inheritdoc />
-    public FitResult<TParams> Fit<TParams, TBatch>(GroupFit<TParams, TBatch> fit, CancellationToken cancellation)
+    public FitResult<TParams, TModelState> Fit<TParams, TModelState, TBatch>(GroupFit<TParams, TModelState, TBatch> fit, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(fit);
         if (fit.Step is not null)

@@ -12,19 +12,19 @@ namespace Functional.Distributed;
 public sealed record RootObserver(Communicator Communicator, IReadOnlyList<IFitObserver> Observers) : IFitObserver
 {
     /// <inheritdoc />
-    public void FitStarted<TParams>(FitStart<TParams> start) => OnRoot(o => o.FitStarted(start));
+    public void FitStarted<TParams, TModelState>(FitStart<TParams, TModelState> start) => OnRoot(o => o.FitStarted(start));
 
     /// <inheritdoc />
     public void EpochStarted(EpochStart start) => OnRoot(o => o.EpochStarted(start));
 
     /// <inheritdoc />
-    public void StepFinished<TParams>(StepEnd<TParams> step) => OnRoot(o => o.StepFinished(step));
+    public void StepFinished<TParams, TModelState>(StepEnd<TParams, TModelState> step) => OnRoot(o => o.StepFinished(step));
 
     /// <inheritdoc />
     public void EpochStepsFinished(EpochStepsEnd end) => OnRoot(o => o.EpochStepsFinished(end));
 
     /// <inheritdoc />
-    public FitDecision EpochFinished<TParams>(EpochEnd<TParams> end)
+    public FitDecision EpochFinished<TParams, TModelState>(EpochEnd<TParams, TModelState> end)
     {
         var stop = false;
         if (Communicator.IsRoot)

@@ -13,40 +13,33 @@ public static class StateSync
     /// <summary>
     /// Rank <paramref name="root"/>'s train state on every rank, as fresh tensors the caller owns (<paramref name="state"/>
     /// is neither changed nor released). The other ranks' <paramref name="state"/> gives only the structure: the same model
-    /// and pipeline, e.g. a fresh <see cref="TrainState.Init{TParams}(TParams, Functional.Optimizers.IGradientTransformation, ulong)"/>, so only the root needs the checkpoint (no shared
-    /// file system). Parameters, optimizer-state tensors, model state, random state, step, data position and the optimizer
-    /// state's scalars (step counters) all come from the root.
+    /// and pipeline, e.g. a fresh <see cref="TrainState.Init{TParams, TModelState}"/>, so only the root needs the checkpoint (no shared
+    /// file system). Every leaf of <see cref="TrainStateTree.Flatten{TParams, TModelState}"/> (parameters, optimizer state
+    /// with its counters, model state, random state), the step and the data position come from the root.
     /// </summary>
     /// <exception cref="InvalidOperationException">The ranks' states differ in structure (another model or pipeline).</exception>
-    public static TrainState<TParams> Broadcast<TParams>(Communicator communicator, TrainState<TParams> state, int root = 0)
+    public static TrainState<TParams, TModelState> Broadcast<TParams, TModelState>(Communicator communicator, TrainState<TParams, TModelState> state, int root = 0)
     {
         ArgumentNullException.ThrowIfNull(communicator);
         ArgumentNullException.ThrowIfNull(state);
-        var parameterLeaves = Tree.Flatten(state.Parameters);
-        var flat = OptimizerStates.Flatten(state.OptimizerState);
-        var modelState = state.ModelState.Leaves();
-        var tensors = parameterLeaves.Select(t => t.Value).Concat(flat.Select(t => t.Value)).Concat(modelState).Append(state.RandomState).ToArray();
-        var shapes = string.Join(";", tensors.Select(t => $"{t.dtype}[{string.Join(",", t.shape)}]"));
+        // The copies and the leaves the restore reads as numbers (counters) die with this scope; the result leaves it.
+        using var scope = torch.NewDisposeScope();
+        var flat = TrainStateTree.Flatten(state);
+        var shapes = string.Join(";", flat.Select(t => $"{t.Path}:{t.Value.dtype}[{string.Join(",", t.Value.shape)}]"));
         if (!Agree(communicator, [Fingerprint(shapes)], root))
-            throw new InvalidOperationException($"Rank {communicator.Rank}: the ranks' train states differ in structure (tensor dtypes and shapes); every rank must build the same model and pipeline.");
+            throw new InvalidOperationException($"Rank {communicator.Rank}: the ranks' train states differ in structure (tensor names, dtypes and shapes); every rank must build the same model and pipeline.");
 
-        var copies = tensors.Select(HostCopy).ToArray();
+        var copies = flat.Select(leaf => HostCopy(leaf.Value)).ToArray();
         foreach (var copy in copies) communicator.Broadcast(copy, root);
         var numbers = new long[] { state.Step, state.Position.Epoch, state.Position.Batch };
         communicator.Broadcast(numbers, root);
 
-        var placed = copies.Select((copy, i) => Place(copy, tensors[i].device)).ToArray();
-        var leafCount = parameterLeaves.Count;
-        var parameters = Tree.Unflatten(state.Parameters, placed[..leafCount]);
-        var optimizerLeaves = flat.Select((t, i) => new TreeLeaf(t.Path, placed[leafCount + i])).ToArray();
-        var modelStateStart = leafCount + optimizerLeaves.Length;
-        var rootModelState = state.ModelState.IsEmpty ? ModelState.Empty
-            : new ModelState(Tree.Unflatten(state.ModelState.Value, placed[modelStateStart..(modelStateStart + modelState.Count)]));
-        // This rank's own state gives the structure; the root's leaves (moments and counters) fill it.
-        var optimizerState = OptimizerStates.Restore(state.OptimizerState, optimizerLeaves);
-        var kept = OptimizerStates.Tensors(optimizerState).ToHashSet(ReferenceEqualityComparer.Instance);
-        foreach (var leaf in optimizerLeaves.Where(leaf => !kept.Contains(leaf.Value))) leaf.Value.Dispose();
-        return new TrainState<TParams>(parameters, optimizerState, numbers[0], placed[^1], new DataPosition((int)numbers[1], (int)numbers[2]), rootModelState);
+        var placed = flat.Select((leaf, i) => new TreeLeaf(leaf.Path, Place(copies[i], leaf.Value.device))).ToArray();
+        // This rank's own state gives the structure; the root's leaves fill it.
+        var rootState = TrainStateTree.Restore(state, placed)
+            with { Step = numbers[0], Position = new DataPosition((int)numbers[1], (int)numbers[2]) };
+        scope.MoveToOuter(TrainStateTree.Tensors(rootState));
+        return rootState;
     }
 
     /// <summary>
@@ -54,7 +47,7 @@ public static class StateSync
     /// model-state tensor and the random state (sum and sum of squares in float64), the step and the data position, compared with the root's.
     /// </summary>
     /// <exception cref="InvalidOperationException">Some rank's state differs; the message says which part on this rank.</exception>
-    public static void Verify<TParams>(Communicator communicator, TrainState<TParams> state, int root = 0)
+    public static void Verify<TParams, TModelState>(Communicator communicator, TrainState<TParams, TModelState> state, int root = 0)
     {
         ArgumentNullException.ThrowIfNull(communicator);
         ArgumentNullException.ThrowIfNull(state);
@@ -64,13 +57,14 @@ public static class StateSync
                 $"The ranks' train states differ (rank {communicator.Rank}: step {state.Step}, epoch {state.Position.Epoch}, batch {state.Position.Batch}, parameter checksum {sums[3]:R}); start every rank from the root's state (StateSync.Broadcast)."));
     }
 
-    /// <summary>Per-part checksums of a state: step, epoch, batch, then sum and sum of squares of each tensor in float64.</summary>
-    public static double[] Checksum<TParams>(TrainState<TParams> state)
+    /// <summary>Per-part checksums of a state: step, epoch, batch, then sum and sum of squares of each leaf of <see cref="TrainStateTree.Flatten{TParams, TModelState}"/> in float64.</summary>
+    public static double[] Checksum<TParams, TModelState>(TrainState<TParams, TModelState> state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        var tensors = Tree.Leaves(state.Parameters).Concat(OptimizerStates.Tensors(state.OptimizerState)).Concat(state.ModelState.Leaves()).Append(state.RandomState);
         var values = new List<double> { state.Step, state.Position.Epoch, state.Position.Batch };
-        foreach (var tensor in tensors)
+        using var flatScope = torch.NewDisposeScope();   // the sums' temporaries die here
+        var flat = TrainStateTree.Flatten(state);
+        foreach (var tensor in flat.Select(leaf => leaf.Value))
         {
             using var scope = torch.NewDisposeScope();
             var wide = tensor.detach().to(torch.float64);
@@ -101,9 +95,7 @@ public static class StateSync
     static torch.Tensor Place(torch.Tensor copy, torch.Device device)
     {
         if (copy.device_type == device.type) return copy;
-        var moved = copy.to(device);
-        copy.Dispose();
-        return moved;
+        return copy.to(device);
     }
 
     static double Fingerprint(string text)

@@ -7,14 +7,14 @@ namespace Functional.Distributed;
 /// together through a cancellation they agree on (<see cref="DataParallelFit"/>), so the loop reports every early
 /// stop as <see cref="FitEnd.Cancelled"/>; this observer replaces that by <see cref="Reason"/>'s answer (a time budget
 /// that ran out is <see cref="FitEnd.OutOfTime"/>, as in one process) in <see cref="EpochStepsEnd.Interruption"/> and
-/// <see cref="EpochEnd{TParams}.End"/>. Every other value passes unchanged.
+/// <see cref="EpochEnd{TParams, TModelState}.End"/>. Every other value passes unchanged.
 /// </summary>
 /// <param name="Observers">The observers told.</param>
 /// <param name="Reason">Why the agreed cancellation happened, asked when a stop is reported.</param>
 public sealed record StopReasonObserver(IReadOnlyList<IFitObserver> Observers, Func<FitEnd> Reason) : IFitObserver
 {
     /// <inheritdoc />
-    public void FitStarted<TParams>(FitStart<TParams> start)
+    public void FitStarted<TParams, TModelState>(FitStart<TParams, TModelState> start)
     {
         foreach (var observer in Observers) observer.FitStarted(start);
     }
@@ -26,7 +26,7 @@ public sealed record StopReasonObserver(IReadOnlyList<IFitObserver> Observers, F
     }
 
     /// <inheritdoc />
-    public void StepFinished<TParams>(StepEnd<TParams> step)
+    public void StepFinished<TParams, TModelState>(StepEnd<TParams, TModelState> step)
     {
         foreach (var observer in Observers) observer.StepFinished(step);
     }
@@ -39,7 +39,7 @@ public sealed record StopReasonObserver(IReadOnlyList<IFitObserver> Observers, F
     }
 
     /// <inheritdoc />
-    public FitDecision EpochFinished<TParams>(EpochEnd<TParams> end)
+    public FitDecision EpochFinished<TParams, TModelState>(EpochEnd<TParams, TModelState> end)
     {
         var told = end.End == FitEnd.Cancelled ? end with { End = Reason() } : end;
         var decision = FitDecision.Continue;

@@ -15,11 +15,11 @@ sealed class ZeroGatheringObserver(ZeroShards zero, IFitObserver inner, ZeroOpti
     object? source;
     object? whole;
 
-    public void FitStarted<TParams>(FitStart<TParams> start) => inner.FitStarted(start);
+    public void FitStarted<TParams, TModelState>(FitStart<TParams, TModelState> start) => inner.FitStarted(start);
 
     public void EpochStarted(EpochStart start) => inner.EpochStarted(start);
 
-    public void StepFinished<TParams>(StepEnd<TParams> step)
+    public void StepFinished<TParams, TModelState>(StepEnd<TParams, TModelState> step)
     {
         var state = step.State;
         var due = (options.GatherEverySteps > 0 && state.Step % options.GatherEverySteps == 0) || state.Position.Batch >= step.BatchesPerEpoch || stopAgreed();
@@ -28,10 +28,10 @@ sealed class ZeroGatheringObserver(ZeroShards zero, IFitObserver inner, ZeroOpti
 
     public void EpochStepsFinished(EpochStepsEnd end) => inner.EpochStepsFinished(end);
 
-    public FitDecision EpochFinished<TParams>(EpochEnd<TParams> end) => inner.EpochFinished(end with { State = Whole(end.State) });
+    public FitDecision EpochFinished<TParams, TModelState>(EpochEnd<TParams, TModelState> end) => inner.EpochFinished(end with { State = Whole(end.State) });
 
     /// <summary>The state with the whole optimizer state; one gather per distinct shard (the same object is reused).</summary>
-    TrainState<TParams> Whole<TParams>(TrainState<TParams> state)
+    TrainState<TParams, TModelState> Whole<TParams, TModelState>(TrainState<TParams, TModelState> state)
     {
         if (!ReferenceEquals(state.OptimizerState, source))
         {

@@ -13,4 +13,4 @@ let decideAfterEpoch (f: EpochReport -> FitDecision) : IFitObserver = EpochCallb
 /// Calls `f` with the epoch (0-based, as in EpochReport) and the metrics of each training step (`loss` and the model's own metrics).
 let steps (f: int -> IReadOnlyDictionary<string, float> -> unit) : IFitObserver =
     { new IFitObserver with
-        member _.StepFinished<'TParams>(step: StepEnd<'TParams>) = f step.Epoch step.Metrics }
+        member _.StepFinished<'TParams, 'TModelState>(step: StepEnd<'TParams, 'TModelState>) = f step.Epoch step.Metrics }

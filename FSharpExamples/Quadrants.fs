@@ -29,7 +29,7 @@ let forward (model: Classifier) (points: torch.Tensor) (context: StepContext) =
 
 /// The loss inside the model: cross-entropy, with the accuracy as a metric.
 let loss =
-    ModelLoss<Classifier, Batch>(fun model batch context ->
+    ModelLoss<Classifier, NoState, Batch>(fun model batch context ->
         let logits = forward model batch.Points context
         let accuracy = logits.argmax(1L).eq(batch.Labels).to_type(torch.float32).mean()
         ModelOutput(torch.nn.functional.cross_entropy(logits, batch.Labels), readOnlyDict [ "accuracy", accuracy ]))
@@ -66,7 +66,7 @@ let optimizer =
     |> Pipeline.accumulate 2
 
 /// What a training run reports.
-type Outcome = { Final: TrainState<Classifier>; Losses: float list; Accuracy: float }
+type Outcome = { Final: TrainState<Classifier, NoState>; Losses: float list; Accuracy: float }
 
 /// Trains with the core's pure step, one state after the other (each previous state released), then evaluates
 /// the EMA weights on a held-out batch; everything on the given device.
@@ -77,10 +77,10 @@ let train (device: torch.Device) (seed: uint64) steps =
     let heldOut = batch generator 512L
     let final, losses =
         List.init steps (fun i -> batches.[i % batches.Length])
-        |> List.fold (fun (state: TrainState<Classifier>, losses) batch ->
+        |> List.fold (fun (state: TrainState<Classifier, NoState>, losses) batch ->
             let result = TrainingSteps.Step(loss, optimizer, state, batch)
             TrainState.Dispose state
-            result.State, result.Metrics.["loss"] :: losses) (TrainState.Init(initial, optimizer, seed), [])
+            result.State, result.Metrics.["loss"] :: losses) (TrainState.Init(initial, NoState.Value, optimizer, seed), [])
     let averaged = TrainingSteps.EvaluationParameters final
-    let metrics = TrainingSteps.Evaluate(loss, averaged, [ heldOut ])
+    let metrics = TrainingSteps.Evaluate(loss, averaged, NoState.Value, [ heldOut ])
     { Final = final; Losses = List.rev losses; Accuracy = metrics.["accuracy"] }

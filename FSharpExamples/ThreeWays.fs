@@ -12,7 +12,7 @@ type Regressor = { Hidden: LinearParams; Output: LinearParams }
 type Batch = { X: torch.Tensor; Y: torch.Tensor }
 
 let loss =
-    ModelLoss<Regressor, Batch>(fun model batch _ ->
+    ModelLoss<Regressor, NoState, Batch>(fun model batch _ ->
         let prediction = Linear.Apply(model.Output, Linear.Apply(model.Hidden, batch.X) |> Activations.Tanh)
         ModelOutput.Of((prediction - batch.Y).pow(Scalars.Two).mean()))
 
@@ -26,5 +26,5 @@ let run (device: torch.Device) =
     [ for _ in 1..5 do yield! batches ]
     |> List.fold (fun (state, losses) batch ->
         let result = TrainingSteps.Step(loss, optimizer, state, batch)
-        result.State, result.Metrics.["loss"] :: losses) (TrainState.Init(model, optimizer, 7UL), [])
+        result.State, result.Metrics.["loss"] :: losses) (TrainState.Init(model, NoState.Value, optimizer, 7UL), [])
     |> snd |> List.rev

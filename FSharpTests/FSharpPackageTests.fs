@@ -51,7 +51,7 @@ let ``losses and observers from F# functions train with Fit.Run and see every st
     use generator = new torch.Generator(5UL)
     let x = torch.randn([| 8L; 2L |], generator = generator)
     let batches = [ { X = x; Y = x.sum(1L, keepdim = true) } ]
-    let state = TrainState.Init({ W = torch.zeros(2L, 1L) }, Optimizer.Adam(0.1), 1UL)
+    let state = TrainState.Init({ W = torch.zeros(2L, 1L) }, NoState.Value, Optimizer.Adam(0.1), 1UL)
     let result = Fit.Run(loss, Optimizer.Adam(0.1), state, TrainingData<Batch>(1, fun position -> Seq.skip position.Batch batches), null, options, Threading.CancellationToken.None)
     Assert.Equal<int list>([ 0; 1; 2 ], List.ofSeq epochs)
     Assert.Equal<int list>([ 0; 1; 2 ], steps |> Seq.map fst |> List.ofSeq)
@@ -62,5 +62,5 @@ let ``losses and observers from F# functions train with Fit.Run and see every st
 let ``Loss.scalar reports its value as the loss metric`` () =
     use scope = torch.NewDisposeScope()
     let loss = Loss.scalar (fun (m: Model) (b: Batch) -> b.X.mul(m.W).sum())
-    let metrics = TrainingSteps.Evaluate(loss, { W = torch.ones(1L) }, [ { X = torch.tensor [| 2.0f; 3.0f |]; Y = torch.zeros(1L) } ])
+    let metrics = TrainingSteps.Evaluate(loss, { W = torch.ones(1L) }, NoState.Value, [ { X = torch.tensor [| 2.0f; 3.0f |]; Y = torch.zeros(1L) } ])
     Assert.Equal(5.0, metrics.["loss"])

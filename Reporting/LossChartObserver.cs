@@ -47,13 +47,13 @@ public sealed class LossChartObserver : IFitObserver
     }
 
     /// <inheritdoc />
-    public void FitStarted<TParams>(FitStart<TParams> start) => curves = LossCurves.FromLog(LogPath, start.State.Step);
+    public void FitStarted<TParams, TModelState>(FitStart<TParams, TModelState> start) => curves = LossCurves.FromLog(LogPath, start.State.Step);
 
     /// <inheritdoc />
-    public void StepFinished<TParams>(StepEnd<TParams> step) => curves.AddTrain(step.State.Step, step.Metrics[TrainingSteps.LossName]);
+    public void StepFinished<TParams, TModelState>(StepEnd<TParams, TModelState> step) => curves.AddTrain(step.State.Step, step.Metrics[TrainingSteps.LossName]);
 
     /// <inheritdoc />
-    public FitDecision EpochFinished<TParams>(EpochEnd<TParams> end)
+    public FitDecision EpochFinished<TParams, TModelState>(EpochEnd<TParams, TModelState> end)
     {
         curves.AddValidation(end.Report.Step, end.Report.Validation);
         curves.Draw(ChartPath);

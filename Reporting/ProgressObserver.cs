@@ -5,7 +5,7 @@ namespace Functional.Reporting;
 
 /// <summary>
 /// Shows a fit on a console: per epoch a progress bar with the step count, the speed, the ETA, the running metrics and
-/// the learning rate (<c>lr</c>, from <see cref="StepEnd{TParams}.LearningRate"/>) — a live Spectre.Console bar on a
+/// the learning rate (<c>lr</c>, from <see cref="StepEnd{TParams, TModelState}.LearningRate"/>) — a live Spectre.Console bar on a
 /// terminal (<see cref="LiveProgressBar"/>), plain lines every ten seconds otherwise (<see cref="ProgressBar"/>) — then the
 /// validation metrics. When a time budget or Ctrl-C stops an epoch, its bar ends at the step reached, not at 100%.
 /// Dispose it (<c>using</c>) so that a fit ended by an exception leaves no live display behind.
@@ -46,7 +46,7 @@ public sealed class ProgressObserver : IFitObserver, IDisposable
     public static ProgressObserver Console() => new(System.Console.Out, !System.Console.IsOutputRedirected);
 
     /// <inheritdoc />
-    public void FitStarted<TParams>(FitStart<TParams> start) => clock.Restart();
+    public void FitStarted<TParams, TModelState>(FitStart<TParams, TModelState> start) => clock.Restart();
 
     /// <inheritdoc />
     public void EpochStarted(EpochStart start)
@@ -60,7 +60,7 @@ public sealed class ProgressObserver : IFitObserver, IDisposable
     }
 
     /// <inheritdoc />
-    public void StepFinished<TParams>(StepEnd<TParams> step)
+    public void StepFinished<TParams, TModelState>(StepEnd<TParams, TModelState> step)
     {
         if (bar is null) return;
         var stateful = step.Metrics.Where(m => statefulMetrics.Contains(m.Key)).ToDictionary();
@@ -76,7 +76,7 @@ public sealed class ProgressObserver : IFitObserver, IDisposable
     }
 
     /// <inheritdoc />
-    public FitDecision EpochFinished<TParams>(EpochEnd<TParams> end)
+    public FitDecision EpochFinished<TParams, TModelState>(EpochEnd<TParams, TModelState> end)
     {
         if (end.Report.Validation.Count > 0)
             output.WriteLine("validation: " + string.Join(" - ", end.Report.Validation.Select(m => $"{m.Key}: {MetricFormat.Significant(m.Value)}")));

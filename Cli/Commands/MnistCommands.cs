@@ -112,7 +112,7 @@ public sealed class MnistCommands : ICommandFamily
     const string Accuracy = "accuracy";
 
     /// <summary>Prints how the fit ended and where its files are, and releases its state.</summary>
-    static void Report<TParams>(TextWriter say, FitResult<TParams> result, MnistTrainingOptions options, RunOptions run, string chartPath)
+    static void Report<TParams, TModelState>(TextWriter say, FitResult<TParams, TModelState> result, MnistTrainingOptions options, RunOptions run, string chartPath)
     {
         if (result.History.Count == 0) say.WriteLine($"Nothing to do: the checkpoint in {run.CheckpointFolder} has finished {options.Epochs} epochs.");
         else

@@ -46,10 +46,10 @@ let options =
     |> Options.observers [ Observe.epochs (fun report -> printfn "epoch %2d  loss %.4f" report.Epoch report.Train.["loss"]) ]
 
 let result =
-    Fit.Run(loss, optimizer, TrainState.Init(init generator, optimizer, 7UL),
+    Fit.Run(loss, optimizer, TrainState.Init(init generator, NoState.Value, optimizer, 7UL),
             TrainingData<Batch>(batches.Length, fun position -> Seq.skip position.Batch batches),
             null, options, System.Threading.CancellationToken.None)
 
-let metrics = TrainingSteps.Evaluate(loss, TrainingSteps.EvaluationParameters result.State, [ heldOut ])
+let metrics = TrainingSteps.Evaluate(loss, TrainingSteps.EvaluationParameters result.State, NoState.Value, [ heldOut ])
 printfn "held-out accuracy %.3f" metrics.["accuracy"]
 if metrics.["accuracy"] < 0.9 then failwithf "the script's model did not learn: held-out accuracy %f" metrics.["accuracy"]

@@ -19,36 +19,31 @@ public delegate torch.Tensor Forward<in TParams>(TParams parameters, torch.Tenso
 public sealed record Model<TParams>(TParams Parameters, Forward<TParams> Forward)
 {
     /// <summary>
-    /// The model with its loss inside it, as training sees it (<see cref="ModelLoss{TParams, TBatch}"/>):
-    /// <paramref name="loss"/> gets the forward output for <paramref name="input"/>'s part of the batch and the batch.
+    /// The model with its loss inside it, as training sees it (<see cref="ModelLoss{TParams, TModelState, TBatch}"/>; a
+    /// facade model is stateless, so its state is <see cref="NoState"/>): <paramref name="loss"/> gets the forward output
+    /// for <paramref name="input"/>'s part of the batch and the batch.
     /// </summary>
-    public Trainable<TParams, TBatch> WithLoss<TBatch>(Func<TBatch, torch.Tensor> input, Func<torch.Tensor, TBatch, ModelOutput> loss) =>
-        new(Parameters, (parameters, batch, context) => loss(Forward(parameters, input(batch), context), batch));
+    public Trainable<TParams, NoState, TBatch> WithLoss<TBatch>(Func<TBatch, torch.Tensor> input, Func<torch.Tensor, TBatch, ModelOutput> loss) =>
+        new(Parameters, NoState.Value, (parameters, batch, context) => loss(Forward(parameters, input(batch), context), batch));
 }
 
 /// <summary>
-/// What a trainer needs: initial parameters, the model's initial non-trained state (<see cref="ModelState.Empty"/> for a
-/// stateless model) and the model's loss, which reads the state from <see cref="StepContext.State"/> and returns the next
-/// one in <see cref="ModelOutput.NextState"/>.
+/// What a trainer needs: initial parameters, the model's initial non-trained state and the model's loss, which reads the
+/// state from <see cref="StepContext{TModelState}.State"/> and returns the next one in
+/// <see cref="ModelOutput{TModelState}.NextState"/>. A stateless model has the state <see cref="NoState.Value"/>.
 /// </summary>
+/// <typeparam name="TParams">The parameter record.</typeparam>
+/// <typeparam name="TModelState">The model state's record (batch-norm running statistics; <see cref="NoState"/> for none).</typeparam>
+/// <typeparam name="TBatch">The batch type.</typeparam>
 /// <param name="Parameters">The initial parameter tree.</param>
+/// <param name="State">
+/// The model's initial non-trained state, a tree of tensors the model returns anew each training step; training copies it
+/// (the caller keeps its own tensors).
+/// </param>
 /// <param name="Loss">The model with its loss inside it.</param>
-public sealed record Trainable<TParams, TBatch>(TParams Parameters, ModelLoss<TParams, TBatch> Loss)
+public sealed record Trainable<TParams, TModelState, TBatch>(TParams Parameters, TModelState State, ModelLoss<TParams, TModelState, TBatch> Loss)
 {
-    readonly ModelState state = ModelState.Empty;
-
-    /// <summary>A model with non-trained state (batch-norm running statistics, spectral vectors) that starts at <paramref name="state"/>.</summary>
-    /// <exception cref="ArgumentNullException"><paramref name="state"/> is null (use <see cref="ModelState.Empty"/> for none).</exception>
-    public Trainable(TParams parameters, ModelState state, ModelLoss<TParams, TBatch> loss) : this(parameters, loss) => State = state;
-
-    /// <summary>
-    /// The model's initial non-trained state, a tree of tensors the model returns anew each training step; training
-    /// copies it (the caller keeps its own tensors). <see cref="ModelState.Empty"/> by default.
-    /// </summary>
+    /// <summary>The model's initial non-trained state; never null (<see cref="NoState.Value"/> for a stateless model).</summary>
     /// <exception cref="ArgumentNullException">Set to null.</exception>
-    public ModelState State
-    {
-        get => state;
-        init => state = value ?? throw new ArgumentNullException(nameof(State), "A model without state has ModelState.Empty, not null.");
-    }
+    public TModelState State { get; init; } = State ?? throw new ArgumentNullException(nameof(State), "A model without state has NoState.Value, not null.");
 }

@@ -37,19 +37,19 @@ public static class AccumulationDemo
         var initial = DigitClassifier.Init(generator, hidden, dropoutRate: 0, device);
         var whole = optimizer;
         var accumulated = new Accumulate(optimizer, batchSize);
-        var large = TrainState.Init(initial, whole, (ulong)seed);
-        var small = TrainState.Init(initial, accumulated, (ulong)seed);
+        var large = TrainState.Init(initial, NoState.Value, whole, (ulong)seed);
+        var small = TrainState.Init(initial, NoState.Value, accumulated, (ulong)seed);
         var (largeLosses, smallLosses, differences) = (new List<double>(), new List<double>(), new List<double>());
         for (var update = 0; update < updates; update++)
         {
             var first = update * batchSize;
             using (var batch = DigitBatch.Gather(train.Pixels, train.Digits, Enumerable.Range(first, batchSize).ToArray()))
-                large = Advance(large, TrainingSteps.Step<DigitClassifier, DigitBatch>(DigitClassifier.Model, whole, large, batch), largeLosses);
+                large = Advance(large, TrainingSteps.Step<DigitClassifier, NoState, DigitBatch>(DigitClassifier.Model, whole, large, batch), largeLosses);
             var microLosses = new List<double>();
             for (var example = first; example < first + batchSize; example++)
             {
                 using var single = DigitBatch.Gather(train.Pixels, train.Digits, [example]);
-                small = Advance(small, TrainingSteps.Step<DigitClassifier, DigitBatch>(DigitClassifier.Model, accumulated, small, single), microLosses);
+                small = Advance(small, TrainingSteps.Step<DigitClassifier, NoState, DigitBatch>(DigitClassifier.Model, accumulated, small, single), microLosses);
             }
             smallLosses.Add(microLosses.Average());
             differences.Add(MaxDifference(large.Parameters, small.Parameters));
@@ -61,7 +61,7 @@ public static class AccumulationDemo
         return new AccumulationComparison(batchSize, largeLosses, smallLosses, differences, movement);
     }
 
-    static TrainState<DigitClassifier> Advance(TrainState<DigitClassifier> previous, StepResult<DigitClassifier> step, List<double> losses)
+    static TrainState<DigitClassifier, NoState> Advance(TrainState<DigitClassifier, NoState> previous, StepResult<DigitClassifier, NoState> step, List<double> losses)
     {
         TrainState.Dispose(previous);
         losses.Add(step.Metrics[TrainingSteps.LossName]);

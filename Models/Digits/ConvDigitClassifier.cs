@@ -9,8 +9,8 @@ namespace Functional.Models.Digits;
 /// conv 3x3 (1→16) → BatchNorm → ReLU → max-pool 2 → conv 3x3 (16→32) → BatchNorm → ReLU → max-pool 2 → dropout →
 /// linear (7·7·32 → 10), channels-last throughout. The convolutions have no bias (the batch norm's shift takes its
 /// place) and pad by 1, so only the pools shrink the image (28 → 14 → 7). The batch-norm statistics are model state
-/// (<see cref="ConvDigitStats"/>), read from <see cref="StepContext.State"/> and returned as
-/// <see cref="ModelOutput.NextState"/> in training.
+/// (<see cref="ConvDigitStats"/>), read from <see cref="StepContext{TModelState}.State"/> and returned as
+/// <see cref="ModelOutput{TModelState}.NextState"/> in training.
 /// </summary>
 /// <param name="FirstConv">1 → <c>channels</c> feature maps.</param>
 /// <param name="FirstNorm">Normalises the first maps.</param>
@@ -77,18 +77,18 @@ public sealed record ConvDigitClassifier(
     }
 
     /// <summary>
-    /// The classifier as a <see cref="ModelLoss{TParams, TBatch}"/>: mean cross-entropy computed inside the model, the
-    /// batch accuracy as the metric <c>accuracy</c>, the statistics read from <see cref="StepContext.State"/>
+    /// The classifier as a <see cref="ModelLoss{TParams, TModelState, TBatch}"/>: mean cross-entropy computed inside the model, the
+    /// batch accuracy as the metric <c>accuracy</c>, the statistics read from <see cref="StepContext{TModelState}.State"/>
     /// (a <see cref="ConvDigitStats"/>) and, in training, the updated ones returned as the next state.
     /// </summary>
-    public static ModelOutput Model(ConvDigitClassifier model, DigitBatch batch, StepContext context)
+    public static ModelOutput<ConvDigitStats> Model(ConvDigitClassifier model, DigitBatch batch, StepContext<ConvDigitStats> context)
     {
-        var result = Logits(model, context.State.Get<ConvDigitStats>(), batch.Pixels, context.Training, context.Generator);
+        var result = Logits(model, context.State, batch.Pixels, context.Training, context.Generator);
         context.Capture.Record("logits", result.Logits);
         var accuracy = result.Logits.detach().argmax(1).eq(batch.Digits).to(torch.float32).mean();
-        return new ModelOutput(torch.nn.functional.cross_entropy(result.Logits, batch.Digits), new Dictionary<string, torch.Tensor> { ["accuracy"] = accuracy })
+        return new ModelOutput<ConvDigitStats>(torch.nn.functional.cross_entropy(result.Logits, batch.Digits), new Dictionary<string, torch.Tensor> { ["accuracy"] = accuracy })
         {
-            NextState = context.Training ? ModelState.Of(result.Stats) : null,
+            NextState = context.Training ? result.Stats : null,
         };
     }
 }

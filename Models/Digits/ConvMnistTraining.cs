@@ -15,8 +15,8 @@ public static class ConvMnistTraining
     /// Validation loss and accuracy on <paramref name="validation"/> in batches of 500, normalised with the given model
     /// state's running statistics (which it leaves unchanged).
     /// </summary>
-    public static Func<ConvDigitClassifier, ModelState, IReadOnlyDictionary<string, double>> Validation(DigitBatch validation) =>
-        MnistTraining.Validation<ConvDigitClassifier>(ConvDigitClassifier.Model, validation);
+    public static Func<ConvDigitClassifier, ConvDigitStats, IReadOnlyDictionary<string, double>> Validation(DigitBatch validation) =>
+        MnistTraining.Validation<ConvDigitClassifier, ConvDigitStats>(ConvDigitClassifier.Model, validation);
 
     /// <summary>
     /// Trains from a fresh classifier (<see cref="MnistTrainingOptions.ConvChannels"/> wide) and fresh statistics, or from
@@ -25,12 +25,12 @@ public static class ConvMnistTraining
     /// perceptron. With a <paramref name="group"/> of several processes each rank normalises with its own shard's
     /// statistics, and the running statistics are averaged over the ranks after every step.
     /// </summary>
-    public static FitResult<ConvDigitClassifier> Run(MnistTrainingOptions options, RunOptions run, FitOptions fit, IRunGroup group, CancellationToken cancellation)
+    public static FitResult<ConvDigitClassifier, ConvDigitStats> Run(MnistTrainingOptions options, RunOptions run, FitOptions fit, IRunGroup group, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var network = new DigitNetwork<ConvDigitClassifier>(
+        var network = new DigitNetwork<ConvDigitClassifier, ConvDigitStats>(
             (generator, device) => ConvDigitClassifier.Init(generator, options.ConvChannels, options.DropoutRate, device),
-            model => ModelState.Of(ConvDigitClassifier.InitStats(model)),
+            ConvDigitClassifier.InitStats,
             ConvDigitClassifier.Model);
         return MnistTraining.Run(network, options, run, fit, group, cancellation);
     }

@@ -39,7 +39,7 @@ public sealed record DigitClassifier(FeedForwardParams Features, LinearParams Ou
         torch.nn.functional.cross_entropy(Logits(model, pixels, training, generator), digits);
 
     /// <summary>
-    /// The classifier as a <see cref="ModelLoss{TParams, TBatch}"/>: the loss is computed inside the model, and the
+    /// The classifier as a <see cref="ModelLoss{TParams, TModelState, TBatch}"/>: the loss is computed inside the model, and the
     /// batch accuracy is reported as the metric <c>accuracy</c>.
     /// </summary>
     public static ModelOutput Model(DigitClassifier model, DigitBatch batch, StepContext context)

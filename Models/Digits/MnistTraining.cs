@@ -114,14 +114,14 @@ public static class MnistTraining
     }
 
     /// <summary>Validation loss and accuracy on <paramref name="validation"/>, in batches of 500.</summary>
-    public static Func<DigitClassifier, ModelState, IReadOnlyDictionary<string, double>> Validation(DigitBatch validation) =>
-        Validation<DigitClassifier>(DigitClassifier.Model, validation);
+    public static Func<DigitClassifier, NoState, IReadOnlyDictionary<string, double>> Validation(DigitBatch validation) =>
+        Validation<DigitClassifier, NoState>(DigitClassifier.Model, validation);
 
     /// <summary>
     /// Validation loss and accuracy of <paramref name="model"/> on <paramref name="validation"/>, in batches of 500, with
     /// the given model state read (running statistics), never changed.
     /// </summary>
-    public static Func<TParams, ModelState, IReadOnlyDictionary<string, double>> Validation<TParams>(ModelLoss<TParams, DigitBatch> model, DigitBatch validation)
+    public static Func<TParams, TModelState, IReadOnlyDictionary<string, double>> Validation<TParams, TModelState>(ModelLoss<TParams, TModelState, DigitBatch> model, DigitBatch validation)
     {
         var count = (int)validation.Digits.shape[0];
         return (parameters, modelState) => TrainingSteps.Evaluate(model, parameters, modelState,
@@ -139,20 +139,20 @@ public static class MnistTraining
     /// newest checkpoint (its state is broadcast), runs the observers and writes; a folder trained with another process
     /// count is refused; every rank returns the same final state (the caller owns it).
     /// </summary>
-    public static FitResult<DigitClassifier> Run(MnistTrainingOptions options, RunOptions run, FitOptions fit, IRunGroup group, CancellationToken cancellation)
+    public static FitResult<DigitClassifier, NoState> Run(MnistTrainingOptions options, RunOptions run, FitOptions fit, IRunGroup group, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var network = new DigitNetwork<DigitClassifier>((generator, device) => DigitClassifier.Init(generator, options.Hidden, options.DropoutRate, device), _ => ModelState.Empty, DigitClassifier.Model);
+        var network = new DigitNetwork<DigitClassifier, NoState>((generator, device) => DigitClassifier.Init(generator, options.Hidden, options.DropoutRate, device), _ => NoState.Value, DigitClassifier.Model);
         return Run(network, options, run, fit, group, cancellation);
     }
 
     /// <summary>
     /// Trains <paramref name="network"/> as the perceptron's <c>Run</c> does (the same data, batches, pipeline, run folder
-    /// and data parallelism), with its model state (fresh from <see cref="DigitNetwork{TParams}.InitState"/>, or the
+    /// and data parallelism), with its model state (fresh from <see cref="DigitNetwork{TParams, TModelState}.InitState"/>, or the
     /// checkpoint's) carried by the train state. Under several processes every rank normalises with its own shard and the
     /// model state is averaged over the ranks after every step.
     /// </summary>
-    internal static FitResult<TParams> Run<TParams>(DigitNetwork<TParams> network, MnistTrainingOptions options, RunOptions run, FitOptions fit, IRunGroup group, CancellationToken cancellation)
+    internal static FitResult<TParams, TModelState> Run<TParams, TModelState>(DigitNetwork<TParams, TModelState> network, MnistTrainingOptions options, RunOptions run, FitOptions fit, IRunGroup group, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(fit);
@@ -166,7 +166,7 @@ public static class MnistTraining
         var freshState = network.InitState(fresh);
         try
         {
-            return folder.Fit(new RunPlan<TParams, DigitBatch>(fresh, freshState, pipeline, network.Model, batches, (ulong)options.Seed)
+            return folder.Fit(new RunPlan<TParams, TModelState, DigitBatch>(fresh, freshState, pipeline, network.Model, batches, (ulong)options.Seed)
             {
                 Validate = Validation(network.Model, data.Validation),
                 Fit = fit,
@@ -175,7 +175,7 @@ public static class MnistTraining
         finally
         {
             Tree.Dispose(fresh);
-            foreach (var tensor in freshState.Leaves()) tensor.Dispose();
+            Tree.Dispose(freshState);
         }
     }
 

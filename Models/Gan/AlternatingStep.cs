@@ -10,7 +10,7 @@ namespace Functional.Models.Gan;
 /// <c>d(x, sg(G(z₁)))</c>, then a generator step on <c>λ · g(D(G(z₂)))</c> through the updated discriminator — two
 /// forward and backward passes and two optimizer calls. Each step runs one branch of <see cref="GanOptimizer.Joint"/>
 /// on its own leaves (with their full paths) and its own part of the joint state, so it uses the same pipelines and the
-/// same train state as the single-loss step, and runs in <see cref="Fit.RunSteps{TParams, TBatch}"/>.
+/// same train state as the single-loss step, and runs in <see cref="Fit.RunSteps{TParams, TModelState, TBatch}"/>.
 /// </summary>
 public static class AlternatingStep
 {
@@ -24,7 +24,7 @@ public static class AlternatingStep
     /// <param name="optimizer">The pipelines; the train state's optimizer state is the state of its <see cref="GanOptimizer.Joint"/>.</param>
     /// <param name="lambda">The weight of the generator's loss.</param>
     /// <exception cref="ArgumentException">The optimizer state is not the joint state of <paramref name="optimizer"/>.</exception>
-    public static TrainStep<GanParams, torch.Tensor> Step(GanOptimizer optimizer, double lambda) => (state, real) =>
+    public static TrainStep<GanParams, GanState, torch.Tensor> Step(GanOptimizer optimizer, double lambda) => (state, real) =>
     {
         var joint = state.OptimizerState as PartitionState
             ?? throw new ArgumentException($"The alternating step needs the joint state of a {nameof(GanOptimizer)} (a {nameof(PartitionState)}), got {state.OptimizerState?.GetType().Name ?? "null"}.", nameof(state));
@@ -35,7 +35,7 @@ public static class AlternatingStep
         {
             var batch = (int)real.shape[0];
             var parameters = state.Parameters;
-            var given = state.ModelState.IsEmpty ? null : state.ModelState.Get<SpectralVectors>();
+            var given = state.ModelState.Spectral;
 
             var spectral = given is null ? null : Discriminator.AdvanceSpectral(parameters.Discriminator, given);
             var noise = GanGenerator.Noise(parameters.Generator, batch, generator);
@@ -53,14 +53,14 @@ public static class AlternatingStep
             states[GanOptimizer.GeneratorBranch] = generatorState;
             discriminatorLoss = discriminatorStep.Value.to(torch.float64).item<double>();
             generatorLoss = generatorStep.Value.to(torch.float64).item<double>() / lambda;
-            return new TrainState<GanParams>(afterGenerator, new PartitionState(states), state.Step + 1, generator.get_state(),
-                state.Position with { Batch = state.Position.Batch + 1 }, spectral is null ? state.ModelState.Map(t => t.detach()) : ModelState.Of(spectral));
+            return new TrainState<GanParams, GanState>(afterGenerator, new PartitionState(states), state.Step + 1, generator.get_state(),
+                state.Position with { Batch = state.Position.Batch + 1 }, spectral is null ? Tree.Map(state.ModelState, t => t.detach()) : new GanState(spectral));
         });
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal)
         {
             [TrainingSteps.LossName] = discriminatorLoss, [GanModel.DiscriminatorLossName] = discriminatorLoss, [GanModel.GeneratorLossName] = generatorLoss,
         };
-        return new StepResult<GanParams>(next, metrics);
+        return new StepResult<GanParams, GanState>(next, metrics);
     };
 
     /// <summary>

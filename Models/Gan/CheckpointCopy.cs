@@ -6,7 +6,7 @@ namespace Functional.Models.Gan;
 
 /// <summary>
 /// Reads the newest checkpoint of a folder without writing to it: the checkpoint files are copied into a temporary
-/// folder and loaded from there (<see cref="TrainStateFile.LoadLatest{TParams}(CheckpointStore, TParams, ModelState, IGradientTransformation)"/>),
+/// folder and loaded from there (<see cref="TrainStateFile.LoadLatest{TParams, TModelState}"/>),
 /// so nothing the loader may write (a store creates its folder; a checkpoint whose manifest is missing gets it written
 /// again) reaches a folder that another run may be writing to or that belongs to another run.
 /// </summary>
@@ -20,7 +20,7 @@ public static class CheckpointCopy
     /// The folder has checkpoint files but none loads; the message gives each one's problem, names
     /// <paramref name="folder"/> (never the temporary copy) and gives no advice to start over.
     /// </exception>
-    public static Resumption<TParams>? LoadLatest<TParams>(string folder, TParams template, ModelState modelStateTemplate, IGradientTransformation optimizer)
+    public static Resumption<TParams, TModelState>? LoadLatest<TParams, TModelState>(string folder, TParams template, TModelState modelStateTemplate, IGradientTransformation optimizer)
     {
         if (!Directory.Exists(folder)) return null;
         var files = Directory.EnumerateFiles(folder, "step-*.json").Concat(Directory.EnumerateFiles(folder, "step-*.safetensors")).ToArray();

@@ -31,10 +31,10 @@ public static class ClassifierFile
         var stepsPerEpoch = (int)((split.Train.Digits.shape[0] + options.BatchSize - 1) / options.BatchSize);
         using var generator = new torch.Generator((ulong)options.Seed, device);
         var template = DigitClassifier.Init(generator, options.Hidden, options.DropoutRate, device);
-        Resumption<DigitClassifier>? loaded;
+        Resumption<DigitClassifier, NoState>? loaded;
         try
         {
-            loaded = CheckpointCopy.LoadLatest(checkpoints, template, ModelState.Empty, MnistTraining.Pipeline(options, stepsPerEpoch));
+            loaded = CheckpointCopy.LoadLatest(checkpoints, template, NoState.Value, MnistTraining.Pipeline(options, stepsPerEpoch));
         }
         finally
         {
@@ -43,6 +43,6 @@ public static class ClassifierFile
         if (loaded is null) return null;
         var classifier = TrainingSteps.EvaluationParameters(loaded.State);
         TrainState.Dispose(loaded.State);
-        return new ScoringClassifier(classifier, MnistTraining.Validation(split.Validation)(classifier, ModelState.Empty)["accuracy"], loaded.FromStep ?? 0);
+        return new ScoringClassifier(classifier, MnistTraining.Validation(split.Validation)(classifier, NoState.Value)["accuracy"], loaded.FromStep ?? 0);
     }
 }

@@ -36,7 +36,7 @@ public sealed record GanOptimizer(IGradientTransformation Generator, IGradientTr
     /// The generator to sample from in <paramref name="state"/>: the average of its weights when its pipeline keeps
     /// one (fresh tensors), else its parameters (aliases).
     /// </summary>
-    public static GeneratorParams SamplingGenerator(TrainState<GanParams> state)
+    public static GeneratorParams SamplingGenerator(TrainState<GanParams, GanState> state)
     {
         var branch = state.OptimizerState is PartitionState joint ? joint.States[GeneratorBranch] : null;
         return branch is not null && OptimizerStates.Find<ParameterEmaState>(branch) is not null

@@ -31,12 +31,12 @@ public sealed record GanRun(string OutputDirectory, bool Restart, TimeSpan TimeB
 /// <summary>A GAN run read back: the options it was trained with and its newest train state.</summary>
 /// <param name="Options">The run's options (they fix the network sizes).</param>
 /// <param name="State">Parameters, optimizer state, spectral vectors (model state), step and position; the caller releases it.</param>
-public sealed record GanSnapshot(GanOptions Options, TrainState<GanParams> State);
+public sealed record GanSnapshot(GanOptions Options, TrainState<GanParams, GanState> State);
 
 /// <summary>
 /// Trains the GAN on MNIST t10k (pixels scaled to [-1, 1]) with the common fit loop: the single loss as a
-/// <see cref="ModelLoss{TParams, TBatch}"/> (<see cref="GanModel.Loss"/>) through <see cref="Fit.Run{TParams, TBatch}"/>, or
-/// the alternating step through <see cref="Fit.RunSteps{TParams, TBatch}"/>, on one <see cref="TrainState{TParams}"/> whose
+/// <see cref="ModelLoss{TParams, TModelState, TBatch}"/> (<see cref="GanModel.Loss"/>) through <see cref="Fit.Run{TParams, TModelState, TBatch}"/>, or
+/// the alternating step through <see cref="Fit.RunSteps{TParams, TModelState, TBatch}"/>, on one <see cref="TrainState{TParams, TModelState}"/> whose
 /// model state is the spectral vectors. Full shuffled batches (a <see cref="BatchPlan"/> of the seed and epoch; the last
 /// partial batch is left out), noise from the train state's generator, a checkpoint (<see cref="TrainStateFile"/>) and a
 /// sample grid (<see cref="SampleGridObserver"/>) after each epoch. A run resumes from its newest checkpoint exactly as
@@ -56,7 +56,7 @@ public static class GanTraining
     /// caller owns its state).
     /// </summary>
     /// <exception cref="InvalidDataException">The folder has checkpoints but no options file, or checkpoints that do not fit its options.</exception>
-    public static FitResult<GanParams> Run(GanOptions options, GanRun run, IReadOnlyList<IFitObserver> observers, Action<GanEpochSamples> onSamples,
+    public static FitResult<GanParams, GanState> Run(GanOptions options, GanRun run, IReadOnlyList<IFitObserver> observers, Action<GanEpochSamples> onSamples,
         ScoringClassifier? scorer, CancellationToken cancellation, TextWriter? output = null)
     {
         ArgumentNullException.ThrowIfNull(run);
@@ -75,7 +75,7 @@ public static class GanTraining
         var freshState = GanModel.InitState(generator, fresh, options);
         try
         {
-            return folder.Fit(new RunPlan<GanParams, torch.Tensor>(fresh, freshState, optimizer.Joint, GanModel.Loss(options.Lambda), GlobalBatches(pixels, options.BatchSize, options.Seed), (ulong)options.Seed)
+            return folder.Fit(new RunPlan<GanParams, GanState, torch.Tensor>(fresh, freshState, optimizer.Joint, GanModel.Loss(options.Lambda), GlobalBatches(pixels, options.BatchSize, options.Seed), (ulong)options.Seed)
             {
                 Fit = new FitOptions { Epochs = options.Epochs, TimeLimit = run.TimeBudget == TimeSpan.MaxValue ? null : run.TimeBudget, Observers = [.. observers, grid] },
                 Step = options.Update == GanUpdate.SingleLoss ? null : AlternatingStep.Step(optimizer, options.Lambda),
@@ -84,7 +84,7 @@ public static class GanTraining
         finally
         {
             Tree.Dispose(fresh);
-            foreach (var tensor in freshState.Leaves()) tensor.Dispose();
+            Tree.Dispose(freshState);
         }
     }
 
@@ -129,7 +129,7 @@ public static class GanTraining
         finally
         {
             Tree.Dispose(template);
-            foreach (var tensor in stateTemplate.Leaves()) tensor.Dispose();
+            Tree.Dispose(stateTemplate);
         }
     }
 

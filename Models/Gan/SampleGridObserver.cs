@@ -47,9 +47,9 @@ public sealed class SampleGridObserver : IFitObserver, IDisposable
     }
 
     /// <inheritdoc />
-    public FitDecision EpochFinished<TParams>(EpochEnd<TParams> end)
+    public FitDecision EpochFinished<TParams, TModelState>(EpochEnd<TParams, TModelState> end)
     {
-        var state = end.State as TrainState<GanParams>
+        var state = end.State as TrainState<GanParams, GanState>
             ?? throw new InvalidOperationException($"{nameof(SampleGridObserver)} watches GAN fits (TrainState<{nameof(GanParams)}>), got {end.State!.GetType().Name}.");
         var epoch = end.Report.Epoch + 1;
         var path = Path.Combine(folder, $"epoch-{epoch:D4}.png");

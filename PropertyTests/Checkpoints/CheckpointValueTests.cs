@@ -18,7 +18,7 @@ public sealed class CheckpointValueTests
 {
     sealed record Stats(torch.Tensor Mean, torch.Tensor Batches);
 
-    static ModelState FreshStats() => ModelState.Of(new Stats(torch.zeros(5), torch.tensor(0L)));
+    static Stats FreshStats() => new(torch.zeros(5), torch.tensor(0L));
 
     static IGradientTransformation AdamWithEma() => new Chain(Optimizer.Adam(1e-2), new ParameterEma(0.9, BiasCorrection: true));
 
@@ -35,7 +35,7 @@ public sealed class CheckpointValueTests
         return store;
     }
 
-    static TrainState<DigitClassifier> Load(CheckpointStore store, long step) => TrainStateFile.Load(store, step, Model(5), FreshStats(), AdamWithEma());
+    static TrainState<DigitClassifier, Stats> Load(CheckpointStore store, long step) => TrainStateFile.Load(store, step, Model(5), FreshStats(), AdamWithEma());
 
     static List<NamedTensor> Replace(List<NamedTensor> tensors, string name, torch.Tensor value) =>
         tensors.Select(t => t.Name == name ? t with { Value = value } : t).ToList();
@@ -99,10 +99,10 @@ public sealed class CheckpointValueTests
     {
         using var data = RandomDigits(30, 11); // 5 steps an epoch
         var store = new CheckpointStore(TemporaryFolder(), keepLast: 5);
-        FitResult<DigitClassifier> Train(TrainState<DigitClassifier> from, int epochs) =>
+        FitResult<DigitClassifier, NoState> Train(TrainState<DigitClassifier, NoState> from, int epochs) =>
             Fit.Run(Loss, AccumulatedAdamWithEma(), from, MnistTraining.Data(data, batchSize: 7, seed: 5, workers: 1), MnistTraining.Validation(data),
                 new FitOptions { Epochs = epochs, Observers = [new CheckpointObserver(store)] }, CancellationToken.None);
-        TrainState.Dispose(Train(TrainState.Init(Model(2), AccumulatedAdamWithEma(), 3), 3).State);
+        TrainState.Dispose(Train(TrainState.Init(Model(2), NoState.Value, AccumulatedAdamWithEma(), 3), 3).State);
         Assert.Equal([5L, 10, 15], store.Steps());
         var content = store.Load(15);
         var average = content.Tensors.First(t => t.Name.Contains("/average/", StringComparison.Ordinal));
@@ -110,7 +110,7 @@ public sealed class CheckpointValueTests
         poisoned.view(-1)[0] = torch.tensor(float.NaN);
         store.Save(15, content.Tensors.Select(t => t == average ? t with { Value = poisoned } : t), content.Metadata);
 
-        var resumed = TrainStateFile.ResumeOrInit(new CheckpointStore(store.Folder, keepLast: 5), Model(2), AccumulatedAdamWithEma(), 3, restart: false);
+        var resumed = TrainStateFile.ResumeOrInit(new CheckpointStore(store.Folder, keepLast: 5), Model(2), NoState.Value, AccumulatedAdamWithEma(), 3, restart: false);
 
         Assert.Equal(10, resumed.FromStep);
         Assert.Equal([15L], resumed.Skipped);

@@ -19,9 +19,9 @@ public sealed class ConvDigitClassifierTests
         return ConvDigitClassifier.Init(generator, channels: 4, dropoutRate: 0.3, torch.CPU);
     }
 
-    static ModelState Stats(ConvDigitClassifier model) => ModelState.Of(ConvDigitClassifier.InitStats(model));
+    static ConvDigitStats Stats(ConvDigitClassifier model) => ConvDigitClassifier.InitStats(model);
 
-    static FitResult<ConvDigitClassifier> Train(TrainState<ConvDigitClassifier> from, DigitBatch data, CheckpointStore? store, int checkpointEvery, int workers) =>
+    static FitResult<ConvDigitClassifier, ConvDigitStats> Train(TrainState<ConvDigitClassifier, ConvDigitStats> from, DigitBatch data, CheckpointStore? store, int checkpointEvery, int workers) =>
         Fit.Run(ConvDigitClassifier.Model, AccumulatedAdamWithEma(), from, MnistTraining.Data(data, batchSize: 7, seed: 5, workers),
             ConvMnistTraining.Validation(data), new FitOptions { Epochs = Epochs, Observers = store is null ? [] : [new CheckpointObserver(store, checkpointEvery)] },
             CancellationToken.None);
@@ -37,13 +37,13 @@ public sealed class ConvDigitClassifierTests
         var optimizer = Optimizer.Adam(1e-2);
         var initial = ConvDigitClassifier.InitStats(model);
 
-        var result = Fit.Run(ConvDigitClassifier.Model, optimizer, TrainState.Init(model, ModelState.Of(initial), optimizer, 3),
+        var result = Fit.Run(ConvDigitClassifier.Model, optimizer, TrainState.Init(model, initial, optimizer, 3),
             MnistTraining.Data(data, batchSize: 7, seed: 1, workers: 1), ConvMnistTraining.Validation(data), new FitOptions { Epochs = 4 }, CancellationToken.None);
 
         Assert.Equal(FitEnd.Completed, result.End);
         Assert.True(result.History[^1].Validation["loss"] < result.History[0].Validation["loss"] - 0.3,
             $"Validation loss went from {result.History[0].Validation["loss"]} to {result.History[^1].Validation["loss"]}.");
-        var trained = result.State.ModelState.Get<ConvDigitStats>();
+        var trained = result.State.ModelState;
         foreach (var stats in new[] { trained.First, trained.Second })
         {
             Assert.Equal(4 * 8, stats.BatchesTracked.item<long>());
@@ -54,7 +54,7 @@ public sealed class ConvDigitClassifierTests
 
         // Evaluation reads the statistics and returns them unchanged; the caller's tensors are untouched.
         var before = Tree.Leaves(trained).Select(leaf => leaf.clone()).ToArray();
-        var evaluation = TrainingSteps.Evaluate<ConvDigitClassifier, DigitBatch>(ConvDigitClassifier.Model, result.State.Parameters, result.State.ModelState,
+        var evaluation = TrainingSteps.Evaluate<ConvDigitClassifier, ConvDigitStats, DigitBatch>(ConvDigitClassifier.Model, result.State.Parameters, result.State.ModelState,
             [DigitBatch.Gather(data.Pixels, data.Digits, Enumerable.Range(0, 20).ToArray())]);
         Assert.InRange(evaluation["accuracy"], 0, 1);
         Assert.True(Tree.Leaves(trained).Zip(before).All(pair => SameBytes(pair.Item1, pair.Item2)), "evaluation changed the model state");
@@ -62,7 +62,7 @@ public sealed class ConvDigitClassifierTests
         // In evaluation the model returns no next state, and an example's logits do not depend on the rest of the batch.
         using var generator = new torch.Generator(7);
         var batch = DigitBatch.Gather(data.Pixels, data.Digits, Enumerable.Range(0, 5).ToArray());
-        var output = ConvDigitClassifier.Model(result.State.Parameters, batch, new StepContext(false, generator, Capture.None) { State = result.State.ModelState });
+        var output = ConvDigitClassifier.Model(result.State.Parameters, batch, new StepContext<ConvDigitStats>(false, generator, Capture.None, result.State.ModelState));
         Assert.Null(output.NextState);
         var all = ConvDigitClassifier.Logits(result.State.Parameters, trained, batch.Pixels, training: false, generator).Logits;
         var alone = ConvDigitClassifier.Logits(result.State.Parameters, trained, batch.Pixels.narrow(0, 2, 1), training: false, generator).Logits;
@@ -86,12 +86,12 @@ public sealed class ConvDigitClassifierTests
         var resumed = Train(loaded, data, null, 0, workers: 2).State;
 
         Assert.Equal(resumeStep, loaded.Step);
-        Assert.Equal(resumeStep, loaded.ModelState.Get<ConvDigitStats>().First.BatchesTracked.item<long>());
+        Assert.Equal(resumeStep, loaded.ModelState.First.BatchesTracked.item<long>());
         Assert.Equal(Epochs * 9, uninterrupted.Step);
-        Assert.Equal(Epochs * 9, uninterrupted.ModelState.Get<ConvDigitStats>().Second.BatchesTracked.item<long>());
+        Assert.Equal(Epochs * 9, uninterrupted.ModelState.Second.BatchesTracked.item<long>());
         Assert.True(SameState(uninterrupted, checkpointed), "Saving checkpoints changed the run.");
         Assert.True(SameState(uninterrupted, resumed), "The resumed run differs from the uninterrupted one.");
-        Assert.True(SameLeaves(uninterrupted.ModelState.Get<ConvDigitStats>(), checkpointed.ModelState.Get<ConvDigitStats>()), "Saving checkpoints changed the model state.");
-        Assert.True(SameLeaves(uninterrupted.ModelState.Get<ConvDigitStats>(), resumed.ModelState.Get<ConvDigitStats>()), "The resumed model state differs from the uninterrupted one.");
+        Assert.True(SameLeaves(uninterrupted.ModelState, checkpointed.ModelState), "Saving checkpoints changed the model state.");
+        Assert.True(SameLeaves(uninterrupted.ModelState, resumed.ModelState), "The resumed model state differs from the uninterrupted one.");
     }
 }

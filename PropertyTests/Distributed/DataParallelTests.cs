@@ -39,8 +39,8 @@ public sealed class DataParallelTests(Xunit.Abstractions.ITestOutputHelper outpu
         Assert.True(moved > 1e-3f, "Training did not move the parameters.");
 
         // Model state is averaged over the ranks each step: for equal shards, the running mean of the global batch's means.
-        var mpiMean = distributed.ModelState.Get<TinyStats>().InputMean;
-        var globalMean = doubled.ModelState.Get<TinyStats>().InputMean;
+        var mpiMean = distributed.ModelState.InputMean;
+        var globalMean = doubled.ModelState.InputMean;
         var stateDifference = mpiMean.sub(globalMean).abs().max().item<float>();
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"largest difference of the running input mean from the doubled batch's: {stateDifference:G3}"));
         Assert.True(stateDifference < 1e-6f, string.Create(CultureInfo.InvariantCulture, $"The ranks' averaged model state differs from the global batch's by {stateDifference:G3}."));
@@ -73,7 +73,7 @@ public sealed class DataParallelTests(Xunit.Abstractions.ITestOutputHelper outpu
         Assert.Equal(24, store.Steps()[^1]);
     }
 
-    static TrainState<TinyMlp> Train(Func<int[], IEnumerable<int[]>> cut, IGradientTransformation pipeline)
+    static TrainState<TinyMlp, TinyStats> Train(Func<int[], IEnumerable<int[]>> cut, IGradientTransformation pipeline)
     {
         using var data = TinyJob.DataSet();
         var parameters = TinyJob.InitParameters();

@@ -1,3 +1,4 @@
+using Functional.Core;
 using System.Diagnostics;
 using System.Globalization;
 using Functional.Cli;
@@ -152,8 +153,8 @@ public sealed class SigtermTests(Xunit.Abstractions.ITestOutputHelper output)
         using var generator = new torch.Generator(1);
         var template = DigitClassifier.Init(generator, Hidden, options.DropoutRate, torch.CPU);
         const long last = Epochs * StepsPerEpoch;
-        var expected = TrainStateFile.Load(Store(uninterrupted), last, template, pipeline);
-        var actual = TrainStateFile.Load(Store(interrupted), last, template, pipeline);
+        var expected = TrainStateFile.Load(Store(uninterrupted), last, template, NoState.Value, pipeline);
+        var actual = TrainStateFile.Load(Store(interrupted), last, template, NoState.Value, pipeline);
         Assert.True(SameState(expected, actual), "The run stopped by SIGTERM and resumed differs from the uninterrupted one.");
         var records = MetricsLog.Read(Path.Combine(interrupted, "metrics.jsonl"), TextWriter.Null);
         Assert.Equal(Enumerable.Range(1, (int)last).Select(s => (long)s), records.Where(r => r.Phase == "train").Select(r => r.Step));

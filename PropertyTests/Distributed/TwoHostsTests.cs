@@ -1,3 +1,4 @@
+using Functional.Core;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
@@ -116,7 +117,7 @@ public sealed class TwoHostsTests(Xunit.Abstractions.ITestOutputHelper output)
         var options = MnistTrainingOptions.Default with { Hidden = Hidden, Epochs = 20 };
         using var generator = new torch.Generator(1);
         var template = DigitClassifier.Init(generator, Hidden, options.DropoutRate, torch.CPU);
-        var latest = TrainStateFile.LoadLatest(Store(folder), template, MnistTraining.Pipeline(options, StepsPerEpoch));
+        var latest = TrainStateFile.LoadLatest(Store(folder), template, NoState.Value, MnistTraining.Pipeline(options, StepsPerEpoch));
         Assert.NotNull(latest);
         Assert.Empty(latest.Skipped);   // the newest checkpoint itself is whole, no fallback
         // Checkpoints every 5 steps and the fault after step 25 was logged: step 20's was written before it (step 25's may be).
@@ -125,12 +126,12 @@ public sealed class TwoHostsTests(Xunit.Abstractions.ITestOutputHelper output)
         TrainState.Dispose(latest.State);
     }
 
-    static TrainState<DigitClassifier> Load(string folder, long step)
+    static TrainState<DigitClassifier, NoState> Load(string folder, long step)
     {
         var options = MnistTrainingOptions.Default with { Hidden = Hidden, Epochs = 1 };
         using var generator = new torch.Generator(1);
         var template = DigitClassifier.Init(generator, Hidden, options.DropoutRate, torch.CPU);
-        return TrainStateFile.Load(Store(folder), step, template, MnistTraining.Pipeline(options, StepsPerEpoch));
+        return TrainStateFile.Load(Store(folder), step, template, NoState.Value, MnistTraining.Pipeline(options, StepsPerEpoch));
     }
 
     static CheckpointStore Store(string folder) => new(Path.Combine(folder, "checkpoints"), keepLast: 3);

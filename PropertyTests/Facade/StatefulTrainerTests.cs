@@ -8,8 +8,8 @@ using Optimizer = Functional.Facade.Optimizer;
 namespace Functional.PropertyTests.Facade;
 
 /// <summary>
-/// The trainer builder carries model state: a batch-norm model trained through <see cref="Trainer.For{TParams, TBatch}(TParams, ModelState, ModelLoss{TParams, TBatch})"/>
-/// threads its running statistics, validates with them and resumes them, exactly as <see cref="Fit.Run{TParams, TBatch}"/> does by hand.
+/// The trainer builder carries model state: a batch-norm model trained through <see cref="Trainer.For{TParams, TModelState, TBatch}(TParams, TModelState, ModelLoss{TParams, TModelState, TBatch})"/>
+/// threads its running statistics, validates with them and resumes them, exactly as <see cref="Fit.Run{TParams, TModelState, TBatch}"/> does by hand.
 /// </summary>
 public sealed class StatefulTrainerTests
 {
@@ -22,18 +22,18 @@ public sealed class StatefulTrainerTests
     /// <summary>Its model state: the normalisation's running statistics.</summary>
     public sealed record Stats(BatchNormStats Norm);
 
-    static readonly ModelLoss<Regressor, Batch> Loss = (model, batch, context) =>
+    static readonly ModelLoss<Regressor, Stats, Batch> Loss = (model, batch, context) =>
     {
-        var normalised = BatchNorm.Apply(model.Norm, context.State.Get<Stats>().Norm, batch.X, context.Training);
+        var normalised = BatchNorm.Apply(model.Norm, context.State.Norm, batch.X, context.Training);
         using var prediction = Linear.Apply(model.Output, normalised.Output);
         using var error = prediction.sub(batch.Y);
         var loss = error.pow(Scalars.Two).mean();
-        return new ModelOutput(loss, new Dictionary<string, torch.Tensor>()) { NextState = ModelState.Of(new Stats(normalised.Stats)) };
+        return new ModelOutput<Stats>(loss, new Dictionary<string, torch.Tensor>()) { NextState = new Stats(normalised.Stats) };
     };
 
     static Regressor Init(ulong seed) => new(BatchNorm.Init(4, torch.CPU), Linear.Init(new torch.Generator(seed), 4, 1, torch.CPU));
 
-    static ModelState InitialStats() => ModelState.Of(new Stats(BatchNorm.InitStats(4, torch.CPU)));
+    static Stats InitialStats() => new Stats(BatchNorm.InitStats(4, torch.CPU));
 
     /// <summary>Inputs far from N(0, 1) (mean 3, deviation 2), so the running statistics must move to fit them.</summary>
     static Batch[] Batches(ulong seed, int count)
@@ -71,14 +71,14 @@ public sealed class StatefulTrainerTests
             (trained, state) => TrainingSteps.Evaluate(Loss, trained, state, batches.Take(2)), new FitOptions { Epochs = 3 }, CancellationToken.None);
 
         // The statistics moved: 15 training batches were tracked and the running mean left its initial zeros toward 3.
-        var stats = fitted.State.ModelState.Get<Stats>().Norm;
+        var stats = fitted.State.ModelState.Norm;
         Assert.Equal(15L, stats.BatchesTracked.item<long>());
         Assert.True(stats.RunningMean.min().item<float>() > 1, $"running mean {string.Join(", ", stats.RunningMean.data<float>().ToArray())}");
-        Assert.True(Same.Bitwise(initial.Get<Stats>().Norm.RunningMean, torch.zeros(4)), "the caller's initial statistics were changed");
+        Assert.True(Same.Bitwise(initial.Norm.RunningMean, torch.zeros(4)), "the caller's initial statistics were changed");
 
         // And everything equals the same training through the core, bit for bit: parameters, statistics, validation.
         AssertBitwise(byHand.State.Parameters, fitted.State.Parameters);
-        AssertBitwise(byHand.State.ModelState.Get<Stats>(), fitted.State.ModelState.Get<Stats>());
+        AssertBitwise(byHand.State.ModelState, fitted.State.ModelState);
         Assert.Equal(byHand.History.Select(epoch => epoch.Validation["loss"]), fitted.History.Select(epoch => epoch.Validation["loss"]));
     }
 
@@ -90,7 +90,7 @@ public sealed class StatefulTrainerTests
         var folder = Path.Combine(Path.GetTempPath(), $"facade-state-resume-{Guid.NewGuid():N}");
         try
         {
-            var trainer = Trainer.For(new Trainable<Regressor, Batch>(Init(6), Loss) { State = InitialStats() })
+            var trainer = Trainer.For(new Trainable<Regressor, Stats, Batch>(Init(6), InitialStats(), Loss))
                 .With(Optimizer.Adam(0.01).AccumulateEvery(3)).Seed(9);
             var uninterrupted = trainer.Fit(batches, epochs: 4);
             var resuming = trainer.Checkpoints(folder).Resume();
@@ -98,9 +98,9 @@ public sealed class StatefulTrainerTests
             var resumed = resuming.Fit(batches, epochs: 4);
 
             Assert.Equal(2, resumed.History.Count);   // epochs 3 and 4 only
-            Assert.Equal(16L, resumed.State.ModelState.Get<Stats>().Norm.BatchesTracked.item<long>());
+            Assert.Equal(16L, resumed.State.ModelState.Norm.BatchesTracked.item<long>());
             AssertBitwise(uninterrupted.State.Parameters, resumed.State.Parameters);
-            AssertBitwise(uninterrupted.State.ModelState.Get<Stats>(), resumed.State.ModelState.Get<Stats>());
+            AssertBitwise(uninterrupted.State.ModelState, resumed.State.ModelState);
         }
         finally
         {
@@ -111,7 +111,7 @@ public sealed class StatefulTrainerTests
     [Fact]
     public void A_trainable_refuses_a_null_state()
     {
-        var error = Assert.Throws<ArgumentNullException>(() => new Trainable<Regressor, Batch>(Init(1), null!, Loss));
-        Assert.Contains("ModelState.Empty", error.Message);
+        var error = Assert.Throws<ArgumentNullException>(() => new Trainable<Regressor, Stats, Batch>(Init(1), null!, Loss));
+        Assert.Contains("NoState.Value", error.Message);
     }
 }

@@ -16,7 +16,7 @@ public sealed class TrainerBuilderTests
     /// <summary>A regression batch: inputs and targets.</summary>
     public sealed record Batch(torch.Tensor X, torch.Tensor Y);
 
-    static Trainable<StackParams, Batch> Regression(ulong seed) =>
+    static Trainable<StackParams, NoState, Batch> Regression(ulong seed) =>
         Sequential.Input(3).Linear(16).Tanh().Dropout(0.1).Linear(1).Build(new torch.Generator(seed), torch.CPU)
             .WithLoss<Batch>(batch => batch.X, (output, batch) => ModelOutput.Of((output - batch.Y).pow(Scalars.Two).mean()));
 
@@ -44,7 +44,7 @@ public sealed class TrainerBuilderTests
     public void Every_trainer_expression_gives_the_hand_built_fit_options(int seed)
     {
         var random = new Random(seed);
-        var model = new Trainable<StackParams, Batch>(new StackParams([]), (_, _, _) => throw new InvalidOperationException());
+        var model = new Trainable<StackParams, NoState, Batch>(new StackParams([]), NoState.Value, (_, _, _) => throw new InvalidOperationException());
         var trainer = Trainer.For(model).With(Optimizer.Sgd(0.1));
         var expected = FitOptions.Default;
         var progress = new ProgressObserver(new StringWriter(), interactive: false);
@@ -110,9 +110,9 @@ public sealed class TrainerBuilderTests
             var core = pipeline.Build(model.Parameters);
             using var coreProgress = new ProgressObserver(new StringWriter(), interactive: false);
             var options = new FitOptions { Epochs = 6, Observers = [coreProgress, new CheckpointObserver(new CheckpointStore(folder + "-core", 3))] };
-            var byHand = Fit.Run(model.Loss, core, TrainState.Init(model.Parameters, core, 5),
+            var byHand = Fit.Run(model.Loss, core, TrainState.Init(model.Parameters, NoState.Value, core, 5),
                 new TrainingData<Batch>(batches.Length, position => batches.Skip(position.Batch)),
-                (parameters, _) => TrainingSteps.Evaluate(model.Loss, parameters, batches.Take(2)), options, CancellationToken.None);
+                (parameters, _) => TrainingSteps.Evaluate(model.Loss, parameters, NoState.Value, batches.Take(2)), options, CancellationToken.None);
 
             Assert.All(Tree.Leaves(byHand.State.Parameters).Zip(Tree.Leaves(fitted.State.Parameters)), pair => Assert.True(Same.Bitwise(pair.Item1, pair.Item2)));
             Assert.Equal(6, fitted.History.Count);

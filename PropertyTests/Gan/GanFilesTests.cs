@@ -23,7 +23,7 @@ public sealed class GanFilesTests : IDisposable
     /// <summary>Cancels the fit after the step that reaches <paramref name="Step"/>.</summary>
     sealed record CancelAt(long Step, CancellationTokenSource Source) : IFitObserver
     {
-        public void StepFinished<TParams>(StepEnd<TParams> step)
+        public void StepFinished<TParams, TModelState>(StepEnd<TParams, TModelState> step)
         {
             if (step.State.Step == Step) Source.Cancel();
         }
@@ -36,7 +36,7 @@ public sealed class GanFilesTests : IDisposable
         GeneratorEma = 0.9, Update = update,
     };
 
-    static FitResult<GanParams> Train(GanOptions options, string output, IReadOnlyList<IFitObserver> observers, CancellationToken cancellation) =>
+    static FitResult<GanParams, GanState> Train(GanOptions options, string output, IReadOnlyList<IFitObserver> observers, CancellationToken cancellation) =>
         GanTraining.Run(options, GanRun.Default with { OutputDirectory = output, GridColumns = 2 } with { Device = torch.CPU }, observers, _ => { }, null, cancellation);
 
     [Theory]
@@ -58,15 +58,15 @@ public sealed class GanFilesTests : IDisposable
         Assert.Equal(20, resumed.State.Step);
         Assert.Equal(uninterrupted.State.Step, resumed.State.Step);
         AssertBitwise(uninterrupted.State.Parameters, resumed.State.Parameters);
-        Assert.False(resumed.State.ModelState.IsEmpty);
-        AssertBitwise(uninterrupted.State.ModelState.Get<SpectralVectors>(), resumed.State.ModelState.Get<SpectralVectors>());
+        Assert.NotNull(resumed.State.ModelState.Spectral);
+        AssertBitwise(uninterrupted.State.ModelState, resumed.State.ModelState);
         Assert.True(OptimizerStates.Equal(uninterrupted.State.OptimizerState, resumed.State.OptimizerState));
         Assert.True(Same.Bitwise(uninterrupted.State.RandomState, resumed.State.RandomState));
         Assert.True(File.Exists(Path.Combine(parts, "samples", "epoch-0002.png")));
         var snapshot = GanTraining.LoadLatest(parts, torch.CPU);
         Assert.Equal(options, snapshot.Options);
         AssertBitwise(resumed.State.Parameters, snapshot.State.Parameters);
-        AssertBitwise(resumed.State.ModelState.Get<SpectralVectors>(), snapshot.State.ModelState.Get<SpectralVectors>());
+        AssertBitwise(resumed.State.ModelState, snapshot.State.ModelState);
     }
 
     [Fact]

@@ -36,11 +36,11 @@ public static class GanTesting
     /// The train state of <paramref name="gan"/> before its first step: its networks, spectral vectors as model state,
     /// the initial state of <paramref name="optimizer"/>, a generator seeded with <paramref name="seed"/> (aliases throughout).
     /// </summary>
-    public static TrainState<GanParams> State(GanCase gan, Functional.Optimizers.IGradientTransformation optimizer, ulong seed) =>
-        TrainState.Init(gan.Parameters, gan.Spectral is null ? ModelState.Empty : ModelState.Of(gan.Spectral), optimizer, seed);
+    public static TrainState<GanParams, GanState> State(GanCase gan, Functional.Optimizers.IGradientTransformation optimizer, ulong seed) =>
+        TrainState.Init(gan.Parameters, new GanState(gan.Spectral), optimizer, seed);
 
     /// <summary>A generator in the train state's random state: it draws what the state's next step draws.</summary>
-    public static torch.Generator Draws<TParams>(TrainState<TParams> state)
+    public static torch.Generator Draws<TParams, TModelState>(TrainState<TParams, TModelState> state)
     {
         var generator = new torch.Generator(0);
         generator.set_state(state.RandomState);
@@ -48,7 +48,7 @@ public static class GanTesting
     }
 
     /// <summary>One single-loss step (<see cref="GanModel.Loss"/>) through <paramref name="optimizer"/>.</summary>
-    public static StepResult<GanParams> SingleStep(Functional.Optimizers.IGradientTransformation optimizer, double lambda, TrainState<GanParams> state, torch.Tensor real) =>
+    public static StepResult<GanParams, GanState> SingleStep(Functional.Optimizers.IGradientTransformation optimizer, double lambda, TrainState<GanParams, GanState> state, torch.Tensor real) =>
         TrainingSteps.Step(GanModel.Loss(lambda), optimizer, state, real);
 
     /// <summary>

@@ -1,3 +1,4 @@
+using Functional.Core;
 using Functional.Models.Digits;
 using Functional.Training;
 using Functional.PropertyTests.Training;
@@ -30,16 +31,16 @@ public sealed class FinalizerFreeTests
         var pipeline = MnistTraining.Pipeline(options, stepsPerEpoch: 10);
         using var generator = new torch.Generator(1);
         var template = DigitClassifier.Init(generator, Hidden, options.DropoutRate, torch.CPU);
-        var state = TrainState.Init(template, pipeline, seed: 3);
+        var state = TrainState.Init(template, NoState.Value, pipeline, seed: 3);
         TrainStateFile.Save(store, state);   // a first save outside the count: lazily built caches are not leaks
 
         var left = LeftToFinalizer(() => TrainStateFile.Save(store, state with { Step = 1 }));
         Assert.Equal(0, left);
 
-        left = LeftToFinalizer(() => TrainState.Dispose(TrainStateFile.Load(store, 1, template, pipeline)));
+        left = LeftToFinalizer(() => TrainState.Dispose(TrainStateFile.Load(store, 1, template, NoState.Value, pipeline)));
         Assert.Equal(0, left);
 
-        left = LeftToFinalizer(() => TrainState.Dispose(TrainStateFile.ResumeOrInit(store, template, pipeline, seed: 3, restart: false).State));
+        left = LeftToFinalizer(() => TrainState.Dispose(TrainStateFile.ResumeOrInit(store, template, NoState.Value, pipeline, seed: 3, restart: false).State));
         Assert.Equal(0, left);
 
         left = LeftToFinalizer(() => TrainStateFile.RequireRoom(store, state, extraBytes: 0));

@@ -31,7 +31,7 @@ public sealed class ReadmeTrainingTests
         var model = DigitClassifier.Init(generator, hidden: 32, dropoutRate: 0.2, torch.CPU);
 
         var pipeline = new Chain(Optimizer.Adam(new WarmupCosine(2e-3, 10, 100, 1e-4), ScaleByAdam.Default), new ParameterEma(0.99, BiasCorrection: true));
-        var state = TrainState.Init(model, pipeline, seed: 1);
+        var state = TrainState.Init(model, NoState.Value, pipeline, seed: 1);
         using (var batch = DigitBatch.Gather(train.Pixels, train.Digits, [0, 1, 2, 3]))
         {
             var (next, metrics) = TrainingSteps.Step(Model, pipeline, state, batch);   // pure: (state, batch) -> (state, metrics)
@@ -51,7 +51,7 @@ public sealed class ReadmeTrainingTests
             MnistTraining.Validation(validation), options, CancellationToken.None);
         Assert.Equal(4 * 6, result.State.Step);
 
-        var resumed = TrainStateFile.ResumeOrInit(store, model, pipeline, seed: 1, restart: false).State;   // where a killed run stopped, or a fresh start
+        var resumed = TrainStateFile.ResumeOrInit(store, model, NoState.Value, pipeline, seed: 1, restart: false).State;   // where a killed run stopped, or a fresh start
         Assert.True(TrainingFixtures.SameState(result.State, resumed));
 
         using var capture = Capture.Of("logits");

@@ -15,7 +15,7 @@ public sealed class ThreeWaysTests
         Enumerable.Range(0, 8).Select(_ => torch.randn([16, 3], generator: generator)).Select(x => new Batch(x, x.sum(1, keepdim: true).sin())).ToArray();
 
     // C#, the facade.
-    static FitResult<StackParams> WithTheFacade()
+    static FitResult<StackParams, NoState> WithTheFacade()
     {
         using var generator = new torch.Generator(7);
         var model = Sequential.Input(3).Linear(16).Tanh().Linear(1).Build(generator, torch.CPU)

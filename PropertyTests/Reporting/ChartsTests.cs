@@ -1,3 +1,4 @@
+using Functional.Core;
 using SkiaSharp;
 using Xunit;
 using Functional.Reporting;
@@ -74,13 +75,13 @@ public sealed class ChartsTests : IDisposable
     {
         var chart = new LossChartObserver(Path.Combine(folder, "loss.png"));
         using var random = TorchSharp.torch.zeros(1);
-        var state = new Functional.Training.TrainState<object>(new object(), new object(), 0, random, Functional.Training.DataPosition.Start, Functional.Core.ModelState.Empty);
-        chart.FitStarted(new Functional.Training.FitStart<object>(state, 2, 2));
+        var state = new Functional.Training.TrainState<object, NoState>(new object(), new object(), 0, random, Functional.Training.DataPosition.Start, Functional.Core.NoState.Value);
+        chart.FitStarted(new Functional.Training.FitStart<object, NoState>(state, 2, 2));
         for (var epoch = 0; epoch < 2; epoch++)
         {
             for (var step = 1; step <= 2; step++)
-                chart.StepFinished(new Functional.Training.StepEnd<object>(state with { Step = epoch * 2 + step }, epoch, 2, new Dictionary<string, double> { ["loss"] = 3.0 / (epoch * 2 + step) }, TimeSpan.Zero));
-            chart.EpochFinished(new Functional.Training.EpochEnd<object>(state, new Functional.Training.EpochReport(epoch, epoch * 2 + 2, new Dictionary<string, double>(),
+                chart.StepFinished(new Functional.Training.StepEnd<object, NoState>(state with { Step = epoch * 2 + step }, epoch, 2, new Dictionary<string, double> { ["loss"] = 3.0 / (epoch * 2 + step) }, TimeSpan.Zero));
+            chart.EpochFinished(new Functional.Training.EpochEnd<object, NoState>(state, new Functional.Training.EpochReport(epoch, epoch * 2 + 2, new Dictionary<string, double>(),
                 new Dictionary<string, double> { ["loss"] = 1.0 / (epoch + 1), ["rougeL"] = 0.1 * (epoch + 1) }, 1), Functional.Training.FitEnd.Completed));
         }
 

@@ -41,9 +41,9 @@ public sealed class ModelSummaryTests
         var output = new StringWriter();
         var model = Model(1);
         using var random = torch.zeros(1);
-        var state = new TrainState<Models.Digits.DigitClassifier>(model, new object(), 0, random, DataPosition.Start, Functional.Core.ModelState.Empty);
+        var state = new TrainState<Models.Digits.DigitClassifier, NoState>(model, new object(), 0, random, DataPosition.Start, Functional.Core.NoState.Value);
 
-        new ModelSummaryObserver(output).FitStarted(new FitStart<Models.Digits.DigitClassifier>(state, 1, 1));
+        new ModelSummaryObserver(output).FitStarted(new FitStart<Models.Digits.DigitClassifier, NoState>(state, 1, 1));
 
         var text = output.ToString();
         var first = Tree.Flatten(model)[0];

@@ -1,3 +1,4 @@
+using Functional.Core;
 using Functional.Models.Digits;
 using Functional.Optimizers;
 using Functional.Reporting;
@@ -24,11 +25,11 @@ public sealed class ProgressTruthTests
     static void EpochStoppedAt(ProgressObserver observer, int total, int reached, FitEnd why)
     {
         using var random = torch.zeros(1);
-        var state = new TrainState<object>(new object(), CountState.At(0), 0, random, DataPosition.Start, Functional.Core.ModelState.Empty);
-        observer.FitStarted(new FitStart<object>(state, 3, total));
+        var state = new TrainState<object, NoState>(new object(), CountState.At(0), 0, random, DataPosition.Start, Functional.Core.NoState.Value);
+        observer.FitStarted(new FitStart<object, NoState>(state, 3, total));
         observer.EpochStarted(new EpochStart(0, 3, total, 0));
         for (var batch = 1; batch <= reached; batch++)
-            observer.StepFinished(new StepEnd<object>(state with { Step = batch, Position = new DataPosition(0, batch) }, 0, total,
+            observer.StepFinished(new StepEnd<object, NoState>(state with { Step = batch, Position = new DataPosition(0, batch) }, 0, total,
                 new Dictionary<string, double> { ["loss"] = 1.0 / batch }, TimeSpan.FromSeconds(batch)) { LearningRate = 1e-3 });
         observer.EpochStepsFinished(new EpochStepsEnd(0, reached, why == FitEnd.Completed ? total : reached, why));
     }
@@ -85,7 +86,7 @@ public sealed class ProgressTruthTests
         var optimizer = Optimizer.Adam(1e-2);
         var options = new FitOptions { Epochs = 2, TimeLimit = TimeSpan.Zero, Observers = [progress] };
 
-        var result = Fit.Run(Loss, optimizer, TrainState.Init(Model(2), optimizer, 3), MnistTraining.Data(data, batchSize: 8, seed: 1, 1), null, options, default);
+        var result = Fit.Run(Loss, optimizer, TrainState.Init(Model(2), NoState.Value, optimizer, 3), MnistTraining.Data(data, batchSize: 8, seed: 1, 1), null, options, default);
 
         Assert.Equal(FitEnd.OutOfTime, result.End);
         var last = output.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries)[^1];

@@ -1,3 +1,4 @@
+using Functional.Core;
 using System.Buffers.Binary;
 using Functional.Optimizers;
 using Functional.Reporting;
@@ -58,13 +59,13 @@ public sealed class TensorBoardTests : IDisposable
     public void Steps_and_validations_are_written_as_framed_scalar_events()
     {
         using var random = torch.zeros(1);
-        var state = new TrainState<object>(new object(), CountState.At(0), 0, random, DataPosition.Start, Functional.Core.ModelState.Empty);
+        var state = new TrainState<object, NoState>(new object(), CountState.At(0), 0, random, DataPosition.Start, Functional.Core.NoState.Value);
         var observer = new TensorBoardObserver(Path.Combine(folder, "run"));
-        observer.FitStarted(new FitStart<object>(state, 1, 3));
+        observer.FitStarted(new FitStart<object, NoState>(state, 1, 3));
         for (var step = 1; step <= 3; step++)
-            observer.StepFinished(new StepEnd<object>(state with { Step = step }, 0, 3, new Dictionary<string, double> { ["loss"] = 1.0 / step, ["accuracy"] = 0.25 * step },
+            observer.StepFinished(new StepEnd<object, NoState>(state with { Step = step }, 0, 3, new Dictionary<string, double> { ["loss"] = 1.0 / step, ["accuracy"] = 0.25 * step },
                 TimeSpan.FromSeconds(step)) { LearningRate = 0.01 * step });
-        observer.EpochFinished(new EpochEnd<object>(state with { Step = 3 },
+        observer.EpochFinished(new EpochEnd<object, NoState>(state with { Step = 3 },
             new EpochReport(0, 3, new Dictionary<string, double>(), new Dictionary<string, double> { ["loss"] = 0.75, ["rougeL"] = 0.125 }, 1), FitEnd.Completed));
         observer.Dispose();
 

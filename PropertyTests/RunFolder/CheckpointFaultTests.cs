@@ -1,3 +1,4 @@
+using Functional.Core;
 using Xunit;
 using static Functional.PropertyTests.Training.TrainingFixtures;
 using Functional.Models.Digits;
@@ -17,7 +18,7 @@ public sealed class CheckpointFaultTests
     {
         using var data = RandomDigits(30, 11);
         var store = new CheckpointStore(TemporaryFolder(), keepLast: 5);
-        var result = Fit.Run(Loss, AccumulatedAdamWithEma(), TrainState.Init(Model(2), AccumulatedAdamWithEma(), 3),
+        var result = Fit.Run(Loss, AccumulatedAdamWithEma(), TrainState.Init(Model(2), NoState.Value, AccumulatedAdamWithEma(), 3),
             MnistTraining.Data(data, batchSize: 7, seed: 5, workers: 1), MnistTraining.Validation(data),
             new FitOptions { Epochs = 3, Observers = [new CheckpointObserver(store)] }, CancellationToken.None);
         TrainState.Dispose(result.State);
@@ -28,8 +29,8 @@ public sealed class CheckpointFaultTests
 
     static string PathOf(CheckpointStore store, long step, string extension) => Path.Combine(store.Folder, $"step-{step:D10}.{extension}");
 
-    static Resumption<DigitClassifier> Resume(CheckpointStore store, bool restart = false) =>
-        TrainStateFile.ResumeOrInit(new CheckpointStore(store.Folder, keepLast: 5), Model(2), AccumulatedAdamWithEma(), 3, restart);
+    static Resumption<DigitClassifier, NoState> Resume(CheckpointStore store, bool restart = false) =>
+        TrainStateFile.ResumeOrInit(new CheckpointStore(store.Folder, keepLast: 5), Model(2), NoState.Value, AccumulatedAdamWithEma(), 3, restart);
 
     [Fact]
     public void A_damaged_newest_checkpoint_falls_back_to_the_newest_intact_one_saying_so_and_is_set_aside()
@@ -41,7 +42,7 @@ public sealed class CheckpointFaultTests
         File.WriteAllBytes(newest, bytes);
 
         // Loading that step names the file; resuming takes step 10 and says why.
-        var direct = Assert.Throws<InvalidDataException>(() => TrainStateFile.Load(store, 15, Model(2), AccumulatedAdamWithEma()));
+        var direct = Assert.Throws<InvalidDataException>(() => TrainStateFile.Load(store, 15, Model(2), NoState.Value, AccumulatedAdamWithEma()));
         Assert.Contains($"Checkpoint of step 15 is damaged: {newest} has SHA-256", direct.Message);
         var resumed = Resume(store);
 

@@ -1,3 +1,4 @@
+using Functional.Core;
 using TorchSharp;
 using Xunit;
 using Xunit.Abstractions;
@@ -82,7 +83,7 @@ public sealed class DiskFullTests(ITestOutputHelper output)
         if (disk is null) return;
         var store = new CheckpointStore(Path.Combine(disk.Folder, "checkpoints"), keepLast: 2);
         // A checkpoint file of about 705 kB: two fit on the 2 MB disk, the third (written before the oldest is deleted) does not.
-        var state = TrainState.Init(new[] { torch.zeros(175_000) }, Optimizer.Sgd(0.1), 3);
+        var state = TrainState.Init(new[] { torch.zeros(175_000) }, NoState.Value, Optimizer.Sgd(0.1), 3);
 
         var error = Assert.Throws<NotEnoughSpaceException>(() => TrainStateFile.RequireRoom(store, state, extraBytes: 0));
 
@@ -98,6 +99,6 @@ public sealed class DiskFullTests(ITestOutputHelper output)
 
     sealed class StepCounter(Action step) : IFitObserver
     {
-        public void StepFinished<TParams>(StepEnd<TParams> end) => step();
+        public void StepFinished<TParams, TModelState>(StepEnd<TParams, TModelState> end) => step();
     }
 }

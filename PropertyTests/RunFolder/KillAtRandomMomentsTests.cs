@@ -1,3 +1,4 @@
+using Functional.Core;
 using System.Diagnostics;
 using System.Globalization;
 using TorchSharp;
@@ -55,8 +56,8 @@ public sealed class KillAtRandomMomentsTests
         using var generator = new torch.Generator(1);
         var template = DigitClassifier.Init(generator, Hidden, options.DropoutRate, torch.CPU);
         const long last = Epochs * StepsPerEpoch;
-        var expected = TrainStateFile.Load(new CheckpointStore(Path.Combine(uninterrupted, "checkpoints"), keepLast: 3), last, template, pipeline);
-        var actual = TrainStateFile.Load(store, last, template, pipeline);
+        var expected = TrainStateFile.Load(new CheckpointStore(Path.Combine(uninterrupted, "checkpoints"), keepLast: 3), last, template, NoState.Value, pipeline);
+        var actual = TrainStateFile.Load(store, last, template, NoState.Value, pipeline);
         Assert.True(SameState(expected, actual), "The run killed and resumed three times differs from the uninterrupted one.");
 
         var records = MetricsLog.Read(log, TextWriter.Null);

@@ -1,3 +1,4 @@
+using Functional.Core;
 using Xunit;
 using static Functional.PropertyTests.Training.TrainingFixtures;
 using Functional.Models.Digits;
@@ -67,12 +68,12 @@ public sealed class SideFileFaultTests
         var folder = TemporaryFolder();
         var store = new CheckpointStore(Path.Combine(folder, "checkpoints"), keepLast: 10);
         var logPath = Path.Combine(folder, "metrics.jsonl");
-        FitResult<DigitClassifier> Train(TrainState<DigitClassifier> from, int epochs) =>
+        FitResult<DigitClassifier, NoState> Train(TrainState<DigitClassifier, NoState> from, int epochs) =>
             Fit.Run(Loss, AccumulatedAdamWithEma(), from, MnistTraining.Data(data, batchSize: 7, seed: 5, workers: 1), MnistTraining.Validation(data),
                 new FitOptions { Epochs = epochs, Observers = [new MetricsLogObserver(logPath), new CheckpointObserver(store)] }, CancellationToken.None);
 
-        TrainState.Dispose(Train(TrainState.Init(Model(2), AccumulatedAdamWithEma(), 3), 3).State); // steps 1-15 logged, checkpoints 5, 10, 15
-        var older = TrainStateFile.Load(store, 10, Model(2), AccumulatedAdamWithEma());             // as after losing steps 11-15
+        TrainState.Dispose(Train(TrainState.Init(Model(2), NoState.Value, AccumulatedAdamWithEma(), 3), 3).State); // steps 1-15 logged, checkpoints 5, 10, 15
+        var older = TrainStateFile.Load(store, 10, Model(2), NoState.Value, AccumulatedAdamWithEma());             // as after losing steps 11-15
         TrainState.Dispose(Train(older, 4).State);
 
         var train = MetricsLog.Read(logPath).Where(r => r.Phase == "train").Select(r => r.Step).ToArray();

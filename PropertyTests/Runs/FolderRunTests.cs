@@ -37,7 +37,7 @@ public sealed class FolderRunTests
         return new Softmax(torch.randn([Features, Classes], generator: generator).mul(scale), torch.zeros([Classes]));
     }
 
-    static readonly ModelLoss<Softmax, Examples> Loss = (model, batch, _) =>
+    static readonly ModelLoss<Softmax, NoState, Examples> Loss = (model, batch, _) =>
     {
         using var scope = torch.NewDisposeScope();
         var logits = batch.Features.matmul(model.Weight).add(model.Bias, Scalars.One);
@@ -66,7 +66,7 @@ public sealed class FolderRunTests
     static RunData<Examples> Batches(Examples train, int batchSize, int seed) =>
         new(((int)train.Labels.shape[0] + batchSize - 1) / batchSize, epoch => BatchPlan.Shuffled((int)train.Labels.shape[0], batchSize, seed, epoch), indices => Gather(train, indices));
 
-    static Func<Softmax, ModelState, IReadOnlyDictionary<string, double>> Validate(Examples validation) =>
+    static Func<Softmax, NoState, IReadOnlyDictionary<string, double>> Validate(Examples validation) =>
         (model, state) => TrainingSteps.Evaluate(Loss, model, state, [Gather(validation, Enumerable.Range(0, ValidationCount).ToArray())]);
 
     static IGradientTransformation Pipeline() => new Chain(Optimizer.Adam(5e-2), new ParameterEma(0.5, BiasCorrection: true));
@@ -74,14 +74,14 @@ public sealed class FolderRunTests
     /// <summary>Stops the fit after <paramref name="Step"/>.</summary>
     sealed record CancelAt(long Step, CancellationTokenSource Source) : IFitObserver
     {
-        public void StepFinished<TParams>(StepEnd<TParams> step)
+        public void StepFinished<TParams, TModelState>(StepEnd<TParams, TModelState> step)
         {
             if (step.State.Step == Step) Source.Cancel();
         }
     }
 
     /// <summary>One invocation of the run in <paramref name="folder"/>; returns its final state and keeps copies of what the best-model hook was given.</summary>
-    static FitResult<Softmax> Train(string folder, BestBy best, int epochs, int batchSize, IReadOnlyList<IFitObserver> observers, List<Softmax> keptModels, CancellationToken cancellation)
+    static FitResult<Softmax, NoState> Train(string folder, BestBy best, int epochs, int batchSize, IReadOnlyList<IFitObserver> observers, List<Softmax> keptModels, CancellationToken cancellation)
     {
         using var train = Data(Count, 5);
         using var validation = Data(ValidationCount, 6);
@@ -89,7 +89,7 @@ public sealed class FolderRunTests
         using var run = FolderRun.Open(new RunOptions(folder) { Best = best, KeepCheckpoints = 2, CheckpointEverySteps = 3 }, SingleProcess.Instance);
         try
         {
-            return run.Fit(new RunPlan<Softmax, Examples>(fresh, ModelState.Empty, Pipeline(), Loss, Batches(train, batchSize, 7), Seed: 11)
+            return run.Fit(new RunPlan<Softmax, NoState, Examples>(fresh, NoState.Value, Pipeline(), Loss, Batches(train, batchSize, 7), Seed: 11)
             {
                 Validate = Validate(validation),
                 Fit = new FitOptions { Epochs = epochs, Observers = observers },

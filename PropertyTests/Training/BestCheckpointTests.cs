@@ -37,7 +37,7 @@ public sealed class BestCheckpointTests
         {
             if (random.Next(4) == 0) best = new BestCheckpoints(folder, "score", minimize, keep); // a resumed run: only the disk carries over
             var value = random.Next(8) == 0 ? double.NaN : random.Next(0, 6);
-            best.Offer(step, (int)step, value, TinyOf(value), ModelState.Empty);
+            best.Offer(step, (int)step, value, TinyOf(value), NoState.Value);
             if (double.IsFinite(value)) offered.Add((step, value));
 
             // The reference: stable sort (older first on ties), best first, the first k.
@@ -60,8 +60,8 @@ public sealed class BestCheckpointTests
     {
         var folder = TemporaryFolder();
         var best = new BestCheckpoints(folder, "rougeL", minimize: false, keepBest: 2);
-        best.Offer(10, 0, 0.25, TinyOf(1), ModelState.Empty);
-        best.Offer(20, 1, 0.5, TinyOf(2), ModelState.Empty);
+        best.Offer(10, 0, 0.25, TinyOf(1), NoState.Value);
+        best.Offer(20, 1, 0.5, TinyOf(2), NoState.Value);
 
         using var manifest = JsonDocument.Parse(File.ReadAllText(best.ManifestPath));
         Assert.Equal("rougeL", manifest.RootElement.GetProperty("monitor").GetString());
@@ -80,13 +80,13 @@ public sealed class BestCheckpointTests
         using var data = RandomDigits(16, 1);
         var folder = TemporaryFolder();
         var scores = new Queue<double>([3, 1, 2, 0.5, 4, 0.7]);
-        IReadOnlyDictionary<string, double> Validate(DigitClassifier _, ModelState __) => new Dictionary<string, double> { ["loss"] = scores.Dequeue() };
+        IReadOnlyDictionary<string, double> Validate(DigitClassifier _, NoState __) => new Dictionary<string, double> { ["loss"] = scores.Dequeue() };
         var pipeline = Optimizer.Adam(1e-2);
-        FitResult<DigitClassifier> Train(TrainState<DigitClassifier> from, int epochs) =>
+        FitResult<DigitClassifier, NoState> Train(TrainState<DigitClassifier, NoState> from, int epochs) =>
             Fit.Run(Loss, pipeline, from, MnistTraining.Data(data, batchSize: 8, seed: 1, workers: 1), Validate,
                 new FitOptions { Epochs = epochs, Observers = [new BestCheckpointObserver(new BestCheckpoints(folder, "loss", true, 2))] }, CancellationToken.None);
 
-        var first = Train(TrainState.Init(Model(2), pipeline, 3), 3).State;     // 3, 1, 2: keeps 1 (step 4) and 2 (step 6)
+        var first = Train(TrainState.Init(Model(2), NoState.Value, pipeline, 3), 3).State;     // 3, 1, 2: keeps 1 (step 4) and 2 (step 6)
         var second = Train(first, 6).State;                                     // 0.5, 4, 0.7: keeps 0.5 (step 8) and 0.7 (step 12)
         var kept = new BestCheckpoints(folder, "loss", true, 2).Kept();
 
@@ -97,7 +97,7 @@ public sealed class BestCheckpointTests
         Assert.True(Tree.Leaves(second.Parameters).Zip(Tree.Leaves(atTwelve)).All(pair => SameBytes(pair.Item1, pair.Item2)),
             "The kept file of the last step must hold that step's parameters.");
         var missing = Assert.Throws<InvalidOperationException>(() =>
-            Fit.Run(Loss, pipeline, TrainState.Init(Model(2), pipeline, 3), MnistTraining.Data(data, batchSize: 8, seed: 1, workers: 1), MnistTraining.Validation(data),
+            Fit.Run(Loss, pipeline, TrainState.Init(Model(2), NoState.Value, pipeline, 3), MnistTraining.Data(data, batchSize: 8, seed: 1, workers: 1), MnistTraining.Validation(data),
                 new FitOptions { Observers = [new BestCheckpointObserver(new BestCheckpoints(TemporaryFolder(), "rouge", false, 1))] }, CancellationToken.None));
         Assert.Contains("'rouge'", missing.Message);
         Assert.Contains("loss, accuracy", missing.Message);

@@ -21,13 +21,13 @@ public sealed class DoctoredCheckpointTests
     {
         using var scope = torch.NewDisposeScope();
         var store = new CheckpointStore(TemporaryFolder(), keepLast: 10);
-        TrainStateFile.Save(store, TrainState.Init(Model(2), AdamWithEma(), 3));
+        TrainStateFile.Save(store, TrainState.Init(Model(2), NoState.Value, AdamWithEma(), 3));
         var content = store.Load(0);
         var (tensors, metadata) = doctor(content.Tensors.ToList(), content.Metadata.ToDictionary());
         store.Save(1, tensors, metadata);
-        var sound = TrainStateFile.Load(store, 0, Model(5), AdamWithEma());
+        var sound = TrainStateFile.Load(store, 0, Model(5), NoState.Value, AdamWithEma());
         Assert.Equal(0, sound.Step);
-        return Assert.Throws<InvalidDataException>(() => TrainStateFile.Load(store, 1, Model(5), AdamWithEma()));
+        return Assert.Throws<InvalidDataException>(() => TrainStateFile.Load(store, 1, Model(5), NoState.Value, AdamWithEma()));
     }
 
     static string Weight => Tree.Paths(Model(1))[0];
@@ -40,7 +40,7 @@ public sealed class DoctoredCheckpointTests
     {
         using var scope = torch.NewDisposeScope();
         var store = new CheckpointStore(TemporaryFolder(), keepLast: 10);
-        TrainStateFile.Save(store, TrainState.Init(Model(2), AdamWithEma(), 3));
+        TrainStateFile.Save(store, TrainState.Init(Model(2), NoState.Value, AdamWithEma(), 3));
         var content = store.Load(0);
         var names = content.Tensors.Select(t => t.Name).ToArray();
         Assert.Contains($"optimizer/0/0/mu/{Weight}", names);

@@ -13,9 +13,9 @@ public sealed class FitTests
 {
     static TrainingData<DigitBatch> Batches(DigitBatch data, int workers = 1) => MnistTraining.Data(data, batchSize: 8, seed: 1, workers);
 
-    static FitResult<DigitClassifier> Run(DigitBatch data, FitOptions options, Func<DigitClassifier, ModelState, IReadOnlyDictionary<string, double>>? validate,
+    static FitResult<DigitClassifier, NoState> Run(DigitBatch data, FitOptions options, Func<DigitClassifier, NoState, IReadOnlyDictionary<string, double>>? validate,
         IGradientTransformation? pipeline = null, CancellationToken cancellation = default) =>
-        Fit.Run(Loss, pipeline ?? Optimizer.Adam(1e-2), TrainState.Init(Model(2), pipeline ?? Optimizer.Adam(1e-2), 3), Batches(data), validate, options, cancellation);
+        Fit.Run(Loss, pipeline ?? Optimizer.Adam(1e-2), TrainState.Init(Model(2), NoState.Value, pipeline ?? Optimizer.Adam(1e-2), 3), Batches(data), validate, options, cancellation);
 
     [Fact]
     public void Training_lowers_the_loss_and_reports_every_epoch()
@@ -36,7 +36,7 @@ public sealed class FitTests
     {
         using var data = RandomDigits(16, 1);
         var scripted = new Queue<double>([5, 4, 4.5, 4.2, 3.9, 7, 8, 9, 1, 1]);
-        IReadOnlyDictionary<string, double> Validate(DigitClassifier _, ModelState __) => new Dictionary<string, double> { ["score"] = scripted.Dequeue() };
+        IReadOnlyDictionary<string, double> Validate(DigitClassifier _, NoState __) => new Dictionary<string, double> { ["score"] = scripted.Dequeue() };
 
         var result = Run(data, FitOptions.Default with { Epochs = 10, EarlyStopping = new EarlyStopping("score", Minimize: true, Patience: 3, MinDelta: 0) }, Validate);
 
@@ -74,9 +74,9 @@ public sealed class FitTests
         using var data = RandomDigits(80, 1);
         using var cancel = new CancellationTokenSource();
         var steps = 0;
-        ModelLoss<DigitClassifier, DigitBatch> counting = (p, b, c) => { if (++steps == 4) cancel.Cancel(); return Loss(p, b, c); };
+        ModelLoss<DigitClassifier, NoState, DigitBatch> counting = (p, b, c) => { if (++steps == 4) cancel.Cancel(); return Loss(p, b, c); };
 
-        var result = Fit.Run(counting, Optimizer.Sgd(0.1), TrainState.Init(Model(2), Optimizer.Sgd(0.1), 3), Batches(data, workers: 2), null,
+        var result = Fit.Run(counting, Optimizer.Sgd(0.1), TrainState.Init(Model(2), NoState.Value, Optimizer.Sgd(0.1), 3), Batches(data, workers: 2), null,
             FitOptions.Default with { Epochs = 3 }, cancel.Token);
 
         Assert.Equal(FitEnd.Cancelled, result.End);
@@ -89,9 +89,9 @@ public sealed class FitTests
     {
         using var data = RandomDigits(16, 1);
         using var infinity = float.PositiveInfinity.ToScalar();
-        ModelLoss<DigitClassifier, DigitBatch> exploding = (p, b, c) => new ModelOutput(Loss(p, b, c).Loss.mul(infinity), new Dictionary<string, torch.Tensor>());
+        ModelLoss<DigitClassifier, NoState, DigitBatch> exploding = (p, b, c) => new ModelOutput(Loss(p, b, c).Loss.mul(infinity), new Dictionary<string, torch.Tensor>());
 
-        var error = Assert.Throws<InvalidOperationException>(() => Fit.Run(exploding, Optimizer.Sgd(0.1), TrainState.Init(Model(2), Optimizer.Sgd(0.1), 3), Batches(data), null,
+        var error = Assert.Throws<InvalidOperationException>(() => Fit.Run(exploding, Optimizer.Sgd(0.1), TrainState.Init(Model(2), NoState.Value, Optimizer.Sgd(0.1), 3), Batches(data), null,
             FitOptions.Default with { Epochs = 2 }, CancellationToken.None));
 
         Assert.Contains("The training loss is Infinity at step 1 (epoch 0, batch 0)", error.Message);
@@ -118,7 +118,7 @@ public sealed class FitTests
         using var data = RandomDigits(16, 1);
         var pipeline = new Chain(Optimizer.Adam(1e-2), new ParameterEma(0.5, BiasCorrection: false));
         var seen = new List<float>();
-        IReadOnlyDictionary<string, double> Validate(DigitClassifier p, ModelState _) { seen.Add(p.Output.Bias!.sum().item<float>()); return new Dictionary<string, double>(); }
+        IReadOnlyDictionary<string, double> Validate(DigitClassifier p, NoState _) { seen.Add(p.Output.Bias!.sum().item<float>()); return new Dictionary<string, double>(); }
 
         var withEma = Run(data, FitOptions.Default with { Epochs = 1 }, Validate, pipeline).State;
         var raw = Run(data, FitOptions.Default with { Epochs = 1, EvaluateWithEma = false }, Validate, pipeline).State;

@@ -1,3 +1,4 @@
+using Functional.Core;
 using System.Diagnostics;
 using TorchSharp;
 using Xunit;
@@ -39,12 +40,12 @@ public sealed class KillDuringSaveTests
 
             // A kill between a checkpoint's file and its manifest leaves a complete file without a manifest: it is the newest
             // checkpoint (verified by its own checksum, its manifest written again), so the steps are listed after the load.
-            var latest = TrainStateFile.LoadLatest(store, template, pipeline)?.State;
+            var latest = TrainStateFile.LoadLatest(store, template, NoState.Value, pipeline)?.State;
             var steps = store.Steps();
             Assert.NotNull(latest);
             Assert.Equal(steps[^1], latest.Step);
             Assert.True(latest.Step > before, $"Round {round}: the resumed trainer did not get past step {before}.");
-            foreach (var step in steps) TrainState.Dispose(TrainStateFile.Load(store, step, template, pipeline));
+            foreach (var step in steps) TrainState.Dispose(TrainStateFile.Load(store, step, template, NoState.Value, pipeline));
             TrainState.Dispose(latest);
         }
     }

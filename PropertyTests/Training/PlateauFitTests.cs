@@ -7,13 +7,13 @@ using static Functional.PropertyTests.Training.TrainingFixtures;
 
 namespace Functional.PropertyTests.Training;
 
-/// <summary><see cref="ReduceOnPlateau"/> inside <see cref="Fit.Run{TParams, TBatch}"/>: fed each completed epoch's validation metric.</summary>
+/// <summary><see cref="ReduceOnPlateau"/> inside <see cref="Fit.Run{TParams, TModelState, TBatch}"/>: fed each completed epoch's validation metric.</summary>
 public sealed class PlateauFitTests
 {
     static TrainingData<DigitBatch> Batches(DigitBatch data) => MnistTraining.Data(data, batchSize: 8, seed: 1, workers: 1);
 
     /// <summary>A validation reporting the next scripted score (the model is not looked at).</summary>
-    static Func<DigitClassifier, ModelState, IReadOnlyDictionary<string, double>> Scripted(params double[] scores)
+    static Func<DigitClassifier, NoState, IReadOnlyDictionary<string, double>> Scripted(params double[] scores)
     {
         var queue = new Queue<double>(scores);
         return (_, _) => new Dictionary<string, double> { ["score"] = queue.Dequeue() };
@@ -29,10 +29,10 @@ public sealed class PlateauFitTests
         var rates = new List<(long Step, double? Rate)>();
         var watch = new RateWatch(rates);
 
-        var plain5 = Fit.Run(Loss, inner, TrainState.Init(Model(2), inner, 3), Batches(data), Scripted(scores), new FitOptions { Epochs = 5 }, CancellationToken.None).State;
-        var plain6 = Fit.Run(Loss, inner, TrainState.Init(Model(2), inner, 3), Batches(data), Scripted(scores), new FitOptions { Epochs = 6 }, CancellationToken.None).State;
-        var reduced5 = Fit.Run(Loss, plateau, TrainState.Init(Model(2), plateau, 3), Batches(data), Scripted(scores), new FitOptions { Epochs = 5 }, CancellationToken.None).State;
-        var reduced6 = Fit.Run(Loss, plateau, TrainState.Init(Model(2), plateau, 3), Batches(data), Scripted(scores), new FitOptions { Epochs = 6, Observers = [watch] }, CancellationToken.None).State;
+        var plain5 = Fit.Run(Loss, inner, TrainState.Init(Model(2), NoState.Value, inner, 3), Batches(data), Scripted(scores), new FitOptions { Epochs = 5 }, CancellationToken.None).State;
+        var plain6 = Fit.Run(Loss, inner, TrainState.Init(Model(2), NoState.Value, inner, 3), Batches(data), Scripted(scores), new FitOptions { Epochs = 6 }, CancellationToken.None).State;
+        var reduced5 = Fit.Run(Loss, plateau, TrainState.Init(Model(2), NoState.Value, plateau, 3), Batches(data), Scripted(scores), new FitOptions { Epochs = 5 }, CancellationToken.None).State;
+        var reduced6 = Fit.Run(Loss, plateau, TrainState.Init(Model(2), NoState.Value, plateau, 3), Batches(data), Scripted(scores), new FitOptions { Epochs = 6, Observers = [watch] }, CancellationToken.None).State;
 
         Assert.True(Tree.Leaves(plain5.Parameters).Zip(Tree.Leaves(reduced5.Parameters)).All(pair => SameBytes(pair.Item1, pair.Item2)),
             "Before the first plateau the parameters must equal the inner optimizer's bit for bit.");
@@ -52,14 +52,14 @@ public sealed class PlateauFitTests
         using var data = RandomDigits(60, 11); // 9 batches of 7 per epoch
         // A relative tolerance of 0.9 makes every epoch after the first a plateau: the scale drops each epoch.
         IGradientTransformation Pipeline() => new ReduceOnPlateau(AccumulatedAdamWithEma(), "loss", true, 0.5, 1, 0.9, 0, 0, 1, 0);
-        FitResult<DigitClassifier> Train(TrainState<DigitClassifier> from, CheckpointStore? store) =>
+        FitResult<DigitClassifier, NoState> Train(TrainState<DigitClassifier, NoState> from, CheckpointStore? store) =>
             Fit.Run(Loss, Pipeline(), from, MnistTraining.Data(data, batchSize: 7, seed: 5, workers: 1), MnistTraining.Validation(data),
                 new FitOptions { Epochs = 4, Observers = store is null ? [] : [new CheckpointObserver(store, 1)] }, CancellationToken.None);
         var store = new CheckpointStore(TemporaryFolder(), keepLast: 100);
 
-        var uninterrupted = Train(TrainState.Init(Model(2), Pipeline(), 3), null).State;
-        var checkpointed = Train(TrainState.Init(Model(2), Pipeline(), 3), store).State;
-        var loaded = TrainStateFile.Load(store, resumeStep, Model(99), Pipeline());
+        var uninterrupted = Train(TrainState.Init(Model(2), NoState.Value, Pipeline(), 3), null).State;
+        var checkpointed = Train(TrainState.Init(Model(2), NoState.Value, Pipeline(), 3), store).State;
+        var loaded = TrainStateFile.Load(store, resumeStep, Model(99), NoState.Value, Pipeline());
         var resumed = Train(loaded, null).State;
 
         Assert.Equal(0.125, OptimizerStates.Find<ReduceOnPlateauState>(uninterrupted.OptimizerState)!.Scale.item<double>());
@@ -69,7 +69,7 @@ public sealed class PlateauFitTests
 
     sealed class RateWatch(List<(long Step, double? Rate)> rates) : IFitObserver
     {
-        public void StepFinished<TParams>(StepEnd<TParams> step) => rates.Add((step.State.Step, step.AppliedLearningRate));
+        public void StepFinished<TParams, TModelState>(StepEnd<TParams, TModelState> step) => rates.Add((step.State.Step, step.AppliedLearningRate));
     }
 
     [Fact]
@@ -79,9 +79,9 @@ public sealed class PlateauFitTests
         var plateau = ReduceOnPlateau.For(Optimizer.Adam(1e-2), "rouge");
 
         var missing = Assert.Throws<InvalidOperationException>(() =>
-            Fit.Run(Loss, plateau, TrainState.Init(Model(2), plateau, 3), Batches(data), MnistTraining.Validation(data), FitOptions.Default, CancellationToken.None));
+            Fit.Run(Loss, plateau, TrainState.Init(Model(2), NoState.Value, plateau, 3), Batches(data), MnistTraining.Validation(data), FitOptions.Default, CancellationToken.None));
         var none = Assert.Throws<ArgumentException>(() =>
-            Fit.Run(Loss, plateau, TrainState.Init(Model(2), plateau, 3), Batches(data), null, FitOptions.Default, CancellationToken.None));
+            Fit.Run(Loss, plateau, TrainState.Init(Model(2), NoState.Value, plateau, 3), Batches(data), null, FitOptions.Default, CancellationToken.None));
 
         Assert.Contains("'rouge'", missing.Message);
         Assert.Contains("loss, accuracy", missing.Message);

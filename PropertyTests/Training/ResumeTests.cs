@@ -11,7 +11,7 @@ public sealed class ResumeTests
 {
     const int Epochs = 3;
 
-    static FitResult<DigitClassifier> Train(TrainState<DigitClassifier> from, DigitBatch data, CheckpointStore? store, int checkpointEvery, int workers) =>
+    static FitResult<DigitClassifier, NoState> Train(TrainState<DigitClassifier, NoState> from, DigitBatch data, CheckpointStore? store, int checkpointEvery, int workers) =>
         Fit.Run(Loss, AccumulatedAdamWithEma(), from, MnistTraining.Data(data, batchSize: 7, seed: 5, workers),
             MnistTraining.Validation(data), new FitOptions { Epochs = Epochs, Observers = store is null ? [] : [new CheckpointObserver(store, checkpointEvery)] },
             CancellationToken.None);
@@ -23,12 +23,12 @@ public sealed class ResumeTests
     public void Resuming_from_a_checkpoint_gives_the_uninterrupted_run_bit_for_bit(long resumeStep)
     {
         using var data = RandomDigits(60, 11); // 9 batches of 7 per epoch, the last one of 4
-        var start = TrainState.Init(Model(2), AccumulatedAdamWithEma(), 3);
+        var start = TrainState.Init(Model(2), NoState.Value, AccumulatedAdamWithEma(), 3);
         var store = new CheckpointStore(TemporaryFolder(), keepLast: 100);
 
         var uninterrupted = Train(start, data, null, 0, workers: 1).State;
         var checkpointed = Train(start, data, store, checkpointEvery: 1, workers: 3).State;
-        var loaded = TrainStateFile.Load(new CheckpointStore(store.Folder, keepLast: 100), resumeStep, Model(99), AccumulatedAdamWithEma());
+        var loaded = TrainStateFile.Load(new CheckpointStore(store.Folder, keepLast: 100), resumeStep, Model(99), NoState.Value, AccumulatedAdamWithEma());
         var resumed = Train(loaded, data, null, 0, workers: 2).State;
 
         Assert.Equal(resumeStep, loaded.Step);
@@ -43,18 +43,18 @@ public sealed class ResumeTests
     {
         using var data = RandomDigits(30, 11);
         var store = new CheckpointStore(TemporaryFolder(), keepLast: 5);
-        Train(TrainState.Init(Model(2), AccumulatedAdamWithEma(), 3), data, store, 0, 1);
+        Train(TrainState.Init(Model(2), NoState.Value, AccumulatedAdamWithEma(), 3), data, store, 0, 1);
         var steps = store.Steps();
         var newest = Path.Combine(store.Folder, $"step-{steps[^1]:D10}.safetensors");
         var bytes = File.ReadAllBytes(newest);
 
         bytes[bytes.Length / 2] ^= 0x10;
         File.WriteAllBytes(newest, bytes);
-        var flipped = Assert.Throws<InvalidDataException>(() => TrainStateFile.Load(store, steps[^1], Model(2), AccumulatedAdamWithEma()));
-        var afterFlip = TrainStateFile.LoadLatest(store, Model(2), AccumulatedAdamWithEma())!;
+        var flipped = Assert.Throws<InvalidDataException>(() => TrainStateFile.Load(store, steps[^1], Model(2), NoState.Value, AccumulatedAdamWithEma()));
+        var afterFlip = TrainStateFile.LoadLatest(store, Model(2), NoState.Value, AccumulatedAdamWithEma())!;
         File.WriteAllBytes(newest, bytes[..(bytes.Length / 3)]);
-        var truncated = Assert.Throws<InvalidDataException>(() => TrainStateFile.Load(store, steps[^1], Model(2), AccumulatedAdamWithEma()));
-        var afterTruncation = TrainStateFile.LoadLatest(store, Model(2), AccumulatedAdamWithEma())!;
+        var truncated = Assert.Throws<InvalidDataException>(() => TrainStateFile.Load(store, steps[^1], Model(2), NoState.Value, AccumulatedAdamWithEma()));
+        var afterTruncation = TrainStateFile.LoadLatest(store, Model(2), NoState.Value, AccumulatedAdamWithEma())!;
 
         foreach (var error in new[] { flipped, truncated })
         {
@@ -75,10 +75,10 @@ public sealed class ResumeTests
     {
         using var data = RandomDigits(14, 11);
         var store = new CheckpointStore(TemporaryFolder(), keepLast: 5);
-        Train(TrainState.Init(Model(2), AccumulatedAdamWithEma(), 3), data, store, 0, 1);
+        Train(TrainState.Init(Model(2), NoState.Value, AccumulatedAdamWithEma(), 3), data, store, 0, 1);
 
-        var wider = Assert.Throws<InvalidDataException>(() => TrainStateFile.LoadLatest(store, Model(2, hidden: 17), AccumulatedAdamWithEma()));
-        var otherPipeline = Assert.Throws<InvalidDataException>(() => TrainStateFile.LoadLatest(store, Model(2), Optimizer.Adam(1e-2)));
+        var wider = Assert.Throws<InvalidDataException>(() => TrainStateFile.LoadLatest(store, Model(2, hidden: 17), NoState.Value, AccumulatedAdamWithEma()));
+        var otherPipeline = Assert.Throws<InvalidDataException>(() => TrainStateFile.LoadLatest(store, Model(2), NoState.Value, Optimizer.Adam(1e-2)));
 
         Assert.Contains("written for another model", wider.Message);
         Assert.Contains("'features/inner/weight' is Float32[16, 784] in the checkpoint but Float32[17, 784] in the model", wider.Message);
@@ -92,7 +92,7 @@ public sealed class ResumeTests
         var store = new CheckpointStore(TemporaryFolder(), keepLast: 5);
         store.Save(4, TreeFile.Tensors(Model(2)), new Dictionary<string, string>());
 
-        var error = Assert.Throws<InvalidDataException>(() => TrainStateFile.Load(store, 4, Model(2), Optimizer.Sgd(0.1)));
+        var error = Assert.Throws<InvalidDataException>(() => TrainStateFile.Load(store, 4, Model(2), NoState.Value, Optimizer.Sgd(0.1)));
 
         Assert.Contains("not a train state", error.Message);
     }

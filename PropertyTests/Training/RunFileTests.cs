@@ -18,12 +18,12 @@ public sealed class RunFileTests
         var log = Path.Combine(TemporaryFolder(), "metrics.jsonl");
         var schedule = new Functional.Optimizers.ExponentialDecay(0.1, 0.5, 4); // halves every 4 updates
         var pipeline = Optimizer.Sgd(schedule);
-        FitResult<DigitClassifier> Train(TrainState<DigitClassifier> from, int epochs) =>
+        FitResult<DigitClassifier, NoState> Train(TrainState<DigitClassifier, NoState> from, int epochs) =>
             Fit.Run(Loss, pipeline, from, MnistTraining.Data(data, batchSize: 8, seed: 1, workers: 1), MnistTraining.Validation(data),
                 new FitOptions { Epochs = epochs, Observers = [new MetricsLogObserver(log)] }, CancellationToken.None);
         var before = DateTimeOffset.UtcNow;
 
-        var first = Train(TrainState.Init(Model(2), pipeline, 3), 1).State;
+        var first = Train(TrainState.Init(Model(2), NoState.Value, pipeline, 3), 1).State;
         var firstRecords = MetricsLog.Read(log);
         Thread.Sleep(50);
         Train(first, 2);

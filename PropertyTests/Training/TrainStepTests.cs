@@ -14,7 +14,7 @@ public sealed class TrainStepTests
     public void A_step_leaves_its_inputs_as_they_were_and_is_a_function_of_them()
     {
         using var batch = RandomDigits(32, 1);
-        var state = TrainState.Init(Model(2), AccumulatedAdamWithEma(), 3);
+        var state = TrainState.Init(Model(2), NoState.Value, AccumulatedAdamWithEma(), 3);
         var before = Tree.Leaves(state.Parameters).Select(p => p.clone()).Append(state.RandomState.clone()).Append(batch.Pixels.clone()).ToArray();
 
         var first = TrainingSteps.Step(Loss, AccumulatedAdamWithEma(), state, batch);
@@ -30,7 +30,7 @@ public sealed class TrainStepTests
     public void A_step_advances_the_count_the_data_position_and_the_random_state()
     {
         using var batch = RandomDigits(8, 1);
-        var state = TrainState.Init(Model(2), Optimizer.Sgd(0.1), 3) with { Position = new DataPosition(2, 5) };
+        var state = TrainState.Init(Model(2), NoState.Value, Optimizer.Sgd(0.1), 3) with { Position = new DataPosition(2, 5) };
 
         var next = TrainingSteps.Step(Loss, Optimizer.Sgd(0.1), state, batch).State;
 
@@ -44,7 +44,7 @@ public sealed class TrainStepTests
     {
         using var batch = RandomDigits(8, 1);
         var pipeline = AccumulatedAdamWithEma();
-        var state = TrainState.Init(Model(2), pipeline, 3);
+        var state = TrainState.Init(Model(2), NoState.Value, pipeline, 3);
         for (var i = 0; i < 5; i++)
         {
             var next = TrainingSteps.Step(Loss, pipeline, state, batch).State;
@@ -61,7 +61,7 @@ public sealed class TrainStepTests
     {
         using var batch = RandomDigits(16, 1);
         var model = Model(2);
-        var state = TrainState.Init(model, Optimizer.Sgd(0.1), 3);
+        var state = TrainState.Init(model, NoState.Value, Optimizer.Sgd(0.1), 3);
 
         var metrics = TrainingSteps.Step(Loss, Optimizer.Sgd(0.1), state, batch).Metrics;
 
@@ -79,10 +79,10 @@ public sealed class TrainStepTests
     public void A_metric_that_is_not_one_number_or_that_takes_the_loss_name_is_refused()
     {
         using var batch = RandomDigits(4, 1);
-        var state = TrainState.Init(Model(2), Optimizer.Sgd(0.1), 3);
-        ModelLoss<DigitClassifier, DigitBatch> vector = (p, b, c) =>
+        var state = TrainState.Init(Model(2), NoState.Value, Optimizer.Sgd(0.1), 3);
+        ModelLoss<DigitClassifier, NoState, DigitBatch> vector = (p, b, c) =>
             new ModelOutput(DigitClassifier.Model(p, b, c).Loss, new Dictionary<string, torch.Tensor> { ["logits"] = DigitClassifier.Logits(p, b.Pixels, false, c.Generator) });
-        ModelLoss<DigitClassifier, DigitBatch> named = (p, b, c) =>
+        ModelLoss<DigitClassifier, NoState, DigitBatch> named = (p, b, c) =>
             new ModelOutput(DigitClassifier.Model(p, b, c).Loss, new Dictionary<string, torch.Tensor> { ["loss"] = torch.tensor(1f) });
 
         var shape = Assert.Throws<ArgumentException>(() => TrainingSteps.Step(vector, Optimizer.Sgd(0.1), state, batch));
@@ -97,7 +97,7 @@ public sealed class TrainStepTests
     {
         using var batch = RandomDigits(16, 1);
         var pipeline = new Chain(Optimizer.Adam(1e-2), new ParameterEma(0.5, BiasCorrection: false));
-        var state = TrainState.Init(Model(2), pipeline, 3);
+        var state = TrainState.Init(Model(2), NoState.Value, pipeline, 3);
         for (var i = 0; i < 3; i++) state = TrainingSteps.Step(Loss, pipeline, state, batch).State;
 
         var evaluated = TrainingSteps.EvaluationParameters(state);
@@ -114,10 +114,10 @@ public sealed class TrainStepTests
         var model = Model(2, dropout: 0.9);
         DigitBatch Part(int from) => DigitBatch.Gather(data.Pixels, data.Digits, Enumerable.Range(from, 10).ToArray());
 
-        var whole = TrainingSteps.Evaluate(Loss, model, [Part(0), Part(10)]);
-        var first = TrainingSteps.Evaluate(Loss, model, [Part(0)]);
-        var second = TrainingSteps.Evaluate(Loss, model, [Part(10)]);
-        var again = TrainingSteps.Evaluate(Loss, model, [Part(0)]);
+        var whole = TrainingSteps.Evaluate(Loss, model, NoState.Value, [Part(0), Part(10)]);
+        var first = TrainingSteps.Evaluate(Loss, model, NoState.Value, [Part(0)]);
+        var second = TrainingSteps.Evaluate(Loss, model, NoState.Value, [Part(10)]);
+        var again = TrainingSteps.Evaluate(Loss, model, NoState.Value, [Part(0)]);
 
         Assert.Equal((first["loss"] + second["loss"]) / 2, whole["loss"], 12);
         Assert.Equal(first["loss"], again["loss"]);

@@ -33,7 +33,7 @@ static class TrainingFixtures
     public static IGradientTransformation AccumulatedAdamWithEma() =>
         new Accumulate(new Chain(Optimizer.Adam(1e-2), new ParameterEma(0.9, BiasCorrection: true)), 2);
 
-    public static readonly ModelLoss<DigitClassifier, DigitBatch> Loss = DigitClassifier.Model;
+    public static readonly ModelLoss<DigitClassifier, NoState, DigitBatch> Loss = DigitClassifier.Model;
 
     public static bool SameBytes(torch.Tensor first, torch.Tensor second)
     {
@@ -43,11 +43,11 @@ static class TrainingFixtures
     }
 
     /// <summary>Whether two states are equal bit for bit: parameters, optimizer state, model state, random state, step and position.</summary>
-    public static bool SameState<TParams>(TrainState<TParams> first, TrainState<TParams> second) =>
+    public static bool SameState<TParams, TModelState>(TrainState<TParams, TModelState> first, TrainState<TParams, TModelState> second) =>
         Tree.Leaves(first.Parameters).Zip(Tree.Leaves(second.Parameters)).All(pair => SameBytes(pair.Item1, pair.Item2))
         && OptimizerStates.Equal(first.OptimizerState, second.OptimizerState)
-        && first.ModelState.Flatten().Select(leaf => leaf.Path).SequenceEqual(second.ModelState.Flatten().Select(leaf => leaf.Path))
-        && first.ModelState.Leaves().Zip(second.ModelState.Leaves()).All(pair => SameBytes(pair.Item1, pair.Item2))
+        && Tree.Flatten(first.ModelState).Select(leaf => leaf.Path).SequenceEqual(Tree.Flatten(second.ModelState).Select(leaf => leaf.Path))
+        && Tree.Leaves(first.ModelState).Zip(Tree.Leaves(second.ModelState)).All(pair => SameBytes(pair.Item1, pair.Item2))
         && SameBytes(first.RandomState, second.RandomState)
         && first.Step == second.Step && first.Position == second.Position;
 

@@ -9,7 +9,7 @@ public sealed class ModelSummaryObserver(TextWriter output) : IFitObserver
     readonly TextWriter output = output ?? throw new ArgumentNullException(nameof(output));
 
     /// <inheritdoc />
-    public void FitStarted<TParams>(FitStart<TParams> start)
+    public void FitStarted<TParams, TModelState>(FitStart<TParams, TModelState> start)
     {
         output.WriteLine(ModelSummary.Of(start.State.Parameters));
         output.Flush();

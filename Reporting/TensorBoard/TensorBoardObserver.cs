@@ -6,7 +6,7 @@ namespace Functional.Reporting;
 /// Writes a fit's scalars for TensorBoard (<c>tensorboard --logdir DIR</c>): after every training step each of its
 /// metrics as <c>train/{name}</c> and the learning rate as <c>train/lr</c> (when the pipeline has one), after every
 /// validation each validation metric as <c>validation/{name}</c>, all at the global step
-/// (<see cref="TrainState{TParams}.Step"/>). Each fit writes a new event file in the directory (a resumed run adds a file;
+/// (<see cref="TrainState{TParams, TModelState}.Step"/>). Each fit writes a new event file in the directory (a resumed run adds a file;
 /// TensorBoard joins them by step). The file is flushed after every epoch; dispose the observer to close it.
 /// </summary>
 public sealed class TensorBoardObserver : IFitObserver, IDisposable
@@ -30,14 +30,14 @@ public sealed class TensorBoardObserver : IFitObserver, IDisposable
     public string? EventFilePath => file?.Path;
 
     /// <inheritdoc />
-    public void FitStarted<TParams>(FitStart<TParams> start)
+    public void FitStarted<TParams, TModelState>(FitStart<TParams, TModelState> start)
     {
         file?.Dispose();
         file = new TensorBoardEventFile(LogDirectory, DateTimeOffset.UtcNow);
     }
 
     /// <inheritdoc />
-    public void StepFinished<TParams>(StepEnd<TParams> step)
+    public void StepFinished<TParams, TModelState>(StepEnd<TParams, TModelState> step)
     {
         if (file is null) return;
         var now = DateTimeOffset.UtcNow;
@@ -46,7 +46,7 @@ public sealed class TensorBoardObserver : IFitObserver, IDisposable
     }
 
     /// <inheritdoc />
-    public FitDecision EpochFinished<TParams>(EpochEnd<TParams> end)
+    public FitDecision EpochFinished<TParams, TModelState>(EpochEnd<TParams, TModelState> end)
     {
         if (file is null) return FitDecision.Continue;
         var now = DateTimeOffset.UtcNow;

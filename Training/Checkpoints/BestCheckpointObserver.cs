@@ -27,7 +27,7 @@ public sealed record BestCheckpointObserver : IFitObserver
     public TextWriter Output { get; init; } = TextWriter.Null;
 
     /// <inheritdoc />
-    public FitDecision EpochFinished<TParams>(EpochEnd<TParams> end)
+    public FitDecision EpochFinished<TParams, TModelState>(EpochEnd<TParams, TModelState> end)
     {
         ArgumentNullException.ThrowIfNull(end);
         var validation = end.Report.Validation;

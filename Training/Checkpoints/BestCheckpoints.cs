@@ -113,7 +113,7 @@ public sealed class BestCheckpoints
     /// the new entry, or null when it was not kept. Nothing given is changed or released.
     /// </summary>
     /// <exception cref="NotEnoughSpaceException">The disk has no room for the file (nothing is changed).</exception>
-    public BestCheckpoint? Offer<TParams>(long step, int epoch, double value, TParams parameters, ModelState modelState)
+    public BestCheckpoint? Offer<TParams, TModelState>(long step, int epoch, double value, TParams parameters, TModelState modelState)
     {
         ArgumentNullException.ThrowIfNull(modelState);
         if (!double.IsFinite(value)) return null;
@@ -130,7 +130,7 @@ public sealed class BestCheckpoints
             ["epoch"] = epoch.ToString(CultureInfo.InvariantCulture),
         };
         var tensors = Tree.Flatten(parameters).Select(leaf => new NamedTensor(ParametersPrefix + leaf.Path, leaf.Value))
-            .Concat(modelState.Flatten().Select(leaf => new NamedTensor(ModelStatePrefix + leaf.Path, leaf.Value)));
+            .Concat(Tree.Flatten(modelState).Select(leaf => new NamedTensor(ModelStatePrefix + leaf.Path, leaf.Value)));
         var bytes = SafeTensors.Serialize(tensors, metadata);
         var file = string.Create(CultureInfo.InvariantCulture, $"step-{step:D10}.safetensors");
         DiskSpace.Require(Folder, bytes.Length + (64 << 10), $"the best checkpoint of step {step} ({Monitor} {value.ToString("G6", CultureInfo.InvariantCulture)})");

@@ -30,7 +30,7 @@ public sealed record CheckpointObserver : IFitObserver
     object? saved;
 
     /// <inheritdoc />
-    public void StepFinished<TParams>(StepEnd<TParams> step)
+    public void StepFinished<TParams, TModelState>(StepEnd<TParams, TModelState> step)
     {
         ArgumentNullException.ThrowIfNull(step);
         var state = step.State;
@@ -47,7 +47,7 @@ public sealed record CheckpointObserver : IFitObserver
     }
 
     /// <inheritdoc />
-    public FitDecision EpochFinished<TParams>(EpochEnd<TParams> end)
+    public FitDecision EpochFinished<TParams, TModelState>(EpochEnd<TParams, TModelState> end)
     {
         ArgumentNullException.ThrowIfNull(end);
         if (!ReferenceEquals(end.State, saved)) Save(end.State);
@@ -55,7 +55,7 @@ public sealed record CheckpointObserver : IFitObserver
         return FitDecision.Continue;
     }
 
-    void Save<TParams>(TrainState<TParams> state)
+    void Save<TParams, TModelState>(TrainState<TParams, TModelState> state)
     {
         if (ReferenceEquals(state, saved)) return;
         TrainStateFile.Save(Store, state);

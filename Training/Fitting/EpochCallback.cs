@@ -5,5 +5,5 @@ namespace Functional.Training;
 public sealed record EpochCallback(Func<EpochReport, FitDecision> Callback) : IFitObserver
 {
     /// <inheritdoc />
-    public FitDecision EpochFinished<TParams>(EpochEnd<TParams> end) => Callback(end.Report);
+    public FitDecision EpochFinished<TParams, TModelState>(EpochEnd<TParams, TModelState> end) => Callback(end.Report);
 }

@@ -6,7 +6,7 @@ using Functional.Core;
 namespace Functional.Training;
 
 /// <summary>
-/// The training loop: epochs of <see cref="TrainingSteps.Step{TParams, TBatch}"/> over restartable data, validation after
+/// The training loop: epochs of <see cref="TrainingSteps.Step{TParams, TModelState, TBatch}"/> over restartable data, validation after
 /// each epoch (with EMA weights when the pipeline keeps them; a metric-fed pipeline such as
 /// <see cref="ReduceOnPlateau"/> is then given its validation metric), early stopping and a time budget. Everything else (a
 /// progress bar, a metrics log, charts, checkpoints, callbacks) is an <see cref="IFitObserver"/> in
@@ -24,7 +24,7 @@ public static class Fit
     /// <param name="data">The training batches, restartable at a data position.</param>
     /// <param name="validate">
     /// Validation metrics for given parameters (the EMA when <see cref="FitOptions.EvaluateWithEma"/> and the pipeline keeps
-    /// one) and the current model state (e.g. <see cref="TrainingSteps.Evaluate{TParams, TBatch}(ModelLoss{TParams, TBatch}, TParams, ModelState, IEnumerable{TBatch})"/>
+    /// one) and the current model state (e.g. <see cref="TrainingSteps.Evaluate{TParams, TModelState, TBatch}(ModelLoss{TParams, TModelState, TBatch}, TParams, TModelState, IEnumerable{TBatch})"/>
     /// on held-out batches, plus any decoding scores); null skips validation.
     /// </param>
     /// <param name="options">Epochs, stopping and the observers.</param>
@@ -38,40 +38,40 @@ public static class Fit
     /// <see cref="IMetricFed"/> whose metric the validation does not report (the message lists those it does).
     /// </exception>
     /// <exception cref="ArgumentException">The pipeline is an <see cref="IMetricFed"/> and <paramref name="validate"/> is null.</exception>
-    public static FitResult<TParams> Run<TParams, TBatch>(
-        ModelLoss<TParams, TBatch> model,
+    public static FitResult<TParams, TModelState> Run<TParams, TModelState, TBatch>(
+        ModelLoss<TParams, TModelState, TBatch> model,
         IGradientTransformation optimizer,
-        TrainState<TParams> state,
+        TrainState<TParams, TModelState> state,
         TrainingData<TBatch> data,
-        Func<TParams, ModelState, IReadOnlyDictionary<string, double>>? validate,
+        Func<TParams, TModelState, IReadOnlyDictionary<string, double>>? validate,
         FitOptions options,
         CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(optimizer);
-        return RunSteps<TParams, TBatch>((current, batch) => TrainingSteps.Step(model, optimizer, current, batch), optimizer, state, data, validate, options, cancellation);
+        return RunSteps<TParams, TModelState, TBatch>((current, batch) => TrainingSteps.Step(model, optimizer, current, batch), optimizer, state, data, validate, options, cancellation);
     }
 
     /// <summary>
-    /// The loop of <see cref="Run{TParams, TBatch}"/> with another step function in place of <see cref="TrainingSteps.Step{TParams, TBatch}"/> (a data-parallel step, for
+    /// The loop of <see cref="Run{TParams, TModelState, TBatch}"/> with another step function in place of <see cref="TrainingSteps.Step{TParams, TModelState, TBatch}"/> (a data-parallel step, for
     /// one); everything else is the same loop.
     /// </summary>
     /// <param name="step">The training step; it must not change or release the state or batch it is given.</param>
-    /// <param name="optimizer">The step's pipeline, only read for the learning rate the observers see (<see cref="StepEnd{TParams}.LearningRate"/>); null shows none.</param>
+    /// <param name="optimizer">The step's pipeline, only read for the learning rate the observers see (<see cref="StepEnd{TParams, TModelState}.LearningRate"/>); null shows none.</param>
     /// <param name="state">The starting state; it stays the caller's and is not released.</param>
     /// <param name="data">The training batches, restartable at a data position.</param>
     /// <param name="validate">Validation metrics for given parameters and model state; null skips validation.</param>
     /// <param name="options">Epochs, stopping and the observers.</param>
     /// <param name="cancellation">Stops the fit cleanly after the current step.</param>
     /// <returns>The final state (the caller owns it), the epoch history and why the fit ended.</returns>
-    /// <exception cref="InvalidOperationException">As <see cref="Run{TParams, TBatch}"/>.</exception>
-    /// <exception cref="ArgumentException">As <see cref="Run{TParams, TBatch}"/>.</exception>
-    public static FitResult<TParams> RunSteps<TParams, TBatch>(
-        TrainStep<TParams, TBatch> step,
+    /// <exception cref="InvalidOperationException">As <see cref="Run{TParams, TModelState, TBatch}"/>.</exception>
+    /// <exception cref="ArgumentException">As <see cref="Run{TParams, TModelState, TBatch}"/>.</exception>
+    public static FitResult<TParams, TModelState> RunSteps<TParams, TModelState, TBatch>(
+        TrainStep<TParams, TModelState, TBatch> step,
         IGradientTransformation? optimizer,
-        TrainState<TParams> state,
+        TrainState<TParams, TModelState> state,
         TrainingData<TBatch> data,
-        Func<TParams, ModelState, IReadOnlyDictionary<string, double>>? validate,
+        Func<TParams, TModelState, IReadOnlyDictionary<string, double>>? validate,
         FitOptions options,
         CancellationToken cancellation)
     {
@@ -84,14 +84,14 @@ public static class Fit
         if (fed is not null && validate is null)
             throw new ArgumentException($"The pipeline follows the validation metric '{fed.Monitor}' ({fed.GetType().Name}), but the fit has no validation: pass a validate function that reports it.", nameof(validate));
         var observers = options.Observers;
-        foreach (var observer in observers) observer.FitStarted(new FitStart<TParams>(state, options.Epochs, data.BatchesPerEpoch));
+        foreach (var observer in observers) observer.FitStarted(new FitStart<TParams, TModelState>(state, options.Epochs, data.BatchesPerEpoch));
         var history = new List<EpochReport>();
         var stopping = new StoppingRule(options.EarlyStopping);
         var current = state;
         var ownsCurrent = false;
         var end = FitEnd.Completed;
 
-        void Replace(TrainState<TParams> next)
+        void Replace(TrainState<TParams, TModelState> next)
         {
             if (ownsCurrent) TrainState.Dispose(current);
             (current, ownsCurrent) = (next, true);
@@ -107,7 +107,7 @@ public static class Fit
             foreach (var batch in data.Batches(current.Position))
             {
                 var appliedRate = optimizer is null ? null : Optimizer.LearningRate(current.OptimizerState);
-                StepResult<TParams> result;
+                StepResult<TParams, TModelState> result;
                 try
                 {
                     result = step(current, batch);
@@ -123,7 +123,7 @@ public static class Fit
                         $"The training loss is {loss} at step {current.Step} (epoch {epoch}, batch {current.Position.Batch - 1}); stopping. Lower the learning rate, clip gradients, or wrap the pipeline in SkipNonFinite and turn StopOnNonFiniteLoss off."));
                 foreach (var (name, value) in result.Metrics) sums[name] = sums.GetValueOrDefault(name) + value;
                 steps++;
-                var stepEnd = new StepEnd<TParams>(current, epoch, data.BatchesPerEpoch, result.Metrics, clock.Elapsed)
+                var stepEnd = new StepEnd<TParams, TModelState>(current, epoch, data.BatchesPerEpoch, result.Metrics, clock.Elapsed)
                     { LearningRate = optimizer is null ? null : Optimizer.LearningRate(current.OptimizerState), AppliedLearningRate = appliedRate };
                 foreach (var observer in observers) observer.StepFinished(stepEnd);
                 if (cancellation.IsCancellationRequested) { end = FitEnd.Cancelled; break; }
@@ -141,27 +141,27 @@ public static class Fit
                 sums.ToDictionary(pair => pair.Key, pair => pair.Value / Math.Max(1, steps), StringComparer.Ordinal), validation, epochClock.Elapsed.TotalSeconds);
             history.Add(report);
             if (end == FitEnd.Completed && stopping.ShouldStop(report)) end = FitEnd.EarlyStopped;
-            var epochEnd = new EpochEnd<TParams>(current, report, end);
+            var epochEnd = new EpochEnd<TParams, TModelState>(current, report, end);
             foreach (var observer in observers)
                 if (observer.EpochFinished(epochEnd) == FitDecision.Stop && end == FitEnd.Completed) end = FitEnd.StoppedByCallback;
         }
-        return new FitResult<TParams>(current, history, end);
+        return new FitResult<TParams, TModelState>(current, history, end);
     }
 
     /// <summary>The state with the pipeline's state after seeing its metric; the replaced tensors of the old state are released.</summary>
-    static TrainState<TParams> Feed<TParams>(IMetricFed fed, TrainState<TParams> state, IReadOnlyDictionary<string, double> validation)
+    static TrainState<TParams, TModelState> Feed<TParams, TModelState>(IMetricFed fed, TrainState<TParams, TModelState> state, IReadOnlyDictionary<string, double> validation)
     {
         if (!validation.TryGetValue(fed.Monitor, out var value))
             throw new InvalidOperationException(
                 $"The pipeline follows the validation metric '{fed.Monitor}' ({fed.GetType().Name}), which the validation does not report; it reports [{string.Join(", ", validation.Keys)}].");
-        var next = fed.Observe(state.OptimizerState, value);
-        var kept = new HashSet<object>(OptimizerStates.Tensors(next), ReferenceEqualityComparer.Instance);
-        foreach (var tensor in OptimizerStates.Tensors(state.OptimizerState))
+        var next = state with { OptimizerState = fed.Observe(state.OptimizerState, value) };
+        var kept = new HashSet<object>(TrainStateTree.Tensors(next), ReferenceEqualityComparer.Instance);
+        foreach (var tensor in TrainStateTree.Tensors(state))
             if (!kept.Contains(tensor)) tensor.Dispose();
-        return state with { OptimizerState = next };
+        return next;
     }
 
-    static IReadOnlyDictionary<string, double> Validate<TParams>(TrainState<TParams> state, Func<TParams, ModelState, IReadOnlyDictionary<string, double>>? validate, bool withEma)
+    static IReadOnlyDictionary<string, double> Validate<TParams, TModelState>(TrainState<TParams, TModelState> state, Func<TParams, TModelState, IReadOnlyDictionary<string, double>>? validate, bool withEma)
     {
         if (validate is null) return new Dictionary<string, double>();
         var parameters = withEma ? TrainingSteps.EvaluationParameters(state) : Functional.Core.Tree.Map(state.Parameters, p => p.alias());

@@ -3,7 +3,7 @@ using Functional.Core;
 namespace Functional.Training;
 
 /// <summary>
-/// How <see cref="Fit.Run{TParams, TBatch}"/> trains and when it stops; what it shows, logs and saves are
+/// How <see cref="Fit.Run{TParams, TModelState, TBatch}"/> trains and when it stops; what it shows, logs and saves are
 /// <see cref="Observers"/>. Every setting has a named default: <c>new FitOptions { Epochs = 10, TimeLimit = ... }</c>.
 /// </summary>
 public sealed record FitOptions

@@ -19,4 +19,4 @@ public enum FitEnd
 /// <param name="State">The final train state (the caller owns it).</param>
 /// <param name="History">One report per finished epoch.</param>
 /// <param name="End">Why it ended.</param>
-public sealed record FitResult<TParams>(TrainState<TParams> State, IReadOnlyList<EpochReport> History, FitEnd End);
+public sealed record FitResult<TParams, TModelState>(TrainState<TParams, TModelState> State, IReadOnlyList<EpochReport> History, FitEnd End);

@@ -1,40 +1,40 @@
 namespace Functional.Training;
 
 /// <summary>
-/// Watches a <see cref="Fit.Run{TParams, TBatch}"/>: progress bars, logs, charts, checkpoints and callbacks are
+/// Watches a <see cref="Fit.Run{TParams, TModelState, TBatch}"/>: progress bars, logs, charts, checkpoints and callbacks are
 /// observers, so the fit loop itself writes nothing and draws nothing. Every member has an empty default; an
 /// observer overrides what it needs.
 /// </summary>
 /// <remarks>
-/// Contract: the fit calls <see cref="FitStarted{TParams}"/> once, then per epoch <see cref="EpochStarted"/>,
-/// <see cref="StepFinished{TParams}"/> after every step, <see cref="EpochStepsFinished"/> when the epoch's steps stop
-/// (before validation), <see cref="EpochFinished{TParams}"/> after validation; observers are called in list order.
+/// Contract: the fit calls <see cref="FitStarted{TParams, TModelState}"/> once, then per epoch <see cref="EpochStarted"/>,
+/// <see cref="StepFinished{TParams, TModelState}"/> after every step, <see cref="EpochStepsFinished"/> when the epoch's steps stop
+/// (before validation), <see cref="EpochFinished{TParams, TModelState}"/> after validation; observers are called in list order.
 /// The states an observer receives belong to the fit: read or save them, never dispose them or keep them past the
 /// call. An exception from an observer ends the fit with that exception.
 /// </remarks>
 public interface IFitObserver
 {
     /// <summary>The fit begins at <paramref name="start"/>'s state (a fresh one or one resumed from a checkpoint).</summary>
-    void FitStarted<TParams>(FitStart<TParams> start) { }
+    void FitStarted<TParams, TModelState>(FitStart<TParams, TModelState> start) { }
 
     /// <summary>An epoch's steps begin.</summary>
     void EpochStarted(EpochStart start) { }
 
     /// <summary>A training step is done; <paramref name="step"/> holds the state after it and its metrics.</summary>
-    void StepFinished<TParams>(StepEnd<TParams> step) { }
+    void StepFinished<TParams, TModelState>(StepEnd<TParams, TModelState> step) { }
 
     /// <summary>The epoch's steps are over (all of them, or the fit is stopping); validation comes next.</summary>
     void EpochStepsFinished(EpochStepsEnd end) { }
 
     /// <summary>The epoch is validated and reported; returning <see cref="FitDecision.Stop"/> ends the fit after it.</summary>
-    FitDecision EpochFinished<TParams>(EpochEnd<TParams> end) => FitDecision.Continue;
+    FitDecision EpochFinished<TParams, TModelState>(EpochEnd<TParams, TModelState> end) => FitDecision.Continue;
 }
 
 /// <summary>The start of a fit.</summary>
 /// <param name="State">The state the fit starts from.</param>
 /// <param name="Epochs">The epoch count the fit runs to.</param>
 /// <param name="BatchesPerEpoch">Steps in a full epoch.</param>
-public sealed record FitStart<TParams>(TrainState<TParams> State, int Epochs, int BatchesPerEpoch);
+public sealed record FitStart<TParams, TModelState>(TrainState<TParams, TModelState> State, int Epochs, int BatchesPerEpoch);
 
 /// <summary>The start of an epoch's steps.</summary>
 /// <param name="Epoch">The 0-based epoch.</param>
@@ -44,12 +44,12 @@ public sealed record FitStart<TParams>(TrainState<TParams> State, int Epochs, in
 public sealed record EpochStart(int Epoch, int Epochs, int BatchesPerEpoch, int FirstBatch);
 
 /// <summary>A finished training step.</summary>
-/// <param name="State">The state after the step (its <see cref="TrainState{TParams}.Step"/> and position count this step).</param>
+/// <param name="State">The state after the step (its <see cref="TrainState{TParams, TModelState}.Step"/> and position count this step).</param>
 /// <param name="Epoch">The 0-based epoch of the step.</param>
 /// <param name="BatchesPerEpoch">Steps in a full epoch.</param>
 /// <param name="Metrics">The step's metrics (<see cref="TrainingSteps.LossName"/> and the model's own).</param>
 /// <param name="Elapsed">Time since the fit started.</param>
-public sealed record StepEnd<TParams>(TrainState<TParams> State, int Epoch, int BatchesPerEpoch, IReadOnlyDictionary<string, double> Metrics, TimeSpan Elapsed)
+public sealed record StepEnd<TParams, TModelState>(TrainState<TParams, TModelState> State, int Epoch, int BatchesPerEpoch, IReadOnlyDictionary<string, double> Metrics, TimeSpan Elapsed)
 {
     /// <summary>
     /// The learning rate of the pipeline's next update (<see cref="Functional.Optimizers.Optimizer.LearningRate"/>), or
@@ -75,4 +75,4 @@ public sealed record EpochStepsEnd(int Epoch, int StepsRun, int BatchReached, Fi
 /// <param name="State">The state at the end of the epoch (its position is the next epoch's start when the epoch completed).</param>
 /// <param name="Report">The epoch's means, validation metrics and time.</param>
 /// <param name="End">Why the fit would end here so far (<see cref="FitEnd.Completed"/>: it goes on unless an observer stops it).</param>
-public sealed record EpochEnd<TParams>(TrainState<TParams> State, EpochReport Report, FitEnd End);
+public sealed record EpochEnd<TParams, TModelState>(TrainState<TParams, TModelState> State, EpochReport Report, FitEnd End);

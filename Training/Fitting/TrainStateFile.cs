@@ -6,8 +6,8 @@ using TorchSharp;
 namespace Functional.Training;
 
 /// <summary>
-/// A whole <see cref="TrainState{TParams}"/> as one checkpoint of a <see cref="CheckpointStore"/>: the tensors
-/// (parameters under <c>parameters/</c>, optimizer state under <c>optimizer/</c>, the model's non-trained state under
+/// A whole <see cref="TrainState{TParams, TModelState}"/> as one checkpoint of a <see cref="CheckpointStore"/>: its leaves
+/// as <see cref="TrainStateTree"/> names them (parameters under <c>parameters/</c>, optimizer state under <c>optimizer/</c>, the model's non-trained state under
 /// <c>model-state/</c>, the generator under <c>random</c>) in safetensors format, readable from Python; the step, data position and the optimizer state's
 /// structure as JSON in the file's metadata. The store provides atomic writes, the checksum and keep-last-N.
 /// </summary>
@@ -16,23 +16,15 @@ public static class TrainStateFile
     const string Format = "functional.train-state/3";
     static readonly string[] OlderFormats = ["functional.train-state/1", "functional.train-state/2"];
     static readonly string[] MetadataKeys = ["format", "step", "epoch", "batch"];
-    const string ParametersPrefix = "parameters/";
-    const string OptimizerPrefix = "optimizer/";
-    const string ModelStatePrefix = "model-state/";
-    const string RandomName = "random";
+    const string RandomName = TrainStateTree.RandomName;
 
-    /// <summary>Writes <paramref name="state"/> as the checkpoint of its step; returns the file's path.</summary>
-    public static string Save<TParams>(CheckpointStore store, TrainState<TParams> state)
+    /// <summary>Writes <paramref name="state"/> as the checkpoint of its step (its leaves, <see cref="TrainStateTree.Flatten{TParams, TModelState}"/>); returns the file's path.</summary>
+    public static string Save<TParams, TModelState>(CheckpointStore store, TrainState<TParams, TModelState> state)
     {
         ArgumentNullException.ThrowIfNull(store);
         // Temporaries die with this scope, not by a finalizer (see SafeTensors.Serialize).
         using var scope = torch.NewDisposeScope();
-        var parameters = Tree.Flatten(state.Parameters);
-        var optimizer = OptimizerStates.Flatten(state.OptimizerState);
-        var tensors = parameters.Select(leaf => new NamedTensor(ParametersPrefix + leaf.Path, leaf.Value))
-            .Concat(optimizer.Select(leaf => new NamedTensor(OptimizerPrefix + leaf.Path, leaf.Value)))
-            .Concat(state.ModelState.Flatten().Select(leaf => new NamedTensor(ModelStatePrefix + leaf.Path, leaf.Value)))
-            .Append(new NamedTensor(RandomName, state.RandomState));
+        var flat = TrainStateTree.Flatten(state);
         var metadata = new Dictionary<string, string>
         {
             ["format"] = Format,
@@ -40,20 +32,14 @@ public static class TrainStateFile
             ["epoch"] = state.Position.Epoch.ToString(CultureInfo.InvariantCulture),
             ["batch"] = state.Position.Batch.ToString(CultureInfo.InvariantCulture),
         };
-        return store.Save(state.Step, tensors, metadata);
+        return store.Save(state.Step, flat.Select(leaf => new NamedTensor(leaf.Path, leaf.Value)), metadata);
     }
 
     /// <summary>The bytes of the tensor data a checkpoint of <paramref name="state"/> holds (the file adds a small header).</summary>
-    public static long SizeOf<TParams>(TrainState<TParams> state)
+    public static long SizeOf<TParams, TModelState>(TrainState<TParams, TModelState> state)
     {
         using var scope = torch.NewDisposeScope();   // the flattened counters die here, not by a finalizer (issue 31)
-        var parameters = Tree.Flatten(state.Parameters);
-        var optimizer = OptimizerStates.Flatten(state.OptimizerState);
-        return parameters.Select(leaf => leaf.Value)
-            .Concat(optimizer.Select(leaf => leaf.Value))
-            .Concat(state.ModelState.Leaves())
-            .Append(state.RandomState)
-            .Sum(tensor => tensor.numel() * tensor.element_size());
+        return TrainStateTree.Bytes(state);
     }
 
     /// <summary>
@@ -65,7 +51,7 @@ public static class TrainStateFile
     /// saves, its second copy fits in the room of the checkpoint being written, which is at least as large).
     /// </summary>
     /// <exception cref="NotEnoughSpaceException">There is less room; the message says how much is needed and free, and for what.</exception>
-    public static void RequireRoom<TParams>(CheckpointStore store, TrainState<TParams> state, long extraBytes)
+    public static void RequireRoom<TParams, TModelState>(CheckpointStore store, TrainState<TParams, TModelState> state, long extraBytes)
     {
         ArgumentNullException.ThrowIfNull(store);
         var checkpoint = SizeOf(state) + (64 << 10);
@@ -79,88 +65,68 @@ public static class TrainStateFile
 
     /// <summary>
     /// The state saved at <paramref name="step"/>, checked against the model and pipeline it is loaded for:
-    /// <paramref name="template"/> gives the parameter structure, shapes and dtypes (its tensors are not used), and
+    /// <paramref name="template"/> gives the parameter structure, shapes and dtypes, <paramref name="modelStateTemplate"/>
+    /// the model state's (<see cref="NoState.Value"/> for a stateless model; their tensors are not used), and
     /// <paramref name="optimizer"/> the expected optimizer-state structure. The state comes back on the template's device:
-    /// its parameters and optimizer-state tensors there (the random state stays the generator's bytes).
+    /// its parameters, optimizer-state and model-state tensors there (the random state stays the generator's bytes).
     /// </summary>
     /// <exception cref="FileNotFoundException">The store has no checkpoint of that step.</exception>
     /// <exception cref="InvalidDataException">
-    /// The file is damaged (checksum), is not a train state, was written for another model or pipeline, holds NaN or an
-    /// infinity (parameters, optimizer state, model state), or has a random state a generator on the template's device
-    /// would not take; the message names the file and the first tree path, shape or value that is wrong.
+    /// The file is damaged (checksum), is not a train state, was written for another model, model state or pipeline,
+    /// holds NaN or an infinity (parameters, optimizer state, model state), or has a random state a generator on the
+    /// template's device would not take; the message names the file and the first tree path, shape or value that is wrong.
     /// </exception>
-    public static TrainState<TParams> Load<TParams>(CheckpointStore store, long step, TParams template, IGradientTransformation optimizer) =>
-        Load(store, step, template, ModelState.Empty, optimizer);
-
-    /// <summary>
-    /// As <see cref="Load{TParams}(CheckpointStore, long, TParams, IGradientTransformation)"/> for a model with non-trained
-    /// state: <paramref name="modelStateTemplate"/> gives the state's structure, shapes and dtypes (its tensors are not used);
-    /// a checkpoint whose model state differs is refused naming the first differing path.
-    /// </summary>
-    public static TrainState<TParams> Load<TParams>(CheckpointStore store, long step, TParams template, ModelState modelStateTemplate, IGradientTransformation optimizer)
+    public static TrainState<TParams, TModelState> Load<TParams, TModelState>(CheckpointStore store, long step, TParams template, TModelState modelStateTemplate, IGradientTransformation optimizer)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(modelStateTemplate);
-        // Every tensor read or made on the way (the file's tensors, device copies, views) belongs to this scope; only the
-        // state's own tensors leave it. Nothing is left to a finalizer, which could free a handle on its own thread while a
-        // native call still reads it (issue 31), and a failed load releases everything it read.
+        // Every tensor read or made on the way (the file's tensors, device copies, views, the template's fresh optimizer
+        // state) belongs to this scope; only the state's own tensors leave it. Nothing is left to a finalizer, which could
+        // free a handle on its own thread while a native call still reads it (issue 31), and a failed load releases
+        // everything it read.
         using var scope = torch.NewDisposeScope();
         var state = Decode(store.Load(step), template, modelStateTemplate, optimizer, $"checkpoint of step {step} ({store.PathOf(step)})");
-        scope.MoveToOuter(Tree.Leaves(state.Parameters).Concat(OptimizerStates.Tensors(state.OptimizerState)).Concat(state.ModelState.Leaves()).Append(state.RandomState));
+        scope.MoveToOuter(TrainStateTree.Tensors(state));
         return state;
     }
 
     /// <summary>
-    /// Where a run starts. With <paramref name="restart"/>, afresh (<see cref="TrainState.Init{TParams}(TParams, ModelState, IGradientTransformation, ulong)"/> of
-    /// <paramref name="fresh"/> with <paramref name="seed"/>), deleting the store's checkpoints so that they cannot mix
-    /// with the new run's. Otherwise from the newest checkpoint that loads (<see cref="LoadLatest{TParams}(CheckpointStore, TParams, ModelState, IGradientTransformation)"/>): newer
-    /// ones that are damaged are set aside (<see cref="CheckpointStore.SetAside"/>) and named in the notes; afresh when
-    /// the store has no checkpoint file at all. A null store always starts afresh. <paramref name="fresh"/> stays the
-    /// caller's (it is the template of a load, or copied by the init).
+    /// Where a run starts. With <paramref name="restart"/>, afresh (<see cref="TrainState.Init{TParams, TModelState}"/> of
+    /// <paramref name="fresh"/> and <paramref name="freshModelState"/> with <paramref name="seed"/>), deleting the store's
+    /// checkpoints so that they cannot mix with the new run's. Otherwise from the newest checkpoint that loads
+    /// (<see cref="LoadLatest{TParams, TModelState}"/>): newer ones that are damaged are set aside
+    /// (<see cref="CheckpointStore.SetAside"/>) and named in the notes; afresh when the store has no checkpoint file at
+    /// all. A null store always starts afresh. <paramref name="fresh"/> and <paramref name="freshModelState"/> (a stateless
+    /// model passes <see cref="NoState.Value"/>) stay the caller's (they are the templates of a load, or copied by the init).
     /// </summary>
     /// <exception cref="InvalidDataException">
     /// The store has checkpoint files but none loads (all damaged, unverifiable, or of another model or pipeline): the
     /// run refuses to start over silently; the message gives each checkpoint's problem and says to restart explicitly.
     /// </exception>
-    public static Resumption<TParams> ResumeOrInit<TParams>(CheckpointStore? store, TParams fresh, IGradientTransformation optimizer, ulong seed, bool restart) =>
-        ResumeOrInit(store, fresh, ModelState.Empty, optimizer, seed, restart);
-
-    /// <summary>
-    /// As <see cref="ResumeOrInit{TParams}(CheckpointStore?, TParams, IGradientTransformation, ulong, bool)"/> for a model
-    /// with non-trained state: a fresh start begins at <paramref name="freshModelState"/> (copied by the init), and a
-    /// checkpoint must hold a model state of its structure. <paramref name="freshModelState"/> stays the caller's.
-    /// </summary>
-    public static Resumption<TParams> ResumeOrInit<TParams>(CheckpointStore? store, TParams fresh, ModelState freshModelState, IGradientTransformation optimizer, ulong seed, bool restart)
+    public static Resumption<TParams, TModelState> ResumeOrInit<TParams, TModelState>(CheckpointStore? store, TParams fresh, TModelState freshModelState, IGradientTransformation optimizer, ulong seed, bool restart)
     {
-        if (store is null) return new Resumption<TParams>(TrainState.Init(fresh, freshModelState, optimizer, seed), null, [], []);
+        if (store is null) return new Resumption<TParams, TModelState>(TrainState.Init(fresh, freshModelState, optimizer, seed), null, [], []);
         if (restart)
         {
             var deleted = store.Clear();
-            return new Resumption<TParams>(TrainState.Init(fresh, freshModelState, optimizer, seed), null, [],
+            return new Resumption<TParams, TModelState>(TrainState.Init(fresh, freshModelState, optimizer, seed), null, [],
                 deleted > 0 ? [$"Restarting as asked: deleted the {deleted} checkpoint{(deleted == 1 ? "" : "s")} in {store.Folder}."] : []);
         }
-        if (LoadLatest(store, fresh, freshModelState, optimizer) is not { } resumed) return new Resumption<TParams>(TrainState.Init(fresh, freshModelState, optimizer, seed), null, [], []);
+        if (LoadLatest(store, fresh, freshModelState, optimizer) is not { } resumed) return new Resumption<TParams, TModelState>(TrainState.Init(fresh, freshModelState, optimizer, seed), null, [], []);
         foreach (var step in resumed.Skipped) store.SetAside(step);
         return resumed.Skipped.Count == 0 ? resumed
             : resumed with { Notes = [.. resumed.Notes, $"Set aside the checkpoint{(resumed.Skipped.Count == 1 ? "" : "s")} of step {string.Join(", ", resumed.Skipped)} as *.damaged in {store.Folder}."] };
     }
 
     /// <summary>
-    /// The newest checkpoint of the store that loads (as <see cref="Load{TParams}(CheckpointStore, long, TParams, ModelState, IGradientTransformation)"/> checks it), or null when the store
+    /// The newest checkpoint of the store that loads (as <see cref="Load{TParams, TModelState}"/> checks it), or null when the store
     /// has no checkpoint file. Checkpoint files without a manifest count (a process killed between the two writes, a
     /// manifest deleted): they load when their own checksum verifies. Newer checkpoints that do not load are passed over
-    /// and named, with their problem, in <see cref="Resumption{TParams}.Notes"/>; the store is not changed (except that a
+    /// and named, with their problem, in <see cref="Resumption{TParams, TModelState}.Notes"/>; the store is not changed (except that a
     /// verified file's missing manifest is written again).
     /// </summary>
     /// <exception cref="InvalidDataException">The store has checkpoint files but none loads; the message gives each one's problem.</exception>
-    public static Resumption<TParams>? LoadLatest<TParams>(CheckpointStore store, TParams template, IGradientTransformation optimizer) =>
-        LoadLatest(store, template, ModelState.Empty, optimizer);
-
-    /// <summary>
-    /// As <see cref="LoadLatest{TParams}(CheckpointStore, TParams, IGradientTransformation)"/> for a model with non-trained
-    /// state of the structure of <paramref name="modelStateTemplate"/>.
-    /// </summary>
-    public static Resumption<TParams>? LoadLatest<TParams>(CheckpointStore store, TParams template, ModelState modelStateTemplate, IGradientTransformation optimizer)
+    public static Resumption<TParams, TModelState>? LoadLatest<TParams, TModelState>(CheckpointStore store, TParams template, TModelState modelStateTemplate, IGradientTransformation optimizer)
     {
         ArgumentNullException.ThrowIfNull(store);
         var complete = store.Steps().ToHashSet();
@@ -178,7 +144,7 @@ public static class TrainStateFile
                     notes.Add($"The checkpoint of step {step} had no manifest; its own checksum verifies, so its manifest was written again.");
                 else if (manifestProblem is not null)
                     notes.Add($"The checkpoint of step {step} is intact but {manifestProblem}; the file's own checksum verifies, so its manifest was written again.");
-                return new Resumption<TParams>(state, step, skipped, notes);
+                return new Resumption<TParams, TModelState>(state, step, skipped, notes);
             }
             catch (InvalidDataException error)
             {
@@ -192,7 +158,7 @@ public static class TrainStateFile
             + "only when these checkpoints are not wanted, restart explicitly (the option Restart, on the command line --restart) to delete them and begin at step 0.");
     }
 
-    static TrainState<TParams> Decode<TParams>(SafeTensorsContent content, TParams template, ModelState modelStateTemplate, IGradientTransformation optimizer, string what)
+    static TrainState<TParams, TModelState> Decode<TParams, TModelState>(SafeTensorsContent content, TParams template, TModelState modelStateTemplate, IGradientTransformation optimizer, string what)
     {
         var metadata = content.Metadata;
         var format = metadata.GetValueOrDefault("format");
@@ -205,10 +171,8 @@ public static class TrainStateFile
             throw new InvalidDataException($"The {what} is not a train state (format '{format ?? "none"}', expected '{Format}').");
         if (metadata.Keys.Order(StringComparer.Ordinal).FirstOrDefault(key => !MetadataKeys.Contains(key)) is { } unknown)
             throw new InvalidDataException($"The {what} has the metadata '{unknown}', which a train state does not have (it has only {string.Join(", ", MetadataKeys)}).");
-        if (content.Tensors.FirstOrDefault(t => t.Name != RandomName && !t.Name.StartsWith(ParametersPrefix, StringComparison.Ordinal)
-                                                && !t.Name.StartsWith(OptimizerPrefix, StringComparison.Ordinal)
-                                                && !t.Name.StartsWith(ModelStatePrefix, StringComparison.Ordinal)) is { } stray)
-            throw new InvalidDataException($"The {what} has the tensor '{stray.Name}', which is neither a parameter, an optimizer-state leaf, a model-state leaf nor the random state.");
+        var leaves = content.Tensors.Select(t => new TreeLeaf(t.Name, t.Value)).ToArray();
+        TrainStateTree.CheckNames(leaves.Select(leaf => leaf.Path), $"The {what} ");
         // Values first: a NaN or an infinity anywhere (parameters, optimizer state with its EMA average, model state) is
         // refused here, so that a resumed run never trains on it nor writes it into its later checkpoints.
         if (FiniteValues.FirstNonFinite(content.Tensors.Where(t => t.Name != RandomName)) is { } notFinite)
@@ -217,24 +181,25 @@ public static class TrainStateFile
         var random = content.Tensors.FirstOrDefault(t => t.Name == RandomName)?.Value
                      ?? throw new InvalidDataException($"The {what} has no random state '{RandomName}'.");
         CheckRandomState(random, TrainingSteps.DeviceOf(template), what);
-        var parameterTensors = content.Tensors.Where(t => t.Name.StartsWith(ParametersPrefix, StringComparison.Ordinal))
-            .Select(t => new NamedTensor(t.Name[ParametersPrefix.Length..], t.Value)).ToArray();
-        TParams parameters;
+        return Restore(leaves, template, modelStateTemplate, optimizer, what)
+            with { Step = Number(metadata, "step", what), Position = new DataPosition((int)Number(metadata, "epoch", what), (int)Number(metadata, "batch", what)) };
+    }
+
+    /// <summary>
+    /// The leaves restored (<see cref="TrainStateTree.Restore{TParams, TModelState}"/>) into a fresh state of the model and
+    /// pipeline (made in the caller's dispose scope, which releases it and every leaf the result does not hold).
+    /// </summary>
+    static TrainState<TParams, TModelState> Restore<TParams, TModelState>(IReadOnlyList<TreeLeaf> leaves, TParams template, TModelState modelStateTemplate, IGradientTransformation optimizer, string what)
+    {
+        var fresh = TrainState.Init(template, modelStateTemplate, optimizer, 0);
         try
         {
-            parameters = TreeFile.Restore(template, parameterTensors);
+            return TrainStateTree.Restore(fresh, leaves);
         }
         catch (InvalidDataException error)
         {
-            throw new InvalidDataException($"The {what} was written for another model: {error.Message}", error);
+            throw new InvalidDataException($"The {what} {error.Message}", error);
         }
-
-        var saved = content.Tensors.Where(t => t.Name.StartsWith(OptimizerPrefix, StringComparison.Ordinal))
-            .Select(t => new TreeLeaf(t.Name[OptimizerPrefix.Length..], OnDevice(t.Value, TrainingSteps.DeviceOf(template)))).ToArray();
-        var modelState = RestoreModelState(content, modelStateTemplate, what);
-        var optimizerState = RestoreOptimizer(saved, template, optimizer, what);
-        return new TrainState<TParams>(parameters, optimizerState, Number(metadata, "step", what),
-            random, new DataPosition((int)Number(metadata, "epoch", what), (int)Number(metadata, "batch", what)), modelState);
     }
 
     /// <summary>
@@ -250,63 +215,6 @@ public static class TrainStateFile
             throw new InvalidDataException(
                 $"The {what} has a random state '{RandomName}' of {random.dtype}{Shapes.Format(random.shape)}; a generator on {device?.ToString() ?? "the default device"} "
                 + $"takes {expected.dtype}{Shapes.Format(expected.shape)} (the file was edited or written by another program).");
-    }
-
-    /// <summary>
-    /// The saved model-state leaves rebuilt into the structure of <paramref name="template"/> (<see cref="TreeFile.Restore{T}"/>:
-    /// same paths, shapes and dtypes), on the template's device; an empty template accepts no model-state leaf.
-    /// </summary>
-    static ModelState RestoreModelState(SafeTensorsContent content, ModelState template, string what)
-    {
-        var saved = content.Tensors.Where(t => t.Name.StartsWith(ModelStatePrefix, StringComparison.Ordinal))
-            .Select(t => new NamedTensor(t.Name[ModelStatePrefix.Length..], t.Value)).ToArray();
-        if (template.Value is null)
-        {
-            if (saved.Length == 0) return ModelState.Empty;
-            throw new InvalidDataException($"The {what} has model state ('{ModelStatePrefix}{saved[0].Name}'), but the model it is loaded for has none.");
-        }
-        try
-        {
-            return new ModelState(TreeFile.Restore(template.Value, saved));
-        }
-        catch (InvalidDataException error)
-        {
-            throw new InvalidDataException($"The {what} was written for a model with another state: {error.Message}", error);
-        }
-    }
-
-    /// <summary><paramref name="tensor"/> itself when it is on <paramref name="device"/>'s kind of device (or there is none), else a copy there (the original released).</summary>
-    static torch.Tensor OnDevice(torch.Tensor tensor, torch.Device? device)
-    {
-        if (device is null || tensor.device_type == device.type) return tensor;
-        var moved = tensor.to(device);
-        tensor.Dispose();
-        return moved;
-    }
-
-    /// <summary>
-    /// The saved optimizer leaves restored into a fresh <c>Init</c> of <paramref name="optimizer"/> for <paramref name="template"/>
-    /// (<see cref="OptimizerStates.Restore"/>); saved leaves the state does not keep are released, the others are the state's.
-    /// </summary>
-    static object RestoreOptimizer<TParams>(IReadOnlyList<TreeLeaf> saved, TParams template, IGradientTransformation optimizer, string what)
-    {
-        var fresh = Optimizer.Init(optimizer, template);
-        try
-        {
-            var restored = OptimizerStates.Restore(fresh, saved);
-            var kept = OptimizerStates.Tensors(restored).ToHashSet(ReferenceEqualityComparer.Instance);
-            foreach (var leaf in saved.Where(leaf => !kept.Contains(leaf.Value))) leaf.Value.Dispose();
-            return restored;
-        }
-        catch (TreeMismatchException error)
-        {
-            throw new InvalidDataException(
-                $"The {what} was written for another optimizer pipeline: at 'optimizer/{error.Path}' the pipeline expects {error.Expected}, the checkpoint has {error.Actual}.", error);
-        }
-        finally
-        {
-            foreach (var tensor in OptimizerStates.Tensors(fresh)) tensor.Dispose();
-        }
     }
 
     static long Number(IReadOnlyDictionary<string, string> metadata, string key, string what) =>

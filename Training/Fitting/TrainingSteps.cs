@@ -4,7 +4,7 @@ using TorchSharp;
 
 namespace Functional.Training;
 
-/// <summary>The pure training step and evaluation of a <see cref="ModelLoss{TParams, TBatch}"/>.</summary>
+/// <summary>The pure training step and evaluation of a <see cref="ModelLoss{TParams, TModelState, TBatch}"/>.</summary>
 public static class TrainingSteps
 {
     /// <summary>The metric name under which the loss is reported.</summary>
@@ -19,12 +19,12 @@ public static class TrainingSteps
     /// <remarks>
     /// Pure: <paramref name="state"/> and <paramref name="batch"/> are neither changed nor released, and the returned
     /// state shares no tensor handle with <paramref name="state"/> (release the old one with
-    /// <see cref="TrainState.Dispose{TParams}"/> when it is no longer needed). Runs in one dispose scope: only the new
+    /// <see cref="TrainState.Dispose{TParams, TModelState}"/> when it is no longer needed). Runs in one dispose scope: only the new
     /// state leaves it. The same state and batch always give the same result.
     /// </remarks>
     /// <exception cref="ArgumentException">A metric is not a single number, or is named <c>loss</c>.</exception>
     /// <exception cref="InvalidOperationException">The model returned a state whose structure differs from the one it was given (the message names the first differing path).</exception>
-    public static StepResult<TParams> Step<TParams, TBatch>(ModelLoss<TParams, TBatch> model, IGradientTransformation optimizer, TrainState<TParams> state, TBatch batch)
+    public static StepResult<TParams, TModelState> Step<TParams, TModelState, TBatch>(ModelLoss<TParams, TModelState, TBatch> model, IGradientTransformation optimizer, TrainState<TParams, TModelState> state, TBatch batch)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(optimizer);
@@ -32,39 +32,33 @@ public static class TrainingSteps
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
         var next = Memory.Scoped(() =>
         {
-            ModelState? returned = null;
+            var returned = default(TModelState);
             var (loss, gradient) = Autodiff.ValueAndGrad(parameters =>
             {
-                var output = model(parameters, batch, new StepContext(true, generator, Capture.None) { State = state.ModelState });
+                var output = model(parameters, batch, new StepContext<TModelState>(true, generator, Capture.None, state.ModelState));
                 Read(output.Metrics, metrics);
                 // Taken out of the differentiation's dispose scope, which ends before the step does.
-                returned = output.NextState?.Map(tensor => tensor.detach().MoveToOuterDisposeScope());
+                returned = output.NextState is { } next ? Tree.Map(next, tensor => tensor.detach().MoveToOuterDisposeScope()) : default;
                 return output.Loss;
             }, state.Parameters);
             metrics[LossName] = loss.to(torch.float64).item<double>();
             var (parameters, optimizerState) = Optimizer.Step(optimizer, gradient, state.OptimizerState, state.Parameters);
-            return new TrainState<TParams>(parameters, optimizerState, state.Step + 1, generator.get_state(), state.Position with { Batch = state.Position.Batch + 1 },
+            return new TrainState<TParams, TModelState>(parameters, optimizerState, state.Step + 1, generator.get_state(), state.Position with { Batch = state.Position.Batch + 1 },
                 NextModelState(state.ModelState, returned));
         });
-        return new StepResult<TParams>(next, metrics);
+        return new StepResult<TParams, TModelState>(next, metrics);
     }
 
     /// <summary>
     /// The mean of the loss and of each metric over <paramref name="batches"/> (each batch counts once), with the
-    /// model in evaluation mode (<see cref="StepContext.Training"/> false), without gradients. Batches that are
+    /// model in evaluation mode (<see cref="StepContext.Training"/> false), without gradients, reading
+    /// <paramref name="modelState"/> (running statistics, not the batch's; <see cref="NoState.Value"/> for a stateless model);
+    /// any state the model returns is dropped, so evaluation never changes the state. Batches that are
     /// <see cref="IDisposable"/> are released after use. A fixed generator (seed 0, on the parameters' device) is passed
     /// for models that sample.
     /// </summary>
     /// <exception cref="ArgumentException">There are no batches.</exception>
-    public static IReadOnlyDictionary<string, double> Evaluate<TParams, TBatch>(ModelLoss<TParams, TBatch> model, TParams parameters, IEnumerable<TBatch> batches) =>
-        Evaluate(model, parameters, ModelState.Empty, batches);
-
-    /// <summary>
-    /// As <see cref="Evaluate{TParams, TBatch}(ModelLoss{TParams, TBatch}, TParams, IEnumerable{TBatch})"/> for a model
-    /// with non-trained state: the model reads <paramref name="modelState"/> (running statistics, not the batch's) and any
-    /// state it returns is dropped, so evaluation never changes the state.
-    /// </summary>
-    public static IReadOnlyDictionary<string, double> Evaluate<TParams, TBatch>(ModelLoss<TParams, TBatch> model, TParams parameters, ModelState modelState, IEnumerable<TBatch> batches)
+    public static IReadOnlyDictionary<string, double> Evaluate<TParams, TModelState, TBatch>(ModelLoss<TParams, TModelState, TBatch> model, TParams parameters, TModelState modelState, IEnumerable<TBatch> batches)
     {
         ArgumentNullException.ThrowIfNull(modelState);
         ArgumentNullException.ThrowIfNull(model);
@@ -77,7 +71,7 @@ public static class TrainingSteps
             {
                 using var scope = torch.NewDisposeScope();
                 using var noGradient = torch.no_grad();
-                var output = model(parameters, batch, new StepContext(false, generator, Capture.None) { State = modelState });
+                var output = model(parameters, batch, new StepContext<TModelState>(false, generator, Capture.None, modelState));
                 var metrics = new Dictionary<string, double>(StringComparer.Ordinal) { [LossName] = ScalarValue(LossName, output.Loss) };
                 Read(output.Metrics, metrics);
                 foreach (var (name, value) in metrics) sums[name] = sums.GetValueOrDefault(name) + value;
@@ -97,36 +91,30 @@ public static class TrainingSteps
     /// <see cref="ParameterEma"/> (fresh tensors, debiased as configured), otherwise aliases of the parameters.
     /// Either way the caller owns the result.
     /// </summary>
-    public static TParams EvaluationParameters<TParams>(TrainState<TParams> state) =>
+    public static TParams EvaluationParameters<TParams, TModelState>(TrainState<TParams, TModelState> state) =>
         OptimizerStates.Find<ParameterEmaState>(state.OptimizerState) is null
             ? Tree.Map(state.Parameters, p => p.alias())
             : ParameterEma.Average(state.OptimizerState, state.Parameters);
 
     /// <summary>
     /// The model state after a step (for steps written outside this class, such as a data-parallel one): what the model
-    /// returned (or the one it read, when it returned none), as fresh detached handles, so the next train state shares no
-    /// handle with the previous one and carries no graph.
+    /// returned (or the one it read, when it returned none, i.e. null), as fresh detached handles, so the next train state
+    /// shares no handle with the previous one and carries no graph.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The returned state's structure differs from the given one, or the model returned a state where it was given none.</exception>
-    public static ModelState NextModelState(ModelState given, ModelState? returned)
+    /// <exception cref="InvalidOperationException">The returned state's structure differs from the given one (the message names the first differing path and both shapes).</exception>
+    public static TModelState NextModelState<TModelState>(TModelState given, TModelState? returned)
     {
-        if (returned is null || ReferenceEquals(returned, given)) return given.Map(tensor => tensor.detach());
-        if (given.IsEmpty && !returned.IsEmpty)
-            throw new InvalidOperationException(
-                $"The model returned a state ({returned.Value!.GetType().Name}) but the train state has none: start from TrainState.Init(parameters, modelState, optimizer, seed) with the model's initial state.");
-        if (!given.IsEmpty)
+        if (returned is null || ReferenceEquals(returned, given)) return Tree.Map(given, tensor => tensor.detach());
+        try
         {
-            try
-            {
-                Tree.CheckSameStructure(given.Value, returned.Value);
-            }
-            catch (TreeMismatchException error)
-            {
-                throw new InvalidOperationException(
-                    $"The model returned a state of another structure than it was given: at '{TreePath.Display(error.Path)}' it was given {error.Expected}, it returned {error.Actual}.", error);
-            }
+            Tree.CheckSameStructure(given, returned);
         }
-        return returned.Map(tensor => tensor.detach());
+        catch (TreeMismatchException error)
+        {
+            throw new InvalidOperationException(
+                $"The model returned a state of another structure than it was given: at '{TreePath.Display(error.Path)}' it was given {error.Expected}, it returned {error.Actual}.", error);
+        }
+        return Tree.Map(returned, tensor => tensor.detach());
     }
 
     /// <summary>A generator on <paramref name="device"/> (null: torch's default) in the given state.</summary>

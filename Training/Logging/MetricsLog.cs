@@ -22,7 +22,7 @@ public sealed record MetricRecord(long Step, int Epoch, string Phase, IReadOnlyD
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public DateTimeOffset? Time { get; init; }
 
-    /// <summary>The learning rate the step's update applied (<see cref="StepEnd{TParams}.AppliedLearningRate"/>), or null when unknown or not a training record.</summary>
+    /// <summary>The learning rate the step's update applied (<see cref="StepEnd{TParams, TModelState}.AppliedLearningRate"/>), or null when unknown or not a training record.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public double? LearningRate { get; init; }
 }

@@ -29,7 +29,7 @@ public sealed record MetricsLogObserver : IFitObserver
     public TextWriter Warnings { get; init; } = TextWriter.Null;
 
     /// <inheritdoc />
-    public void FitStarted<TParams>(FitStart<TParams> start)
+    public void FitStarted<TParams, TModelState>(FitStart<TParams, TModelState> start)
     {
         MetricsLog.TruncateAfter(Path, start.State.Step, Warnings);
         offset = File.Exists(Path) ? MetricsLog.Read(Path).LastOrDefault(record => record.Seconds is not null)?.Seconds ?? 0 : 0;
@@ -37,11 +37,11 @@ public sealed record MetricsLogObserver : IFitObserver
     }
 
     /// <inheritdoc />
-    public void StepFinished<TParams>(StepEnd<TParams> step) =>
+    public void StepFinished<TParams, TModelState>(StepEnd<TParams, TModelState> step) =>
         MetricsLog.Append(Path, Timed(new MetricRecord(step.State.Step, step.Epoch, "train", step.Metrics) { LearningRate = step.AppliedLearningRate }));
 
     /// <inheritdoc />
-    public FitDecision EpochFinished<TParams>(EpochEnd<TParams> end)
+    public FitDecision EpochFinished<TParams, TModelState>(EpochEnd<TParams, TModelState> end)
     {
         if (end.Report.Validation.Count > 0) MetricsLog.Append(Path, Timed(new MetricRecord(end.Report.Step, end.Report.Epoch, "validation", end.Report.Validation)));
         return FitDecision.Continue;

@@ -6,7 +6,7 @@ namespace Functional.Training;
 /// <summary>
 /// A training run in a folder, the same code for one process or the ranks of an <c>mpirun</c> job (<see cref="IRunGroup"/>):
 /// <see cref="Open"/> takes the folder's lock, removes the leftovers of interrupted writes, opens the checkpoint store and
-/// checks the process count the folder was trained with; <see cref="Fit{TParams, TBatch}"/> resumes from the newest
+/// checks the process count the folder was trained with; <see cref="Fit{TParams, TModelState, TBatch}"/> resumes from the newest
 /// checkpoint that loads or starts afresh, gives every process the root's state, checks the data position and the disk
 /// room, and fits with the metrics log, the user's observers, the best validations by a metric and the checkpoints.
 /// Between the two, a model does what needs the folder held (a vocabulary fixed by the first invocation, say).
@@ -89,15 +89,15 @@ public sealed class FolderRun : IDisposable
     /// <summary>
     /// Trains <paramref name="plan"/>: from the newest checkpoint that loads (the root reads it; damaged newer ones are
     /// set aside and named) or afresh, the root's state broadcast to every process; refuses a checkpoint whose data
-    /// position lies beyond an epoch of <see cref="RunPlan{TParams, TBatch}.Data"/> (other data or batch size); requires
+    /// position lies beyond an epoch of <see cref="RunPlan{TParams, TModelState, TBatch}.Data"/> (other data or batch size); requires
     /// room on the disk for the checkpoints and a kept model before any work; then fits, the root running the metrics log
     /// (<see cref="RunOptions.MetricsLogPath"/>), the user's observers, the best validations (<see cref="RunOptions.Best"/>,
-    /// then <see cref="RunPlan{TParams, TBatch}.KeepBestModel"/>) and the checkpoint observer, in that order.
+    /// then <see cref="RunPlan{TParams, TModelState, TBatch}.KeepBestModel"/>) and the checkpoint observer, in that order.
     /// </summary>
     /// <returns>The fit's result; the caller owns its state (the same on every process). The plan's tensors stay the caller's.</returns>
     /// <exception cref="InvalidDataException">The checkpoints are all damaged or of another model, or the resumed position does not fit the data (nothing is changed).</exception>
     /// <exception cref="NotEnoughSpaceException">The disk has no room for the run's checkpoints (on the root).</exception>
-    public FitResult<TParams> Fit<TParams, TBatch>(RunPlan<TParams, TBatch> plan, CancellationToken cancellation)
+    public FitResult<TParams, TModelState> Fit<TParams, TModelState, TBatch>(RunPlan<TParams, TModelState, TBatch> plan, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(plan);
         var start = TrainStateFile.ResumeOrInit(Store, plan.Fresh, plan.FreshModelState, plan.Optimizer, plan.Seed, Options.Restart && IsRoot);
@@ -117,9 +117,9 @@ public sealed class FolderRun : IDisposable
                 Output.WriteLine(start.Describe() + (start.FromStep is not null ? string.Create(CultureInfo.InvariantCulture, $" It continues at epoch {state.Position.Epoch + 1}, batch {state.Position.Batch}.") : ""));
             // Room for the checkpoints at their peak and a kept model (parameters and model state), before any work a full disk would lose.
             if (Store is not null)
-                TrainStateFile.RequireRoom(Store, state, Tree.Flatten(state.Parameters).Concat(state.ModelState.Flatten()).Sum(leaf => leaf.Value.numel() * leaf.Value.element_size()) + (64 << 10));
+                TrainStateFile.RequireRoom(Store, state, Tree.Flatten(state.Parameters).Concat(Tree.Flatten(state.ModelState)).Sum(leaf => leaf.Value.numel() * leaf.Value.element_size()) + (64 << 10));
             var fit = plan.Fit with { Observers = IsRoot ? Observers(plan) : [] };
-            var result = Group.Fit(new GroupFit<TParams, TBatch>(plan.Model, plan.Optimizer, state, plan.Data, plan.Validate, fit) { CheckpointEverySteps = Options.CheckpointEverySteps, Step = plan.Step }, cancellation);
+            var result = Group.Fit(new GroupFit<TParams, TModelState, TBatch>(plan.Model, plan.Optimizer, state, plan.Data, plan.Validate, fit) { CheckpointEverySteps = Options.CheckpointEverySteps, Step = plan.Step }, cancellation);
             if (!ReferenceEquals(result.State, state)) TrainState.Dispose(state);
             return result;
         }
@@ -131,12 +131,12 @@ public sealed class FolderRun : IDisposable
     }
 
     /// <summary>The root's observers: the metrics log, the user's, the best validations and the model kept with them, the checkpoints.</summary>
-    IReadOnlyList<IFitObserver> Observers<TParams, TBatch>(RunPlan<TParams, TBatch> plan)
+    IReadOnlyList<IFitObserver> Observers<TParams, TModelState, TBatch>(RunPlan<TParams, TModelState, TBatch> plan)
     {
         var withEma = plan.Fit.EvaluateWithEma;
         IEnumerable<IFitObserver> best = Best is null ? []
             : plan.KeepBestModel is null ? [new BestCheckpointObserver(Best) { WithEma = withEma, Output = Output }]
-            : [new BestCheckpointObserver(Best) { WithEma = withEma, Output = Output }, new KeptModelObserver<TParams>(Best, withEma, plan.KeepBestModel)];
+            : [new BestCheckpointObserver(Best) { WithEma = withEma, Output = Output }, new KeptModelObserver<TParams, TModelState>(Best, withEma, plan.KeepBestModel)];
         return [new MetricsLogObserver(Options.MetricsLogPath) { Warnings = Output }, .. plan.Fit.Observers, .. best, new CheckpointObserver(Store!, Options.CheckpointEverySteps)];
     }
 

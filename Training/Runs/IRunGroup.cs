@@ -37,7 +37,7 @@ public interface IRunGroup
     /// process, else fresh tensors the caller owns; <paramref name="state"/> stays the caller's either way.
     /// </summary>
     /// <exception cref="InvalidOperationException">The processes' states differ in structure.</exception>
-    TrainState<TParams> Broadcast<TParams>(TrainState<TParams> state);
+    TrainState<TParams, TModelState> Broadcast<TParams, TModelState>(TrainState<TParams, TModelState> state);
 
     /// <summary>This process's share of each global batch of <paramref name="globalBatches"/> (example indices), in order; one process: the batches themselves.</summary>
     IReadOnlyList<int[]> Share(IReadOnlyList<int[]> globalBatches);
@@ -46,7 +46,7 @@ public interface IRunGroup
     /// Runs the fit of <paramref name="fit"/> on every process (each loading its share of the data) and returns the final
     /// state, the same on every process (the caller owns it). The observers run on the root only.
     /// </summary>
-    FitResult<TParams> Fit<TParams, TBatch>(GroupFit<TParams, TBatch> fit, CancellationToken cancellation);
+    FitResult<TParams, TModelState> Fit<TParams, TModelState, TBatch>(GroupFit<TParams, TModelState, TBatch> fit, CancellationToken cancellation);
 
     /// <summary>Returns once every process has called it (nothing to wait for in one process).</summary>
     void Barrier();

@@ -1,6 +1,6 @@
 namespace Functional.Training;
 
-/// <summary>The <see cref="IRunGroup"/> of a run in one process: rank 0 of 1, whose share of a batch is the batch, and whose fit is <see cref="Fit.Run{TParams, TBatch}"/>.</summary>
+/// <summary>The <see cref="IRunGroup"/> of a run in one process: rank 0 of 1, whose share of a batch is the batch, and whose fit is <see cref="Fit.Run{TParams, TModelState, TBatch}"/>.</summary>
 public sealed class SingleProcess : IRunGroup
 {
     SingleProcess() { }
@@ -24,13 +24,13 @@ public sealed class SingleProcess : IRunGroup
     }
 
     /// <inheritdoc />
-    public TrainState<TParams> Broadcast<TParams>(TrainState<TParams> state) => state ?? throw new ArgumentNullException(nameof(state));
+    public TrainState<TParams, TModelState> Broadcast<TParams, TModelState>(TrainState<TParams, TModelState> state) => state ?? throw new ArgumentNullException(nameof(state));
 
     /// <inheritdoc />
     public IReadOnlyList<int[]> Share(IReadOnlyList<int[]> globalBatches) => globalBatches ?? throw new ArgumentNullException(nameof(globalBatches));
 
     /// <inheritdoc />
-    public FitResult<TParams> Fit<TParams, TBatch>(GroupFit<TParams, TBatch> fit, CancellationToken cancellation)
+    public FitResult<TParams, TModelState> Fit<TParams, TModelState, TBatch>(GroupFit<TParams, TModelState, TBatch> fit, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(fit);
         return fit.Step is { } step

@@ -80,12 +80,12 @@ public static class UniLmPretraining
             epoch => TitleBatches.Plan(pairs, options.BatchSize, options.Seed, epoch).Select(batch => batch.Select(i => epoch * articles.Length + i).ToArray()).ToArray(),
             examples => Collate(articles, examples, options.Seed, device)) { Workers = options.Workers };
         // After every epoch the pretrained model so far is saved (validation reads nothing: the validation split is never used).
-        IReadOnlyDictionary<string, double> SaveEpoch(UniLmParams parameters, ModelState _)
+        IReadOnlyDictionary<string, double> SaveEpoch(UniLmParams parameters, NoState _)
         {
             if (root) TitleModelFile.Save(options.OutDirectory, parameters, vocabulary, options.Model);
             return new Dictionary<string, double>();
         }
-        var plan = new RunPlan<UniLmParams, TitleBatch>(fresh, ModelState.Empty, optimizer, UniLmLoss.Of(options.Model, 0), data, (ulong)options.Seed)
+        var plan = new RunPlan<UniLmParams, NoState, TitleBatch>(fresh, NoState.Value, optimizer, UniLmLoss.Of(options.Model, 0), data, (ulong)options.Seed)
         {
             Validate = SaveEpoch,
             Fit = new FitOptions
@@ -96,7 +96,7 @@ public static class UniLmPretraining
                 EvaluateWithEma = options.Ema > 0,
             },
         };
-        FitResult<UniLmParams> result;
+        FitResult<UniLmParams, NoState> result;
         try
         {
             result = run.Fit(plan, cancellation);

@@ -66,7 +66,7 @@ public static class TitleTraining
     /// <summary>What differs between the kinds of model in a run: fresh parameters, their copy prior, the loss, and the trained model around parameters.</summary>
     sealed record Network<TParams>(
         Func<torch.Generator, int, torch.Device, TParams> Init, Func<TParams, CopyPriorParams> CopyPrior, Func<TParams, CopyPriorParams, TParams> WithCopyPrior,
-        ModelLoss<TParams, TitleBatch> Loss, Func<TParams, CharacterVocabulary, ITitleModel> Trained)
+        ModelLoss<TParams, NoState, TitleBatch> Loss, Func<TParams, CharacterVocabulary, ITitleModel> Trained)
     {
         /// <summary>Loads pretrained parameters checked against the run's vocabulary (<see cref="TitleTrainingOptions.InitFrom"/>); null: the kind has none.</summary>
         public Func<CharacterVocabulary, torch.Device, TParams>? Pretrained { get; init; }
@@ -144,7 +144,7 @@ public static class TitleTraining
 
         // The final evaluation (all validation pairs, greedy) takes about a minute on two cores; the budget keeps room for it.
         var reserve = TimeSpan.FromMinutes(Math.Min(3, options.Minutes * 0.1));
-        var plan = new RunPlan<TParams, TitleBatch>(fresh, ModelState.Empty, optimizer, network.Loss, data, (ulong)options.Seed)
+        var plan = new RunPlan<TParams, NoState, TitleBatch>(fresh, NoState.Value, optimizer, network.Loss, data, (ulong)options.Seed)
         {
             Validate = (parameters, _) => Validate(parameters),
             Fit = new FitOptions
@@ -157,7 +157,7 @@ public static class TitleTraining
             // The best model is also kept as the servable model of the folder (model.safetensors, TitleModelFolder).
             KeepBestModel = (parameters, _) => network.Trained(parameters, vocabulary).Save(options.OutDirectory),
         };
-        FitResult<TParams> result;
+        FitResult<TParams, NoState> result;
         try
         {
             result = run.Fit(plan, cancellation);

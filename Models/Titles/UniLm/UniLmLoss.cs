@@ -38,7 +38,7 @@ public static class UniLmLoss
     }
 
     /// <summary>The UniLM as the training API sees it: the loss, with the token accuracy as a metric (<see cref="TitleModelLoss.AccuracyName"/>).</summary>
-    public static ModelLoss<UniLmParams, TitleBatch> Of(TitleModelOptions options, double labelSmoothing) => (parameters, batch, context) =>
+    public static ModelLoss<UniLmParams, NoState, TitleBatch> Of(TitleModelOptions options, double labelSmoothing) => (parameters, batch, context) =>
     {
         var result = Apply(parameters, batch, options, context.Training, context.Generator, labelSmoothing);
         return new ModelOutput(result.Loss, new Dictionary<string, torch.Tensor> { [TitleModelLoss.AccuracyName] = result.Accuracy });

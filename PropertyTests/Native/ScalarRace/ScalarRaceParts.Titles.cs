@@ -78,7 +78,7 @@ public static partial class ScalarRaceParts
         titles.Sum(t => t.Score + t.Ids.Length + t.Ids.Select((id, k) => (double)id * (k + 1)).Sum() + (t.Finished ? 0.5 : 0));
 
     /// <summary>
-    /// One epoch of 3 batches of the title model through <see cref="TrainingSteps.Step{TParams, TBatch}"/> (clip, Adam and
+    /// One epoch of 3 batches of the title model through <see cref="TrainingSteps.Step{TParams, TModelState, TBatch}"/> (clip, Adam and
     /// a parameter average), the batches collated by a <see cref="BatchLoader"/> with 2 workers.
     /// </summary>
     static ScalarRacePart TrainingPart(string name)
@@ -91,7 +91,7 @@ public static partial class ScalarRaceParts
         var plan = TitleBatches.Plan(pairs, 2, 1, 0);
         var loss = TitleModelLoss.Of(TinyTitles);
         var optimizer = new Chain(new ClipByGlobalNorm(1.0), Optimizer.Adam(1e-2), new ParameterEma(0.9, BiasCorrection: true));
-        var start = TrainState.Init(model, optimizer, 22);
+        var start = TrainState.Init(model, NoState.Value, optimizer, 22);
 
         double Run() => Scoped(() =>
         {
