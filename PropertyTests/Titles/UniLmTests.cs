@@ -148,9 +148,13 @@ public sealed class UniLmTests
 
     /// <summary>
     /// Beam search on the KV cache finds what re-running the whole model on every beam's prefix finds: the same ids,
-    /// Unknown sources and finish, and the same score to 1e-9 (float64), for widths 1 to 4 with and without repeat
+    /// Unknown sources (up to a tie of two positions' copy weights) and finish, and the same score to 1e-9 (float64), for widths 1 to 4 with and without repeat
     /// blocking and length normalisation.
     /// </summary>
+    /// <summary>Seed 65 failed the exact comparison of Unknown sources ([0,0,0,0,2] against [0,2,0,0,0]) at a tie: kept as a case.</summary>
+    [Fact]
+    public void Beam_search_on_the_cache_equals_rerunning_the_prefix_for_seed_65() => Beam_search_on_the_cache_equals_rerunning_the_prefix(65);
+
     [Property(MaxTest = 25)]
     public void Beam_search_on_the_cache_equals_rerunning_the_prefix(int seed)
     {
@@ -162,9 +166,29 @@ public sealed class UniLmTests
         var cached = UniLmDecoding.DecodeMany(parameters, [article], options)[0];
         var rerun = UniLmDecoding.DecodeByRerunningPrefix(parameters, article, options);
         Assert.Equal(rerun.Ids, cached.Ids);
-        Assert.Equal(rerun.UnknownSources, cached.UnknownSources);
         Assert.Equal(rerun.Finished, cached.Finished);
         Assert.Equal(rerun.Score, cached.Score, 1e-9);
+        Assert.Equal(rerun.UnknownSources.Length, cached.UnknownSources.Length);
+        // An Unknown is copied from its most attended Unknown position of the article. Two Unknown positions can tie up
+        // to float64 rounding, and then the two computations may pick either: a difference is allowed only at such a tie.
+        var unknownAt = rerun.Ids.Select((id, position) => (id, position)).Where(t => t.id == CharacterVocabulary.Unknown).Select(t => t.position).ToArray();
+        for (var k = 0; k < unknownAt.Length; k++)
+        {
+            if (rerun.UnknownSources[k] == cached.UnknownSources[k]) continue;
+            var weights = CopyWeightsBefore(parameters, article, rerun.Ids[..unknownAt[k]]);
+            var (chosen, other) = (weights[rerun.UnknownSources[k]], weights[cached.UnknownSources[k]]);
+            Assert.True(Math.Abs(chosen - other) <= 1e-9,
+                $"Unknown {k}: the rerun copies position {rerun.UnknownSources[k]} (weight {chosen:R}), the cache position {cached.UnknownSources[k]} (weight {other:R}): not a tie.");
+        }
+    }
+
+    /// <summary>The copy weights over the article of the position that writes the title's next character after <paramref name="prefix"/>.</summary>
+    static double[] CopyWeightsBefore(UniLmParams parameters, int[] article, int[] prefix)
+    {
+        using var scope = torch.NewDisposeScope();
+        var articleIds = torch.tensor(article.Select(id => (long)id).ToArray(), [1, article.Length]);
+        var input = torch.tensor(new[] { (long)CharacterVocabulary.Start }.Concat(prefix.Select(id => (long)id)).ToArray(), [1, prefix.Length + 1]);
+        return UniLmForward.CopyWeights(parameters, articleIds, input)[0, -1].to(torch.float64).data<double>().ToArray();
     }
 
     /// <summary>Greedy decoding of the UniLM is beam search of width 1 and decodes several articles as each alone.</summary>
