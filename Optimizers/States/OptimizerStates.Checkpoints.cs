@@ -50,7 +50,7 @@ public static partial class OptimizerStates
             var (path, want) = (expected[i].Path, expected[i].Value);
             if (!byPath.Remove(path, out var tensor)) throw new TreeMismatchException(path, Describe(want), "no leaf (the checkpoint has none there)");
             if (tensor.dtype != want.dtype || !tensor.shape.SequenceEqual(want.shape)) throw new TreeMismatchException(path, Describe(want), Describe(tensor));
-            taken[i] = tensor.device == want.device ? tensor : tensor.to(want.device);
+            taken[i] = tensor.device_type == want.device_type && tensor.device_index == want.device_index ? tensor : tensor.to(want.device);
         }
         if (saved.FirstOrDefault(leaf => byPath.ContainsKey(leaf.Path)) is { } extra)
             throw new TreeMismatchException(extra.Path, "no leaf (the pipeline's state has none there)", Describe(extra.Value));
