@@ -9,7 +9,7 @@ namespace Functional.Cli;
 /// and the plain reduction overlapped with backward (<c>--overlap</c>). Declared once here, added to a command with
 /// <see cref="AddTo"/>; in one process they are refused (<see cref="DataParallelJob"/>).
 /// </summary>
-internal sealed class DataParallelFlags
+public sealed class DataParallelFlags
 {
     readonly Option<bool> exact = Flags.Switch("--exact", false,
         "under mpirun: the world-size-invariant reduction (each global batch cut into --micro-shards, their gradients summed in a fixed order), so any process count writes the same checkpoint bytes");
@@ -20,14 +20,14 @@ internal sealed class DataParallelFlags
     readonly Option<bool> overlap = Flags.Switch("--overlap", false,
         "under mpirun without --exact: all-reduce gradient buckets while backward still runs");
 
+    /// <summary>The flags, in the order they are added to a command.</summary>
+    public IReadOnlyList<Option> Declared => [exact, microShards, zero, overlap];
+
     /// <summary>Adds the flags to <paramref name="command"/>, with the check that they combine.</summary>
     public void AddTo(Command command)
     {
         ArgumentNullException.ThrowIfNull(command);
-        command.Options.Add(exact);
-        command.Options.Add(microShards);
-        command.Options.Add(zero);
-        command.Options.Add(overlap);
+        foreach (var option in Declared) command.Options.Add(option);
         Flags.Validate(command, result =>
         {
             var isExact = Flags.TryGetValue(result, exact, out var e) && e;

@@ -46,7 +46,8 @@ public sealed class FlagTableTests
         var command = Find(Root(), path);
         var declared = record switch
         {
-            nameof(TitleTrainingOptions) => FlagTable<TitleTrainingOptions>.Of(command).Select(o => o.Name),
+            // titles train also takes the data-parallel flags, declared once for every training command in DataParallelFlags.
+            nameof(TitleTrainingOptions) => FlagTable<TitleTrainingOptions>.Of(command).Concat(new DataParallelFlags().Declared).Select(o => o.Name),
             nameof(PretrainingOptions) => FlagTable<PretrainingOptions>.Of(command).Select(o => o.Name),
             _ => FlagTable<TitleEvaluationOptions>.Of(command).Concat(FlagTable<TitleCorpusOptions>.Of(command)).Select(o => o.Name),
         };
