@@ -31,11 +31,8 @@ namespace Functional.Distributed;
 internal sealed class NonBlockingReduction : IBucketReduction
 {
     readonly Communicator communicator;
-    readonly GradientBuckets plan;
-    readonly IReadOnlyList<torch.Tensor> templates;
-    readonly torch.Tensor[] buffers;
+    readonly BucketBuffers buckets;
     readonly int[] missing;
-    readonly bool[] delivered;
     readonly PendingAllReduce?[] pending;
     readonly object gate = new();
     readonly Thread? poller;
@@ -53,53 +50,35 @@ internal sealed class NonBlockingReduction : IBucketReduction
     public NonBlockingReduction(Communicator communicator, IReadOnlyList<TreeLeaf> leaves, long bucketBytes, bool poll)
     {
         this.communicator = communicator;
-        templates = leaves.Select(leaf => leaf.Value).ToArray();
-        OverlappedReduction.CheckOneFloatType(leaves);
-        plan = GradientBuckets.Plan(templates, bucketBytes);
-        var dtype = templates[0].dtype;
-        // Owned here, not by the step's dispose scope: a failing step must not free a buffer MPI may still be writing.
-        buffers = plan.Sizes.Select(size => torch.empty(size, dtype: dtype).DetachFromDisposeScope()).ToArray();
-        missing = plan.Leaves.Select(bucket => bucket.Length).ToArray();
-        delivered = new bool[templates.Count];
-        pending = new PendingAllReduce?[buffers.Length];
+        buckets = new BucketBuffers(leaves, bucketBytes);
+        missing = buckets.LeavesPerBucket();
+        pending = new PendingAllReduce?[buckets.Count];
         if (!poll) return;
         poller = new Thread(Poll) { IsBackground = true, Name = "gradient all-reduce poller" };
         poller.Start();
     }
 
     /// <inheritdoc />
-    public int BucketCount => buffers.Length;
+    public int BucketCount => buckets.Count;
 
     /// <inheritdoc />
     public (int Started, int Completed) InBackward { get; private set; }
 
     /// <inheritdoc />
-    public IReadOnlyList<torch.Tensor> Watch(IReadOnlyList<torch.Tensor> leaves) =>
-        leaves.Select((leaf, i) => leaf.requires_grad ? GradientReady.Watch(leaf, gradient => Deliver(i, gradient)) : leaf).ToArray();
+    public IReadOnlyList<torch.Tensor> Watch(IReadOnlyList<torch.Tensor> leaves) => BucketBuffers.Watch(leaves, Deliver);
 
     /// <inheritdoc />
     public IReadOnlyList<torch.Tensor> Finish(IReadOnlyList<torch.Tensor> gradients)
     {
         InBackward = (started, completed);
         for (var i = 0; i < gradients.Count; i++)
-            if (!delivered[i]) Deliver(i, gradients[i]);
+            if (!buckets.IsDelivered(i)) Deliver(i, gradients[i]);
         finishing = true;
         poller?.Join();   // it never blocks in MPI: back within a millisecond
         if (failure is not null) throw failure;
         StartFullBuckets();
         for (; completed < started; completed++) pending[completed]!.Wait();
-        using var ranks = communicator.Size.ToScalar();
-        var means = new torch.Tensor[templates.Count];
-        for (var b = 0; b < buffers.Length; b++)
-        {
-            var mean = buffers[b].div(ranks);
-            foreach (var i in plan.Leaves[b])
-            {
-                var leaf = mean.narrow(0, plan.Offsets[i], templates[i].numel()).view(templates[i].shape);
-                means[i] = leaf.device_type == templates[i].device_type ? leaf : leaf.to(templates[i].device);
-            }
-        }
-        return means;
+        return buckets.Means(communicator.Size);
     }
 
     /// <summary>
@@ -111,12 +90,7 @@ internal sealed class NonBlockingReduction : IBucketReduction
         if (failure is not null) return;
         try
         {
-            if (delivered[leaf]) throw new InvalidOperationException($"Leaf {leaf}'s gradient was handed over twice.");
-            delivered[leaf] = true;
-            var bucket = plan.BucketOf[leaf];
-            using (var scope = torch.NewDisposeScope())
-            using (torch.no_grad())
-                buffers[bucket].narrow(0, plan.Offsets[leaf], templates[leaf].numel()).copy_(gradient.reshape(-1));
+            var bucket = buckets.Copy(leaf, gradient);
             lock (gate)
             {
                 missing[bucket]--;
@@ -157,9 +131,9 @@ internal sealed class NonBlockingReduction : IBucketReduction
 
     void StartFullBuckets()
     {
-        while (started < buffers.Length && missing[started] == 0)
+        while (started < buckets.Count && missing[started] == 0)
         {
-            pending[started] = communicator.StartAllReduceSum(buffers[started]);
+            pending[started] = communicator.StartAllReduceSum(buckets[started]);
             started++;
         }
     }
@@ -175,6 +149,6 @@ internal sealed class NonBlockingReduction : IBucketReduction
         finishing = true;
         poller?.Join();
         if (completed < started) return;
-        foreach (var buffer in buffers) buffer.Dispose();
+        buckets.Free();
     }
 }

@@ -33,11 +33,8 @@ namespace Functional.Distributed;
 internal sealed class OverlappedReduction : IBucketReduction
 {
     readonly Communicator communicator;
-    readonly GradientBuckets plan;
-    readonly IReadOnlyList<torch.Tensor> templates;
-    readonly torch.Tensor[] buffers;
+    readonly BucketBuffers buckets;
     readonly int[] missing;
-    readonly bool[] delivered;
     readonly ManualResetEventSlim[] ready;
     readonly CancellationTokenSource abandon = new();
     readonly Thread thread;
@@ -51,57 +48,32 @@ internal sealed class OverlappedReduction : IBucketReduction
     public OverlappedReduction(Communicator communicator, IReadOnlyList<TreeLeaf> leaves, long bucketBytes)
     {
         this.communicator = communicator;
-        templates = leaves.Select(leaf => leaf.Value).ToArray();
-        CheckOneFloatType(leaves);
-        plan = GradientBuckets.Plan(templates, bucketBytes);
-        var dtype = templates[0].dtype;
-        // Owned here, not by the step's dispose scope: a failing step must not free a buffer MPI may still be writing.
-        buffers = plan.Sizes.Select(size => torch.empty(size, dtype: dtype).DetachFromDisposeScope()).ToArray();
-        missing = plan.Leaves.Select(bucket => bucket.Length).ToArray();
-        delivered = new bool[templates.Count];
-        ready = plan.Leaves.Select(_ => new ManualResetEventSlim(false)).ToArray();
+        buckets = new BucketBuffers(leaves, bucketBytes);
+        missing = buckets.LeavesPerBucket();
+        ready = missing.Select(_ => new ManualResetEventSlim(false)).ToArray();
         thread = new Thread(Communicate) { IsBackground = true, Name = "gradient all-reduce" };
         thread.Start();
     }
 
-    /// <summary>The number of buckets.</summary>
-    public int BucketCount => buffers.Length;
+    /// <inheritdoc />
+    public int BucketCount => buckets.Count;
 
     /// <inheritdoc />
     public (int Started, int Completed) InBackward { get; private set; }
 
-    /// <summary>
-    /// <paramref name="leaves"/> (the parameters as the model will see them, in tree order) with every leaf that requires a
-    /// gradient passed through <see cref="GradientReady"/>, reporting to this reduction.
-    /// </summary>
-    public IReadOnlyList<torch.Tensor> Watch(IReadOnlyList<torch.Tensor> leaves) =>
-        leaves.Select((leaf, i) => leaf.requires_grad ? GradientReady.Watch(leaf, gradient => Deliver(i, gradient)) : leaf).ToArray();
+    /// <inheritdoc />
+    public IReadOnlyList<torch.Tensor> Watch(IReadOnlyList<torch.Tensor> leaves) => BucketBuffers.Watch(leaves, Deliver);
 
-    /// <summary>
-    /// Hands over every gradient backward did not (leaves the loss does not use, which get zeros), waits for the
-    /// communication thread, and returns the mean gradient of each leaf (fresh tensors of the caller's dispose scope).
-    /// </summary>
-    /// <exception cref="MpiException">An all-reduce failed.</exception>
+    /// <inheritdoc />
     public IReadOnlyList<torch.Tensor> Finish(IReadOnlyList<torch.Tensor> gradients)
     {
         // Released: full and handed to the thread, which reduces them in order (the first not yet reduced may be under way).
         InBackward = (released, reduced);
         for (var i = 0; i < gradients.Count; i++)
-            if (!delivered[i]) Deliver(i, gradients[i]);
+            if (!buckets.IsDelivered(i)) Deliver(i, gradients[i]);
         thread.Join();
         if (failure is not null) throw failure;
-        using var ranks = communicator.Size.ToScalar();
-        var means = new torch.Tensor[templates.Count];
-        for (var b = 0; b < buffers.Length; b++)
-        {
-            var mean = buffers[b].div(ranks);
-            foreach (var i in plan.Leaves[b])
-            {
-                var leaf = mean.narrow(0, plan.Offsets[i], templates[i].numel()).view(templates[i].shape);
-                means[i] = leaf.device_type == templates[i].device_type ? leaf : leaf.to(templates[i].device);
-            }
-        }
-        return means;
+        return buckets.Means(communicator.Size);
     }
 
     /// <summary>Copies leaf <paramref name="leaf"/>'s final gradient into its bucket; the bucket's last one releases it to the thread.</summary>
@@ -109,12 +81,7 @@ internal sealed class OverlappedReduction : IBucketReduction
     {
         try
         {
-            if (delivered[leaf]) throw new InvalidOperationException($"Leaf {leaf}'s gradient was handed over twice.");
-            delivered[leaf] = true;
-            var bucket = plan.BucketOf[leaf];
-            using (var scope = torch.NewDisposeScope())
-            using (torch.no_grad())
-                buffers[bucket].narrow(0, plan.Offsets[leaf], templates[leaf].numel()).copy_(gradient.reshape(-1));
+            var bucket = buckets.Copy(leaf, gradient);
             if (--missing[bucket] == 0)
             {
                 released++;
@@ -133,10 +100,10 @@ internal sealed class OverlappedReduction : IBucketReduction
     {
         try
         {
-            for (var b = 0; b < buffers.Length; b++)
+            for (var b = 0; b < buckets.Count; b++)
             {
                 ready[b].Wait(abandon.Token);
-                communicator.AllReduceSum(buffers[b]);
+                communicator.AllReduceSum(buckets[b]);
                 reduced++;
             }
         }
@@ -149,17 +116,6 @@ internal sealed class OverlappedReduction : IBucketReduction
         }
     }
 
-    /// <summary>Throws unless every leaf is float32 or float64 of one dtype on one device (paths named).</summary>
-    internal static void CheckOneFloatType(IReadOnlyList<TreeLeaf> leaves)
-    {
-        var first = leaves[0];
-        var dtype = first.Value.dtype;
-        if (dtype != torch.float32 && dtype != torch.float64)
-            throw new ArgumentException($"Data-parallel gradients must be float32 or float64, got {dtype} at '{first.Path}'.", nameof(leaves));
-        if (leaves.FirstOrDefault(leaf => leaf.Value.dtype != dtype || leaf.Value.device_type != first.Value.device_type) is { } other)
-            throw new ArgumentException($"Data-parallel gradients must share one dtype and device: {dtype} on {first.Value.device} at '{first.Path}' and {other.Value.dtype} on {other.Value.device} at '{other.Path}'.", nameof(leaves));
-    }
-
     /// <summary>Stops the communication thread if it still waits for a bucket and frees the buffers once it has ended.</summary>
     public void Dispose()
     {
@@ -167,7 +123,7 @@ internal sealed class OverlappedReduction : IBucketReduction
         disposed = true;
         abandon.Cancel();
         if (!thread.Join(TimeSpan.Zero) && !thread.Join(TimeSpan.FromMilliseconds(100))) return;   // inside MPI: left to it
-        foreach (var buffer in buffers) buffer.Dispose();
+        buckets.Free();
         foreach (var signal in ready) signal.Dispose();
         abandon.Dispose();
     }
