@@ -35,7 +35,7 @@ public sealed class MnistCommands : ICommandFamily
         var learningRate = Flags.Number("--learning-rate", d.LearningRate, "Adam's peak learning rate (warm-up, then cosine decay to a twentieth)", Bounds.Positive);
         var hidden = Flags.Size("--hidden", d.Hidden, "width of the mlp's hidden layers", Sizes.Width);
         var dropout = Flags.Number("--dropout", d.DropoutRate, "share of features dropped in training", Bounds.Decay);
-        var ema = Flags.Number("--ema", d.EmaDecay, "decay of the weight average used for validation", Bounds.Decay);
+        var ema = Flags.Number("--ema", d.EmaDecay, "decay of the weight average used for validation (0: none)", Bounds.Decay);
         var workers = Flags.Workers(d.Workers, "threads that gather batches ahead of the step");
         var seed = Flags.Seed(d.Seed, "seeds initialisation, shuffling and dropout");
         var checkpointEvery = Flags.Integer("--checkpoint-every", 0, "a checkpoint every N steps too (0: at epoch ends only)", 0);
@@ -48,7 +48,7 @@ public sealed class MnistCommands : ICommandFamily
         {
             data, output, model, channels, minutes, epochs, batch, learningRate, hidden, dropout, ema, workers, seed, checkpointEvery, threads, restart, tensorBoard, device, Accumulate(context),
         };
-        parallel.AddTo(command);
+        parallel.AddTo(command, ema);
         Flags.CheckPaths(command, data, output);
         command.SetAction(parsed =>
         {

@@ -99,7 +99,7 @@ public sealed partial class TitleCommands : ICommandFamily
         var command = new Command("train", "train the seq2seq title model (resumes a run in --out; keeps the best model by validation ROUGE-L)");
         flags.AddTo(command);
         var parallel = new DataParallelFlags();
-        parallel.AddTo(command);
+        parallel.AddTo(command, flags.Find<double>("--ema"));
         var (kind, init) = (flags.Find<string>("--model"), flags.Find<string>("--init"));
         Flags.CheckPaths(command, flags.Find<string>("--data"), flags.Find<string>("--out"));
         Flags.Validate(command, result =>

@@ -16,22 +16,30 @@ public sealed class DataParallelFlags
     readonly Option<int> microShards = Flags.Size("--micro-shards", DataParallelRunOptions.DefaultMicroShards,
         "with --exact: micro-shards per global batch (at least the process count, at most the examples of the smallest batch)", Sizes.Batch);
     readonly Option<bool> zero = Flags.Switch("--zero", false,
-        "under mpirun with --exact: shard the optimizer state across the processes (ZeRO stage 1; Adam runs stage by stage, not fused; the same bits for any process count)");
+        "under mpirun with --exact: shard the optimizer state across the processes (ZeRO stage 1; Adam runs stage by stage, not fused; the same bits for any process count; keeps no weight average: give --ema 0)");
     readonly Option<bool> overlap = Flags.Switch("--overlap", false,
         "under mpirun without --exact: all-reduce gradient buckets while backward still runs");
 
     /// <summary>The flags, in the order they are added to a command.</summary>
     public IReadOnlyList<Option> Declared => [exact, microShards, zero, overlap];
 
-    /// <summary>Adds the flags to <paramref name="command"/>, with the check that they combine.</summary>
-    public void AddTo(Command command)
+    /// <summary>
+    /// Adds the flags to <paramref name="command"/>, with the check that they combine, also with the command's
+    /// <paramref name="weightAverage"/> flag (<c>--ema</c>, 0 for none): ZeRO-1 keeps no weight average, which would
+    /// live in pieces on the processes.
+    /// </summary>
+    public void AddTo(Command command, Option<double> weightAverage)
     {
         ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(weightAverage);
         foreach (var option in Declared) command.Options.Add(option);
         Flags.Validate(command, result =>
         {
             var isExact = Flags.TryGetValue(result, exact, out var e) && e;
-            if (Flags.TryGetValue(result, zero, out var z) && z && !isExact) result.AddError("--zero shards the optimizer state of the exact reduction: give --exact too.");
+            var isZero = Flags.TryGetValue(result, zero, out var z) && z;
+            if (isZero && !isExact) result.AddError("--zero shards the optimizer state of the exact reduction: give --exact too.");
+            if (isZero && Flags.TryGetValue(result, weightAverage, out var decay) && decay > 0)
+                result.AddError($"--zero keeps no weight average: give --ema 0 (got --ema {decay.ToString(System.Globalization.CultureInfo.InvariantCulture)}; sharded, the average would live in pieces on the processes).");
             if (Flags.TryGetValue(result, overlap, out var o) && o && isExact) result.AddError("--overlap applies to the plain reduction; --exact exchanges the micro-shards' gradients after backward: give one of them.");
             if (result.GetResult(microShards) is { Implicit: false } && !isExact) result.AddError("--micro-shards is the cut of the exact reduction: give --exact too.");
         });

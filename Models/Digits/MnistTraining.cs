@@ -13,7 +13,7 @@ namespace Functional.Models.Digits;
 /// <param name="Hidden">Width of the hidden layers.</param>
 /// <param name="DropoutRate">Share of features dropped in training.</param>
 /// <param name="ValidationCount">Examples held out (the last ones of the file) for validation.</param>
-/// <param name="EmaDecay">Decay of the parameter average used for validation.</param>
+/// <param name="EmaDecay">Decay of the parameter average used for validation (0: none, validation uses the parameters).</param>
 /// <param name="Workers">Threads that gather batches ahead of the training loop.</param>
 /// <param name="Seed">Seeds initialisation, shuffling and dropout.</param>
 public sealed record MnistTrainingOptions(
@@ -91,13 +91,13 @@ public sealed record MnistSplit(DigitBatch Train, DigitBatch Validation) : IDisp
 /// </summary>
 public static class MnistTraining
 {
-    /// <summary>The optimizer pipeline: Adam on a warm-up + cosine schedule over the whole run, then the parameter EMA, on the fused kernel (<see cref="FusedAdam"/>).</summary>
+    /// <summary>The optimizer pipeline: Adam on a warm-up + cosine schedule over the whole run, then the parameter EMA (none when <see cref="MnistTrainingOptions.EmaDecay"/> is 0), on the fused kernel (<see cref="FusedAdam"/>).</summary>
     public static IGradientTransformation Pipeline(MnistTrainingOptions options, int stepsPerEpoch)
     {
         var total = (long)options.Epochs * stepsPerEpoch;
         var warmup = Math.Max(1, stepsPerEpoch / 10);
         var schedule = new WarmupCosine(options.LearningRate, warmup, Math.Max(1, total - warmup), options.LearningRate / 20);
-        return Optimizer.FusedAdam(schedule, ScaleByAdam.Default) with { Average = new ParameterEma(options.EmaDecay, BiasCorrection: true) };
+        return Optimizer.FusedAdam(schedule, ScaleByAdam.Default) with { Average = options.EmaDecay > 0 ? new ParameterEma(options.EmaDecay, BiasCorrection: true) : null };
     }
 
     /// <summary>Shuffled batches of <paramref name="train"/> (a fresh permutation per epoch from <paramref name="seed"/>) made by <paramref name="workers"/> threads.</summary>

@@ -87,4 +87,21 @@ public sealed class ExactCommandLineTests(Xunit.Abstractions.ITestOutputHelper o
         Assert.True(run.ExitCode == Program.UsageError, run.ToString());
         Assert.Contains(expected, run.Error, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("titles", "train")]
+    [InlineData("mnist", null)]
+    public void Zero_with_a_weight_average_is_a_usage_error_that_says_to_give_ema_0(string command, string? subcommand)
+    {
+        // Both commands keep a weight average by default; ZeRO-1 would shard it, so before this rule the ranks of an
+        // mpirun job each failed at the first step instead of the command line saying what to give.
+        string[] start = subcommand is null ? [command] : [command, subcommand];
+        var folder = TrainingFixtures.TemporaryFolder();
+        var run = CommandLineRun.Of([.. start, "--out", folder, "--exact", "--zero"]);
+        Assert.True(run.ExitCode == Program.UsageError, run.ToString());
+        Assert.Contains("--zero keeps no weight average: give --ema 0", run.Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(folder, "checkpoints")), "Nothing is trained.");
+        var withoutAverage = CommandLineRun.Of([.. start, "--out", folder, "--exact", "--zero", "--ema", "0"]);
+        Assert.DoesNotContain("weight average", withoutAverage.Error, StringComparison.Ordinal);
+    }
 }
