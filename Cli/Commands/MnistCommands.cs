@@ -119,7 +119,7 @@ public sealed class MnistCommands : ICommandFamily
         {
             var last = result.History[^1];
             say.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{result.End} after step {result.State.Step}: validation accuracy {last.Validation[Accuracy]:P2} (EMA weights); log {run.MetricsLogPath}, chart {chartPath}, checkpoints {run.CheckpointFolder}, best {run.BestFolder}."));
+                $"{result.End} after step {result.State.Step}: validation accuracy {last.Validation[Accuracy]:P2} ({(options.EmaDecay > 0 ? "EMA weights" : "the weights")}); log {run.MetricsLogPath}, chart {chartPath}, checkpoints {run.CheckpointFolder}, best {run.BestFolder}."));
         }
         TrainState.Dispose(result.State);
     }
