@@ -16,6 +16,7 @@ public sealed class DocsSiteTests
         ("articles/tour.html", "A tour"),
         ("articles/install.html", "Installing the packages"),
         ("api/Functional.Core.Tree.html", "Class Tree"),
+        ("api/Functional.Inference.Titles.OnnxTitleModel.html", "Class OnnxTitleModel"),
     ];
 
     [DocsSiteFact]
