@@ -123,7 +123,8 @@ public static class UniLmOnnx
         var hidden = graph.Node("Where", "copyScoresMasked", [realSlots, scores, graph.Scalar("lowest", float.MinValue)]);
         var weights = graph.Node("Softmax", "copyWeights", [hidden], OnnxAttribute.Of("axis", -1L));
         var context = graph.Node("MatMul", "context", [weights, memory]);
-        var embeddingT = graph.Initializer("embedding/weight_t", parameters.Embedding.Weight.t());
+        // The tied output layer reads the embedding transposed (a node ONNX Runtime folds at load, so the file holds the table once).
+        var embeddingT = graph.Node("Transpose", "embedding/Transposed", [embedding], OnnxAttribute.Of("perm", [1L, 0]));
         var logits = graph.Node("Div", "logits", [graph.Node("MatMul", "logitsProduct", [states, embeddingT]), root]);
         var priorRows = graph.Node("Unsqueeze", "priorRows", [prior, graph.Int64s("priorRows/axes", 1)]);
         var writing = graph.Node("Softmax", "writing", [graph.Node("Div", "writingHalf", [graph.Node("Add", "writingSum", [logits, priorRows]), graph.Scalar("two", 2f)])], OnnxAttribute.Of("axis", -1L));
