@@ -89,7 +89,7 @@ public sealed class OnnxTitleModel : IDisposable
     {
         var cache = UniLmGraphNames.CacheNames(manifest.Blocks);
         Expect(prefix, [UniLmGraphNames.Article], [.. UniLmGraphNames.ArticleNames, .. cache]);
-        Expect(step, [.. UniLmGraphNames.ArticleNames, .. cache, UniLmGraphNames.Previous, UniLmGraphNames.Offset],
+        Expect(step, [.. UniLmGraphNames.ArticleNames, .. cache, UniLmGraphNames.ArticleRows, UniLmGraphNames.CacheRows, UniLmGraphNames.Previous, UniLmGraphNames.Offset],
             [UniLmGraphNames.LogProbabilities, UniLmGraphNames.Source, .. UniLmGraphNames.NextCacheNames(manifest.Blocks)]);
         var keys = step.Inputs[UniLmGraphNames.CacheKeys(0)].Dimensions;
         if (keys.Length != 4 || keys[1] != manifest.Heads || keys[3] != manifest.Width / manifest.Heads)
@@ -176,7 +176,10 @@ public sealed class OnnxTitleModel : IDisposable
                 throw new ArgumentException($"Article ids must be in [1, {Vocabulary.Size}) (the model's vocabulary), got {article[at]} at position {at}.", nameof(articles));
         var allowed = options.ArticleCharactersOnly ? TitleSearch.ArticleCharacters(articles, Vocabulary.Size) : null;
         if (Manifest.Kind == TitleModelManifest.UniLmKind)
-            return TitleSearch.Run(new UniLmOnnxStepper(encoder, step, Manifest, articles).Next, articles.Count, options, allowed);
+        {
+            using var stepper = new UniLmOnnxStepper(encoder, step, Manifest, articles);
+            return TitleSearch.Run(stepper.Next, articles.Count, options, allowed);
+        }
         return TitleSearch.Run(new TitleStepper(encoder, step, Manifest, articles).Next, articles.Count, options, allowed);
     }
 

@@ -4,7 +4,8 @@ namespace Functional.Inference.Titles;
 /// The inputs and outputs of an exported UniLM title model's two graphs, shared by the export and the runtime (one
 /// source of truth). The prefix graph (<see cref="TitleModelManifest.EncoderFile"/>) reads <see cref="Article"/> and gives
 /// the prepared article (<see cref="ArticleNames"/>) and the first cache (<see cref="CacheNames"/>); the step graph
-/// (<see cref="TitleModelManifest.DecoderStepFile"/>) reads the prepared article, the cache, <see cref="Previous"/> and
+/// (<see cref="TitleModelManifest.DecoderStepFile"/>) reads the prepared article (one row per article), the cache, the rows
+/// of each that every hypothesis reads (<see cref="ArticleRows"/>, <see cref="CacheRows"/>), <see cref="Previous"/> and
 /// <see cref="Offset"/>, and gives <see cref="LogProbabilities"/>, <see cref="Source"/> and the next cache
 /// (<see cref="NextCacheNames"/>, in the order of <see cref="CacheNames"/>).
 /// </summary>
@@ -14,12 +15,21 @@ public static class UniLmGraphNames
     public const string Article = "article";
 
     /// <summary>
-    /// The prepared article, one row per article (a search selects one row per hypothesis): <c>memory</c> float32
+    /// The prepared article, one row per article (the step selects one row per hypothesis by <see cref="ArticleRows"/>): <c>memory</c> float32
     /// [batch, length, width] (the last block's outputs at the article slots), <c>articleMask</c> Bool [batch, length],
     /// <c>ids</c> int64 [batch, length] (0 at padding), <c>known</c> Bool [batch, length] (false where the id is Unknown),
     /// <c>prior</c> float32 [batch, vocabulary] (the copy prior) and <c>lengths</c> int64 [batch] (real characters).
     /// </summary>
     public static readonly IReadOnlyList<string> ArticleNames = ["memory", "articleMask", "ids", "known", "prior", "lengths"];
+
+    /// <summary>The step's input: int64 [rows], the article (a row of the prepared article) each hypothesis reads.</summary>
+    public const string ArticleRows = "articleRows";
+
+    /// <summary>
+    /// The step's input: int64 [rows], the row of the given cache each hypothesis extends: its article at the first step
+    /// (the prefix graph's cache), its parent among the previous step's rows after it (the previous step's cache).
+    /// </summary>
+    public const string CacheRows = "cacheRows";
 
     /// <summary>The step's input: int64 [rows], the character each hypothesis appends (the start, "[SEP]", first).</summary>
     public const string Previous = "previous";

@@ -15,8 +15,9 @@ namespace Functional.Onnx;
 /// </summary>
 /// <remarks>
 /// Articles are suffix-padded with 0 to the batch's longest (at least one slot), as <see cref="UniLmStepper"/> pads them;
-/// an empty article is an all-padding row, whose copy gate is 1 (nothing to copy). A search selects the prepared
-/// article's rows for its hypotheses and reorders the cache by parent between steps.
+/// an empty article is an all-padding row, whose copy gate is 1 (nothing to copy). A search names each hypothesis's
+/// article and parent; the step graph gathers those rows itself, so the prefix's outputs and each step's cache feed the
+/// next step as they are.
 /// </remarks>
 public static class UniLmOnnx
 {
@@ -75,7 +76,8 @@ public static class UniLmOnnx
 
     /// <summary>
     /// One step (<see cref="UniLmStepper"/>'s): inputs the prepared article (<see cref="UniLmGraphNames.ArticleNames"/>,
-    /// one row per hypothesis), the cache (<see cref="UniLmGraphNames.CacheNames"/>, rows by hypothesis),
+    /// one row per article), the cache (<see cref="UniLmGraphNames.CacheNames"/>), <c>articleRows</c> and <c>cacheRows</c>
+    /// int64 [rows] (the row of each a hypothesis reads: the graph selects them, so the host never copies the cache),
     /// <c>previous</c> int64 [rows] and <c>offset</c> int64 [1]; the new character plus segment 1 at rotary position
     /// length + offset attends to every real cached slot and itself. Outputs <c>logProbabilities</c> [rows, vocabulary]
     /// (the copy mixture, floored at 1e-12), <c>source</c> int64 [rows] (the most attended article position holding an
@@ -87,18 +89,21 @@ public static class UniLmOnnx
         using var scope = torch.NewDisposeScope();
         var graph = new OnnxGraph("unilm-step");
         var (blocks, heads, headWidth, width, vocabulary) = Shape(parameters);
-        var memory = graph.Input("memory", torch.ScalarType.Float32, -1, -1, width);
-        var articleMask = graph.Input("articleMask", torch.ScalarType.Bool, -1, -1);
-        var ids = graph.Input("ids", torch.ScalarType.Int64, -1, -1);
-        var known = graph.Input("known", torch.ScalarType.Bool, -1, -1);
-        var prior = graph.Input("prior", torch.ScalarType.Float32, -1, vocabulary);
-        var lengths = graph.Input("lengths", torch.ScalarType.Int64, -1);
+        var articleRows = graph.Input(UniLmGraphNames.ArticleRows, torch.ScalarType.Int64, -1);
+        var cacheRows = graph.Input(UniLmGraphNames.CacheRows, torch.ScalarType.Int64, -1);
+        string Rows(string name, string input, string rowsOf) => graph.Node("Gather", name, [input, rowsOf], OnnxAttribute.Of("axis", 0L));
+        var memory = Rows("rows/memory", graph.Input("memory", torch.ScalarType.Float32, -1, -1, width), articleRows);
+        var articleMask = Rows("rows/articleMask", graph.Input("articleMask", torch.ScalarType.Bool, -1, -1), articleRows);
+        var ids = Rows("rows/ids", graph.Input("ids", torch.ScalarType.Int64, -1, -1), articleRows);
+        var known = Rows("rows/known", graph.Input("known", torch.ScalarType.Bool, -1, -1), articleRows);
+        var prior = Rows("rows/prior", graph.Input("prior", torch.ScalarType.Float32, -1, vocabulary), articleRows);
+        var lengths = Rows("rows/lengths", graph.Input("lengths", torch.ScalarType.Int64, -1), articleRows);
         var previous = graph.Input(UniLmGraphNames.Previous, torch.ScalarType.Int64, -1);
         var offset = graph.Input(UniLmGraphNames.Offset, torch.ScalarType.Int64, 1);
-        var cacheMask = graph.Input(UniLmGraphNames.CacheMask, torch.ScalarType.Bool, -1, -1);
+        var cacheMask = Rows("rows/cacheMask", graph.Input(UniLmGraphNames.CacheMask, torch.ScalarType.Bool, -1, -1), cacheRows);
         var caches = Enumerable.Range(0, blocks).Select(k => new OnnxKvCache(
-            graph.Input(UniLmGraphNames.CacheKeys(k), torch.ScalarType.Float32, -1, heads, -1, headWidth),
-            graph.Input(UniLmGraphNames.CacheValues(k), torch.ScalarType.Float32, -1, heads, -1, headWidth), cacheMask)).ToArray();
+            Rows($"rows/cache/{k}/keys", graph.Input(UniLmGraphNames.CacheKeys(k), torch.ScalarType.Float32, -1, heads, -1, headWidth), cacheRows),
+            Rows($"rows/cache/{k}/values", graph.Input(UniLmGraphNames.CacheValues(k), torch.ScalarType.Float32, -1, heads, -1, headWidth), cacheRows), cacheMask)).ToArray();
 
         // The new character plus segment 1, one real slot per row, at position length + offset.
         var embedding = graph.Initializer("embedding/weight", parameters.Embedding.Weight);

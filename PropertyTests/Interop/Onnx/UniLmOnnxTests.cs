@@ -67,10 +67,12 @@ public sealed class UniLmOnnxTests
         for (var offset = 0; offset < 5; offset++)
         {
             var (expected, expectedSources) = stepper.Step(parents, tokens, rowArticles);
+            // The step reads whole tensors (the prefix's article rows, the last cache) and the rows each hypothesis takes from them.
             var byArticle = torch.tensor(rowArticles.Select(a => (long)a).ToArray());
-            var selection = offset == 0 ? byArticle : torch.tensor(parents);
-            var inputs = UniLmGraphNames.ArticleNames.Select(name => (name, prefix[name].index_select(0, byArticle)))
-                .Concat(cacheNames.Select(name => (name, cache[name].index_select(0, selection))))
+            var inputs = UniLmGraphNames.ArticleNames.Select(name => (name, prefix[name]))
+                .Concat(cacheNames.Select(name => (name, cache[name])))
+                .Append((UniLmGraphNames.ArticleRows, byArticle))
+                .Append((UniLmGraphNames.CacheRows, offset == 0 ? byArticle : torch.tensor(parents)))
                 .Append((UniLmGraphNames.Previous, torch.tensor(tokens.Select(t => (long)t).ToArray())))
                 .Append((UniLmGraphNames.Offset, torch.tensor(new long[] { offset }))).ToArray();
             var result = OrtRunner.Run(step, inputs);
