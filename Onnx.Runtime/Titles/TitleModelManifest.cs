@@ -50,7 +50,7 @@ public sealed record TitleModelManifest(
     /// </summary>
     public const string UniLmKind = "unilm";
 
-    /// <summary>A UniLM's transformer blocks (one cache of keys and values each); 0 for an LSTM (absent from its manifest).</summary>
+    /// <summary>A UniLM's transformer blocks (one cache of keys and values each); 0 for an LSTM (and in an LSTM manifest written before the UniLM export, which lacks the field).</summary>
     public int Blocks { get; init; }
 
     /// <summary>A UniLM's model width (the article memory's features); 0 for an LSTM.</summary>
