@@ -9,7 +9,7 @@ namespace Functional.Inference;
 /// A run refuses missing, unknown or ill-shaped inputs with an <see cref="ArgumentException"/> naming the input and the
 /// expected and actual shape and type.
 /// </summary>
-/// <remarks>Owns its session: dispose it once. Runs are not synchronised; use one model per thread or lock around <see cref="Run"/>.</remarks>
+/// <remarks>Owns its session: dispose it once. Runs are not synchronised; use one model per thread or lock around <see cref="Run(IReadOnlyCollection{NamedOnnxValue})"/>.</remarks>
 public sealed class OnnxModel : IDisposable
 {
     readonly InferenceSession session;
@@ -62,21 +62,53 @@ public sealed class OnnxModel : IDisposable
     /// </summary>
     public IDisposableReadOnlyCollection<DisposableNamedOnnxValue> Run(IReadOnlyCollection<NamedOnnxValue> inputs)
     {
+        Check(inputs.Select(input => (input.Name, Describe(input))).ToList());
+        return session.Run(inputs);
+    }
+
+    /// <summary>
+    /// Runs the model on native values (<paramref name="inputs"/>: exactly the declared inputs, each of the declared element
+    /// type, rank and fixed sizes, as <see cref="Run(IReadOnlyCollection{NamedOnnxValue})"/> checks them) and returns
+    /// <paramref name="outputs"/> in that order, which the caller disposes. Nothing is copied to managed memory, so an
+    /// output can be fed to the next run as it is (a cache that grows step by step).
+    /// </summary>
+    public IDisposableReadOnlyCollection<OrtValue> Run(IReadOnlyDictionary<string, OrtValue> inputs, IReadOnlyCollection<string> outputs)
+    {
+        Check(inputs.Select(pair => (pair.Key, Describe(pair.Key, pair.Value))).ToList());
+        using var options = new RunOptions();
+        return session.Run(options, inputs, outputs);
+    }
+
+    void Check(IReadOnlyList<(string Name, (Type Element, int[] Dimensions) Given)> inputs)
+    {
         var declared = session.InputMetadata;
         var given = inputs.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
         var missing = declared.Keys.Where(name => !given.Contains(name)).ToList();
         if (missing.Count > 0) throw new ArgumentException($"{Source}: missing input(s) {string.Join(", ", missing)} (the model takes {string.Join(", ", declared.Keys)}).", nameof(inputs));
-        foreach (var input in inputs)
+        foreach (var (name, (element, dims)) in inputs)
         {
-            if (!declared.TryGetValue(input.Name, out var metadata))
-                throw new ArgumentException($"{Source}: no input named '{input.Name}' (the model takes {string.Join(", ", declared.Keys)}).", nameof(inputs));
-            var (element, dims) = Describe(input);
+            if (!declared.TryGetValue(name, out var metadata))
+                throw new ArgumentException($"{Source}: no input named '{name}' (the model takes {string.Join(", ", declared.Keys)}).", nameof(inputs));
             if (element != metadata.ElementType || dims.Length != metadata.Dimensions.Length
                 || dims.Zip(metadata.Dimensions).Any(pair => pair.Second >= 0 && pair.First != pair.Second))
                 throw new ArgumentException(
-                    $"{Source}: input '{input.Name}' must be {metadata.ElementType.Name} {Format(metadata.Dimensions)} (-1: any size), got {element.Name} {Format(dims)}.", nameof(inputs));
+                    $"{Source}: input '{name}' must be {metadata.ElementType.Name} {Format(metadata.Dimensions)} (-1: any size), got {element.Name} {Format(dims)}.", nameof(inputs));
         }
-        return session.Run(inputs);
+    }
+
+    static (Type Element, int[] Dimensions) Describe(string name, OrtValue value)
+    {
+        if (!value.IsTensor) throw new ArgumentException($"Input '{name}' is not a tensor.", nameof(value));
+        var info = value.GetTensorTypeAndShape();
+        var element = info.ElementDataType switch
+        {
+            Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float => typeof(float),
+            Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int64 => typeof(long),
+            Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int32 => typeof(int),
+            Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Bool => typeof(bool),
+            var other => throw new ArgumentException($"Input '{name}' is a {other} tensor, not a float, long, int or bool tensor.", nameof(value)),
+        };
+        return (element, info.Shape.Select(d => (int)d).ToArray());
     }
 
     /// <summary>Disposes the session.</summary>

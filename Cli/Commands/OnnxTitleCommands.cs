@@ -14,25 +14,20 @@ static class OnnxTitleCommands
     /// <summary>The runtimes <c>titles generate</c> decodes with.</summary>
     public static readonly string[] Runtimes = ["libtorch", "onnx"];
 
-    /// <summary><c>titles export</c>: a trained LSTM title model as a folder of ONNX graphs, vocabulary and manifest.</summary>
+    /// <summary><c>titles export</c>: a trained title model (LSTM or UniLM) as a folder of ONNX graphs, vocabulary and manifest.</summary>
     public static Command Export(CommandContext context)
     {
         var model = Flags.InputFolder("--model", TitleTrainingOptions.Default.OutDirectory, "the trained model's folder (the --out of titles train)");
         var format = Flags.Choice("--format", "onnx", "the export format", "onnx");
         var output = Flags.Folder("--out", TitleTrainingOptions.Default.OutDirectory + "-onnx", "the folder written: a self-contained model for titles generate --runtime onnx");
-        var command = new Command("export", $"export a trained LSTM title model for ONNX Runtime: {TitleModelManifest.EncoderFile}, {TitleModelManifest.DecoderStepFile}, "
+        var command = new Command("export", $"export a trained title model (LSTM or UniLM) for ONNX Runtime: {TitleModelManifest.EncoderFile}, {TitleModelManifest.DecoderStepFile}, "
                                             + $"{TitleModelManifest.VocabularyFile} and {TitleModelManifest.FileName} (decode it with titles generate --runtime onnx)") { model, format, output };
         Flags.CheckPaths(command, model, output);
         command.SetAction(parsed =>
         {
             var source = parsed.GetValue(model)!;
             var target = parsed.GetValue(output)!;
-            if (TitleModelFolder.Kind(source) is { } kind && kind != TitleModelKinds.Lstm)
-            {
-                context.Error.WriteLine($"error: {Path.Combine(source, "model.safetensors")} is a '{kind}' title model; only the LSTM title model ('{TitleModelKinds.Lstm}') exports to ONNX.");
-                return Program.Failure;
-            }
-            var trained = TrainedTitleModel.Load(source, TorchSharp.torch.CPU);
+            var trained = TitleModelFolder.Load(source, TorchSharp.torch.CPU);
             var written = TitleModelExport.Write(trained, target);
             context.Output.WriteLine($"wrote {string.Join(", ", written.Select(Path.GetFileName))} to {target} ({written.Sum(f => new FileInfo(f).Length) / 1e6:F1} MB)");
             return Program.Success;

@@ -18,7 +18,10 @@ public sealed record StreamedTitle(int Index, GeneratedTitle? Title, string? Pro
 /// <c>encoder.onnx</c>, <c>decoder-step.onnx</c>, <c>vocabulary.txt</c> and <c>title-model.json</c>. Loading refuses a
 /// missing file, a damaged graph, a manifest out of range, or a vocabulary other than the one the model was trained with,
 /// naming the file. Titles are the training side's (<c>TitleGenerator</c>, <c>BatchedGeneration</c>): the same
-/// character mapping, search rules and unknown-character replacement.
+/// character mapping, search rules and unknown-character replacement. The manifest's kind picks the stepping: an LSTM
+/// (<c>encoder.onnx</c> is its encoder, <c>decoder-step.onnx</c> one LSTM step) or a UniLM (<c>encoder.onnx</c> is its
+/// prefix graph over the article, <c>decoder-step.onnx</c> one cached transformer step; <see cref="UniLmGraphNames"/>),
+/// both feeding the same search.
 /// </summary>
 /// <remarks>Owns two ONNX Runtime sessions: dispose it once. Not synchronised: one model per thread.</remarks>
 public sealed class OnnxTitleModel : IDisposable
@@ -58,14 +61,8 @@ public sealed class OnnxTitleModel : IDisposable
         try
         {
             step = OnnxModel.Load(files[3], threads);
-            Expect(encoder, ["article"], ["keys", "keyBias", "values", "constant", "outputBias", "ids", "known"]);
-            Expect(step, ["keys", "keyBias", "values", "constant", "outputBias", "ids", "known", "previous", "hidden", "cell"], ["logProbabilities", "nextHidden", "nextCell", "source"]);
-            var hidden = step.Inputs["hidden"].Dimensions;
-            if (hidden.Length != 3 || hidden[0] != manifest.DecoderLayers || hidden[2] != manifest.DecoderHidden)
-                throw new InvalidDataException($"{step.Source}: input 'hidden' is [{string.Join(", ", hidden)}], but {files[0]} says [{manifest.DecoderLayers}, -1, {manifest.DecoderHidden}].");
-            var outputBias = step.Inputs["outputBias"].Dimensions;
-            if (outputBias.Length != 2 || outputBias[1] != manifest.VocabularySize)
-                throw new InvalidDataException($"{step.Source}: input 'outputBias' is [{string.Join(", ", outputBias)}], but the vocabulary has {manifest.VocabularySize} ids.");
+            if (manifest.Kind == TitleModelManifest.UniLmKind) ExpectUniLm(encoder, step, manifest, files[0]);
+            else ExpectLstm(encoder, step, manifest, files[0]);
             return new OnnxTitleModel(manifest, vocabulary, encoder, step);
         }
         catch
@@ -74,6 +71,35 @@ public sealed class OnnxTitleModel : IDisposable
             step?.Dispose();
             throw;
         }
+    }
+
+    static void ExpectLstm(OnnxModel encoder, OnnxModel step, TitleModelManifest manifest, string manifestFile)
+    {
+        Expect(encoder, ["article"], ["keys", "keyBias", "values", "constant", "outputBias", "ids", "known"]);
+        Expect(step, ["keys", "keyBias", "values", "constant", "outputBias", "ids", "known", "previous", "hidden", "cell"], ["logProbabilities", "nextHidden", "nextCell", "source"]);
+        var hidden = step.Inputs["hidden"].Dimensions;
+        if (hidden.Length != 3 || hidden[0] != manifest.DecoderLayers || hidden[2] != manifest.DecoderHidden)
+            throw new InvalidDataException($"{step.Source}: input 'hidden' is [{string.Join(", ", hidden)}], but {manifestFile} says [{manifest.DecoderLayers}, -1, {manifest.DecoderHidden}].");
+        var outputBias = step.Inputs["outputBias"].Dimensions;
+        if (outputBias.Length != 2 || outputBias[1] != manifest.VocabularySize)
+            throw new InvalidDataException($"{step.Source}: input 'outputBias' is [{string.Join(", ", outputBias)}], but the vocabulary has {manifest.VocabularySize} ids.");
+    }
+
+    static void ExpectUniLm(OnnxModel prefix, OnnxModel step, TitleModelManifest manifest, string manifestFile)
+    {
+        var cache = UniLmGraphNames.CacheNames(manifest.Blocks);
+        Expect(prefix, [UniLmGraphNames.Article], [.. UniLmGraphNames.ArticleNames, .. cache]);
+        Expect(step, [.. UniLmGraphNames.ArticleNames, .. cache, UniLmGraphNames.ArticleRows, UniLmGraphNames.CacheRows, UniLmGraphNames.Previous, UniLmGraphNames.Offset],
+            [UniLmGraphNames.LogProbabilities, UniLmGraphNames.Source, .. UniLmGraphNames.NextCacheNames(manifest.Blocks)]);
+        var keys = step.Inputs[UniLmGraphNames.CacheKeys(0)].Dimensions;
+        if (keys.Length != 4 || keys[1] != manifest.Heads || keys[3] != manifest.Width / manifest.Heads)
+            throw new InvalidDataException($"{step.Source}: input '{UniLmGraphNames.CacheKeys(0)}' is [{string.Join(", ", keys)}], but {manifestFile} says [-1, {manifest.Heads}, -1, {manifest.Width / manifest.Heads}].");
+        var memory = step.Inputs["memory"].Dimensions;
+        if (memory.Length != 3 || memory[2] != manifest.Width)
+            throw new InvalidDataException($"{step.Source}: input 'memory' is [{string.Join(", ", memory)}], but {manifestFile} says width {manifest.Width}.");
+        var prior = step.Inputs["prior"].Dimensions;
+        if (prior.Length != 2 || prior[1] != manifest.VocabularySize)
+            throw new InvalidDataException($"{step.Source}: input 'prior' is [{string.Join(", ", prior)}], but the vocabulary has {manifest.VocabularySize} ids.");
     }
 
     static void Expect(OnnxModel model, string[] inputs, string[] outputs)
@@ -148,9 +174,13 @@ public sealed class OnnxTitleModel : IDisposable
         foreach (var article in articles)
             if (Array.FindIndex(article, id => id <= TitleVocabulary.Padding || id >= Vocabulary.Size) is var at and >= 0)
                 throw new ArgumentException($"Article ids must be in [1, {Vocabulary.Size}) (the model's vocabulary), got {article[at]} at position {at}.", nameof(articles));
-        var stepper = new TitleStepper(encoder, step, Manifest, articles);
         var allowed = options.ArticleCharactersOnly ? TitleSearch.ArticleCharacters(articles, Vocabulary.Size) : null;
-        return TitleSearch.Run(stepper.Next, articles.Count, options, allowed);
+        if (Manifest.Kind == TitleModelManifest.UniLmKind)
+        {
+            using var stepper = new UniLmOnnxStepper(encoder, step, Manifest, articles);
+            return TitleSearch.Run(stepper.Next, articles.Count, options, allowed);
+        }
+        return TitleSearch.Run(new TitleStepper(encoder, step, Manifest, articles).Next, articles.Count, options, allowed);
     }
 
     /// <summary>The article's ids under the model's vocabulary, uncut.</summary>

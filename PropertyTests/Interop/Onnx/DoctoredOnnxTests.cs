@@ -87,6 +87,26 @@ public sealed class DoctoredOnnxTests : IDisposable
         Assert.Equal(new[] { 2, 10 }, results.Single().AsTensor<float>().Dimensions.ToArray());
     }
 
+    [Fact]
+    public void Native_inputs_that_do_not_fit_are_refused_as_managed_ones_are_and_fitting_ones_run()
+    {
+        using var model = OnnxModel.Load(Write("mlp-native.onnx", Mlp()));
+        var output = model.Outputs.Single();
+        using (var wrong = OrtValue.CreateTensorValueFromMemory(new float[3 * 700], [3, 700]))
+        {
+            var error = Assert.Throws<ArgumentException>(() => model.Run(new Dictionary<string, OrtValue> { ["pixels"] = wrong }, [output]));
+            Assert.Contains("input 'pixels' must be Single [-1, 784]", error.Message);
+            Assert.Contains("got Single [3, 700]", error.Message);
+        }
+        using (var longs = OrtValue.CreateTensorValueFromMemory(new long[784], [1, 784]))
+            Assert.Contains("got Int64 [1, 784]", Assert.Throws<ArgumentException>(() => model.Run(new Dictionary<string, OrtValue> { ["pixels"] = longs }, [output])).Message);
+        using (var unknown = OrtValue.CreateTensorValueFromMemory(new float[784], [1, 784]))
+            Assert.Contains("missing input(s) pixels", Assert.Throws<ArgumentException>(() => model.Run(new Dictionary<string, OrtValue> { ["image"] = unknown }, [output])).Message);
+        using var right = OrtValue.CreateTensorValueFromMemory(new float[2 * 784], [2, 784]);
+        using var results = model.Run(new Dictionary<string, OrtValue> { ["pixels"] = right }, [output]);
+        Assert.Equal(new long[] { 2, 10 }, results.Single().GetTensorTypeAndShape().Shape);
+    }
+
     /// <summary>Deletes the temporary files.</summary>
     public void Dispose() => folder.Delete(recursive: true);
 }

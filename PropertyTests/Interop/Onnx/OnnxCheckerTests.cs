@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Functional.Core;
 using Functional.Models.Digits;
 using Functional.Models.Titles;
+using Functional.Models.Titles.UniLm;
 using Functional.Onnx;
 using TorchSharp;
 using Xunit;
@@ -29,6 +30,9 @@ public sealed class OnnxCheckerTests
         var titles = TitleModel.Init(generator, 9, new TitleModelOptions(4, 3, 2, 5, 2, 6, 0, 20, 10), Cpu);
         graphs["title-encoder"] = TitleModelOnnx.Encoder(titles);
         graphs["title-decoder-step"] = TitleModelOnnx.DecoderStep(titles);
+        var unilm = UniLmModel.Init(generator, 9, new TitleModelOptions(4, 3, 2, 5, 2, 6, 0, 20, 10) { Kind = TitleModelKinds.UniLm }, Cpu);
+        graphs["unilm-prefix"] = UniLmOnnx.Prefix(unilm);
+        graphs["unilm-step"] = UniLmOnnx.Step(unilm);
 
         var layers = new OnnxGraph("layers");
         var ids = layers.Input("ids", torch.ScalarType.Int64, -1, -1);
