@@ -40,14 +40,7 @@ public static class TitleModelOnnx
         // The copy prior: which characters the article holds (padding never), scaled and shifted per character.
         var vocabulary = parameters.CopyPrior.Scale.shape[0];
         var rows = graph.Node("Shape", "rows", [article], OnnxAttribute.Of("start", 0L), OnnxAttribute.Of("end", 1L));
-        var presentShape = graph.Node("Concat", "presentShape", [rows, graph.Int64s("vocabulary", vocabulary)], OnnxAttribute.Of("axis", 0L));
-        var blank = graph.Node("Expand", "blank", [graph.Scalar("zeroPresent", 0f), presentShape]);
-        var ones = graph.Node("Expand", "ones", [graph.Scalar("one", 1f), graph.Node("Shape", "articleShape", [article])]);
-        var scattered = graph.Node("ScatterElements", "scattered", [blank, article, ones], OnnxAttribute.Of("axis", 1L));
-        var notPadding = torch.ones(vocabulary);
-        notPadding[0] = torch.tensor(0f);
-        var present = graph.Node("Mul", "present", [scattered, graph.Initializer("notPadding", notPadding)]);
-        var prior = graph.Node("Add", "prior", [graph.Node("Mul", "priorScaled", [present, graph.Initializer("copyPrior/scale", parameters.CopyPrior.Scale)]), graph.Initializer("copyPrior/bias", parameters.CopyPrior.Bias)]);
+        var prior = CopyPriorOnnx.Export(graph, parameters.CopyPrior, article, rows, "prior");
 
         // IncrementalDecoder.PrepareArticles.
         var state = parameters.Decoder.Layers[0].Forward.HiddenWeight.shape[1];

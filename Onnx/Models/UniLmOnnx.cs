@@ -53,14 +53,7 @@ public static class UniLmOnnx
 
         // UniLmForward.Article: the real ids and the copy prior, scale · present + bias.
         var ids = graph.Node("Where", "realIds", [mask, article, graph.Int64s("paddingIdScalar", 0)]);
-        var presentShape = graph.Node("Concat", "presentShape", [batch, graph.Int64s("vocabulary", vocabulary)], OnnxAttribute.Of("axis", 0L));
-        var blank = graph.Node("Expand", "blank", [graph.Scalar("zeroPresent", 0f), presentShape]);
-        var ones = graph.Node("Expand", "ones", [graph.Scalar("one", 1f), graph.Node("Shape", "articleShape", [ids])]);
-        var scattered = graph.Node("ScatterElements", "scattered", [blank, ids, ones], OnnxAttribute.Of("axis", 1L));
-        var notPadding = torch.ones(vocabulary);
-        notPadding[0] = torch.tensor(0f);
-        var present = graph.Node("Mul", "present", [scattered, graph.Initializer("notPadding", notPadding)]);
-        var prior = graph.Node("Add", "priorSum", [graph.Node("Mul", "priorScaled", [present, graph.Initializer("copyPrior/scale", parameters.CopyPrior.Scale)]), graph.Initializer("copyPrior/bias", parameters.CopyPrior.Bias)]);
+        var prior = CopyPriorOnnx.Export(graph, parameters.CopyPrior, ids, batch, "priorSum");
         var known = graph.Node("Not", "knownNot", [graph.Node("Equal", "isUnknown", [ids, graph.Int64s("unknownId", TitleVocabulary.Unknown)])]);
         var lengths = graph.Node("ReduceSum", "lengthsSum", [graph.Node("Cast", "maskLong", [mask], OnnxAttribute.Of("to", 7L)), graph.Int64s("lengths/axes", 1)], OnnxAttribute.Of("keepdims", 0L));
 
